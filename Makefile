@@ -1,0 +1,101 @@
+# proptrack: see README.md. `make deps` installs the Debian packages the build and tests need.
+CFLAGS   ?= -O2 -g
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    := build
+WARN     := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -Wpointer-arith -Wcast-qual -Wundef
+VERSION  := 0.1.0
+DEFS     := -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+            -DPT_VERSION='"$(VERSION)"' -DPT_DATADIR='"$(PREFIX)/share/proptrack"'
+CORE_CFLAGS := $(WARN) $(DEFS) $(shell pkg-config --cflags ldns 2>/dev/null)
+UI_CFLAGS   := $(WARN) $(DEFS) -Isrc $(shell pkg-config --cflags ncursesw 2>/dev/null)
+CORE_LIBS   := $(shell pkg-config --libs ldns 2>/dev/null) -lpthread -lm
+UI_LIBS     := $(shell pkg-config --libs ncursesw 2>/dev/null)
+TEST_CFLAGS := $(WARN) $(DEFS) -Isrc -Iui -Wno-missing-prototypes $(shell pkg-config --cflags cmocka 2>/dev/null)
+TEST_LIBS   := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+ifneq ($(SAN),)
+CFLAGS  += -fsanitize=$(SAN) -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SAN)
+BUILD   := build-$(SAN)
+endif
+
+CORE_SRC := $(wildcard src/*.c)
+UI_SRC   := $(wildcard ui/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o)
+UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/%.o)
+UI_LIBOBJ := $(filter-out $(BUILD)/ui/main.o,$(UI_OBJ))
+TEST_SRC := $(wildcard tests/test_*.c)
+# tests/test_X.c tests src/X.c when it exists (core only, no ncurses), else ui/X.c
+CORE_TESTS := $(foreach t,$(TEST_SRC),$(if $(wildcard src/$(patsubst tests/test_%.c,%,$(t)).c),$(t)))
+UI_TESTS   := $(filter-out $(CORE_TESTS),$(TEST_SRC))
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+PROG     := proptrack
+
+.PHONY: all test unit e2e asan tsan smoke bench demo clean install deps check-layering fuzz
+all: $(PROG)
+
+# Renamed into place so a running copy (a dashboard left open) does not block the build.
+$(PROG): $(BUILD)/$(PROG)
+	cp $< $@.tmp && mv -f $@.tmp $@
+
+$(BUILD)/$(PROG): $(CORE_OBJ) $(UI_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(UI_LIBS) $(CORE_LIBS)
+
+$(BUILD)/src/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CORE_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/ui/%.o: ui/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(UI_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(TEST_CFLAGS) $(shell pkg-config --cflags ldns) -MMD -MP -c -o $@ $<
+
+$(CORE_TESTS:tests/%.c=$(BUILD)/tests/%): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(CORE_LIBS)
+
+$(UI_TESTS:tests/%.c=$(BUILD)/tests/%): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(UI_LIBOBJ) $(CORE_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(TEST_LIBS) $(UI_LIBS) $(CORE_LIBS)
+
+unit: $(TEST_BIN) check-layering
+	@set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
+
+e2e: $(PROG)
+	tests/e2e/run.sh ./$(PROG)
+
+test: unit e2e
+
+asan:
+	$(MAKE) SAN=address,undefined unit
+	$(MAKE) SAN=address,undefined $(BUILD)-address,undefined/$(PROG)
+tsan:
+	$(MAKE) SAN=thread unit
+
+check-layering:
+	@if grep -rlE 'curses' src/; then echo "src/ mentions curses: only ui/ may" >&2; exit 1; fi
+
+smoke: $(PROG)
+	tests/smoke.sh ./$(PROG)
+
+bench: $(PROG)
+	tests/bench/run.sh ./$(PROG)
+
+demo: $(PROG)
+	tests/e2e/demo.sh ./$(PROG)
+
+deps:
+	@tools/deps.sh
+
+install: $(PROG)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/proptrack
+	install -m 755 $(PROG) $(DESTDIR)$(PREFIX)/bin/$(PROG)
+	install -m 644 resolvers.txt $(DESTDIR)$(PREFIX)/share/proptrack/resolvers.txt
+
+clean:
+	rm -rf build build-* $(PROG)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

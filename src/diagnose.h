@@ -1,0 +1,283 @@
+/**
+ * @file diagnose.h
+ * The MX diagnosis ("why is my MX record not taking effect?"): gather facts about a domain's
+ * zone, name servers, MX RRset, MX targets, resolvers and mail servers, then judge them with
+ * pure checks. Every check id is documented in docs/diagnose-checks.md.
+ *
+ * Gathering (pt_diagnose_gather()) sends batches of queries through pt_engine_run(): RD=0 to
+ * authoritative servers, RD=1 to the tracked resolvers, and probes SMTP. Judging
+ * (pt_diagnose_judge()) is a pure function of struct pt_diag_facts, so tests build facts by
+ * hand. Threads: pt_diagnose_run() blocks its caller (the dashboard runs it on its own
+ * thread); nothing here is shared between calls.
+ */
+#ifndef PT_DIAGNOSE_H
+#define PT_DIAGNOSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "engine.h"
+#include "query.h"
+#include "resolvers.h"
+#include "smtp.h"
+#include "status.h"
+
+/** Outcome of one check. */
+enum pt_check_status {
+	PT_CHECK_PASS = 0, /**< fine */
+	PT_CHECK_WARN,     /**< works, but is fragile or explains a delay */
+	PT_CHECK_FAIL,     /**< broken: a likely reason mail does not flow */
+	PT_CHECK_SKIP,     /**< not applicable, or the facts it needs are missing */
+	PT_CHECK_STATUS_COUNT /**< number of statuses */
+};
+
+/** Contract name ("pass", "warn", "fail", "skip"). Static string. */
+const char *pt_check_status_name(enum pt_check_status s);
+
+/** One check's verdict for one subject. Embedded in struct pt_diagnosis. */
+struct pt_check {
+	/** stable kebab-case id (docs/diagnose-checks.md) */
+	char id[48];
+	/** outcome */
+	enum pt_check_status status;
+	/** what was checked: the domain, an MX target, a name server, an address */
+	char subject[256];
+	/** one-line explanation */
+	char message[400];
+	/** how to fix it; "" when passing or skipped */
+	char fix[400];
+	/** the rule broken or applied ("RFC 2181 §10.3"); "" when none */
+	char rfc[48];
+	/** the data the check used, as the text of one JSON object; owned by the diagnosis */
+	char *data_json;
+};
+
+/** A finished diagnosis. Embedded; release with pt_diagnosis_fini(). */
+struct pt_diagnosis {
+	/** the domain, lower-case absolute */
+	char domain[256];
+	/** checks in a fixed order: zone, MX RRset, targets, propagation, SMTP, DNSSEC */
+	struct pt_check *checks;
+	/** number of @ref checks */
+	size_t nchecks;
+	/** allocated slots in @ref checks */
+	size_t cap;
+	/** checks per status, indexed by enum pt_check_status */
+	size_t summary[PT_CHECK_STATUS_COUNT];
+};
+
+/** Release what @p d holds and zero it. */
+void pt_diagnosis_fini(struct pt_diagnosis *d);
+
+/** Exit status per CONTRACT.md: 0 when no check failed, 1 when one did. */
+int pt_diagnosis_exit_status(const struct pt_diagnosis *d);
+
+/** First check with @p id (and @p subject unless NULL). Borrowed; NULL when absent. */
+const struct pt_check *pt_diagnosis_find(const struct pt_diagnosis *d, const char *id,
+					 const char *subject);
+
+/** What to diagnose and how. Borrowed pointers must outlive the call. */
+struct pt_diagnose_config {
+	/** the domain whose MX is diagnosed, any case, with or without the trailing dot */
+	const char *domain;
+	/** tracked resolvers (RD=1): propagation, DNSSEC, and the first few answer lookups */
+	const struct pt_resolver *resolvers;
+	/** number of @ref resolvers */
+	size_t nresolvers;
+	/** --auth servers to use instead of the zone's NS records; NULL for discovery */
+	const struct pt_resolver *auth;
+	/** number of @ref auth */
+	size_t nauth;
+	/** probe SMTP (false with --no-smtp) */
+	bool smtp;
+	/** SMTP port (--smtp-port); 0 = 25 */
+	uint16_t smtp_port;
+	/** SMTP timeout per step in milliseconds; 0 = 5000 */
+	unsigned smtp_timeout_ms;
+	/** name sent in EHLO; NULL = "proptrack.invalid" */
+	const char *helo;
+};
+
+/* ---- Gathered facts: the input of the pure checks (public so tests can build them). ---- */
+
+/** How one lookup ended; the answer is owned by the facts. */
+struct pt_diag_reply {
+	/** false when the query was never sent (its facts are unknown) */
+	bool asked;
+	/** how it ended */
+	enum pt_reply_result result;
+	/** the answer when result is PT_REPLY_OK */
+	struct pt_answer answer;
+};
+
+/** One authoritative server address of the zone, asked with RD=0. */
+struct pt_diag_auth {
+	/** name server host name, lower-case absolute; "" for --auth servers */
+	char name[256];
+	/** numeric address */
+	char address[PT_ADDRESS_MAX];
+	/** port */
+	uint16_t port;
+	/** SOA of the zone */
+	struct pt_diag_reply soa;
+	/** MX of the domain */
+	struct pt_diag_reply mx;
+	/** NS of the zone (the zone's own NS set) */
+	struct pt_diag_reply ns;
+	/** CNAME of the domain */
+	struct pt_diag_reply cname;
+	/** DNSKEY of the zone (is it signed?) */
+	struct pt_diag_reply dnskey;
+};
+
+/** One server of the parent zone, asked with RD=0 for the zone's NS (the delegation). */
+struct pt_diag_parent {
+	/** name server host name */
+	char name[256];
+	/** numeric address */
+	char address[PT_ADDRESS_MAX];
+	/** port */
+	uint16_t port;
+	/** the reply: a referral, or an authoritative NS answer */
+	struct pt_diag_reply ns;
+	/** NS names the parent delegates to, lower-case absolute, sorted (from the referral's
+	 *  authority section or the answer); owned; NULL when unknown */
+	char **delegation;
+	/** number of @ref delegation; see @ref delegation_known */
+	size_t ndelegation;
+	/** true when @ref delegation could be read */
+	bool delegation_known;
+};
+
+/** One tracked resolver's view of the domain's MX. */
+struct pt_diag_resolver {
+	/** the resolver */
+	struct pt_resolver resolver;
+	/** MX of the domain (RD=1) */
+	struct pt_diag_reply mx;
+	/** the same with CD=1, asked only after a SERVFAIL */
+	struct pt_diag_reply mx_cd;
+};
+
+/** One address of an MX target, and its SMTP probe. */
+struct pt_diag_address {
+	/** numeric address */
+	char address[PT_ADDRESS_MAX];
+	/** true when @ref smtp holds a result */
+	bool probed;
+	/** the probe */
+	struct pt_smtp_probe smtp;
+};
+
+/** One MX record's target. */
+struct pt_diag_target {
+	/** target name as in the RDATA, lower-case absolute */
+	char name[256];
+	/** MX preference */
+	unsigned preference;
+	/** the target is an IP address literal */
+	bool literal;
+	/** A lookup through the resolvers (cnames show an alias) */
+	struct pt_diag_reply a;
+	/** AAAA lookup */
+	struct pt_diag_reply aaaa;
+	/** addresses from @ref a and @ref aaaa; owned */
+	struct pt_diag_address *addrs;
+	/** number of @ref addrs */
+	size_t naddrs;
+};
+
+/** Where the reference MX RRset came from. */
+enum pt_diag_mx_source {
+	PT_DIAG_MX_NONE = 0,      /**< unknown */
+	PT_DIAG_MX_AUTHORITATIVE, /**< the authoritative server with the highest serial */
+	PT_DIAG_MX_RESOLVERS,     /**< no authoritative server answered: the resolvers' majority */
+};
+
+/** Everything the checks judge. Embedded; release with pt_diag_facts_fini(). */
+struct pt_diag_facts {
+	/** the domain, lower-case absolute */
+	char domain[256];
+	/** the zone apex holding it; "" when not found */
+	char zone[256];
+	/** the parent zone's apex; "" when not found or the zone is the root */
+	char parent_zone[256];
+	/** the zone's NS names as the resolvers see them, sorted; owned */
+	char **ns_names;
+	/** number of @ref ns_names */
+	size_t nns_names;
+	/** true when the servers came from --auth rather than NS discovery */
+	bool auth_given;
+	/** authoritative server addresses; owned */
+	struct pt_diag_auth *auth;
+	/** number of @ref auth */
+	size_t nauth;
+	/** parent zone server addresses; owned */
+	struct pt_diag_parent *parents;
+	/** number of @ref parents */
+	size_t nparents;
+	/** the reference MX answer (see @ref mx_source); owned */
+	struct pt_answer mx;
+	/** where @ref mx came from */
+	enum pt_diag_mx_source mx_source;
+	/** SOA serial of the server @ref mx came from, valid when has_serial */
+	uint32_t serial;
+	/** see @ref serial */
+	bool has_serial;
+	/** SOA record TTL and MINIMUM field of the zone, valid when has_soa */
+	uint32_t soa_ttl;
+	/** SOA MINIMUM (RFC 2308: the negative-caching TTL cap) */
+	uint32_t soa_minimum;
+	/** see @ref soa_ttl */
+	bool has_soa;
+	/** the zone publishes DNSKEY records */
+	bool signed_zone;
+	/** true when the signing state is known */
+	bool signed_known;
+	/** tracked resolvers; owned */
+	struct pt_diag_resolver *resolvers;
+	/** number of @ref resolvers */
+	size_t nresolvers;
+	/** MX targets in RDATA order; owned */
+	struct pt_diag_target *targets;
+	/** number of @ref targets */
+	size_t ntargets;
+	/** SMTP was probed (false with --no-smtp) */
+	bool smtp;
+	/** SMTP port probed */
+	uint16_t smtp_port;
+	/** wall time the facts were gathered, ms since the epoch (for "expires at") */
+	uint64_t wall_ms;
+};
+
+/** Release what @p f holds and zero it. */
+void pt_diag_facts_fini(struct pt_diag_facts *f);
+
+/**
+ * Gather the facts for @p cfg (several batches of parallel queries, then SMTP probes).
+ * @param[out] out caller owns; pt_diag_facts_fini() (also on error)
+ * @return PT_OK (unanswered queries are facts, not errors), PT_ERR_PARSE for an invalid
+ *         domain, PT_ERR_NOMEM.
+ */
+enum pt_status pt_diagnose_gather(struct pt_diag_facts *out, struct pt_engine *e,
+				  const struct pt_diagnose_config *cfg);
+
+/**
+ * Judge gathered facts: every check, one entry per check and subject (pure; no I/O).
+ * @param[out] out caller owns; pt_diagnosis_fini()
+ * @return PT_OK or PT_ERR_NOMEM.
+ */
+enum pt_status pt_diagnose_judge(struct pt_diagnosis *out, const struct pt_diag_facts *f);
+
+/**
+ * Gather, then judge.
+ * @param clock unused for now beyond timing; NULL for pt_clock_monotonic
+ * @param[out] out caller owns; pt_diagnosis_fini() (zeroed on error)
+ * @return as pt_diagnose_gather().
+ */
+enum pt_status pt_diagnose_run(struct pt_diagnosis *out, struct pt_engine *e,
+			       const struct pt_diagnose_config *cfg, pt_clock_fn clock);
+
+#endif /* PT_DIAGNOSE_H */

@@ -1,0 +1,725 @@
+/*
+ * DNS message building and reply parsing with ldns. Every ldns object made here is freed
+ * before returning: callers only ever see wire bytes and struct pt_answer.
+ */
+#include "query.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ldns/ldns.h>
+
+/* DNS flag day 2020: small enough to avoid IP fragmentation on common paths. */
+#define PT_EDNS_UDP_SIZE 1232
+/* A longer chain is either broken or hostile; resolvers give up around the same depth. */
+#define PT_CNAME_MAX 16
+/* RFC 8914 Extended DNS Error option code. */
+#define PT_EDNS_OPT_EDE 15
+/* RFC 2181 §8: a TTL with the top bit set is to be read as zero. */
+#define PT_TTL_MAX 0x7fffffffU
+
+/* A growable array of owned strings, handed over to struct pt_answer as-is. */
+struct pt_strv {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+
+/* Takes ownership of @s, also on failure, so callers need no cleanup branch. */
+static enum pt_status pt_strv_push(struct pt_strv *sv, char *s)
+{
+	if (!s) {
+		return PT_ERR_NOMEM;
+	}
+	if (sv->n == sv->cap) {
+		size_t cap = sv->cap ? sv->cap * 2 : 4;
+		char **v = realloc(sv->v, cap * sizeof(*v));
+
+		if (!v) {
+			free(s);
+			return PT_ERR_NOMEM;
+		}
+		sv->v = v;
+		sv->cap = cap;
+	}
+	sv->v[sv->n++] = s;
+	return PT_OK;
+}
+
+static void pt_strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i]);
+	}
+	free(v);
+}
+
+static int pt_strcmp_p(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted and unique, so two answers compare with one pass and JSON output is stable. */
+static void pt_strv_sort_unique(struct pt_strv *sv)
+{
+	size_t out = 0;
+
+	if (sv->n < 2) {
+		return;
+	}
+	qsort(sv->v, sv->n, sizeof(*sv->v), pt_strcmp_p);
+	for (size_t i = 1; i < sv->n; i++) {
+		if (strcmp(sv->v[out], sv->v[i]) == 0) {
+			free(sv->v[i]);
+		} else {
+			sv->v[++out] = sv->v[i];
+		}
+	}
+	sv->n = out + 1;
+}
+
+static enum pt_status pt_from_ldns(ldns_status st)
+{
+	return st == LDNS_STATUS_OK ? PT_OK : st == LDNS_STATUS_MEM_ERR ? PT_ERR_NOMEM : PT_ERR_PARSE;
+}
+
+/* ldns checks labels (<= 63), total length (<= 255), empty labels and escapes for us. */
+static enum pt_status pt_dname_new(ldns_rdf **out, const char *name)
+{
+	*out = NULL;
+	if (!name || !*name) {
+		return PT_ERR_PARSE;
+	}
+	return pt_from_ldns(ldns_str2rdf_dname(out, name));
+}
+
+/*
+ * ldns prints label bytes outside printable ASCII as \DDD, so lowering A-Z in the printed
+ * form lowers the name. Not tolower(): the UI may have set a locale that maps other bytes.
+ */
+static void pt_lower(char *s, size_t len)
+{
+	for (size_t i = 0; i < len && s[i]; i++) {
+		if (s[i] >= 'A' && s[i] <= 'Z') {
+			s[i] = (char)(s[i] - 'A' + 'a');
+		}
+	}
+}
+
+/* Lower-case absolute presentation form. @return malloc'd string or NULL (no memory). */
+static char *pt_dname_str(const ldns_rdf *dname)
+{
+	char *s = ldns_rdf2str(dname);
+
+	if (s) {
+		pt_lower(s, strlen(s));
+	}
+	return s;
+}
+
+/*
+ * RDATA fields in presentation form joined by single spaces. Only DNAME fields are lowered:
+ * TXT and CAA strings are data and keep their case and quotes. With @with_type (ANY
+ * queries) the type mnemonic comes first, since mixed types are meaningless without it.
+ */
+static enum pt_status pt_rdata_str(char **out, const ldns_rr *rr, bool with_type)
+{
+	ldns_buffer *b = ldns_buffer_new(128);
+	enum pt_status rc = PT_OK;
+
+	*out = NULL;
+	if (!b) {
+		return PT_ERR_NOMEM;
+	}
+	if (with_type && ldns_rr_type2buffer_str(b, ldns_rr_get_type(rr)) == LDNS_STATUS_OK) {
+		ldns_buffer_printf(b, " ");
+	}
+	for (size_t i = 0; i < ldns_rr_rd_count(rr) && rc == PT_OK; i++) {
+		const ldns_rdf *f = ldns_rr_rdf(rr, i);
+		size_t start;
+
+		if (i > 0) {
+			ldns_buffer_printf(b, " ");
+		}
+		start = ldns_buffer_position(b);
+		rc = pt_from_ldns(ldns_rdf2buffer_str(b, f));
+		if (rc == PT_OK && ldns_rdf_get_type(f) == LDNS_RDF_TYPE_DNAME) {
+			pt_lower((char *)ldns_buffer_at(b, start), ldns_buffer_position(b) - start);
+		}
+	}
+	if (rc == PT_OK && !ldns_buffer_status_ok(b)) {
+		rc = PT_ERR_NOMEM;
+	}
+	if (rc == PT_OK) {
+		*out = ldns_buffer_export2str(b);
+		rc = *out ? PT_OK : PT_ERR_NOMEM;
+	}
+	ldns_buffer_free(b);
+	return rc;
+}
+
+static size_t pt_rd_min(ldns_rr_type type)
+{
+	const ldns_rr_descriptor *d = ldns_rr_descript(type);
+
+	return d ? ldns_rr_descriptor_minimum(d) : 0;
+}
+
+static uint32_t pt_ttl_clamp(uint32_t ttl)
+{
+	return ttl > PT_TTL_MAX ? 0 : ttl;
+}
+
+/* Class IN only: other classes never answer an IN question and must not leak into it. */
+static bool pt_rr_matches(const ldns_rr *rr, ldns_rr_type type, const ldns_rdf *owner)
+{
+	if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+		return false;
+	}
+	if (type != LDNS_RR_TYPE_ANY && ldns_rr_get_type(rr) != type) {
+		return false;
+	}
+	return !owner || ldns_dname_compare(ldns_rr_owner(rr), owner) == 0;
+}
+
+/* A usable SOA: hostile replies may carry one with missing or short fields. */
+static const ldns_rr *pt_find_soa(const ldns_rr_list *list, const ldns_rdf *owner)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(list); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(list, i);
+
+		if (!pt_rr_matches(rr, LDNS_RR_TYPE_SOA, owner) || ldns_rr_rd_count(rr) < 7) {
+			continue;
+		}
+		if (ldns_rdf_size(ldns_rr_rdf(rr, 2)) == 4 && ldns_rdf_size(ldns_rr_rdf(rr, 6)) == 4) {
+			return rr;
+		}
+	}
+	return NULL;
+}
+
+static bool pt_has_type(const ldns_rr_list *list, ldns_rr_type type)
+{
+	for (size_t i = 0; i < ldns_rr_list_rr_count(list); i++) {
+		if (ldns_rr_get_type(ldns_rr_list_rr(list, i)) == type) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * ldns keeps the OPT RDATA as raw bytes; walking the options ourselves keeps a malformed
+ * option list from reaching ldns's option parser. First EDE wins.
+ */
+static int pt_find_ede(const ldns_pkt *pkt)
+{
+	const ldns_rdf *opt = ldns_pkt_edns_data(pkt);
+	const uint8_t *p;
+	size_t size, pos = 0;
+
+	if (!opt) {
+		return -1;
+	}
+	p = ldns_rdf_data(opt);
+	size = ldns_rdf_size(opt);
+	while (pos + 4 <= size) {
+		unsigned code = (unsigned)p[pos] << 8 | p[pos + 1];
+		size_t olen = (size_t)p[pos + 2] << 8 | p[pos + 3];
+
+		pos += 4;
+		if (olen > size - pos) {
+			break;
+		}
+		if (code == PT_EDNS_OPT_EDE && olen >= 2) {
+			return p[pos] << 8 | p[pos + 1];
+		}
+		pos += olen;
+	}
+	return -1;
+}
+
+/*
+ * Follow CNAMEs from the question name through the answer section. A loop or an overlong
+ * chain simply stops: the records at the last name reached (usually none) are the answer.
+ * *final is set to that name, borrowed from @pkt or @qname; targets are appended to @cn.
+ */
+static enum pt_status pt_follow_cnames(const ldns_rdf **final, struct pt_strv *cn,
+				       const ldns_pkt *pkt, const ldns_rdf *qname)
+{
+	const ldns_rr_list *an = ldns_pkt_answer(pkt);
+	const ldns_rdf *seen[PT_CNAME_MAX + 1];
+	size_t nseen = 0;
+
+	seen[nseen++] = qname;
+	*final = qname;
+	while (nseen <= PT_CNAME_MAX) {
+		const ldns_rdf *target = NULL;
+		enum pt_status rc;
+
+		for (size_t i = 0; i < ldns_rr_list_rr_count(an) && !target; i++) {
+			const ldns_rr *rr = ldns_rr_list_rr(an, i);
+
+			if (pt_rr_matches(rr, LDNS_RR_TYPE_CNAME, *final) && ldns_rr_rd_count(rr) == 1) {
+				target = ldns_rr_rdf(rr, 0);
+			}
+		}
+		if (!target || ldns_rdf_get_type(target) != LDNS_RDF_TYPE_DNAME) {
+			break;
+		}
+		for (size_t i = 0; i < nseen; i++) {
+			if (ldns_dname_compare(seen[i], target) == 0) {
+				return PT_OK;
+			}
+		}
+		rc = pt_strv_push(cn, pt_dname_str(target));
+		if (rc != PT_OK) {
+			return rc;
+		}
+		seen[nseen++] = target;
+		*final = target;
+	}
+	return PT_OK;
+}
+
+/*
+ * The RRset of the asked type at the end of the CNAME chain, its smallest TTL, and the chain.
+ * @final is set to that name (borrowed from @pkt or @qname).
+ */
+static enum pt_status pt_collect(struct pt_answer *a, const ldns_rdf **final, const ldns_pkt *pkt,
+				 const ldns_rdf *qname, ldns_rr_type qtype)
+{
+	const ldns_rr_list *an = ldns_pkt_answer(pkt);
+	struct pt_strv rd = { 0 }, cn = { 0 };
+	enum pt_status rc = PT_OK;
+	uint32_t ttl = PT_TTL_MAX;
+
+	*final = qname;
+	/* Asking for the CNAME (or ANY) means the alias itself is the answer. */
+	if (qtype != LDNS_RR_TYPE_CNAME && qtype != LDNS_RR_TYPE_ANY) {
+		rc = pt_follow_cnames(final, &cn, pkt, qname);
+	}
+	for (size_t i = 0; i < ldns_rr_list_rr_count(an) && rc == PT_OK; i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(an, i);
+		char *s;
+
+		if (!pt_rr_matches(rr, qtype, *final)) {
+			continue;
+		}
+		/* ldns accepts short RDATA (UPDATE uses it); in an answer it is malformed. */
+		if (ldns_rr_rd_count(rr) < pt_rd_min(ldns_rr_get_type(rr))) {
+			rc = PT_ERR_PARSE;
+			break;
+		}
+		rc = pt_rdata_str(&s, rr, qtype == LDNS_RR_TYPE_ANY);
+		if (rc == PT_OK) {
+			rc = pt_strv_push(&rd, s);
+		}
+		if (pt_ttl_clamp(ldns_rr_ttl(rr)) < ttl) {
+			ttl = pt_ttl_clamp(ldns_rr_ttl(rr));
+		}
+	}
+	pt_strv_sort_unique(&rd);
+	a->rdata = rd.v;
+	a->count = rd.n;
+	a->cnames = cn.v;
+	a->ncnames = cn.n;
+	a->has_ttl = a->count > 0;
+	a->ttl = a->has_ttl ? ttl : 0;
+	return rc;
+}
+
+static enum pt_answer_kind pt_classify(const struct pt_answer *a, const ldns_pkt *pkt)
+{
+	const ldns_rr_list *ns = ldns_pkt_authority(pkt);
+
+	if (a->rcode == LDNS_RCODE_NXDOMAIN) {
+		return PT_ANSWER_NXDOMAIN;
+	}
+	if (a->rcode != LDNS_RCODE_NOERROR) {
+		return PT_ANSWER_RCODE;
+	}
+	if (a->count > 0) {
+		return PT_ANSWER_DATA;
+	}
+	/* Without an SOA, NS records in authority are a delegation, not a negative answer. */
+	if (ldns_rr_list_rr_count(ldns_pkt_answer(pkt)) == 0 && pt_has_type(ns, LDNS_RR_TYPE_NS) &&
+	    !pt_has_type(ns, LDNS_RR_TYPE_SOA)) {
+		return PT_ANSWER_REFERRAL;
+	}
+	return PT_ANSWER_NODATA;
+}
+
+/* The delegation's NS names, for comparing the parent's NS set with the zone's own. */
+static enum pt_status pt_referral_ns(struct pt_answer *a, const ldns_pkt *pkt)
+{
+	const ldns_rr_list *ns = ldns_pkt_authority(pkt);
+	struct pt_strv sv = { 0 };
+
+	for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ns, i);
+
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS || ldns_rr_rd_count(rr) < 1) {
+			continue;
+		}
+		if (pt_strv_push(&sv, pt_dname_str(ldns_rr_rdf(rr, 0))) != PT_OK) {
+			pt_strv_free(sv.v, sv.n);
+			return PT_ERR_NOMEM;
+		}
+	}
+	pt_strv_sort_unique(&sv);
+	a->referral_ns = sv.v;
+	a->nreferral_ns = sv.n;
+	return PT_OK;
+}
+
+/* Negative-caching TTL, zone apex and serial from the SOA that came with the reply. */
+static enum pt_status pt_soa_info(struct pt_answer *a, const ldns_pkt *pkt, const ldns_rdf *final,
+				  ldns_rr_type qtype)
+{
+	const ldns_rr *soa = pt_find_soa(ldns_pkt_authority(pkt), NULL);
+
+	/* RFC 2308 §5: negative answers are cached for min(SOA TTL, SOA MINIMUM). */
+	if (soa && (a->kind == PT_ANSWER_NXDOMAIN || a->kind == PT_ANSWER_NODATA)) {
+		uint32_t min = pt_ttl_clamp(ldns_rdf2native_int32(ldns_rr_rdf(soa, 6)));
+
+		a->ttl = pt_ttl_clamp(ldns_rr_ttl(soa));
+		if (min < a->ttl) {
+			a->ttl = min;
+		}
+		a->has_ttl = true;
+	}
+	if (qtype == LDNS_RR_TYPE_SOA && pt_find_soa(ldns_pkt_answer(pkt), final)) {
+		soa = pt_find_soa(ldns_pkt_answer(pkt), final);
+	}
+	if (!soa) {
+		return PT_OK;
+	}
+	a->zone = pt_dname_str(ldns_rr_owner(soa));
+	if (!a->zone) {
+		return PT_ERR_NOMEM;
+	}
+	a->serial = ldns_rdf2native_int32(ldns_rr_rdf(soa, 2));
+	a->has_serial = true;
+	return PT_OK;
+}
+
+/* Is @pkt a reply to our query? Anything else is dropped, as a spoof or a stray. */
+static bool pt_is_reply(const ldns_pkt *pkt, uint16_t id, const ldns_rdf *qname, uint16_t qtype)
+{
+	const ldns_rr_list *q = ldns_pkt_question(pkt);
+	const ldns_rr *rr;
+
+	if (!ldns_pkt_qr(pkt) || ldns_pkt_id(pkt) != id ||
+	    ldns_pkt_get_opcode(pkt) != LDNS_PACKET_QUERY) {
+		return false;
+	}
+	/* Error replies often carry no question (unbound's access-control "refuse" sends a bare
+	 * header, old servers do so for FORMERR): with the ID matching on our own connected
+	 * socket, take them as the reply if they claim nothing else. */
+	if (ldns_rr_list_rr_count(q) == 0) {
+		ldns_pkt_rcode rc = ldns_pkt_get_rcode(pkt);
+
+		return rc != LDNS_RCODE_NOERROR && rc != LDNS_RCODE_NXDOMAIN &&
+		       ldns_pkt_ancount(pkt) == 0;
+	}
+	if (ldns_rr_list_rr_count(q) != 1) {
+		return false;
+	}
+	rr = ldns_rr_list_rr(q, 0);
+	return ldns_rr_get_type(rr) == qtype && ldns_rr_get_class(rr) == LDNS_RR_CLASS_IN &&
+	       ldns_dname_compare(ldns_rr_owner(rr), qname) == 0;
+}
+
+enum pt_status pt_query_build(uint8_t **wire, size_t *len, const char *qname, uint16_t qtype,
+			      uint16_t id, unsigned opts)
+{
+	ldns_rdf *name;
+	ldns_pkt *pkt;
+	enum pt_status rc;
+
+	*wire = NULL;
+	*len = 0;
+	/* ldns would quietly turn type 0 into A. */
+	if (qtype == 0) {
+		return PT_ERR_PARSE;
+	}
+	rc = pt_dname_new(&name, qname);
+	if (rc != PT_OK) {
+		return rc;
+	}
+	/* The packet owns name once made; ldns returns NULL before attaching it. */
+	pkt = ldns_pkt_query_new(name, qtype, LDNS_RR_CLASS_IN, 0);
+	if (!pkt) {
+		ldns_rdf_deep_free(name);
+		return PT_ERR_NOMEM;
+	}
+	ldns_pkt_set_id(pkt, id);
+	ldns_pkt_set_rd(pkt, opts & PT_FLAG_RD);
+	ldns_pkt_set_cd(pkt, opts & PT_FLAG_CD);
+	ldns_pkt_set_edns_udp_size(pkt, PT_EDNS_UDP_SIZE);
+	ldns_pkt_set_edns_do(pkt, opts & PT_FLAG_DO);
+	/* Only allocation can fail here: the name and type were already accepted. */
+	rc = ldns_pkt2wire(wire, pkt, len) == LDNS_STATUS_OK ? PT_OK : PT_ERR_NOMEM;
+	ldns_pkt_free(pkt);
+	return rc;
+}
+
+enum pt_status pt_query_parse(struct pt_answer *out, const uint8_t *wire, size_t len, uint16_t id,
+			      const char *qname, uint16_t qtype)
+{
+	const ldns_rdf *final;
+	ldns_rdf *name = NULL;
+	ldns_pkt *pkt = NULL;
+	enum pt_status rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = pt_dname_new(&name, qname);
+	if (rc != PT_OK) {
+		return rc;
+	}
+	if (!wire) {
+		rc = PT_ERR_PARSE;
+		goto done;
+	}
+	rc = pt_from_ldns(ldns_wire2pkt(&pkt, wire, len));
+	if (rc != PT_OK) {
+		goto done;
+	}
+	if (!pt_is_reply(pkt, id, name, qtype)) {
+		rc = PT_ERR_DNS;
+		goto done;
+	}
+	/* The extended rcode bits from OPT make e.g. BADVERS (16) distinct from NOERROR. */
+	out->rcode = ldns_pkt_edns_extended_rcode(pkt) << 4 | ldns_pkt_get_rcode(pkt);
+	out->flags = (ldns_pkt_aa(pkt) ? PT_FLAG_AA : 0) | (ldns_pkt_tc(pkt) ? PT_FLAG_TC : 0) |
+		     (ldns_pkt_rd(pkt) ? PT_FLAG_RD : 0) | (ldns_pkt_ra(pkt) ? PT_FLAG_RA : 0) |
+		     (ldns_pkt_ad(pkt) ? PT_FLAG_AD : 0) | (ldns_pkt_cd(pkt) ? PT_FLAG_CD : 0);
+	out->ede = pt_find_ede(pkt);
+	rc = pt_collect(out, &final, pkt, name, qtype);
+	if (rc == PT_OK) {
+		out->kind = pt_classify(out, pkt);
+		rc = pt_soa_info(out, pkt, final, qtype);
+	}
+	if (rc == PT_OK && out->kind == PT_ANSWER_REFERRAL) {
+		rc = pt_referral_ns(out, pkt);
+	}
+done:
+	if (rc != PT_OK) {
+		pt_answer_fini(out);
+	}
+	ldns_pkt_free(pkt);
+	ldns_rdf_deep_free(name);
+	return rc;
+}
+
+void pt_answer_fini(struct pt_answer *a)
+{
+	if (!a) {
+		return;
+	}
+	pt_strv_free(a->rdata, a->count);
+	pt_strv_free(a->cnames, a->ncnames);
+	pt_strv_free(a->referral_ns, a->nreferral_ns);
+	free(a->zone);
+	memset(a, 0, sizeof(*a));
+}
+
+static enum pt_status pt_strv_copy(char ***dst, char *const *src, size_t n)
+{
+	*dst = NULL;
+	if (n == 0) {
+		return PT_OK;
+	}
+	*dst = calloc(n, sizeof(**dst));
+	if (!*dst) {
+		return PT_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		(*dst)[i] = strdup(src[i]);
+		if (!(*dst)[i]) {
+			return PT_ERR_NOMEM;
+		}
+	}
+	return PT_OK;
+}
+
+enum pt_status pt_answer_copy(struct pt_answer *dst, const struct pt_answer *src)
+{
+	*dst = *src;
+	dst->rdata = NULL;
+	dst->cnames = NULL;
+	dst->referral_ns = NULL;
+	dst->zone = NULL;
+	/* Arrays are calloc'd, so a partial copy is safe to release with pt_answer_fini(). */
+	if (pt_strv_copy(&dst->rdata, src->rdata, src->count) != PT_OK ||
+	    pt_strv_copy(&dst->cnames, src->cnames, src->ncnames) != PT_OK ||
+	    pt_strv_copy(&dst->referral_ns, src->referral_ns, src->nreferral_ns) != PT_OK ||
+	    (src->zone && !(dst->zone = strdup(src->zone)))) {
+		pt_answer_fini(dst);
+		return PT_ERR_NOMEM;
+	}
+	return PT_OK;
+}
+
+bool pt_answer_same(const struct pt_answer *a, const struct pt_answer *b)
+{
+	if (!a || !b) {
+		return a == b;
+	}
+	if (a->kind != b->kind || a->count != b->count) {
+		return false;
+	}
+	for (size_t i = 0; i < a->count; i++) {
+		if (strcmp(a->rdata[i], b->rdata[i]) != 0) {
+			return false;
+		}
+	}
+	return true;
+}
+
+uint16_t pt_rrtype_from_name(const char *name)
+{
+	unsigned long v;
+	char *end;
+
+	if (!name || !*name) {
+		return 0;
+	}
+	/* ldns reads "TYPEnnn" with atoi(), which wraps out-of-range numbers silently. */
+	if (strncasecmp(name, "TYPE", 4) == 0 && isdigit((unsigned char)name[4])) {
+		errno = 0;
+		v = strtoul(name + 4, &end, 10);
+		if (errno || *end || v > UINT16_MAX) {
+			return 0;
+		}
+	} else {
+		v = ldns_get_rr_type_by_name(name);
+	}
+	/* OPT and the meta-types (RFC 6895: 128-254) cannot be asked for; ANY (255) can. */
+	if (v == LDNS_RR_TYPE_OPT || (v >= 128 && v <= 254)) {
+		return 0;
+	}
+	return (uint16_t)v;
+}
+
+char *pt_rrtype_name(uint16_t type, char *buf, size_t size)
+{
+	char *s = ldns_rr_type2str(type);
+
+	if (s) {
+		snprintf(buf, size, "%s", s);
+	} else {
+		snprintf(buf, size, "TYPE%u", (unsigned)type);
+	}
+	free(s);
+	return buf;
+}
+
+const char *pt_rcode_name(int rcode, char *buf, size_t size)
+{
+	static const char *const names[] = {
+		"NOERROR", "FORMERR",  "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+		"YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE",
+	};
+
+	if (rcode >= 0 && (size_t)rcode < sizeof(names) / sizeof(names[0])) {
+		return names[rcode];
+	}
+	snprintf(buf, size, "RCODE%d", rcode);
+	return buf;
+}
+
+enum pt_status pt_name_normalise(char *out, size_t size, const char *name)
+{
+	ldns_rdf *dname;
+	enum pt_status rc;
+	char *s;
+
+	rc = pt_dname_new(&dname, name);
+	if (rc != PT_OK) {
+		return rc;
+	}
+	s = pt_dname_str(dname);
+	ldns_rdf_deep_free(dname);
+	if (!s) {
+		return PT_ERR_NOMEM;
+	}
+	/* Too small a buffer is the caller's input being too long to hold: a parse error. */
+	if (strlen(s) >= size) {
+		free(s);
+		return PT_ERR_PARSE;
+	}
+	memcpy(out, s, strlen(s) + 1);
+	free(s);
+	return PT_OK;
+}
+
+enum pt_status pt_rdata_normalise(char **out, uint16_t qtype, const char *text)
+{
+	ldns_rdf *origin = NULL;
+	ldns_rr *rr = NULL;
+	char tname[16], *line;
+	enum pt_status rc;
+	size_t n;
+
+	*out = NULL;
+	if (!text) {
+		return PT_ERR_PARSE;
+	}
+	/* For ANY the text names its own type, as pt_query_parse() prints it. */
+	if (qtype == LDNS_RR_TYPE_ANY) {
+		tname[0] = '\0';
+	} else {
+		pt_rrtype_name(qtype, tname, sizeof(tname));
+	}
+	n = strlen(tname) + strlen(text) + sizeof("x. 0 IN  ");
+	line = malloc(n);
+	if (!line) {
+		return PT_ERR_NOMEM;
+	}
+	snprintf(line, n, "x. 0 IN %s %s", tname, text);
+	origin = ldns_dname_new_frm_str(".");
+	if (!origin) {
+		free(line);
+		return PT_ERR_NOMEM;
+	}
+	rc = pt_from_ldns(ldns_rr_new_frm_str(&rr, line, 0, origin, NULL));
+	if (rc == PT_OK) {
+		rc = pt_rdata_str(out, rr, qtype == LDNS_RR_TYPE_ANY);
+	}
+	ldns_rr_free(rr);
+	ldns_rdf_deep_free(origin);
+	free(line);
+	return rc;
+}
+
+bool pt_soa_serial_from_rdata(const char *rdata, uint32_t *serial)
+{
+	const char *p = rdata;
+	unsigned long long v;
+	char *end;
+
+	if (!rdata) {
+		return false;
+	}
+	for (int field = 0; field < 2; field++) {
+		p += strspn(p, " \t");
+		p += strcspn(p, " \t");
+	}
+	p += strspn(p, " \t");
+	if (!isdigit((unsigned char)*p)) {
+		return false;
+	}
+	errno = 0;
+	v = strtoull(p, &end, 10);
+	if (errno || v > UINT32_MAX || (*end && *end != ' ' && *end != '\t')) {
+		return false;
+	}
+	*serial = (uint32_t)v;
+	return true;
+}

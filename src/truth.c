@@ -1,0 +1,458 @@
+#include "truth.h"
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Re-discover the name servers after this long; between discoveries a truth check costs
+ * two queries per server. */
+#define REDISCOVER_NS (300 * PT_NS_PER_S)
+/* Resolvers asked in parallel for the zone cut, NS names and their addresses. */
+#define VIA_MAX 5
+/* Name servers asked at most (a zone with more is unusual; each costs two queries). */
+#define SERVERS_MAX 32
+
+struct server {
+	char name[256];
+	struct pt_resolver addr;
+};
+
+struct pt_truth_cache {
+	char domain[256];
+	char zone[256];
+	struct server *servers;
+	size_t n;
+	uint64_t found_ns;
+};
+
+int pt_serial_cmp(uint32_t a, uint32_t b)
+{
+	uint32_t d = a - b;
+
+	if (a == b) {
+		return 0;
+	}
+	if (d == 0x80000000u) {
+		return a < b ? -1 : 1;
+	}
+	return d < 0x80000000u ? 1 : -1;
+}
+
+struct pt_truth_cache *pt_truth_cache_new(void)
+{
+	return calloc(1, sizeof(struct pt_truth_cache));
+}
+
+void pt_truth_cache_reset(struct pt_truth_cache *c)
+{
+	free(c->servers);
+	memset(c, 0, sizeof(*c));
+}
+
+void pt_truth_cache_free(struct pt_truth_cache *c)
+{
+	if (c == NULL) {
+		return;
+	}
+	free(c->servers);
+	free(c);
+}
+
+/* Point a parsed address at another port (numeric field and socket address alike). */
+static void set_port(struct pt_resolver *r, uint16_t port)
+{
+	r->port = port;
+	if (r->sa.ss_family == AF_INET) {
+		((struct sockaddr_in *)&r->sa)->sin_port = htons(port);
+	} else if (r->sa.ss_family == AF_INET6) {
+		((struct sockaddr_in6 *)&r->sa)->sin6_port = htons(port);
+	}
+}
+
+static char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+
+	if (d != NULL) {
+		memcpy(d, s, n);
+	}
+	return d;
+}
+
+enum pt_status pt_truth_config_copy(struct pt_truth_config *dst, const struct pt_truth_config *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	dst->auth_port = src->auth_port;
+	if (src->nexpect > 0) {
+		dst->expect = calloc(src->nexpect, sizeof(char *));
+		if (dst->expect == NULL) {
+			goto fail;
+		}
+		for (size_t i = 0; i < src->nexpect; i++) {
+			dst->expect[i] = xstrdup(src->expect[i]);
+			if (dst->expect[i] == NULL) {
+				goto fail;
+			}
+			dst->nexpect = i + 1;
+		}
+	}
+	if (src->nauth > 0) {
+		dst->auth = malloc(src->nauth * sizeof(*dst->auth));
+		if (dst->auth == NULL) {
+			goto fail;
+		}
+		memcpy(dst->auth, src->auth, src->nauth * sizeof(*dst->auth));
+		dst->nauth = src->nauth;
+	}
+	if (src->nvia > 0) {
+		dst->via = malloc(src->nvia * sizeof(*dst->via));
+		if (dst->via == NULL) {
+			goto fail;
+		}
+		memcpy(dst->via, src->via, src->nvia * sizeof(*dst->via));
+		dst->nvia = src->nvia;
+	}
+	return PT_OK;
+fail:
+	pt_truth_config_fini(dst);
+	return PT_ERR_NOMEM;
+}
+
+void pt_truth_config_fini(struct pt_truth_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nexpect; i++) {
+		free(cfg->expect[i]);
+	}
+	free(cfg->expect);
+	free(cfg->auth);
+	free(cfg->via);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The expected values as an answer: normalised like parsed RDATA, sorted, deduplicated. */
+static enum pt_status expected_answer(struct pt_answer *out, const struct pt_truth_config *cfg,
+				      uint16_t qtype)
+{
+	memset(out, 0, sizeof(*out));
+	out->rdata = calloc(cfg->nexpect, sizeof(char *));
+	if (out->rdata == NULL) {
+		return PT_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < cfg->nexpect; i++) {
+		enum pt_status rc = pt_rdata_normalise(&out->rdata[out->count], qtype,
+						       cfg->expect[i]);
+
+		if (rc != PT_OK) {
+			pt_answer_fini(out);
+			return rc;
+		}
+		out->count++;
+	}
+	qsort(out->rdata, out->count, sizeof(char *), cmp_str);
+	size_t w = 0;
+
+	for (size_t i = 0; i < out->count; i++) {
+		if (w > 0 && strcmp(out->rdata[w - 1], out->rdata[i]) == 0) {
+			free(out->rdata[i]);
+			continue;
+		}
+		out->rdata[w++] = out->rdata[i];
+	}
+	out->count = w;
+	out->kind = PT_ANSWER_DATA;
+	out->ede = -1;
+	return PT_OK;
+}
+
+static void request_to(struct pt_request *q, const struct pt_resolver *r, const char *qname,
+		       uint16_t qtype, unsigned opts)
+{
+	memset(q, 0, sizeof(*q));
+	q->sa = r->sa;
+	q->salen = r->salen;
+	q->qname = qname;
+	q->qtype = qtype;
+	q->opts = opts;
+}
+
+/* Ask up to VIA_MAX resolvers the same question; return the index of the first usable reply
+ * (DATA, or any answer carrying an SOA when @p want_zone), or -1. */
+static int ask_via(struct pt_engine *e, const struct pt_truth_config *cfg, const char *qname,
+		   uint16_t qtype, bool want_zone, struct pt_reply *out)
+{
+	struct pt_request reqs[VIA_MAX];
+	size_t n = cfg->nvia < VIA_MAX ? cfg->nvia : VIA_MAX;
+	int found = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		request_to(&reqs[i], &cfg->via[i], qname, qtype, PT_FLAG_RD);
+	}
+	if (n == 0 || pt_engine_run(e, reqs, n, out) != PT_OK) {
+		return -1;
+	}
+	for (size_t i = 0; i < n && found < 0; i++) {
+		const struct pt_answer *a = &out[i].answer;
+
+		if (out[i].result != PT_REPLY_OK) {
+			continue;
+		}
+		if (want_zone ? a->zone != NULL : a->kind == PT_ANSWER_DATA) {
+			found = (int)i;
+		}
+	}
+	return found;
+}
+
+static void free_replies(struct pt_reply *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		pt_reply_fini(&r[i]);
+	}
+}
+
+/* Walk to the zone cut and collect every name server address, through the resolvers. */
+static enum pt_status discover(struct pt_truth_cache *c, struct pt_engine *e,
+			       const struct pt_truth_config *cfg, const char *domain)
+{
+	struct pt_reply rep[VIA_MAX];
+	int k;
+
+	pt_truth_cache_reset(c);
+	snprintf(c->domain, sizeof(c->domain), "%s", domain);
+	/* The SOA owner in the answer (at the apex) or authority section (below it) is the
+	 * zone cut; one query instead of walking up label by label. */
+	k = ask_via(e, cfg, domain, 6 /* SOA */, true, rep);
+	if (k >= 0) {
+		snprintf(c->zone, sizeof(c->zone), "%s", rep[k].answer.zone);
+	}
+	free_replies(rep, cfg->nvia < VIA_MAX ? cfg->nvia : VIA_MAX);
+	if (k < 0) {
+		return PT_OK;
+	}
+	k = ask_via(e, cfg, c->zone, 2 /* NS */, false, rep);
+	if (k < 0) {
+		free_replies(rep, cfg->nvia < VIA_MAX ? cfg->nvia : VIA_MAX);
+		return PT_OK;
+	}
+	size_t nns = rep[k].answer.count < SERVERS_MAX ? rep[k].answer.count : SERVERS_MAX;
+	char **names = calloc(nns ? nns : 1, sizeof(char *));
+	struct pt_request *reqs = calloc(nns * 2 + 1, sizeof(*reqs));
+	struct pt_reply *addrs = calloc(nns * 2 + 1, sizeof(*addrs));
+	enum pt_status rc = PT_ERR_NOMEM;
+
+	if (names == NULL || reqs == NULL || addrs == NULL) {
+		goto out;
+	}
+	for (size_t i = 0; i < nns; i++) {
+		names[i] = rep[k].answer.rdata[i];
+		/* Round-robin over the resolvers that can help; A and AAAA for every name. */
+		request_to(&reqs[2 * i], &cfg->via[i % (cfg->nvia < VIA_MAX ? cfg->nvia : VIA_MAX)],
+			   names[i], 1 /* A */, PT_FLAG_RD);
+		request_to(&reqs[2 * i + 1], &cfg->via[i % (cfg->nvia < VIA_MAX ? cfg->nvia : VIA_MAX)],
+			   names[i], 28 /* AAAA */, PT_FLAG_RD);
+	}
+	rc = pt_engine_run(e, reqs, nns * 2, addrs);
+	if (rc != PT_OK) {
+		goto out;
+	}
+	c->servers = calloc(SERVERS_MAX, sizeof(*c->servers));
+	if (c->servers == NULL) {
+		rc = PT_ERR_NOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < nns * 2; i++) {
+		const struct pt_answer *a = &addrs[i].answer;
+
+		if (addrs[i].result != PT_REPLY_OK || a->kind != PT_ANSWER_DATA) {
+			continue;
+		}
+		for (size_t j = 0; j < a->count && c->n < SERVERS_MAX; j++) {
+			struct server *s = &c->servers[c->n];
+
+			if (pt_resolver_parse_address(&s->addr, a->rdata[j], NULL, 0) != PT_OK) {
+				continue;
+			}
+			set_port(&s->addr, cfg->auth_port ? cfg->auth_port : 53);
+			snprintf(s->name, sizeof(s->name), "%s", names[i / 2]);
+			c->n++;
+		}
+	}
+	rc = PT_OK;
+out:
+	free_replies(addrs, addrs ? nns * 2 : 0);
+	free(addrs);
+	free(reqs);
+	free(names);
+	free_replies(rep, cfg->nvia < VIA_MAX ? cfg->nvia : VIA_MAX);
+	return rc;
+}
+
+static enum pt_auth_status judge_server(const struct pt_reply *rec, const struct pt_reply *soa)
+{
+	const struct pt_reply *worst = rec;
+
+	/* The record query decides, unless only the SOA query failed. */
+	if (rec->result == PT_REPLY_OK && soa->result != PT_REPLY_OK) {
+		worst = soa;
+	}
+	switch (worst->result) {
+	case PT_REPLY_OK:
+		break;
+	case PT_REPLY_TIMEOUT:
+	case PT_REPLY_UNREACHABLE:
+		return PT_AUTH_TIMEOUT;
+	default:
+		return PT_AUTH_ERROR;
+	}
+	const struct pt_answer *a = &rec->answer;
+
+	if (a->kind == PT_ANSWER_RCODE) {
+		return a->rcode == 5 ? PT_AUTH_REFUSED : PT_AUTH_ERROR;
+	}
+	if (a->kind == PT_ANSWER_REFERRAL || !(a->flags & PT_FLAG_AA)) {
+		return PT_AUTH_LAME;
+	}
+	return PT_AUTH_OK;
+}
+
+enum pt_status pt_truth_find(struct pt_truth *out, struct pt_engine *e, struct pt_truth_cache *c,
+			     const struct pt_truth_config *cfg, const char *domain, uint16_t qtype)
+{
+	struct pt_request *reqs = NULL;
+	struct pt_reply *reps = NULL;
+	const struct server *list;
+	struct server *given = NULL;
+	size_t n;
+	enum pt_status rc;
+
+	memset(out, 0, sizeof(*out));
+	if (cfg->nexpect > 0) {
+		rc = expected_answer(&out->answer, cfg, qtype);
+		if (rc != PT_OK) {
+			return rc;
+		}
+		out->source = PT_TRUTH_EXPECTED;
+	}
+	if (cfg->nauth > 0) {
+		given = calloc(cfg->nauth, sizeof(*given));
+		if (given == NULL) {
+			pt_truth_fini(out);
+			return PT_ERR_NOMEM;
+		}
+		for (size_t i = 0; i < cfg->nauth; i++) {
+			given[i].addr = cfg->auth[i];
+		}
+		list = given;
+		n = cfg->nauth;
+	} else {
+		uint64_t now = pt_clock_monotonic();
+
+		if (strcmp(c->domain, domain) != 0 || c->n == 0 ||
+		    now - c->found_ns > REDISCOVER_NS) {
+			rc = discover(c, e, cfg, domain);
+			if (rc != PT_OK) {
+				pt_truth_fini(out);
+				return rc;
+			}
+			c->found_ns = now;
+		}
+		list = c->servers;
+		n = c->n;
+		snprintf(out->zone, sizeof(out->zone), "%s", c->zone);
+	}
+	if (n == 0) {
+		free(given);
+		return PT_OK;
+	}
+	reqs = calloc(2 * n, sizeof(*reqs));
+	reps = calloc(2 * n, sizeof(*reps));
+	out->servers = calloc(n, sizeof(*out->servers));
+	rc = PT_ERR_NOMEM;
+	if (reqs == NULL || reps == NULL || out->servers == NULL) {
+		goto out;
+	}
+	/* Record and SOA of the same name: the SOA comes back in the answer at the apex and
+	 * in the authority section below it, so this needs no knowledge of the zone cut. */
+	for (size_t i = 0; i < n; i++) {
+		request_to(&reqs[2 * i], &list[i].addr, domain, qtype, 0);
+		request_to(&reqs[2 * i + 1], &list[i].addr, domain, 6 /* SOA */, 0);
+	}
+	rc = pt_engine_run(e, reqs, 2 * n, reps);
+	if (rc != PT_OK) {
+		goto out;
+	}
+	int best = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		struct pt_auth_server *s = &out->servers[i];
+		const struct pt_reply *rec = &reps[2 * i];
+		const struct pt_reply *soa = &reps[2 * i + 1];
+
+		out->nservers++;
+		snprintf(s->name, sizeof(s->name), "%s", list[i].name);
+		snprintf(s->address, sizeof(s->address), "%s", list[i].addr.address);
+		s->port = list[i].addr.port;
+		s->rtt_ms = rec->rtt_ms;
+		s->status = judge_server(rec, soa);
+		if (soa->result == PT_REPLY_OK && soa->answer.has_serial) {
+			s->serial = soa->answer.serial;
+			s->has_serial = true;
+			if (out->zone[0] == '\0' && soa->answer.zone != NULL) {
+				snprintf(out->zone, sizeof(out->zone), "%s", soa->answer.zone);
+			}
+		}
+		if (rec->result == PT_REPLY_OK) {
+			s->answer = reps[2 * i].answer;
+			memset(&reps[2 * i].answer, 0, sizeof(struct pt_answer));
+		}
+		if (s->status != PT_AUTH_OK) {
+			continue;
+		}
+		if (best < 0 || (s->has_serial && (!out->servers[best].has_serial ||
+						   pt_serial_cmp(s->serial,
+								 out->servers[best].serial) > 0))) {
+			best = (int)i;
+		}
+	}
+	if (best >= 0) {
+		const struct pt_auth_server *b = &out->servers[best];
+
+		for (size_t i = 0; i < n; i++) {
+			struct pt_auth_server *s = &out->servers[i];
+
+			if (s->status == PT_AUTH_OK && b->has_serial &&
+			    (!s->has_serial || pt_serial_cmp(s->serial, b->serial) < 0)) {
+				s->status = PT_AUTH_LAGGING;
+			}
+		}
+		out->serial = b->serial;
+		out->has_serial = b->has_serial;
+		if (out->source != PT_TRUTH_EXPECTED) {
+			rc = pt_answer_copy(&out->answer, &b->answer);
+			if (rc != PT_OK) {
+				goto out;
+			}
+			out->source = PT_TRUTH_AUTHORITATIVE;
+		}
+	}
+	rc = PT_OK;
+out:
+	if (reps != NULL) {
+		free_replies(reps, 2 * n);
+	}
+	free(reps);
+	free(reqs);
+	free(given);
+	if (rc != PT_OK) {
+		pt_truth_fini(out);
+	}
+	return rc;
+}

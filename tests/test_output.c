@@ -1,0 +1,201 @@
+/* Text, JSON, CSV and NDJSON rendering (src/output.c), from hand-built snapshots. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "output.h"
+
+/* Render with @p fn into a string; caller frees. */
+#define CAPTURE(buf, call)                                                                         \
+	do {                                                                                       \
+		size_t len_;                                                                       \
+		FILE *out = open_memstream(&(buf), &len_);                                         \
+		call;                                                                              \
+		fclose(out);                                                                       \
+	} while (0)
+
+static void fill_answer(struct pt_answer *a, const char *r1, const char *r2, uint32_t ttl)
+{
+	memset(a, 0, sizeof(*a));
+	a->kind = PT_ANSWER_DATA;
+	a->rdata = calloc(2, sizeof(char *));
+	a->rdata[a->count++] = strdup(r1);
+	if (r2 != NULL) {
+		a->rdata[a->count++] = strdup(r2);
+	}
+	a->ttl = ttl;
+	a->has_ttl = true;
+}
+
+static struct pt_snapshot *sample(void)
+{
+	struct pt_snapshot *s = calloc(1, sizeof(*s));
+
+	snprintf(s->domain, sizeof(s->domain), "example.com.");
+	s->qtype = 15;
+	s->truth.source = PT_TRUTH_AUTHORITATIVE;
+	s->truth.serial = 2026112802;
+	s->truth.has_serial = true;
+	fill_answer(&s->truth.answer, "10 mx-new.example.com.", NULL, 300);
+	s->truth.nservers = 1;
+	s->truth.servers = calloc(1, sizeof(struct pt_auth_server));
+	snprintf(s->truth.servers[0].name, 256, "ns1.example.com.");
+	snprintf(s->truth.servers[0].address, PT_ADDRESS_MAX, "192.0.2.1");
+	s->truth.servers[0].port = 53;
+	s->truth.servers[0].serial = 2026112801;
+	s->truth.servers[0].has_serial = true;
+	s->truth.servers[0].status = PT_AUTH_LAGGING;
+	s->nrows = 2;
+	s->rows = calloc(2, sizeof(struct pt_row));
+	assert_int_equal(pt_resolver_parse_address(&s->rows[0].resolver, "8.8.8.8", NULL, 0), PT_OK);
+	snprintf(s->rows[0].resolver.label, PT_LABEL_MAX, "Google, \"public\"");
+	s->rows[0].has_reply = true;
+	s->rows[0].result = PT_REPLY_OK;
+	s->rows[0].verdict = PT_VERDICT_DIFFER;
+	s->rows[0].rtt_ms = 12.34;
+	fill_answer(&s->rows[0].answer, "10 mx-old.example.com.", "20 mx2.example.com.", 41);
+	assert_int_equal(pt_resolver_parse_address(&s->rows[1].resolver, "[2001:db8::1]:5353", NULL, 0),
+			 PT_OK);
+	s->rows[1].has_reply = true;
+	s->rows[1].result = PT_REPLY_TIMEOUT;
+	s->rows[1].verdict = PT_VERDICT_TIMEOUT;
+	s->counts.total = 2;
+	s->counts.by[PT_VERDICT_DIFFER] = 1;
+	s->counts.by[PT_VERDICT_TIMEOUT] = 1;
+	s->expires_within = 41;
+	return s;
+}
+
+static void test_json(void **unused)
+{
+	struct pt_snapshot *s = sample();
+	char *buf = NULL;
+
+	(void)unused;
+	CAPTURE(buf, pt_output_json(out, s, 1795885200000ULL));
+	assert_non_null(strstr(buf, "\"domain\": \"example.com.\", \"type\": \"MX\""));
+	assert_non_null(strstr(buf, "\"time\": \"2026-11-28T"));
+	assert_non_null(strstr(buf, "\"source\": \"authoritative\", \"answer\": "
+				    "[\"10 mx-new.example.com.\"], \"serial\": 2026112802"));
+	assert_non_null(strstr(buf, "\"converged\": false"));
+	assert_non_null(strstr(buf, "\"total\": 2, \"match\": 0, \"differ\": 1"));
+	assert_non_null(strstr(buf, "\"expires_within\": 41"));
+	assert_non_null(strstr(buf, "\"label\": \"Google, \\\"public\\\"\", \"address\": \"8.8.8.8\", "
+				    "\"port\": 53, \"status\": \"differ\", \"rcode\": \"NOERROR\", "
+				    "\"answer\": [\"10 mx-old.example.com.\", \"20 mx2.example.com.\"], "
+				    "\"ttl\": 41, \"rtt_ms\": 12.3"));
+	assert_non_null(strstr(buf, "\"address\": \"2001:db8::1\", \"port\": 5353, \"status\": "
+				    "\"timeout\", \"rcode\": null, \"answer\": [], \"ttl\": null, "
+				    "\"rtt_ms\": null"));
+	assert_non_null(strstr(buf, "{\"name\": \"ns1.example.com.\", \"address\": \"192.0.2.1\", "
+				    "\"port\": 53, \"serial\": 2026112801, \"answer\": [], "
+				    "\"status\": \"lagging\""));
+	free(buf);
+	pt_snapshot_free(s);
+}
+
+static void test_csv(void **unused)
+{
+	struct pt_snapshot *s = sample();
+	char *buf = NULL;
+
+	(void)unused;
+	CAPTURE(buf, pt_output_csv(out, s));
+	assert_string_equal(buf, "label,address,port,status,rcode,ttl,rtt_ms,answer\r\n"
+				 "\"Google, \"\"public\"\"\",8.8.8.8,53,differ,NOERROR,41,12.3,"
+				 "10 mx-old.example.com. | 20 mx2.example.com.\r\n"
+				 "2001:db8::1,2001:db8::1,5353,timeout,,,,\r\n");
+	free(buf);
+	pt_snapshot_free(s);
+}
+
+static void test_table(void **unused)
+{
+	struct pt_snapshot *s = sample();
+	char *buf = NULL;
+
+	(void)unused;
+	CAPTURE(buf, pt_output_table(out, s, false, 0));
+	assert_non_null(strstr(buf, "example.com. MX  truth: authoritative (serial 2026112802)"));
+	assert_non_null(strstr(buf, "auth ns1.example.com. 192.0.2.1 serial 2026112801 lagging"));
+	assert_non_null(strstr(buf, "RESOLVER"));
+	assert_non_null(strstr(buf, "[2001:db8::1]:5353"));
+	assert_non_null(strstr(buf, "differ"));
+	assert_non_null(strstr(buf, "2 resolvers: 1 differ, 1 timeout - not converged; old answers "
+				    "expire within 41s"));
+	assert_null(strstr(buf, "\033["));
+	free(buf);
+	CAPTURE(buf, pt_output_table(out, s, true, 80));
+	assert_non_null(strstr(buf, "\033[1;33m"));
+	free(buf);
+	pt_snapshot_free(s);
+}
+
+static void test_events_are_whole_lines(void **unused)
+{
+	struct pt_snapshot *s = sample();
+	struct pt_event ev;
+	char *buf = NULL;
+
+	(void)unused;
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = PT_EVENT_CHANGE;
+	ev.resolver = s->rows[0].resolver;
+	ev.at_ns = 2500000000ULL;
+	ev.wall_ms = 1795885200123ULL;
+	fill_answer(&ev.answer, "10 mx-new.example.com.", NULL, 300);
+	fill_answer(&ev.from, "10 mx-old.example.com.", NULL, 3);
+	CAPTURE(buf, pt_output_event(out, &ev, NULL, 500000000ULL));
+	assert_non_null(strstr(buf, "{\"event\": \"change\", \"time\": \"2026-11-28T"));
+	assert_non_null(strstr(buf, ".123Z\", \"elapsed_s\": 2.000"));
+	assert_non_null(strstr(buf, "\"from\": [\"10 mx-old.example.com.\"], \"to\": "
+				    "[\"10 mx-new.example.com.\"]"));
+	assert_int_equal(strchr(buf, '\n') - buf, (long)strlen(buf) - 1);
+	free(buf);
+	pt_event_fini(&ev);
+	CAPTURE(buf, pt_output_event_simple(out, "end", s, 0, 3));
+	assert_non_null(strstr(buf, "\"exit_status\": 3"));
+	free(buf);
+	pt_snapshot_free(s);
+}
+
+static void test_text_helpers(void **unused)
+{
+	char buf[64];
+	char *js = NULL;
+
+	(void)unused;
+	assert_string_equal(pt_output_duration(buf, sizeof(buf), 41), "41s");
+	assert_string_equal(pt_output_duration(buf, sizeof(buf), 185), "3m05s");
+	assert_string_equal(pt_output_duration(buf, sizeof(buf), 7440), "2h04m");
+	assert_string_equal(pt_output_duration(buf, sizeof(buf), 266400), "3d02h");
+	assert_string_equal(pt_output_fit(buf, sizeof(buf), "abcdef", 4, true), "abc~");
+	assert_string_equal(pt_output_fit(buf, sizeof(buf), "abcdef", 6, true), "abcdef");
+	/* UTF-8 is cut on a character boundary, with a one-cell ellipsis. */
+	assert_string_equal(pt_output_fit(buf, sizeof(buf), "\xc3\xa9t\xc3\xa9s", 3, false),
+			    "\xc3\xa9t\xe2\x80\xa6");
+	assert_int_equal(pt_output_width("\xc3\xa9t\xc3\xa9"), 3);
+	assert_string_equal(pt_output_fit(buf, sizeof(buf), "a\xff", 5, true), "a?");
+	CAPTURE(js, pt_output_json_string(out, "a\"\\\n\x01\xff\xc3\xa9"));
+	assert_string_equal(js, "\"a\\\"\\\\\\n\\u0001\\ufffd\xc3\xa9\"");
+	free(js);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_events_are_whole_lines),
+		cmocka_unit_test(test_text_helpers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

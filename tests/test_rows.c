@@ -1,0 +1,762 @@
+/* Unit tests for ui/rows.c: the dashboard's text and colour decisions, from hand-built
+ * snapshots and a fixed clock (no curses, no network). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "rows.h"
+
+#define S(n) ((uint64_t)(n) * PT_NS_PER_S)
+
+static char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	assert_non_null(p);
+	return p;
+}
+
+/* Give @p row a DATA answer with @p n records received at @p at_ns. */
+static void set_data(struct pt_row *row, const char *const *rdata, size_t n, uint32_t ttl,
+		     uint64_t at_ns, double rtt)
+{
+	size_t i;
+
+	row->has_reply = true;
+	row->result = PT_REPLY_OK;
+	row->answer.kind = PT_ANSWER_DATA;
+	row->answer.rcode = 0;
+	row->answer.flags = PT_FLAG_RD | PT_FLAG_RA;
+	row->answer.rdata = calloc(n ? n : 1, sizeof(char *));
+	assert_non_null(row->answer.rdata);
+	for (i = 0; i < n; i++) {
+		row->answer.rdata[i] = xstrdup(rdata[i]);
+	}
+	row->answer.count = n;
+	row->answer.ttl = ttl;
+	row->answer.has_ttl = true;
+	row->answer.ede = -1;
+	row->received_ns = at_ns;
+	row->rtt_ms = rtt;
+	row->queries = 3;
+}
+
+static void set_resolver(struct pt_row *row, uint64_t id, const char *addr, const char *label,
+			 const char *loc)
+{
+	row->id = id;
+	snprintf(row->resolver.address, sizeof(row->resolver.address), "%s", addr);
+	snprintf(row->resolver.label, sizeof(row->resolver.label), "%s", label);
+	snprintf(row->resolver.location, sizeof(row->resolver.location), "%s", loc);
+	row->resolver.port = 53;
+}
+
+static const char *const NEW[] = { "10 mx-new.example.test." };
+static const char *const OLD[] = { "10 mx-old.example.test." };
+static const char *const TWO[] = { "10 mx1.example.test.", "20 mx2.example.test." };
+
+/*
+ * Six resolvers:
+ *  0 Quad9      9.9.9.9       match  group 0  TTL 300  RTT 30
+ *  1 cloudflare 1.1.1.1       differ group 2  TTL 100  RTT 10  (old answer)
+ *  2 Google     8.8.8.8       timeout
+ *  3 (no label) 10.0.0.4      pending
+ *  4 adguard    94.140.14.14  servfail             RTT 5
+ *  5 Bravo      192.0.2.5     differ group 1  TTL 20   RTT 40  (two records)
+ */
+static struct pt_snapshot *make_snapshot(void)
+{
+	struct pt_snapshot *s = calloc(1, sizeof(*s));
+	struct pt_row *r;
+
+	assert_non_null(s);
+	snprintf(s->domain, sizeof(s->domain), "example.test.");
+	s->qtype = 15;
+	s->truth.source = PT_TRUTH_AUTHORITATIVE;
+	s->truth.serial = 2026112802;
+	s->truth.has_serial = true;
+	s->truth.answer.kind = PT_ANSWER_DATA;
+	s->truth.answer.rdata = calloc(1, sizeof(char *));
+	s->truth.answer.rdata[0] = xstrdup(NEW[0]);
+	s->truth.answer.count = 1;
+	s->truth.servers = calloc(2, sizeof(*s->truth.servers));
+	s->truth.nservers = 2;
+	snprintf(s->truth.servers[0].name, 256, "ns1.example.test.");
+	snprintf(s->truth.servers[0].address, PT_ADDRESS_MAX, "127.53.1.1");
+	s->truth.servers[0].serial = 2026112802;
+	s->truth.servers[0].has_serial = true;
+	s->truth.servers[0].status = PT_AUTH_OK;
+	snprintf(s->truth.servers[1].address, PT_ADDRESS_MAX, "127.53.1.2");
+	s->truth.servers[1].serial = 2026112801;
+	s->truth.servers[1].has_serial = true;
+	s->truth.servers[1].status = PT_AUTH_LAGGING;
+
+	s->nrows = 6;
+	s->rows = calloc(s->nrows, sizeof(*s->rows));
+	assert_non_null(s->rows);
+	r = s->rows;
+	set_resolver(&r[0], 10, "9.9.9.9", "Quad9", "Zurich, CH");
+	set_data(&r[0], NEW, 1, 300, S(0), 30);
+	r[0].verdict = PT_VERDICT_MATCH;
+	r[0].group = 0;
+	r[0].answer.flags |= PT_FLAG_AD;
+	r[0].changed_ns = S(1);
+	r[0].nhistory = 2;
+	r[0].history[0].at_ns = S(1);
+	r[0].history[0].verdict = PT_VERDICT_DIFFER;
+	snprintf(r[0].history[0].summary, 120, "10 mx-old.example.test.");
+	r[0].history[1].at_ns = S(20);
+	r[0].history[1].verdict = PT_VERDICT_MATCH;
+	snprintf(r[0].history[1].summary, 120, "10 mx-new.example.test.");
+
+	set_resolver(&r[1], 11, "1.1.1.1", "cloudflare", "");
+	set_data(&r[1], OLD, 1, 100, S(0), 10);
+	r[1].verdict = PT_VERDICT_DIFFER;
+	r[1].group = 2;
+
+	set_resolver(&r[2], 12, "8.8.8.8", "Google", "US");
+	r[2].has_reply = true;
+	r[2].result = PT_REPLY_TIMEOUT;
+	r[2].verdict = PT_VERDICT_TIMEOUT;
+	r[2].group = -1;
+
+	set_resolver(&r[3], 13, "10.0.0.4", "", "");
+	r[3].verdict = PT_VERDICT_PENDING;
+	r[3].group = -1;
+
+	set_resolver(&r[4], 14, "94.140.14.14", "adguard", "");
+	r[4].has_reply = true;
+	r[4].result = PT_REPLY_OK;
+	r[4].answer.kind = PT_ANSWER_RCODE;
+	r[4].answer.rcode = 2;
+	r[4].answer.ede = -1;
+	r[4].rtt_ms = 5;
+	r[4].verdict = PT_VERDICT_SERVFAIL;
+	r[4].group = -1;
+
+	set_resolver(&r[5], 15, "192.0.2.5", "Bravo", "");
+	set_data(&r[5], TWO, 2, 20, S(0), 40);
+	r[5].verdict = PT_VERDICT_DIFFER;
+	r[5].group = 1;
+
+	s->counts.total = 6;
+	s->counts.by[PT_VERDICT_MATCH] = 1;
+	s->counts.by[PT_VERDICT_DIFFER] = 2;
+	s->counts.by[PT_VERDICT_TIMEOUT] = 1;
+	s->counts.by[PT_VERDICT_PENDING] = 1;
+	s->counts.by[PT_VERDICT_SERVFAIL] = 1;
+	s->ngroups = 3;
+	s->group_sizes[0] = 1;
+	s->group_sizes[1] = 1;
+	s->group_sizes[2] = 1;
+	s->start_ns = S(0);
+	s->taken_ns = S(50);
+	s->expires_within = 50;
+	return s;
+}
+
+static void free_snapshot(struct pt_snapshot *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nrows; i++) {
+		pt_answer_fini(&s->rows[i].answer);
+	}
+	free(s->rows);
+	pt_truth_fini(&s->truth);
+	free(s);
+}
+
+static void assert_order(const struct pt_snapshot *s, enum pt_sort sort, const char *filter,
+			 const size_t *want, size_t nwant)
+{
+	size_t got[16];
+	size_t n = pt_rows_order(got, s, sort, filter, S(50));
+	size_t i;
+
+	assert_int_equal(n, nwant);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(got[i], want[i]);
+	}
+}
+
+static void test_sort_each_key(void **state)
+{
+	struct pt_snapshot *s = make_snapshot();
+	static const size_t added[] = { 0, 1, 2, 3, 4, 5 };
+	static const size_t status[] = { 1, 5, 4, 2, 3, 0 };
+	static const size_t group[] = { 0, 5, 1, 2, 3, 4 };
+	static const size_t ttl[] = { 5, 1, 0, 2, 3, 4 };
+	static const size_t rtt[] = { 4, 1, 0, 5, 2, 3 };
+	static const size_t label[] = { 3, 4, 5, 1, 2, 0 };
+
+	(void)state;
+	assert_order(s, PT_SORT_ADDED, NULL, added, 6);
+	assert_order(s, PT_SORT_STATUS, NULL, status, 6);
+	assert_order(s, PT_SORT_GROUP, NULL, group, 6);
+	assert_order(s, PT_SORT_TTL, NULL, ttl, 6);
+	assert_order(s, PT_SORT_RTT, NULL, rtt, 6);
+	assert_order(s, PT_SORT_LABEL, "", label, 6);
+	free_snapshot(s);
+}
+
+static void test_sort_cycle(void **state)
+{
+	enum pt_sort s = PT_SORT_ADDED;
+	static const char *const names[] = { "status", "answer", "TTL", "RTT", "label", "added" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 6; i++) {
+		s = pt_sort_next(s);
+		assert_string_equal(pt_sort_name(s), names[i]);
+	}
+	assert_int_equal(s, PT_SORT_ADDED);
+	assert_true(pt_rows_status_rank(PT_VERDICT_DIFFER) < pt_rows_status_rank(PT_VERDICT_SERVFAIL));
+	assert_true(pt_rows_status_rank(PT_VERDICT_TIMEOUT) < pt_rows_status_rank(PT_VERDICT_MATCH));
+}
+
+static void test_filter(void **state)
+{
+	struct pt_snapshot *s = make_snapshot();
+	static const size_t goo[] = { 2 };
+	static const size_t old[] = { 1 };
+	static const size_t ch[] = { 0 };
+	static const size_t ten[] = { 5, 1, 0, 3 };
+	static const size_t none[] = { 0 };
+
+	(void)state;
+	assert_order(s, PT_SORT_ADDED, "GOO", goo, 1);           /* label, any case */
+	assert_order(s, PT_SORT_ADDED, "mx-OLD", old, 1);        /* answer text */
+	assert_order(s, PT_SORT_ADDED, "zurich", ch, 1);         /* location */
+	/* "10" is in 10.0.0.4 and in every answer starting "10 ": sorted by TTL */
+	assert_order(s, PT_SORT_TTL, "10", ten, 4);
+	assert_order(s, PT_SORT_ADDED, "no such thing", none, 0);
+	assert_true(pt_rows_match(&s->rows[4], "94.140"));       /* address */
+	assert_true(pt_rows_match(&s->rows[4], NULL));
+	free_snapshot(s);
+}
+
+static void test_groups_and_roles(void **state)
+{
+	struct pt_row row;
+
+	(void)state;
+	assert_int_equal(pt_rows_group_letter(0), 'A');
+	assert_int_equal(pt_rows_group_letter(1), 'B');
+	assert_int_equal(pt_rows_group_letter(25), 'Z');
+	assert_int_equal(pt_rows_group_letter(26), '?');
+	assert_int_equal(pt_rows_group_letter(-1), ' ');
+	assert_int_equal(pt_rows_group_color(0), PT_COLOR_GROUP0);
+	assert_int_equal(pt_rows_group_color(2), PT_COLOR_GROUP0 + 2);
+	assert_int_equal(pt_rows_group_color(PT_COLOR_NGROUPS + 1), PT_COLOR_GROUP0 + 1);
+	assert_int_equal(pt_rows_group_color(-1), PT_COLOR_NORMAL);
+
+	memset(&row, 0, sizeof(row));
+	row.verdict = PT_VERDICT_MATCH;
+	assert_int_equal(pt_rows_role(&row), PT_COLOR_AGREE);
+	row.verdict = PT_VERDICT_DIFFER;
+	assert_int_equal(pt_rows_role(&row), PT_COLOR_DIVERGE);
+	row.verdict = PT_VERDICT_NEGATIVE;
+	assert_int_equal(pt_rows_role(&row), PT_COLOR_DIVERGE);
+	row.verdict = PT_VERDICT_SERVFAIL;
+	assert_int_equal(pt_rows_role(&row), PT_COLOR_ERROR);
+	row.verdict = PT_VERDICT_TIMEOUT;
+	assert_int_equal(pt_rows_role(&row), PT_COLOR_ERROR);
+	row.verdict = PT_VERDICT_REFUSED;
+	assert_int_equal(pt_rows_role(&row), PT_COLOR_ERROR);
+	row.verdict = PT_VERDICT_ERROR;
+	assert_int_equal(pt_rows_role(&row), PT_COLOR_ERROR);
+	row.verdict = PT_VERDICT_PENDING;
+	assert_int_equal(pt_rows_role(&row), PT_COLOR_PENDING);
+}
+
+/* True when @p s is valid UTF-8. */
+static bool valid_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2
+			: (*p & 0xf8) == 0xf0 ? 3 : -1;
+
+		if (n < 0) {
+			return false;
+		}
+		p++;
+		while (n-- > 0) {
+			if ((*p & 0xc0) != 0x80) {
+				return false;
+			}
+			p++;
+		}
+	}
+	return true;
+}
+
+static void test_line_truncation(void **state)
+{
+	struct pt_line l;
+	const char *ell = "\xe2\x80\xa6"; /* … */
+
+	(void)state;
+	pt_line_init(&l, 10, true);
+	pt_line_add(&l, PT_COLOR_HEADER, "\xc3\x84\xc3\x96\xc3\x9c-"); /* ÄÖÜ- : 4 cells */
+	pt_line_add(&l, PT_COLOR_NORMAL, "\xc3\xa4\xc3\xb6\xc3\xbc\xc3\x9f\xc3\xa9\xc3\xa8\xc3\xaa");
+	assert_int_equal(l.width, 10);
+	assert_int_equal(pt_output_width(l.text), 10);
+	assert_true(valid_utf8(l.text));
+	assert_int_equal(strcmp(l.text + l.len - 3, ell), 0);
+	assert_int_equal(l.nsegs, 2);
+	assert_int_equal(l.segs[0].role, PT_COLOR_HEADER);
+	assert_int_equal(l.segs[0].len, 7);
+	pt_line_add(&l, PT_COLOR_ERROR, "more"); /* full: nothing added */
+	assert_int_equal(l.nsegs, 2);
+
+	pt_line_init(&l, 8, false);
+	pt_line_add(&l, PT_COLOR_NORMAL, "abcdefghijkl");
+	assert_string_equal(l.text, "abcdefg~");
+	/* same role merges into one segment; padding reaches the column */
+	pt_line_init(&l, 20, true);
+	pt_line_add(&l, PT_COLOR_NORMAL, "ab");
+	pt_line_add(&l, PT_COLOR_NORMAL, "cd");
+	pt_line_pad(&l, PT_COLOR_NORMAL, 12);
+	assert_int_equal(l.nsegs, 1);
+	assert_int_equal(l.width, 12);
+	pt_line_pad(&l, PT_COLOR_NORMAL, 40);
+	assert_int_equal(l.width, 20);
+}
+
+static void test_countdown_and_ago(void **state)
+{
+	char b[32];
+
+	(void)state;
+	assert_string_equal(pt_rows_countdown(b, sizeof(b), -1), "-");
+	assert_string_equal(pt_rows_countdown(b, sizeof(b), 0), "0s");
+	assert_string_equal(pt_rows_countdown(b, sizeof(b), 41), "41s");
+	assert_string_equal(pt_rows_countdown(b, sizeof(b), 125), "2m05s");
+	assert_string_equal(pt_rows_countdown(b, sizeof(b), 7440), "2h04m");
+	assert_string_equal(pt_rows_countdown(b, sizeof(b), 266400), "3d02h");
+
+	assert_string_equal(pt_rows_ago(b, sizeof(b), 0, S(100)), "never");
+	assert_string_equal(pt_rows_ago(b, sizeof(b), S(98), S(100)), "just now");
+	assert_string_equal(pt_rows_ago(b, sizeof(b), S(200), S(100)), "just now");
+	assert_string_equal(pt_rows_ago(b, sizeof(b), S(58), S(100)), "42s ago");
+	assert_string_equal(pt_rows_ago(b, sizeof(b), S(10), S(160)), "2m ago");
+	assert_string_equal(pt_rows_ago(b, sizeof(b), S(1), S(7201)), "2h ago");
+	assert_string_equal(pt_rows_ago(b, sizeof(b), S(1), S(1 + 3 * 86400)), "3d ago");
+}
+
+static void test_gauge(void **state)
+{
+	char b[128];
+
+	(void)state;
+	assert_string_equal(pt_rows_gauge(b, sizeof(b), 6, 10, 10, true),
+			    "[\u2588\u2588\u2588\u2588\u2588\u2588\u2591\u2591\u2591\u2591] 6/10 match");
+	assert_string_equal(pt_rows_gauge(b, sizeof(b), 6, 10, 10, false), "[######....] 6/10 match");
+	assert_string_equal(pt_rows_gauge(b, sizeof(b), 0, 10, 10, false), "[..........] 0/10 match");
+	assert_string_equal(pt_rows_gauge(b, sizeof(b), 10, 10, 5, false), "[#####] 10/10 match");
+	/* nearly all is not full; a few is not empty */
+	assert_string_equal(pt_rows_gauge(b, sizeof(b), 99, 100, 5, false), "[####.] 99/100 match");
+	assert_string_equal(pt_rows_gauge(b, sizeof(b), 1, 100, 5, false), "[#....] 1/100 match");
+	assert_string_equal(pt_rows_gauge(b, sizeof(b), 0, 0, 4, false), "[....] 0/0 match");
+	/* a short buffer is cut, never overrun */
+	pt_rows_gauge(b, 6, 6, 10, 10, false);
+	assert_string_equal(b, "[####");
+}
+
+static void check_table(const struct pt_snapshot *s, int width, bool utf8)
+{
+	struct pt_layout lay;
+	struct pt_line l;
+	size_t i;
+
+	pt_rows_layout(&lay, width, utf8);
+	pt_rows_title(&l, &lay);
+	assert_true(l.width <= width);
+	assert_true(strstr(l.text, "STATUS") != NULL);
+	for (i = 0; i < s->nrows; i++) {
+		pt_rows_line(&l, &lay, s, &s->rows[i], S(50));
+		assert_int_equal(pt_output_width(l.text), l.width);
+		assert_true(l.width <= width);
+		assert_true(valid_utf8(l.text));
+		/* group letter in the group's colour, the rest in the row's role */
+		assert_int_equal(l.text[0], pt_rows_group_letter(s->rows[i].group));
+		assert_int_equal(l.segs[l.nsegs - 1].role, pt_rows_role(&s->rows[i]));
+	}
+}
+
+static int answer_width(const struct pt_layout *lay)
+{
+	size_t i;
+
+	for (i = 0; i < lay->ncols; i++) {
+		if (lay->cols[i] == PT_COL_ANSWER) {
+			return lay->widths[i];
+		}
+	}
+	return 0;
+}
+
+static void test_layout_60_and_200(void **state)
+{
+	struct pt_snapshot *s = make_snapshot();
+	struct pt_layout lay;
+	struct pt_line l;
+	int sum;
+	size_t i;
+
+	(void)state;
+	pt_rows_layout(&lay, 60, true);
+	assert_true(pt_layout_has(&lay, PT_COL_LABEL));
+	assert_true(pt_layout_has(&lay, PT_COL_STATUS));
+	assert_true(pt_layout_has(&lay, PT_COL_ANSWER));
+	assert_true(pt_layout_has(&lay, PT_COL_TTL));
+	assert_false(pt_layout_has(&lay, PT_COL_LOCATION));
+	assert_false(pt_layout_has(&lay, PT_COL_CHANGED));
+	assert_false(pt_layout_has(&lay, PT_COL_RTT));
+	assert_false(pt_layout_has(&lay, PT_COL_ADDRESS));
+	sum = PT_LETTER_CELLS + lay.sep * (int)(lay.ncols - 1);
+	for (i = 0; i < lay.ncols; i++) {
+		sum += lay.widths[i];
+		if (lay.cols[i] == PT_COL_ANSWER) {
+			assert_true(lay.widths[i] >= 20);
+		}
+	}
+	assert_int_equal(sum, 60);
+	check_table(s, 60, true);
+	check_table(s, 60, false);
+
+	pt_rows_layout(&lay, 200, true);
+	assert_int_equal(lay.ncols, PT_COL_COUNT);
+	check_table(s, 200, true);
+	pt_rows_line(&l, &lay, s, &s->rows[5], S(50));
+	assert_int_equal(l.width, 200);
+	/* MX set joined with " · " under UTF-8 */
+	assert_non_null(strstr(l.text, "10 mx1.example.test. \u00b7 20 mx2.example.test."));
+	pt_rows_layout(&lay, 200, false);
+	pt_rows_line(&l, &lay, s, &s->rows[5], S(50));
+	assert_non_null(strstr(l.text, "10 mx1.example.test. | 20 mx2.example.test."));
+	assert_non_null(strstr(l.text, "Bravo"));
+	assert_non_null(strstr(l.text, "192.0.2.5"));
+
+	/* drop order between the two: location goes first, then changed */
+	pt_rows_layout(&lay, 120, true);
+	assert_int_equal(lay.ncols, PT_COL_COUNT);
+	assert_true(answer_width(&lay) >= 24);
+	pt_rows_layout(&lay, 110, true);
+	assert_false(pt_layout_has(&lay, PT_COL_LOCATION));
+	assert_true(pt_layout_has(&lay, PT_COL_CHANGED));
+	pt_rows_layout(&lay, 100, true);
+	assert_false(pt_layout_has(&lay, PT_COL_LOCATION));
+	assert_false(pt_layout_has(&lay, PT_COL_CHANGED));
+	assert_true(pt_layout_has(&lay, PT_COL_RTT));
+	assert_true(pt_layout_has(&lay, PT_COL_ADDRESS));
+	assert_true(answer_width(&lay) >= 24);
+	free_snapshot(s);
+}
+
+static void test_utf8_answer_cut(void **state)
+{
+	struct pt_snapshot *s = make_snapshot();
+	static const char *const txt[] = {
+		"\"h\xc3\xa9llo w\xc3\xb6rld, \xc3\xa7" "a va tr\xc3\xa8s bien, merci beaucoup\"",
+	};
+	struct pt_layout lay;
+	struct pt_line l;
+
+	(void)state;
+	pt_answer_fini(&s->rows[1].answer);
+	set_data(&s->rows[1], txt, 1, 60, S(0), 3);
+	pt_rows_layout(&lay, 60, true);
+	pt_rows_line(&l, &lay, s, &s->rows[1], S(50));
+	assert_int_equal(pt_output_width(l.text), 60);
+	assert_true(valid_utf8(l.text));
+	assert_non_null(strstr(l.text, "\xe2\x80\xa6")); /* cut with … */
+	pt_rows_layout(&lay, 60, false);
+	pt_rows_line(&l, &lay, s, &s->rows[1], S(50));
+	assert_true(l.width <= 60);
+	assert_non_null(strstr(l.text, "~"));
+	free_snapshot(s);
+}
+
+static bool seg_has(const struct pt_line *l, enum pt_color role, const char *text)
+{
+	size_t i;
+
+	char seg[PT_LINE_BYTES];
+
+	for (i = 0; i < l->nsegs; i++) {
+		memcpy(seg, l->text + l->segs[i].start, l->segs[i].len);
+		seg[l->segs[i].len] = '\0';
+		if (l->segs[i].role == role && strstr(seg, text)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void test_header(void **state)
+{
+	struct pt_snapshot *s = make_snapshot();
+	struct pt_line h[PT_HEADER_LINES];
+	int w;
+
+	(void)state;
+	pt_rows_header(h, s, 120, S(50), true);
+	assert_non_null(strstr(h[0].text, "example.test. MX"));
+	assert_non_null(strstr(h[0].text, "authoritative serial 2026112802"));
+	assert_non_null(strstr(h[1].text, "ns1.example.test. 2026112802"));
+	assert_true(seg_has(&h[1], PT_COLOR_DIVERGE, "2026112801 lagging"));
+	assert_non_null(strstr(h[2].text, "1/5 match")); /* the timeout is not judged */
+	assert_non_null(strstr(h[2].text, "old answers expire within 50s"));
+	assert_non_null(strstr(h[2].text, "elapsed 50s"));
+	assert_null(strstr(h[2].text, "CONVERGED"));
+	/* a frozen snapshot keeps counting down */
+	pt_rows_header(h, s, 120, S(60), true);
+	assert_non_null(strstr(h[2].text, "expire within 40s"));
+	assert_non_null(strstr(h[2].text, "elapsed 1m00s"));
+	for (w = 60; w <= 200; w += 140) {
+		pt_rows_header(h, s, w, S(50), w == 60);
+		assert_true(h[0].width <= w && h[1].width <= w && h[2].width <= w);
+	}
+
+	s->converged = true;
+	s->converged_ns = S(72);
+	s->expires_within = 0;
+	pt_rows_header(h, s, 120, S(90), false);
+	assert_non_null(strstr(h[2].text, "CONVERGED in 1m12s"));
+	assert_true(seg_has(&h[2], PT_COLOR_BANNER, "CONVERGED"));
+	assert_null(strstr(h[2].text, "expire"));
+
+	s->truth.source = PT_TRUTH_MAJORITY;
+	pt_rows_header(h, s, 120, S(90), false);
+	assert_non_null(strstr(h[0].text, "majority (no authoritative server answered)"));
+	s->truth.source = PT_TRUTH_EXPECTED;
+	pt_rows_header(h, s, 120, S(90), false);
+	assert_non_null(strstr(h[0].text, "truth: expected"));
+	free_snapshot(s);
+}
+
+static void test_legend(void **state)
+{
+	struct pt_snapshot *s = make_snapshot();
+	struct pt_line l[4];
+	size_t n;
+
+	(void)state;
+	n = pt_rows_legend(l, 4, s, 100, true);
+	assert_int_equal(n, 3);
+	assert_int_equal(l[0].text[1], 'A');
+	assert_int_equal(l[0].segs[0].role, PT_COLOR_GROUP0);
+	assert_non_null(strstr(l[0].text, "truth"));
+	assert_non_null(strstr(l[0].text, "10 mx-new.example.test."));
+	assert_int_equal(l[1].text[1], 'B');
+	assert_int_equal(l[1].segs[0].role, PT_COLOR_GROUP0 + 1);
+	assert_non_null(strstr(l[1].text, "10 mx1.example.test. \u00b7 20 mx2.example.test."));
+	assert_int_equal(l[2].text[1], 'C');
+	assert_non_null(strstr(l[2].text, "mx-old"));
+	/* not enough room: the last line counts what is left */
+	n = pt_rows_legend(l, 2, s, 100, true);
+	assert_int_equal(n, 2);
+	assert_non_null(strstr(l[1].text, "+2 more"));
+	/* nobody serves the truth yet: A still shows it */
+	s->rows[0].group = 1;
+	s->group_sizes[0] = 0;
+	n = pt_rows_legend(l, 4, s, 100, false);
+	assert_true(n >= 1);
+	assert_non_null(strstr(l[0].text, "mx-new"));
+	free_snapshot(s);
+}
+
+static bool text_has(const struct pt_text *t, const char *needle)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		if (strstr(t->lines[i], needle)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static void test_details_and_help(void **state)
+{
+	struct pt_snapshot *s = make_snapshot();
+	struct pt_text t = { 0 };
+
+	(void)state;
+	pt_rows_details(&t, s, &s->rows[0], S(50), 0, true);
+	assert_true(text_has(&t, "Quad9"));
+	assert_true(text_has(&t, "9.9.9.9 port 53"));
+	assert_true(text_has(&t, "Zurich, CH"));
+	assert_true(text_has(&t, "NOERROR"));
+	assert_true(text_has(&t, "RD RA AD"));
+	assert_true(text_has(&t, "4m10s") && text_has(&t, "10 mx-new.example.test."));
+	assert_true(text_has(&t, "30.0 ms"));
+	assert_true(text_has(&t, "queries   3"));
+	assert_true(text_has(&t, "mx-old"));      /* history */
+	assert_true(text_has(&t, "49s ago"));
+	pt_text_fini(&t);
+	assert_int_equal(t.n, 0);
+
+	pt_rows_details(&t, s, &s->rows[2], S(50), 0, false);
+	assert_true(text_has(&t, "timed out"));
+	pt_text_fini(&t);
+
+	pt_rows_help(&t);
+	assert_true(text_has(&t, "quit"));
+	assert_true(text_has(&t, "PgUp"));
+	assert_true(text_has(&t, "paste"));
+	assert_true(text_has(&t, "expected answer"));
+	pt_text_fini(&t);
+	free_snapshot(s);
+}
+
+static void test_status_line(void **state)
+{
+	struct pt_status_info info = { 0 };
+	struct pt_line l;
+
+	(void)state;
+	info.sort = PT_SORT_STATUS;
+	info.filter = "goo";
+	info.shown = 1;
+	info.total = 6;
+	info.queries = 42;
+	pt_rows_status(&l, 100, true, &info);
+	assert_int_equal(l.width, 100);
+	assert_non_null(strstr(l.text, "q quit"));
+	assert_non_null(strstr(l.text, "sort:status"));
+	assert_non_null(strstr(l.text, "filter:\"goo\" 1/6"));
+	assert_non_null(strstr(l.text, "42 queries"));
+	info.message = "paste: not available yet";
+	info.error = true;
+	pt_rows_status(&l, 60, true, &info);
+	assert_int_equal(l.width, 60);
+	assert_non_null(strstr(l.text, "42 queries"));
+	assert_true(seg_has(&l, PT_COLOR_ERROR, "paste"));
+}
+
+static void test_prompts(void **state)
+{
+	char in[128], domain[300], reason[160];
+	char *parts[8];
+	uint16_t t;
+
+	(void)state;
+	snprintf(in, sizeof(in), " 10 a.example. ; 20 b.example.| 30 c.example. ;;");
+	assert_int_equal(pt_rows_split_expect(in, parts, 8), 3);
+	assert_string_equal(parts[0], "10 a.example.");
+	assert_string_equal(parts[1], "20 b.example.");
+	assert_string_equal(parts[2], "30 c.example.");
+	snprintf(in, sizeof(in), "   ");
+	assert_int_equal(pt_rows_split_expect(in, parts, 8), 0);
+	snprintf(in, sizeof(in), "\"v=spf1 a; -all\" | \"x|y\"");
+	assert_int_equal(pt_rows_split_expect(in, parts, 8), 2);
+	assert_string_equal(parts[0], "\"v=spf1 a; -all\"");
+	assert_string_equal(parts[1], "\"x|y\"");
+	snprintf(in, sizeof(in), "a;b;c");
+	assert_int_equal(pt_rows_split_expect(in, parts, 2), 2);
+
+	assert_int_equal(pt_rows_parse_target("aaaa", "example.test.", 15, domain, sizeof(domain),
+					      &t, reason, sizeof(reason)), PT_OK);
+	assert_string_equal(domain, "example.test.");
+	assert_int_equal(t, 28);
+	assert_int_equal(pt_rows_parse_target("WWW.Example.test TXT", "example.test.", 15, domain,
+					      sizeof(domain), &t, reason, sizeof(reason)), PT_OK);
+	assert_string_equal(domain, "www.example.test.");
+	assert_int_equal(t, 16);
+	assert_int_equal(pt_rows_parse_target("mail.example.test", "example.test.", 15, domain,
+					      sizeof(domain), &t, reason, sizeof(reason)), PT_OK);
+	assert_string_equal(domain, "mail.example.test.");
+	assert_int_equal(t, 15);
+	assert_int_equal(pt_rows_parse_target("", "example.test.", 15, domain, sizeof(domain), &t,
+					      reason, sizeof(reason)), PT_ERR_PARSE);
+	assert_int_equal(pt_rows_parse_target("a..b MX", "example.test.", 15, domain,
+					      sizeof(domain), &t, reason, sizeof(reason)),
+			 PT_ERR_PARSE);
+	assert_non_null(strstr(reason, "a..b"));
+	assert_int_equal(pt_rows_parse_target("x.test NOPE", "example.test.", 15, domain,
+					      sizeof(domain), &t, reason, sizeof(reason)),
+			 PT_ERR_PARSE);
+}
+
+/* 10,000 rows: a frame sorts and filters all of them and formats one screen. */
+static void test_ten_thousand_rows(void **state)
+{
+	struct pt_snapshot *s = calloc(1, sizeof(*s));
+	struct pt_layout lay;
+	struct pt_line l;
+	size_t *order, n, i, frame;
+	clock_t t0;
+	char addr[32], label[32];
+
+	(void)state;
+	s->nrows = 10000;
+	s->rows = calloc(s->nrows, sizeof(*s->rows));
+	order = calloc(s->nrows, sizeof(*order));
+	assert_non_null(s->rows);
+	assert_non_null(order);
+	for (i = 0; i < s->nrows; i++) {
+		snprintf(addr, sizeof(addr), "10.%zu.%zu.%zu", i >> 16, (i >> 8) & 255, i & 255);
+		snprintf(label, sizeof(label), "resolver %zu", (i * 7919) % 10000);
+		set_resolver(&s->rows[i], i, addr, label, "");
+		set_data(&s->rows[i], (i % 3) ? NEW : OLD, 1, (uint32_t)(i % 600), S(0), (double)(i % 97));
+		s->rows[i].verdict = (i % 3) ? PT_VERDICT_MATCH : PT_VERDICT_DIFFER;
+		s->rows[i].group = (i % 3) ? 0 : 1;
+	}
+	pt_rows_layout(&lay, 200, true);
+	t0 = clock();
+	for (frame = 0; frame < 10; frame++) {
+		n = pt_rows_order(order, s, (enum pt_sort)(frame % PT_SORT_COUNT),
+				  frame % 2 ? "mx-old" : NULL, S(5));
+		assert_true(n > 0);
+		for (i = 0; i < 50 && i < n; i++) {
+			pt_rows_line(&l, &lay, s, &s->rows[order[i]], S(5));
+		}
+	}
+	/* ten frames well under a second, even unoptimised under sanitizers */
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 2.0);
+	n = pt_rows_order(order, s, PT_SORT_LABEL, NULL, S(5));
+	assert_int_equal(n, 10000);
+	assert_string_equal(s->rows[order[0]].resolver.label, "resolver 0");
+	for (i = 0; i < s->nrows; i++) {
+		pt_answer_fini(&s->rows[i].answer);
+	}
+	free(order);
+	free(s->rows);
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sort_each_key),
+		cmocka_unit_test(test_sort_cycle),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_groups_and_roles),
+		cmocka_unit_test(test_line_truncation),
+		cmocka_unit_test(test_countdown_and_ago),
+		cmocka_unit_test(test_gauge),
+		cmocka_unit_test(test_layout_60_and_200),
+		cmocka_unit_test(test_utf8_answer_cut),
+		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_legend),
+		cmocka_unit_test(test_details_and_help),
+		cmocka_unit_test(test_status_line),
+		cmocka_unit_test(test_prompts),
+		cmocka_unit_test(test_ten_thousand_rows),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,45 @@
+/**
+ * @file dashboard.h
+ * The live ncurses dashboard: header with the truth and progress, legend of answer groups,
+ * the resolver table, panels (details, help) and prompts (filter, type, expected answer).
+ * Threads: runs on the UI thread, the only thread that calls curses. It reads snapshots of
+ * the state and sends the driver a few commands through pt_watch_*.
+ */
+#ifndef PT_DASHBOARD_H
+#define PT_DASHBOARD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "state.h"
+#include "watch.h"
+
+/** How ui/main.c runs the dashboard. */
+struct pt_dashboard_config {
+	/** the state to show. Borrowed; must outlive pt_dashboard_run() */
+	struct pt_state *state;
+	/** the driver: pt_watch_refresh / add / remove / retarget / expect. Borrowed; may be NULL */
+	struct pt_watch *watch;
+	/** false with --no-color / NO_COLOR */
+	bool color;
+	/** --iterations N: exit after N redraws (0 = unlimited), for unattended sanitizer runs */
+	long iterations;
+	/** may be NULL; not written by the dashboard (main handles --log through @ref on_tick) */
+	FILE *events;
+	/** called after each new snapshot (main writes --log events); may be NULL.
+	 *  @p s is borrowed for the call only */
+	void (*on_tick)(void *ctx, const struct pt_snapshot *s);
+	/** passed to @ref on_tick */
+	void *ctx;
+};
+
+/**
+ * Run until q, SIGINT, SIGTERM or SIGHUP (or @ref pt_dashboard_config.iterations redraws).
+ * Takes over the terminal (alternate screen) and restores it on every exit path, fatal
+ * signals included (their handlers call endwin() and re-raise).
+ * @return the exit status per CONTRACT.md from the last snapshot: 0 converged, 1 not
+ *         converged, 3 no resolver answered at all; 1 when the terminal cannot be set up.
+ */
+int pt_dashboard_run(const struct pt_dashboard_config *cfg);
+
+#endif /* PT_DASHBOARD_H */

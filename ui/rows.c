@@ -1,0 +1,1165 @@
+#include "rows.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "keys.h"
+#include "query.h"
+
+static const char *const sort_names[PT_SORT_COUNT] = {
+	[PT_SORT_ADDED] = "added", [PT_SORT_STATUS] = "status", [PT_SORT_GROUP] = "answer",
+	[PT_SORT_TTL] = "TTL",     [PT_SORT_RTT] = "RTT",       [PT_SORT_LABEL] = "label",
+};
+
+const char *pt_sort_name(enum pt_sort sort)
+{
+	if ((int)sort < 0 || sort >= PT_SORT_COUNT) {
+		return "added";
+	}
+	return sort_names[sort];
+}
+
+enum pt_sort pt_sort_next(enum pt_sort sort)
+{
+	return (enum pt_sort)(((int)sort + 1) % PT_SORT_COUNT);
+}
+
+int pt_rows_status_rank(enum pt_verdict v)
+{
+	/* worst first: what keeps propagation from converging, then failures, then the rest */
+	switch (v) {
+	case PT_VERDICT_DIFFER:
+		return 0;
+	case PT_VERDICT_NEGATIVE:
+		return 1;
+	case PT_VERDICT_SERVFAIL:
+		return 2;
+	case PT_VERDICT_ERROR:
+		return 3;
+	case PT_VERDICT_TIMEOUT:
+		return 4;
+	case PT_VERDICT_REFUSED:
+		return 5;
+	case PT_VERDICT_PENDING:
+		return 6;
+	case PT_VERDICT_MATCH:
+		return 7;
+	default:
+		return 8;
+	}
+}
+
+/* Case-insensitive (ASCII) substring test; @p needle is already lower-case. */
+static bool contains(const char *hay, const char *needle, size_t nlen)
+{
+	size_t i, j;
+
+	for (i = 0; hay[i] != '\0'; i++) {
+		for (j = 0; j < nlen && hay[i + j] != '\0'; j++) {
+			if (tolower((unsigned char)hay[i + j]) != (unsigned char)needle[j]) {
+				break;
+			}
+		}
+		if (j == nlen) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool match_lower(const struct pt_row *row, const char *needle, size_t nlen)
+{
+	size_t i;
+
+	if (contains(row->resolver.label, needle, nlen) ||
+	    contains(row->resolver.address, needle, nlen) ||
+	    contains(row->resolver.location, needle, nlen)) {
+		return true;
+	}
+	for (i = 0; i < row->answer.count; i++) {
+		if (row->answer.rdata[i] && contains(row->answer.rdata[i], needle, nlen)) {
+			return true;
+		}
+	}
+	return false;
+}
+
+static size_t lower_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = 0;
+
+	while (src[n] != '\0' && n + 1 < size) {
+		dst[n] = (char)tolower((unsigned char)src[n]);
+		n++;
+	}
+	dst[n] = '\0';
+	return n;
+}
+
+bool pt_rows_match(const struct pt_row *row, const char *filter)
+{
+	char needle[512];
+	size_t nlen;
+
+	if (!filter || filter[0] == '\0') {
+		return true;
+	}
+	nlen = lower_copy(needle, sizeof(needle), filter);
+	return match_lower(row, needle, nlen);
+}
+
+/* What a row sorts by; precomputed so the comparator needs no context. */
+struct sort_item {
+	size_t index;
+	long key;
+	const char *text;
+};
+
+static int cmp_item(const void *pa, const void *pb)
+{
+	const struct sort_item *a = pa;
+	const struct sort_item *b = pb;
+	int c;
+
+	if (a->key != b->key) {
+		return a->key < b->key ? -1 : 1;
+	}
+	if (a->text && b->text) {
+		c = strcasecmp(a->text, b->text);
+		if (c != 0) {
+			return c;
+		}
+	}
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static void sort_key(struct sort_item *it, const struct pt_row *row, enum pt_sort sort,
+		     uint64_t now_ns)
+{
+	long ttl;
+
+	it->key = 0;
+	it->text = NULL;
+	switch (sort) {
+	case PT_SORT_STATUS:
+		it->key = pt_rows_status_rank(row->verdict);
+		break;
+	case PT_SORT_GROUP:
+		it->key = row->group < 0 ? LONG_MAX : row->group;
+		break;
+	case PT_SORT_TTL:
+		ttl = pt_row_ttl_left(row, now_ns);
+		it->key = ttl < 0 ? LONG_MAX : ttl;
+		break;
+	case PT_SORT_RTT:
+		/* microseconds keep sub-millisecond loopback times apart */
+		it->key = row->has_reply && row->result == PT_REPLY_OK
+				  ? (long)(row->rtt_ms * 1000.0)
+				  : LONG_MAX;
+		break;
+	case PT_SORT_LABEL:
+		it->text = row->resolver.label[0] ? row->resolver.label : row->resolver.address;
+		break;
+	default:
+		break;
+	}
+}
+
+size_t pt_rows_order(size_t *out, const struct pt_snapshot *s, enum pt_sort sort,
+		     const char *filter, uint64_t now_ns)
+{
+	struct sort_item *items;
+	char needle[512];
+	size_t nlen = 0, n = 0, i;
+	bool filtering = filter && filter[0] != '\0';
+
+	if (filtering) {
+		nlen = lower_copy(needle, sizeof(needle), filter);
+	}
+	if (sort == PT_SORT_ADDED) {
+		for (i = 0; i < s->nrows; i++) {
+			if (!filtering || match_lower(&s->rows[i], needle, nlen)) {
+				out[n++] = i;
+			}
+		}
+		return n;
+	}
+	items = malloc((s->nrows ? s->nrows : 1) * sizeof(*items));
+	if (!items) {
+		/* out of memory: show the rows unsorted rather than nothing */
+		return pt_rows_order(out, s, PT_SORT_ADDED, filter, now_ns);
+	}
+	for (i = 0; i < s->nrows; i++) {
+		if (filtering && !match_lower(&s->rows[i], needle, nlen)) {
+			continue;
+		}
+		items[n].index = i;
+		sort_key(&items[n], &s->rows[i], sort, now_ns);
+		n++;
+	}
+	qsort(items, n, sizeof(*items), cmp_item);
+	for (i = 0; i < n; i++) {
+		out[i] = items[i].index;
+	}
+	free(items);
+	return n;
+}
+
+char pt_rows_group_letter(int group)
+{
+	if (group < 0) {
+		return ' ';
+	}
+	if (group >= 26) {
+		return '?';
+	}
+	return (char)('A' + group);
+}
+
+enum pt_color pt_rows_group_color(int group)
+{
+	if (group < 0) {
+		return PT_COLOR_NORMAL;
+	}
+	return (enum pt_color)(PT_COLOR_GROUP0 + group % PT_COLOR_NGROUPS);
+}
+
+enum pt_color pt_rows_role(const struct pt_row *row)
+{
+	switch (row->verdict) {
+	case PT_VERDICT_MATCH:
+		return PT_COLOR_AGREE;
+	case PT_VERDICT_DIFFER:
+	case PT_VERDICT_NEGATIVE:
+		return PT_COLOR_DIVERGE;
+	case PT_VERDICT_SERVFAIL:
+	case PT_VERDICT_REFUSED:
+	case PT_VERDICT_TIMEOUT:
+	case PT_VERDICT_ERROR:
+		return PT_COLOR_ERROR;
+	default:
+		return PT_COLOR_PENDING;
+	}
+}
+
+char *pt_rows_countdown(char *buf, size_t size, long seconds)
+{
+	if (seconds < 0) {
+		snprintf(buf, size, "-");
+	} else if (seconds < 60) {
+		snprintf(buf, size, "%lds", seconds);
+	} else if (seconds < 3600) {
+		snprintf(buf, size, "%ldm%02lds", seconds / 60, seconds % 60);
+	} else if (seconds < 86400) {
+		snprintf(buf, size, "%ldh%02ldm", seconds / 3600, seconds / 60 % 60);
+	} else {
+		snprintf(buf, size, "%ldd%02ldh", seconds / 86400, seconds / 3600 % 24);
+	}
+	return buf;
+}
+
+char *pt_rows_ago(char *buf, size_t size, uint64_t then_ns, uint64_t now_ns)
+{
+	unsigned long secs;
+
+	if (then_ns == 0) {
+		snprintf(buf, size, "never");
+		return buf;
+	}
+	secs = now_ns > then_ns ? (unsigned long)((now_ns - then_ns) / PT_NS_PER_S) : 0;
+	if (secs < 5) {
+		snprintf(buf, size, "just now");
+	} else if (secs < 60) {
+		snprintf(buf, size, "%lus ago", secs);
+	} else if (secs < 3600) {
+		snprintf(buf, size, "%lum ago", secs / 60);
+	} else if (secs < 86400) {
+		snprintf(buf, size, "%luh ago", secs / 3600);
+	} else {
+		snprintf(buf, size, "%lud ago", secs / 86400);
+	}
+	return buf;
+}
+
+char *pt_rows_gauge(char *buf, size_t size, size_t part, size_t whole, int cells, bool utf8)
+{
+	size_t filled = 0, off = 0;
+	int i;
+
+	if (cells < 1) {
+		cells = 1;
+	}
+	if (part > whole) {
+		part = whole;
+	}
+	if (whole > 0) {
+		filled = (part * (size_t)cells + whole / 2) / whole;
+		/* full only when all match, empty only when none do */
+		if (part < whole && filled == (size_t)cells) {
+			filled--;
+		}
+		if (part > 0 && filled == 0) {
+			filled = 1;
+		}
+	}
+	if (size == 0) {
+		return buf;
+	}
+	buf[0] = '\0';
+#define PUT(str)                                                                   \
+	do {                                                                       \
+		int r_ = snprintf(buf + off, size - off, "%s", (str));             \
+		if (r_ > 0) {                                                      \
+			off = off + (size_t)r_ < size ? off + (size_t)r_ : size - 1; \
+		}                                                                  \
+	} while (0)
+	PUT("[");
+	for (i = 0; i < cells; i++) {
+		if ((size_t)i < filled) {
+			PUT(utf8 ? "\u2588" : "#");
+		} else {
+			PUT(utf8 ? "\u2591" : ".");
+		}
+	}
+	PUT("]");
+#undef PUT
+	if (off < size) {
+		snprintf(buf + off, size - off, " %zu/%zu match", part, whole);
+	}
+	return buf;
+}
+
+/* ---- lines ---- */
+
+void pt_line_init(struct pt_line *l, int width, bool utf8)
+{
+	l->text[0] = '\0';
+	l->len = 0;
+	l->nsegs = 0;
+	l->width = 0;
+	l->max = width < 0 ? 0 : width > PT_LINE_CELLS ? PT_LINE_CELLS : width;
+	l->ascii = !utf8;
+}
+
+void pt_line_add(struct pt_line *l, enum pt_color role, const char *text)
+{
+	char fit[PT_LINE_BYTES];
+	const char *src = text;
+	int room = l->max - l->width;
+	int w;
+	size_t n;
+
+	if (room <= 0 || !text || text[0] == '\0') {
+		return;
+	}
+	w = pt_output_width(text);
+	if (w > room) {
+		pt_output_fit(fit, sizeof(fit), text, room, l->ascii);
+		src = fit;
+		w = pt_output_width(fit);
+	}
+	n = strlen(src);
+	if (l->len + n >= sizeof(l->text)) {
+		/* byte budget exhausted (very wide, all multibyte): stop at a character boundary */
+		n = sizeof(l->text) - 1 - l->len;
+		while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80) {
+			n--;
+		}
+		w = room;
+	}
+	if (n == 0) {
+		return;
+	}
+	memcpy(l->text + l->len, src, n);
+	if (l->nsegs > 0 && l->segs[l->nsegs - 1].role == role) {
+		l->segs[l->nsegs - 1].len += n;
+	} else if (l->nsegs < PT_LINE_SEGS) {
+		l->segs[l->nsegs].role = role;
+		l->segs[l->nsegs].start = l->len;
+		l->segs[l->nsegs].len = n;
+		l->nsegs++;
+	} else {
+		l->segs[l->nsegs - 1].len += n;
+	}
+	l->len += n;
+	l->text[l->len] = '\0';
+	l->width += w;
+}
+
+void pt_line_addf(struct pt_line *l, enum pt_color role, const char *fmt, ...)
+{
+	char buf[PT_LINE_BYTES];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	pt_line_add(l, role, buf);
+}
+
+void pt_line_pad(struct pt_line *l, enum pt_color role, int column)
+{
+	char spaces[PT_LINE_CELLS + 1];
+	int n;
+
+	if (column > l->max) {
+		column = l->max;
+	}
+	n = column - l->width;
+	if (n <= 0) {
+		return;
+	}
+	memset(spaces, ' ', (size_t)n);
+	spaces[n] = '\0';
+	pt_line_add(l, role, spaces);
+}
+
+/* ---- table ---- */
+
+/* Left to right; the answer (width 0 in src/output.c) takes what is left. */
+static const enum pt_column col_order[] = {
+	PT_COL_LABEL, PT_COL_LOCATION, PT_COL_ADDRESS, PT_COL_STATUS,
+	PT_COL_ANSWER, PT_COL_TTL, PT_COL_RTT, PT_COL_CHANGED,
+};
+
+/* Dropped first to last when the terminal is narrow. */
+static const enum pt_column col_drops[] = {
+	PT_COL_LOCATION, PT_COL_CHANGED, PT_COL_RTT, PT_COL_ADDRESS,
+};
+
+/* Extra cells wished for the answer beyond its minimum before other columns may stay. */
+#define ANSWER_WANT 14
+
+static int layout_need(const bool *shown, const int *widths, int sep, int *nshown)
+{
+	int need = PT_LETTER_CELLS, n = 0;
+	size_t i;
+
+	for (i = 0; i < sizeof(col_order) / sizeof(col_order[0]); i++) {
+		enum pt_column c = col_order[i];
+
+		if (!shown[c]) {
+			continue;
+		}
+		need += widths[c];
+		if (n > 0) {
+			need += sep;
+		}
+		n++;
+	}
+	*nshown = n;
+	return need;
+}
+
+void pt_rows_layout(struct pt_layout *lay, int width, bool utf8)
+{
+	bool shown[PT_COL_COUNT];
+	int widths[PT_COL_COUNT];
+	int flexmin[PT_COL_COUNT];
+	int need, n, i;
+	size_t k, d = 0;
+
+	if (width > PT_LINE_CELLS) {
+		width = PT_LINE_CELLS;
+	}
+	lay->width = width < 0 ? 0 : width;
+	lay->utf8 = utf8;
+	lay->sep = width >= 160 ? 2 : 1;
+	lay->ncols = 0;
+	for (i = 0; i < PT_COL_COUNT; i++) {
+		const struct pt_column_def *def = pt_output_column((enum pt_column)i);
+
+		shown[i] = true;
+		flexmin[i] = def->width == 0;
+		/* a flexible column needs its minimum; the rest of the line goes to it later */
+		widths[i] = def->width == 0 ? def->min_width : def->width;
+	}
+	/* columns are dropped until the answer gets room for a typical record, not just its
+	 * minimum: the answer is what the dashboard is about */
+	need = layout_need(shown, widths, lay->sep, &n) + ANSWER_WANT;
+	while (need > width && d < sizeof(col_drops) / sizeof(col_drops[0])) {
+		shown[col_drops[d++]] = false;
+		need = layout_need(shown, widths, lay->sep, &n) + ANSWER_WANT;
+	}
+	need -= ANSWER_WANT;
+	/* still too wide: shrink the fixed columns toward their minimum, label first */
+	for (k = 0; need > width && k < sizeof(col_order) / sizeof(col_order[0]); k++) {
+		enum pt_column c = col_order[k];
+		const struct pt_column_def *def = pt_output_column(c);
+		int cut;
+
+		if (!shown[c] || flexmin[c]) {
+			continue;
+		}
+		cut = widths[c] - def->min_width;
+		if (cut > need - width) {
+			cut = need - width;
+		}
+		if (cut > 0) {
+			widths[c] -= cut;
+			need -= cut;
+		}
+	}
+	/* narrow: the answer matters more than a long label */
+	if (shown[PT_COL_ANSWER] && flexmin[PT_COL_ANSWER]) {
+		int flex = widths[PT_COL_ANSWER] + width - need;
+		int spare = widths[PT_COL_LABEL] - 16;
+
+		if (flex < 20 && spare > 0) {
+			if (spare > 20 - flex) {
+				spare = 20 - flex;
+			}
+			widths[PT_COL_LABEL] -= spare;
+			need -= spare;
+		}
+	}
+	for (k = 0; k < sizeof(col_order) / sizeof(col_order[0]); k++) {
+		enum pt_column c = col_order[k];
+
+		if (!shown[c]) {
+			continue;
+		}
+		if (flexmin[c]) {
+			widths[c] += width - need;
+			if (widths[c] < 1) {
+				continue;
+			}
+		}
+		lay->cols[lay->ncols] = c;
+		lay->widths[lay->ncols] = widths[c];
+		lay->ncols++;
+	}
+}
+
+bool pt_layout_has(const struct pt_layout *lay, enum pt_column c)
+{
+	size_t i;
+
+	for (i = 0; i < lay->ncols; i++) {
+		if (lay->cols[i] == c) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Append @p text to @p buf (at @p *off) fitted into @p w cells and padded. */
+static void put_cell(char *buf, size_t size, size_t *off, const char *text, int w, bool right,
+		     bool ascii)
+{
+	char fit[PT_LINE_BYTES];
+	int tw, pad;
+
+	pt_output_fit(fit, sizeof(fit), text, w, ascii);
+	tw = pt_output_width(fit);
+	pad = w - tw;
+	if (pad < 0) {
+		pad = 0;
+	}
+	if (*off >= size) {
+		return;
+	}
+	if (right) {
+		*off += (size_t)snprintf(buf + *off, size - *off, "%*s%s", pad, "", fit);
+	} else {
+		*off += (size_t)snprintf(buf + *off, size - *off, "%s%*s", fit, pad, "");
+	}
+	if (*off >= size) {
+		*off = size - 1;
+	}
+}
+
+static void put_sep(char *buf, size_t size, size_t *off, int sep)
+{
+	if (*off < size) {
+		*off += (size_t)snprintf(buf + *off, size - *off, "%*s", sep, "");
+	}
+	if (*off >= size) {
+		*off = size - 1;
+	}
+}
+
+void pt_rows_title(struct pt_line *out, const struct pt_layout *lay)
+{
+	char buf[PT_LINE_BYTES];
+	size_t off = 0, i;
+
+	buf[0] = '\0';
+	put_cell(buf, sizeof(buf), &off, "", PT_LETTER_CELLS, false, !lay->utf8);
+	for (i = 0; i < lay->ncols; i++) {
+		const struct pt_column_def *def = pt_output_column(lay->cols[i]);
+
+		if (i > 0) {
+			put_sep(buf, sizeof(buf), &off, lay->sep);
+		}
+		put_cell(buf, sizeof(buf), &off, def->title, lay->widths[i], def->right,
+			 !lay->utf8);
+	}
+	pt_line_init(out, lay->width, lay->utf8);
+	pt_line_add(out, PT_COLOR_HEADER, buf);
+}
+
+static const char *record_sep(bool utf8)
+{
+	return utf8 ? " \u00b7 " : " | ";
+}
+
+void pt_rows_line(struct pt_line *out, const struct pt_layout *lay, const struct pt_snapshot *s,
+		  const struct pt_row *row, uint64_t now_ns)
+{
+	char buf[PT_LINE_BYTES];
+	char cell[1024];
+	size_t off = 0, i;
+	char letter[3] = { pt_rows_group_letter(row->group), '\0', '\0' };
+
+	pt_line_init(out, lay->width, lay->utf8);
+	pt_line_add(out, pt_rows_group_color(row->group), letter);
+	pt_line_pad(out, PT_COLOR_NORMAL, PT_LETTER_CELLS);
+	buf[0] = '\0';
+	for (i = 0; i < lay->ncols; i++) {
+		const struct pt_column_def *def = pt_output_column(lay->cols[i]);
+
+		if (i > 0) {
+			put_sep(buf, sizeof(buf), &off, lay->sep);
+		}
+		cell[0] = '\0';
+		if (lay->cols[i] == PT_COL_ANSWER) {
+			pt_output_answer_summary(cell, sizeof(cell), row, record_sep(lay->utf8));
+		} else if (def->format) {
+			def->format(cell, sizeof(cell), s, row, now_ns);
+		}
+		put_cell(buf, sizeof(buf), &off, cell, lay->widths[i], def->right, !lay->utf8);
+	}
+	pt_line_add(out, pt_rows_role(row), buf);
+}
+
+/* ---- header and legend ---- */
+
+char *pt_rows_truth_text(char *buf, size_t size, const struct pt_truth *t)
+{
+	switch (t->source) {
+	case PT_TRUTH_EXPECTED:
+		snprintf(buf, size, "expected");
+		break;
+	case PT_TRUTH_AUTHORITATIVE:
+		if (t->has_serial) {
+			snprintf(buf, size, "authoritative serial %lu", (unsigned long)t->serial);
+		} else {
+			snprintf(buf, size, "authoritative");
+		}
+		break;
+	case PT_TRUTH_MAJORITY:
+		snprintf(buf, size, "majority (no authoritative server answered)");
+		break;
+	default:
+		snprintf(buf, size, "not known yet (asking the authoritative servers)");
+		break;
+	}
+	return buf;
+}
+
+static enum pt_color auth_role(enum pt_auth_status st)
+{
+	switch (st) {
+	case PT_AUTH_OK:
+		return PT_COLOR_AGREE;
+	case PT_AUTH_LAGGING:
+		return PT_COLOR_DIVERGE;
+	default:
+		return PT_COLOR_ERROR;
+	}
+}
+
+static void counts_text(char *buf, size_t size, const struct pt_snapshot *s)
+{
+	static const enum pt_verdict shown[] = {
+		PT_VERDICT_DIFFER, PT_VERDICT_NEGATIVE, PT_VERDICT_SERVFAIL, PT_VERDICT_ERROR,
+		PT_VERDICT_TIMEOUT, PT_VERDICT_REFUSED, PT_VERDICT_PENDING,
+	};
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(shown) / sizeof(shown[0]) && off < size; i++) {
+		size_t c = s->counts.by[shown[i]];
+
+		if (c == 0) {
+			continue;
+		}
+		off += (size_t)snprintf(buf + off, size - off, "%s%zu %s", off ? ", " : "", c,
+					pt_verdict_name(shown[i]));
+	}
+}
+
+void pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width, uint64_t now_ns,
+		    bool utf8)
+{
+	const char *dot = utf8 ? " \u00b7 " : " | ";
+	char type[32], text[256], gauge[256], dur[32], counts[256];
+	size_t whole, i;
+	uint64_t elapsed, left;
+	struct pt_line *l;
+
+	/* line 1: what is tracked and the truth */
+	l = &out[0];
+	pt_line_init(l, width, utf8);
+	pt_line_addf(l, PT_COLOR_HEADER, "%s %s", s->domain,
+		     pt_rrtype_name(s->qtype, type, sizeof(type)));
+	pt_line_add(l, PT_COLOR_NORMAL, dot);
+	pt_line_add(l, PT_COLOR_NORMAL, "truth: ");
+	pt_line_add(l, s->truth.source == PT_TRUTH_NONE ? PT_COLOR_PENDING : PT_COLOR_HEADER,
+		    pt_rows_truth_text(text, sizeof(text), &s->truth));
+	if (s->truth.zone[0] != '\0') {
+		pt_line_addf(l, PT_COLOR_NORMAL, "%szone %s", dot, s->truth.zone);
+	}
+
+	/* line 2: authoritative servers and their serials */
+	l = &out[1];
+	pt_line_init(l, width, utf8);
+	pt_line_add(l, PT_COLOR_NORMAL, "auth: ");
+	if (s->truth.nservers == 0) {
+		pt_line_add(l, PT_COLOR_PENDING,
+			    s->truth.source == PT_TRUTH_EXPECTED ? "not needed (expected answer given)"
+			    : s->truth.source == PT_TRUTH_NONE ? "looking for the zone's name servers"
+							       : "none answered");
+	}
+	for (i = 0; i < s->truth.nservers; i++) {
+		const struct pt_auth_server *a = &s->truth.servers[i];
+
+		if (i > 0) {
+			pt_line_add(l, PT_COLOR_NORMAL, dot);
+		}
+		pt_line_add(l, PT_COLOR_NORMAL, a->name[0] ? a->name : a->address);
+		if (a->has_serial) {
+			pt_line_addf(l, auth_role(a->status), " %lu", (unsigned long)a->serial);
+		}
+		if (a->status != PT_AUTH_OK) {
+			pt_line_addf(l, auth_role(a->status), " %s", pt_auth_status_name(a->status));
+		}
+	}
+
+	/* line 3: progress, or the CONVERGED banner */
+	l = &out[2];
+	pt_line_init(l, width, utf8);
+	elapsed = s->taken_ns > s->start_ns ? s->taken_ns - s->start_ns : 0;
+	if (now_ns > s->taken_ns) {
+		elapsed += now_ns - s->taken_ns;
+	}
+	whole = s->counts.total - s->counts.by[PT_VERDICT_REFUSED] - s->counts.by[PT_VERDICT_TIMEOUT];
+	if (whole == 0) {
+		whole = s->counts.total;
+	}
+	if (s->converged) {
+		uint64_t took = s->converged_ns > s->start_ns ? s->converged_ns - s->start_ns : 0;
+
+		pt_line_addf(l, PT_COLOR_BANNER, " %sCONVERGED in %s ", utf8 ? "\u2714 " : "",
+			     pt_rows_countdown(dur, sizeof(dur), (long)(took / PT_NS_PER_S)));
+		pt_line_addf(l, PT_COLOR_AGREE, " %zu/%zu match", s->counts.by[PT_VERDICT_MATCH],
+			     whole);
+	} else {
+		pt_rows_gauge(gauge, sizeof(gauge), s->counts.by[PT_VERDICT_MATCH], whole,
+			      width >= 120 ? 20 : 10, utf8);
+		pt_line_add(l, s->counts.by[PT_VERDICT_MATCH] == whole && whole > 0
+				       ? PT_COLOR_AGREE
+				       : PT_COLOR_DIVERGE,
+			    gauge);
+		left = s->expires_within;
+		if (now_ns > s->taken_ns) {
+			uint64_t gone = (now_ns - s->taken_ns) / PT_NS_PER_S;
+
+			left = gone >= left ? 0 : left - gone;
+		}
+		if (left > 0) {
+			pt_line_addf(l, PT_COLOR_NORMAL, "%sold answers expire within %s", dot,
+				     pt_rows_countdown(dur, sizeof(dur), (long)left));
+		}
+	}
+	pt_line_addf(l, PT_COLOR_NORMAL, "%selapsed %s", dot,
+		     pt_rows_countdown(dur, sizeof(dur), (long)(elapsed / PT_NS_PER_S)));
+	/* least important last: cut first when narrow */
+	counts_text(counts, sizeof(counts), s);
+	if (counts[0] != '\0') {
+		pt_line_add(l, PT_COLOR_NORMAL, dot);
+		pt_line_add(l, PT_COLOR_ERROR, counts);
+	}
+}
+
+size_t pt_rows_legend(struct pt_line *out, size_t max, const struct pt_snapshot *s, int width,
+		      bool utf8)
+{
+	const struct pt_row *rep[16] = { NULL };
+	char text[1024];
+	size_t ngroups = s->ngroups > 16 ? 16 : s->ngroups;
+	size_t found = 0, n = 0, g, i;
+	char letter[4];
+
+	if (max == 0 || ngroups == 0) {
+		return 0;
+	}
+	/* one representative row per group; stop early once every group has one */
+	for (i = 0; i < s->nrows && found < ngroups; i++) {
+		int gi = s->rows[i].group;
+
+		if (gi >= 0 && (size_t)gi < ngroups && !rep[gi]) {
+			rep[gi] = &s->rows[i];
+			found++;
+		}
+	}
+	for (g = 0; g < ngroups; g++) {
+		struct pt_row truth_row;
+		const struct pt_row *r = rep[g];
+		struct pt_line *l;
+
+		if (!r && !(g == 0 && s->truth.source != PT_TRUTH_NONE)) {
+			continue;
+		}
+		l = &out[n];
+		if (n + 1 == max && g + 1 < ngroups) {
+			pt_line_init(l, width, utf8);
+			pt_line_addf(l, PT_COLOR_NORMAL, "   +%zu more answers", ngroups - g);
+			return n + 1;
+		}
+		if (g == 0 && s->truth.source != PT_TRUTH_NONE) {
+			/* the truth's own text: right even when no resolver serves it yet */
+			memset(&truth_row, 0, sizeof(truth_row));
+			truth_row.has_reply = true;
+			truth_row.result = PT_REPLY_OK;
+			truth_row.answer = s->truth.answer;
+			truth_row.group = 0;
+			r = &truth_row;
+		}
+		pt_output_answer_summary(text, sizeof(text), r, record_sep(utf8));
+		pt_line_init(l, width, utf8);
+		snprintf(letter, sizeof(letter), " %c ", pt_rows_group_letter((int)g));
+		pt_line_add(l, pt_rows_group_color((int)g), letter);
+		pt_line_addf(l, PT_COLOR_NORMAL, " %5zu ", s->group_sizes[g]);
+		if (g == 0 && s->truth.source != PT_TRUTH_NONE) {
+			pt_line_add(l, PT_COLOR_AGREE, "truth ");
+		} else {
+			pt_line_add(l, PT_COLOR_DIVERGE, "other ");
+		}
+		pt_line_add(l, PT_COLOR_NORMAL, text);
+		n++;
+	}
+	return n;
+}
+
+void pt_rows_status(struct pt_line *out, int width, bool utf8, const struct pt_status_info *info)
+{
+	char right[512];
+	const char *left;
+	int rw, lw;
+	size_t off = 0;
+
+	off += (size_t)snprintf(right + off, sizeof(right) - off, " sort:%s",
+				pt_sort_name(info->sort));
+	if (info->filter && info->filter[0] != '\0' && off < sizeof(right)) {
+		off += (size_t)snprintf(right + off, sizeof(right) - off, "  filter:\"%s\" %zu/%zu",
+					info->filter, info->shown, info->total);
+	} else if (off < sizeof(right)) {
+		off += (size_t)snprintf(right + off, sizeof(right) - off, "  %zu resolvers",
+					info->total);
+	}
+	if (off < sizeof(right)) {
+		snprintf(right + off, sizeof(right) - off, "  %llu queries ",
+			 (unsigned long long)info->queries);
+	}
+	left = info->message && info->message[0] != '\0'
+		       ? info->message
+		       : "q quit  ? help  / filter  s sort  Enter details  r refresh";
+	rw = pt_output_width(right);
+	lw = pt_output_width(left) + 1;
+	pt_line_init(out, width, utf8);
+	pt_line_add(out, PT_COLOR_STATUSBAR, " ");
+	if (lw + rw + 1 > width && width - rw - 1 >= 12) {
+		/* keep the state on the right; the message gives way */
+		struct pt_line tmp;
+
+		pt_line_init(&tmp, width - rw - 2, utf8);
+		pt_line_add(&tmp, PT_COLOR_STATUSBAR, left);
+		pt_line_add(out, info->error ? PT_COLOR_ERROR : PT_COLOR_STATUSBAR, tmp.text);
+	} else {
+		pt_line_add(out, info->error ? PT_COLOR_ERROR : PT_COLOR_STATUSBAR, left);
+	}
+	pt_line_pad(out, PT_COLOR_STATUSBAR, width - rw);
+	pt_line_add(out, PT_COLOR_STATUSBAR, right);
+	pt_line_pad(out, PT_COLOR_STATUSBAR, width);
+}
+
+/* ---- panels ---- */
+
+void pt_text_add(struct pt_text *t, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	char *line;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 32;
+		char **lines = realloc(t->lines, cap * sizeof(*lines));
+
+		if (!lines) {
+			return;
+		}
+		t->lines = lines;
+		t->cap = cap;
+	}
+	line = strdup(buf);
+	if (line) {
+		t->lines[t->n++] = line;
+	}
+}
+
+void pt_text_fini(struct pt_text *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		free(t->lines[i]);
+	}
+	free(t->lines);
+	t->lines = NULL;
+	t->n = 0;
+	t->cap = 0;
+}
+
+static char *flags_text(char *buf, size_t size, unsigned flags)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} names[] = {
+		{ PT_FLAG_AA, "AA" }, { PT_FLAG_TC, "TC" }, { PT_FLAG_RD, "RD" },
+		{ PT_FLAG_RA, "RA" }, { PT_FLAG_AD, "AD" }, { PT_FLAG_CD, "CD" },
+	};
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]) && off < size; i++) {
+		if (flags & names[i].bit) {
+			off += (size_t)snprintf(buf + off, size - off, "%s%s", off ? " " : "",
+						names[i].name);
+		}
+	}
+	if (off == 0) {
+		snprintf(buf, size, "none");
+	}
+	return buf;
+}
+
+static const char *result_text(enum pt_reply_result r)
+{
+	switch (r) {
+	case PT_REPLY_OK:
+		return "reply";
+	case PT_REPLY_TIMEOUT:
+		return "no reply (timed out after every try)";
+	case PT_REPLY_MALFORMED:
+		return "only malformed replies";
+	case PT_REPLY_UNREACHABLE:
+		return "unreachable";
+	default:
+		return "could not send";
+	}
+}
+
+static void wall_text(char *buf, size_t size, uint64_t wall_ms)
+{
+	time_t t = (time_t)(wall_ms / 1000);
+	struct tm tm;
+
+	if (wall_ms == 0 || !localtime_r(&t, &tm)) {
+		snprintf(buf, size, "--:--:--");
+		return;
+	}
+	strftime(buf, size, "%H:%M:%S", &tm);
+}
+
+void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const struct pt_row *row,
+		     uint64_t now_ns, uint64_t wall_now_ms, bool utf8)
+{
+	const struct pt_answer *a = &row->answer;
+	char buf[256], buf2[64], rc[32];
+	long ttl = pt_row_ttl_left(row, now_ns);
+	size_t i;
+
+	(void)s;
+	(void)wall_now_ms;
+	pt_text_add(out, "%s", row->resolver.label[0] ? row->resolver.label : row->resolver.address);
+	pt_text_add(out, "  address   %s port %u", row->resolver.address,
+		    (unsigned)row->resolver.port);
+	if (row->resolver.location[0] != '\0') {
+		pt_text_add(out, "  location  %s", row->resolver.location);
+	}
+	pt_text_add(out, "  status    %s", pt_verdict_name(row->verdict));
+	if (row->group >= 0) {
+		pt_text_add(out, "  group     %c%s", pt_rows_group_letter(row->group),
+			    row->group == 0 ? " (the truth)" : " (differs from the truth)");
+	}
+	if (!row->has_reply) {
+		pt_text_add(out, "  no reply yet");
+	} else if (row->result != PT_REPLY_OK) {
+		pt_text_add(out, "  last try  %s", result_text(row->result));
+	} else {
+		pt_text_add(out, "  rcode     %s", pt_rcode_name(a->rcode, rc, sizeof(rc)));
+		pt_text_add(out, "  flags     %s", flags_text(buf, sizeof(buf), a->flags));
+		if (a->ede >= 0) {
+			pt_text_add(out, "  EDE       %d", a->ede);
+		}
+		if (a->has_serial) {
+			pt_text_add(out, "  SOA       %s serial %lu", a->zone ? a->zone : "?",
+				    (unsigned long)a->serial);
+		}
+	}
+	if (row->has_reply) {
+		pt_text_add(out, "  RTT       %.1f ms", row->rtt_ms);
+		pt_text_add(out, "  reply     %s", pt_rows_ago(buf2, sizeof(buf2), row->received_ns, now_ns));
+	}
+	pt_text_add(out, "  queries   %u", row->queries);
+	if (row->err != 0) {
+		pt_text_add(out, "  error     %s", strerror(row->err));
+	}
+	pt_text_add(out, "%s", "");
+	if (row->has_reply && row->result == PT_REPLY_OK) {
+		for (i = 0; i < a->ncnames; i++) {
+			pt_text_add(out, "  CNAME %s %s", utf8 ? "\u2192" : "->", a->cnames[i]);
+		}
+		if (a->count == 0) {
+			pt_output_answer_summary(buf, sizeof(buf), row, " ");
+			pt_text_add(out, "Answer: %s%s%s", buf, a->has_ttl ? ", negative TTL " : "",
+				    a->has_ttl ? pt_rows_countdown(buf2, sizeof(buf2), ttl) : "");
+		} else {
+			pt_text_add(out, "Answer: %zu record%s, TTL %s left of %lus", a->count,
+				    a->count == 1 ? "" : "s",
+				    pt_rows_countdown(buf2, sizeof(buf2), ttl),
+				    (unsigned long)a->ttl);
+		}
+		for (i = 0; i < a->count; i++) {
+			pt_text_add(out, "  %-7s %s", pt_rows_countdown(buf2, sizeof(buf2), ttl),
+				    a->rdata[i] ? a->rdata[i] : "");
+		}
+	}
+	pt_text_add(out, "%s", "");
+	pt_text_add(out, "Changes (newest first): %s",
+		    row->nhistory ? "" : "none seen");
+	for (i = row->nhistory; i > 0; i--) {
+		const struct pt_change *c = &row->history[i - 1];
+
+		wall_text(buf2, sizeof(buf2), c->wall_ms);
+		pt_rows_ago(rc, sizeof(rc), c->at_ns, now_ns);
+		pt_text_add(out, "  %s  %-9s %-8s %s", buf2, rc, pt_verdict_name(c->verdict),
+			    c->summary);
+	}
+}
+
+void pt_rows_help(struct pt_text *out)
+{
+	const struct pt_key_binding *b;
+	size_t i;
+
+	pt_text_add(out, "Keys");
+	for (i = 0; (b = pt_keys_binding(i)) != NULL; i++) {
+		if (b->name) {
+			pt_text_add(out, "  %-8s %s", b->name, b->help);
+		}
+	}
+	pt_text_add(out, "%s", "");
+	pt_text_add(out, "Table");
+	pt_text_add(out, "  The letter at the left is the answer group: A is the truth, B, C, ...");
+	pt_text_add(out, "  other answers, as in the legend under the header.");
+	pt_text_add(out, "  TTL counts down to when the cached answer expires.");
+	pt_text_add(out, "  Differing rows stand out; failures and pending rows have their own colour.");
+	pt_text_add(out, "%s", "");
+	pt_text_add(out, "In panels: arrows/PgUp/PgDn scroll, Esc, Enter or q close.");
+}
+
+/* ---- prompts ---- */
+
+enum pt_status pt_rows_parse_target(const char *input, const char *cur_domain, uint16_t cur_type,
+				    char *domain, size_t size, uint16_t *qtype, char *reason,
+				    size_t reason_size)
+{
+	char copy[512], norm[300];
+	char *tok[3] = { NULL, NULL, NULL };
+	char *p, *save = NULL;
+	size_t n = 0;
+	const char *name = cur_domain;
+	uint16_t t = cur_type;
+
+	snprintf(copy, sizeof(copy), "%s", input ? input : "");
+	for (p = strtok_r(copy, " \t", &save); p && n < 3; p = strtok_r(NULL, " \t", &save)) {
+		tok[n++] = p;
+	}
+	if (n == 0 || n > 2) {
+		snprintf(reason, reason_size, "enter TYPE or NAME TYPE");
+		return PT_ERR_PARSE;
+	}
+	if (n == 1) {
+		t = pt_rrtype_from_name(tok[0]);
+		if (t == 0) {
+			/* a lone word that is no type: a new name, same type */
+			name = tok[0];
+			t = cur_type;
+		}
+	} else if ((t = pt_rrtype_from_name(tok[1])) != 0) {
+		name = tok[0];
+	} else if ((t = pt_rrtype_from_name(tok[0])) != 0) {
+		name = tok[1];
+	} else {
+		snprintf(reason, reason_size, "unknown record type \"%s\"", tok[1]);
+		return PT_ERR_PARSE;
+	}
+	if (pt_name_normalise(norm, sizeof(norm), name) != PT_OK) {
+		snprintf(reason, reason_size, "invalid domain name \"%s\"", name);
+		return PT_ERR_PARSE;
+	}
+	snprintf(domain, size, "%s", norm);
+	*qtype = t;
+	return PT_OK;
+}
+
+size_t pt_rows_split_expect(char *input, char **out, size_t max)
+{
+	char *p = input, *start = input;
+	bool quoted = false;
+	size_t n = 0;
+
+	for (;; p++) {
+		bool end = *p == '\0';
+
+		if (!end && *p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if (!end && *p == '"') {
+			quoted = !quoted;
+			continue;
+		}
+		if (end || (!quoted && (*p == ';' || *p == '|'))) {
+			char *e = p;
+
+			*p = '\0';
+			while (*start == ' ' || *start == '\t') {
+				start++;
+			}
+			while (e > start && (e[-1] == ' ' || e[-1] == '\t')) {
+				*--e = '\0';
+			}
+			if (*start != '\0' && n < max) {
+				out[n++] = start;
+			}
+			start = p + 1;
+		}
+		if (end) {
+			break;
+		}
+	}
+	return n;
+}
