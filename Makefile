@@ -87,6 +87,22 @@ bench: $(PROG)
 demo: $(PROG)
 	tests/e2e/demo.sh ./$(PROG)
 
+# libFuzzer targets for the two parsers of untrusted input, run FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 30
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   := -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L \
+                -D_DEFAULT_SOURCE -Isrc $(shell pkg-config --cflags ldns 2>/dev/null)
+fuzz:
+	@mkdir -p build-fuzz/corpus-resolvers build-fuzz/corpus-query
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o build-fuzz/fuzz_resolvers tests/fuzz/fuzz_resolvers.c \
+		src/resolvers.c src/status.c
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o build-fuzz/fuzz_query tests/fuzz/fuzz_query.c src/query.c \
+		src/status.c $(CORE_LIBS)
+	cp resolvers.txt build-fuzz/corpus-resolvers/seed.txt
+	build-fuzz/fuzz_resolvers -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+		build-fuzz/corpus-resolvers
+	build-fuzz/fuzz_query -max_total_time=$(FUZZ_SECONDS) -max_len=1500 build-fuzz/corpus-query
+
 deps:
 	@tools/deps.sh
 

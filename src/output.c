@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "probe.h"
 
 /* ANSI colours for the text table; the dashboard maps verdicts to its own roles. */
 #define ANSI_RESET "\033[0m"
@@ -800,4 +801,62 @@ void pt_output_event_simple(FILE *out, const char *kind, const struct pt_snapsho
 		fprintf(m, ", \"exit_status\": %d", exit_status);
 	}
 	event_close(out, m, &buf, &len);
+}
+
+void pt_output_probe(FILE *out, const struct pt_probe_result *r, size_t n, bool json)
+{
+	enum { NSTATUS = PT_PROBE_ERROR + 1 };
+	size_t counts[NSTATUS] = { 0 };
+	char addr[PT_ADDRESS_MAX + 16];
+
+	for (size_t i = 0; i < n; i++) {
+		counts[r[i].status]++;
+	}
+	if (json) {
+		fputs("{\"resolvers\": [", out);
+		for (size_t i = 0; i < n; i++) {
+			fputs(i ? ",\n  {" : "\n  {", out);
+			json_resolver_id(out, &r[i].resolver);
+			fprintf(out, ", \"status\": \"%s\", \"rtt_ms\": ",
+				pt_probe_status_name(r[i].status));
+			if (r[i].status == PT_PROBE_TIMEOUT) {
+				fputs("null}", out);
+			} else {
+				fprintf(out, "%.1f}", r[i].rtt_ms);
+			}
+		}
+		fputs(n ? "\n ],\n \"counts\": {" : "],\n \"counts\": {", out);
+		for (int s = 0; s < NSTATUS; s++) {
+			fprintf(out, "%s\"%s\": %zu", s ? ", " : "",
+				pt_probe_status_name((enum pt_probe_status)s), counts[s]);
+		}
+		fputs("}}\n", out);
+		return;
+	}
+	fprintf(out, "%-28s %-22s %-14s %s\n", "RESOLVER", "ADDRESS", "STATUS", "RTT");
+	for (size_t i = 0; i < n; i++) {
+		const struct pt_resolver *res = &r[i].resolver;
+		char label[64];
+
+		if (res->port == 53) {
+			snprintf(addr, sizeof(addr), "%s", res->address);
+		} else {
+			snprintf(addr, sizeof(addr), strchr(res->address, ':') ? "[%s]:%u" : "%s:%u",
+				 res->address, res->port);
+		}
+		pt_output_fit(label, sizeof(label), res->label[0] ? res->label : res->address, 28,
+			      true);
+		put_cell(out, label, 28, false);
+		fprintf(out, " %-22s %-14s ", addr, pt_probe_status_name(r[i].status));
+		if (r[i].status == PT_PROBE_TIMEOUT) {
+			fputs("-\n", out);
+		} else {
+			fprintf(out, "%.1fms\n", r[i].rtt_ms);
+		}
+	}
+	fprintf(out, "\n%zu resolvers: %zu recursive, %zu refused, %zu not recursive, %zu servfail, "
+		     "%zu timeout, %zu error\n",
+		n, counts[PT_PROBE_RECURSIVE], counts[PT_PROBE_REFUSED],
+		counts[PT_PROBE_NOT_RECURSIVE], counts[PT_PROBE_SERVFAIL], counts[PT_PROBE_TIMEOUT],
+		counts[PT_PROBE_ERROR]);
 }

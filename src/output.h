@@ -90,4 +90,12 @@ void pt_output_event(FILE *out, const struct pt_event *ev, const char *type_name
 void pt_output_event_simple(FILE *out, const char *kind, const struct pt_snapshot *s,
 			    uint64_t wall_ms, int exit_status);
 
+struct pt_probe_result;
+
+/**
+ * --check-resolvers results: a table for people (@p json false) or one JSON object
+ * {"resolvers": [{label, address, port, status, rtt_ms}], "counts": {...}}.
+ */
+void pt_output_probe(FILE *out, const struct pt_probe_result *r, size_t n, bool json);
+
 #endif /* PT_OUTPUT_H */

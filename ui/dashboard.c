@@ -391,16 +391,28 @@ static void draw_status(struct dash *d, uint64_t now)
 
 	if (d->prompt != PROMPT_NONE) {
 		char before[PT_EDIT_MAX];
-		int x;
+		size_t start = 0;
+		int x, room;
 
 		pt_line_init(&l, COLS, d->utf8);
 		pt_line_add(&l, PT_COLOR_STATUSBAR, d->prompt_label);
 		pt_line_add(&l, PT_COLOR_NORMAL, " ");
 		x = l.width;
-		pt_line_add(&l, PT_COLOR_NORMAL, d->edit.buf);
+		room = COLS - x - 2;
+		/* scroll long input so the cursor stays visible: skip whole characters */
+		for (;;) {
+			memcpy(before, d->edit.buf + start, d->edit.cursor - start);
+			before[d->edit.cursor - start] = '\0';
+			if (room < 1 || pt_output_width(before) <= room || start >= d->edit.cursor) {
+				break;
+			}
+			do {
+				start++;
+			} while (start < d->edit.cursor &&
+				 ((unsigned char)d->edit.buf[start] & 0xc0) == 0x80);
+		}
+		pt_line_add(&l, PT_COLOR_NORMAL, d->edit.buf + start);
 		paint(LINES - 1, &l, 0, A_NORMAL, COLS);
-		memcpy(before, d->edit.buf, d->edit.cursor);
-		before[d->edit.cursor] = '\0';
 		x += pt_output_width(before);
 		move(LINES - 1, x < COLS ? x : COLS - 1);
 		return;
@@ -708,14 +720,17 @@ static void on_key(struct dash *d, int key)
 	}
 }
 
-static void read_keys(struct dash *d)
+/* Apply every pending key. @return keys read. */
+static int read_keys(struct dash *d)
 {
 	wint_t wc;
-	int r;
+	int r, n = 0;
 
 	while (!d->quit && (r = get_wch(&wc)) != ERR) {
 		on_key(d, r == KEY_CODE_YES ? (PT_KEY_FN | (int)wc) : (int)wc);
+		n++;
 	}
+	return n;
 }
 
 static void handle_resize(void)
@@ -757,7 +772,7 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 	SCREEN *scr;
 	uint64_t now, last_draw = 0;
 	bool dirty = true, force = true, need_snap = true;
-	int status;
+	int status, idle_reads = 0, stdin_fd = STDIN_FILENO;
 
 	memset(&d, 0, sizeof(d));
 	d.cfg = cfg;
@@ -809,7 +824,7 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 		wait_ns = dirty ? REDRAW_MIN_NS : TICK_NS;
 		wait_ns = last_draw + wait_ns > now ? last_draw + wait_ns - now : 0;
 		timeout_ms = (int)((wait_ns + PT_NS_PER_MS - 1) / PT_NS_PER_MS);
-		fds[0].fd = STDIN_FILENO;
+		fds[0].fd = stdin_fd;
 		fds[0].events = POLLIN;
 		fds[1].fd = pt_state_wakeup_fd(cfg->state);
 		fds[1].events = POLLIN;
@@ -842,8 +857,14 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 			break; /* the terminal went away */
 		}
 		if (fds[0].revents & POLLIN) {
-			read_keys(&d);
-			force = true;
+			if (read_keys(&d) > 0) {
+				idle_reads = 0;
+				force = true;
+			} else if (++idle_reads >= 3) {
+				/* readable yet no key, again and again: end of input (stdin is not
+				 * the terminal); stop listening rather than spin, signals still quit */
+				stdin_fd = -1;
+			}
 		}
 	}
 

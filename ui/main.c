@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "output.h"
 #include "output_diagnose.h"
+#include "probe.h"
 #include "query.h"
 #include "resolvers.h"
 #include "state.h"
@@ -51,6 +52,8 @@ struct options {
 	double max_interval_s;
 	const char *log_path;
 	bool diagnose;
+	bool check_resolvers;
+	const char *write_path;
 	bool smtp;
 	unsigned smtp_port;
 	bool color;
@@ -89,6 +92,9 @@ static void usage(FILE *out)
 	      "      --diagnose         run the MX checks (\"why is my MX not taking effect\")\n"
 	      "      --no-smtp          --diagnose: skip the SMTP (port 25) probes\n"
 	      "      --smtp-port N      --diagnose: probe this port instead of 25\n"
+	      "      --check-resolvers  query each listed resolver once (root NS) and report which\n"
+	      "                         answer recursively, refuse, or time out; no DOMAIN\n"
+	      "      --write FILE       with --check-resolvers: write the usable ones to FILE\n"
 	      "      --no-color         no colours (also when NO_COLOR is set)\n"
 	      "      --iterations N     dashboard: exit after N redraws (for unattended runs)\n"
 	      "  -h, --help             this help\n"
@@ -190,6 +196,7 @@ enum {
 	OPT_AUTH = 256, OPT_EXPECT, OPT_ONCE, OPT_UNTIL, OPT_MAXWAIT, OPT_FORMAT, OPT_TIMEOUT,
 	OPT_RETRIES, OPT_INTERVAL, OPT_MAXINTERVAL, OPT_RATE, OPT_TCP, OPT_LOG, OPT_DIAGNOSE,
 	OPT_NOCOLOR, OPT_ITERATIONS, OPT_WORKERS, OPT_NOSMTP, OPT_SMTPPORT,
+	OPT_CHECK, OPT_WRITE,
 };
 
 static const struct option long_opts[] = {
@@ -210,6 +217,8 @@ static const struct option long_opts[] = {
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "diagnose", no_argument, NULL, OPT_DIAGNOSE },
 	{ "no-smtp", no_argument, NULL, OPT_NOSMTP },
+	{ "check-resolvers", no_argument, NULL, OPT_CHECK },
+	{ "write", required_argument, NULL, OPT_WRITE },
 	{ "smtp-port", required_argument, NULL, OPT_SMTPPORT },
 	{ "no-color", no_argument, NULL, OPT_NOCOLOR },
 	{ "no-colour", no_argument, NULL, OPT_NOCOLOR },
@@ -322,6 +331,12 @@ static int parse_options(struct options *o, int argc, char **argv)
 		case OPT_DIAGNOSE:
 			o->diagnose = true;
 			break;
+		case OPT_CHECK:
+			o->check_resolvers = true;
+			break;
+		case OPT_WRITE:
+			o->write_path = optarg;
+			break;
 		case OPT_NOSMTP:
 			o->smtp = false;
 			break;
@@ -359,6 +374,19 @@ static int parse_options(struct options *o, int argc, char **argv)
 	}
 	if (o->interval_s > o->max_interval_s) {
 		o->max_interval_s = o->interval_s;
+	}
+	if (o->write_path != NULL && !o->check_resolvers) {
+		return usage_error("%s", "--write goes with --check-resolvers");
+	}
+	if (o->check_resolvers) {
+		/* No DOMAIN: the probe asks for the root's NS set. */
+		if (optind < argc) {
+			return usage_error("unexpected argument '%s' (--check-resolvers takes no DOMAIN)",
+					   argv[optind]);
+		}
+		o->domain = ".";
+		o->qtype = 2;
+		return -1;
 	}
 	if (optind >= argc) {
 		return usage_error("%s", "missing DOMAIN");
@@ -634,6 +662,71 @@ static int run_text(struct pt_state *st, struct pt_watch *w, const struct option
 	return status;
 }
 
+/* Write @p list to @p path through a temporary file renamed into place, so a failed write
+ * never leaves half a list behind. */
+static bool write_list(const struct pt_resolvers *list, const char *path)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return false;
+	}
+	f = fopen(tmp, "w");
+	if (f == NULL) {
+		return false;
+	}
+	if (pt_resolvers_write(list, f) != PT_OK || fclose(f) != 0) {
+		unlink(tmp);
+		return false;
+	}
+	if (rename(tmp, path) != 0) {
+		unlink(tmp);
+		return false;
+	}
+	return true;
+}
+
+/* --check-resolvers: 0 when every resolver is usable, 1 when some are not, 3 when none is. */
+static int run_check(struct pt_engine *engine, const struct pt_resolvers *list,
+		     const struct options *o)
+{
+	struct pt_probe_result *res;
+	size_t n = pt_resolvers_count(list);
+	size_t usable = 0;
+	int status;
+
+	if (pt_probe_run(&res, engine, list) != PT_OK) {
+		fprintf(stderr, "proptrack: out of memory\n");
+		return EXIT_NOT_CONVERGED;
+	}
+	pt_output_probe(stdout, res, n, o->format == FMT_JSON);
+	struct pt_resolvers *good = pt_resolvers_new();
+
+	for (size_t i = 0; i < n; i++) {
+		if (res[i].status == PT_PROBE_RECURSIVE) {
+			usable++;
+			if (good != NULL) {
+				pt_resolvers_add(good, &res[i].resolver, NULL);
+			}
+		}
+	}
+	status = usable == 0 ? EXIT_NOTHING : usable == n ? EXIT_CONVERGED : EXIT_NOT_CONVERGED;
+	if (o->write_path != NULL) {
+		if (good == NULL || !write_list(good, o->write_path)) {
+			fprintf(stderr, "proptrack: --write %s: %s\n", o->write_path, strerror(errno));
+			status = EXIT_USAGE;
+		} else {
+			fprintf(stderr, "proptrack: wrote %zu usable resolvers to %s\n", usable,
+				o->write_path);
+		}
+	}
+	pt_resolvers_free(good);
+	free(res);
+	return status;
+}
+
 /* --diagnose: gather, judge, print; exit 0 without a failed check, 1 with one. */
 static int run_diagnose(struct pt_engine *engine, const struct pt_resolvers *list,
 			const struct pt_resolver *auth, const struct options *o, const char *domain)
@@ -733,6 +826,10 @@ int main(int argc, char **argv)
 	}
 	if (o.diagnose) {
 		status = run_diagnose(engine, list, auth, &o, domain);
+		goto out;
+	}
+	if (o.check_resolvers) {
+		status = run_check(engine, list, &o);
 		goto out;
 	}
 	size_t n = pt_resolvers_count(list);

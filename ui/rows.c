@@ -861,8 +861,8 @@ void pt_rows_status(struct pt_line *out, int width, bool utf8, const struct pt_s
 		off += (size_t)snprintf(right + off, sizeof(right) - off, "  filter:\"%s\" %zu/%zu",
 					info->filter, info->shown, info->total);
 	} else if (off < sizeof(right)) {
-		off += (size_t)snprintf(right + off, sizeof(right) - off, "  %zu resolvers",
-					info->total);
+		off += (size_t)snprintf(right + off, sizeof(right) - off, "  %zu resolver%s",
+					info->total, info->total == 1 ? "" : "s");
 	}
 	if (off < sizeof(right)) {
 		snprintf(right + off, sizeof(right) - off, "  %llu queries ",
