@@ -6,6 +6,9 @@
 #   silent-10000 / silent-1  the same with 10,000 (more than the in-flight cap of 8192 when
 #                            the fd limit allows it: two rounds, so ~2.0 is expected)
 #   lab-sweep / lab-1        the real lab: every resolver vs one resolver (truth included)
+#   dashboard idle CPU       the dashboard watching 1,000 answering resolvers (TTL 30 s) in
+#                            tmux: CPU time / wall time over 20 s, after a 5 s warm-up (target
+#                            under 2% of a core), and queries per resolver per TTL period
 set -u
 PROG=$(readlink -f "${1:-./proptrack}")
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -66,3 +69,28 @@ lall=$(timeit "$PROG" --once --format json "$LAB_ZONE" -r "$tmp/lab.txt")
 printf 'lab-1         %6.3fs  (baseline)\n' "$l1"
 printf 'lab-sweep     %6.3fs  ratio %s  (%s resolvers)\n' "$lall" "$(ratio "$lall" "$l1")" \
 	"$(grep -c '^127' "$tmp/lab.txt")"
+
+# Idle cost of watching: 1,000 resolvers that answer (answerer.py, TTL 30 s) on a dashboard.
+"$PY" "$HERE/answerer.py" 127.56.0.1 20000 1000 30 --ready "$tmp/ans.ready" &
+pids+=($!)
+for _ in $(seq 200); do [ -e "$tmp/ans.ready" ] && break; sleep 0.05; done
+seq 20000 20999 | sed 's/^/127.56.0.1:/' >"$tmp/a1000"
+sock=$tmp/tmux.sock
+tmux -S "$sock" new-session -d -x 120 -y 40 \
+	"$PROG -r $tmp/a1000 --expect '10 mx.example.test.' example.test; sleep 5"
+sleep 5
+pid=$(pgrep -f "^$PROG -r $tmp/a1000" | head -1)
+ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+hz=$(getconf CLK_TCK)
+t0=$(ticks)
+s=$EPOCHREALTIME
+sleep 20
+t1=$(ticks)
+e=$EPOCHREALTIME
+q=$(tmux -S "$sock" capture-pane -p | grep -o '[0-9]* queries' | head -1)
+tmux -S "$sock" send-keys q
+sleep 0.5
+tmux -S "$sock" kill-server 2>/dev/null
+cpu=$(echo "scale=2; 100 * ($t1 - $t0) / $hz / ($e - $s)" | bc -l)
+printf 'dashboard-1000 idle CPU %s%% of one core over 20 s; %s in 25 s (1,000 resolvers, TTL 30 s)\n' \
+	"$cpu" "${q:-? queries}"

@@ -93,7 +93,7 @@ if [ -t 1 ] && [ -t 0 ]; then
 	sleep 2
 	change_mx >"$LAB_DIR/change.log" 2>&1 &
 	changer=$!
-	"$PROG" -r "$LIST" --auth "$LAB_PRIMARY" example.test MX
+	"$PROG" -r "$LIST" example.test MX
 	status=$?
 	echo "demo: proptrack exited with status $status; change log:"
 	sed 's/^/  /' "$LAB_DIR/change.log"
@@ -108,9 +108,9 @@ limit=$((CHANGE_AFTER + SYNC_AFTER + TTL + UNBOUND * STAGGER + 30))
 while :; do
 	elapsed=$((($(lab_now_ms) - start) / 1000))
 	echo
-	echo "=== t+${elapsed}s: proptrack --once -r $LIST --auth $LAB_PRIMARY example.test"
+	echo "=== t+${elapsed}s: proptrack --once -r $LIST example.test"
 	serial=$(lab_primary_serial) # read before the run: a change during it must not count
-	"$PROG" --once --timeout 500 --retries 0 -r "$LIST" --auth "$LAB_PRIMARY" example.test
+	"$PROG" --once --timeout 500 --retries 0 -r "$LIST" example.test
 	rc=$?
 	# converged after the change: the primary has moved on and every resolver follows
 	if [ "$rc" -eq 0 ] && [ "$serial" -gt "$LAB_SERIAL0" ]; then

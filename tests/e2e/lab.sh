@@ -181,7 +181,7 @@ lab__reap_stale() {
 # On the host loopback (no namespace), something else may hold a lab address.
 lab__check_free() {
 	local busy
-	busy=$(ss -Hlnup 2>/dev/null | grep -E ' 127\.5[35]\.[0-9]+\.[0-9]+:' || true)
+	busy=$(ss -Hlnup 2>/dev/null | grep -E ' 127\.53\.[0-9]+\.[0-9]+:' || true)
 	if [ -n "$busy" ]; then
 		lab__err "lab addresses already in use (another lab running outside a namespace?):"
 		printf '%s\n' "$busy" >&2

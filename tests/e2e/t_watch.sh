@@ -27,7 +27,11 @@ lab_trap
 PROG=${PROG:-$here/../../proptrack}
 LONG_TTL=30 # MX TTL while the --max-wait 3s resolver is primed
 TTL=5       # MX TTL for everything after that
-INTERVAL=0.5
+# --interval for the watching runs. 0.5 s: unbound still serves an entry, with TTL 0, in its
+# last second, so the re-query at "reported TTL + spread" often lands there and the next one
+# waits for the --interval floor; with 0.5 s every flip is seen within 1 s of the expiry.
+# (T_WATCH_INTERVAL=2, the default --interval, shows how late flips are seen then.)
+INTERVAL=${T_WATCH_INTERVAL:-0.5}
 MX_A=$LAB_MX_NEW                 # what the watched resolvers are primed with
 MX_B="20 mx-backup.example.test." # the first change while watching
 MX_C=$LAB_MX_OLD                 # the second change while watching
@@ -129,6 +133,7 @@ import time
 MODE, PATH, SPEC = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 TIME_RE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\Z")
 KNOWN = {"start", "truth", "answer", "change", "converged", "diverged", "end"}
+VERDICTS = {"match", "differ", "negative", "servfail", "refused", "timeout", "error"}
 
 
 def say(kind, desc, detail=""):
@@ -197,11 +202,16 @@ def common(evs, what, rc, addrs):
     check(not skew, "%s: elapsed_s matches time (within 20 ms)" % what, "lines %s" % skew[:5])
     bad = [e["_i"] + 1 for e in evs if e["event"] == "answer" and not (
         e.get("address") in addrs and e.get("port") == 53 and e.get("label")
-        and e.get("status") in ("match", "differ", "negative", "pending")
-        and isinstance(e.get("answer"), list) and isinstance(e.get("ttl"), int)
+        and isinstance(e.get("status"), str) and isinstance(e.get("answer"), list)
+        and (e.get("ttl") is None or isinstance(e.get("ttl"), int))
         and isinstance(e.get("rtt_ms"), (int, float)))]
     check(not bad, "%s: answer events carry label, address, port, status, answer, ttl, rtt_ms"
           % what, "lines %s" % bad[:5])
+    # An answer event is a reply, so its status is a verdict (CONTRACT: match, differ,
+    # negative, servfail, refused, timeout, error); `pending` means "no reply yet".
+    bad = ["line %d: %s %s" % (e["_i"] + 1, e.get("address"), e.get("status")) for e in evs
+           if e["event"] == "answer" and e.get("status") not in VERDICTS]
+    check(not bad, "%s: every answer event's status is a verdict, never pending" % what, bad[:5])
 
 
 def watch(evs, spec):
@@ -277,19 +287,19 @@ def watch(evs, spec):
         dv = [e for e in win if e["event"] == "diverged"]
         cv = [e for e in win if e["event"] == "converged"]
         first, last = min(cause), max(cause)
-        check(len(dv) == 1 and -5 <= dv[0]["_ms"] - first <= 300
+        check(len(dv) == 1 and -5 <= dv[0]["_ms"] - first <= 500
               and dv[0].get("converged") is False
               and dv[0].get("counts", {}).get("match", n) < dv[0].get("counts", {}).get("total", 0),
-              "%s: one diverged event, %s ms after the first resolver or the truth moved (0..300)"
+              "%s: one diverged event, %s ms after the first resolver or the truth moved (0..500)"
               % (tag, dv[0]["_ms"] - first if dv else "?"),
               [json.dumps(e)[:300] for e in dv])
         if dv:
             who = "the truth" if first == cause[0] else "a resolver"
             say("note", "%s: diverged when %s moved first" % (tag, who))
-        check(len(cv) == 1 and -5 <= cv[0]["_ms"] - last <= 300 and cv[0].get("converged") is True
+        check(len(cv) == 1 and -5 <= cv[0]["_ms"] - last <= 500 and cv[0].get("converged") is True
               and cv[0].get("counts", {}).get("match") == n and cv[0].get("counts", {}).get("total") == n
               and cv[0].get("expires_within") == 0 and (not dv or cv[0]["_i"] > dv[0]["_i"]),
-              "%s: one converged event, %s ms after the last resolver or the truth moved (0..300)"
+              "%s: one converged event, %s ms after the last resolver or the truth moved (0..500)"
               % (tag, cv[0]["_ms"] - last if cv else "?"),
               [json.dumps(e)[:300] for e in cv])
     for d in delays:
@@ -364,7 +374,9 @@ lab_sync_secondary || t_fatal "lab_sync_secondary"
 # the same in JSON and NDJSON, side by side
 ND_OUT=$W/maxwait.ndjson
 T0=$(lab_now_ms)
-timeout 40 "$PROG" --until-converged --max-wait 3s --format ndjson -s "$R5" example.test \
+# (the NDJSON run also shows --max-interval capping the 30 s TTL: a query a second)
+timeout 40 "$PROG" --until-converged --max-wait 3s --format ndjson --interval 0.5 --max-interval 1 \
+	-s "$R5" example.test \
 	>"$ND_OUT" 2>"$W/maxwait.err" </dev/null &
 ndpid=$!
 pt --until-converged --max-wait 3s --format json -s "$R5" example.test
@@ -388,6 +400,14 @@ import json, sys
 evs = [json.loads(l) for l in open(sys.argv[1])]
 print(evs[-1]["event"], evs[-1]["converged"], 2.9 <= evs[-1]["elapsed_s"] <= 4.5,
       sum(e["event"] == "converged" for e in evs))' "$ND_OUT" 2>&1)" "end False True 0"
+t_eq "--max-interval 1 with a ${LONG_TTL} s TTL: a query every 1 s (+-30..300 ms), 3 or 4 in 3 s" \
+	"$("$PY" -c '
+import json, sys
+from datetime import datetime
+ts = [datetime.strptime(e["time"], "%Y-%m-%dT%H:%M:%S.%fZ").timestamp() * 1000
+      for e in map(json.loads, open(sys.argv[1])) if e["event"] == "answer"]
+gaps = [round(b - a) for a, b in zip(ts, ts[1:])]
+print(3 <= len(ts) <= 4 and all(970 <= g <= 1300 for g in gaps), gaps)' "$ND_OUT" 2>&1 | cut -d" " -f1)" True
 
 # --- --log with --once: whole NDJSON lines, appended run after run
 LOG=$W/once.log
