@@ -178,18 +178,24 @@ static void cell_location(char *buf, size_t size, const struct pt_snapshot *s,
 	snprintf(buf, size, "%s", r->resolver.location);
 }
 
+/* "192.0.2.1", "192.0.2.1:5353", "[2001:db8::1]:5353": the port only when not 53. */
+static void format_address(char *buf, size_t size, const struct pt_resolver *r)
+{
+	if (r->port == 53) {
+		snprintf(buf, size, "%s", r->address);
+	} else if (strchr(r->address, ':') != NULL) {
+		snprintf(buf, size, "[%s]:%u", r->address, r->port);
+	} else {
+		snprintf(buf, size, "%s:%u", r->address, r->port);
+	}
+}
+
 static void cell_address(char *buf, size_t size, const struct pt_snapshot *s,
 			 const struct pt_row *r, uint64_t now)
 {
 	(void)s;
 	(void)now;
-	if (r->resolver.port == 53) {
-		snprintf(buf, size, "%s", r->resolver.address);
-	} else if (strchr(r->resolver.address, ':') != NULL) {
-		snprintf(buf, size, "[%s]:%u", r->resolver.address, r->resolver.port);
-	} else {
-		snprintf(buf, size, "%s:%u", r->resolver.address, r->resolver.port);
-	}
+	format_address(buf, size, &r->resolver);
 }
 
 static void cell_status(char *buf, size_t size, const struct pt_snapshot *s, const struct pt_row *r,
@@ -838,12 +844,7 @@ void pt_output_probe(FILE *out, const struct pt_probe_result *r, size_t n, bool 
 		const struct pt_resolver *res = &r[i].resolver;
 		char label[64];
 
-		if (res->port == 53) {
-			snprintf(addr, sizeof(addr), "%s", res->address);
-		} else {
-			snprintf(addr, sizeof(addr), strchr(res->address, ':') ? "[%s]:%u" : "%s:%u",
-				 res->address, res->port);
-		}
+		format_address(addr, sizeof(addr), res);
 		pt_output_fit(label, sizeof(label), res->label[0] ? res->label : res->address, 28,
 			      true);
 		put_cell(out, label, 28, false);

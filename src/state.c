@@ -602,41 +602,41 @@ static void assign_groups(struct pt_snapshot *s)
 
 bool pt_snapshot_majority(const struct pt_snapshot *s, struct pt_answer *out)
 {
+	/* Distinct answers are few in practice; past this many, the rest are minorities too
+	 * small to matter and are not counted, which keeps this O(rows). */
+	enum { MAXD = 256 };
+	const struct pt_answer *keys[MAXD];
+	size_t counts[MAXD];
+	size_t nkeys = 0;
 	size_t best = 0;
-	const struct pt_answer *winner = NULL;
 
-	/* Quadratic in distinct answers only in the worst case; lists are a few thousand rows
-	 * and this runs only when no authoritative server answered. */
 	for (size_t i = 0; i < s->nrows; i++) {
 		const struct pt_row *r = &s->rows[i];
-		size_t n = 0;
-		bool seen = false;
+		int k;
 
 		if (!r->has_reply || r->result != PT_REPLY_OK || !is_judgeable(&r->answer)) {
 			continue;
 		}
-		for (size_t j = 0; j < s->nrows && !seen; j++) {
-			const struct pt_row *o = &s->rows[j];
-
-			if (!o->has_reply || o->result != PT_REPLY_OK || !is_judgeable(&o->answer)) {
-				continue;
-			}
-			if (pt_answer_same(&o->answer, &r->answer)) {
-				if (j < i) {
-					seen = true;
-				}
-				n++;
-			}
+		k = group_find(keys, nkeys, &r->answer);
+		if (k < 0 && nkeys < MAXD) {
+			k = (int)nkeys;
+			keys[nkeys] = &r->answer;
+			counts[nkeys++] = 0;
 		}
-		if (!seen && n > best) {
-			best = n;
-			winner = &r->answer;
+		if (k >= 0) {
+			counts[k]++;
 		}
 	}
-	if (winner == NULL) {
+	if (nkeys == 0) {
 		return false;
 	}
-	return pt_answer_copy(out, winner) == PT_OK;
+	/* Ties go to the answer seen first (strictly greater to replace). */
+	for (size_t k = 1; k < nkeys; k++) {
+		if (counts[k] > counts[best]) {
+			best = k;
+		}
+	}
+	return pt_answer_copy(out, keys[best]) == PT_OK;
 }
 
 /* Verdicts, counts, groups, convergence and expiry for a snapshot, outside the lock. */
