@@ -297,7 +297,7 @@ void pt_resolvers_remove(struct pt_resolvers *list, size_t index)
 
 /* ---- one address token ---- */
 
-static void set_port(struct pt_resolver *r, uint16_t port)
+void pt_resolver_set_port(struct pt_resolver *r, uint16_t port)
 {
 	r->port = port;
 	if (r->sa.ss_family == AF_INET) {
@@ -430,7 +430,7 @@ static enum tok_kind parse_tok(struct pt_resolver *r, const char *tok, char *nam
 	if ((kind == TOK_ADDR || kind == TOK_NAME) && port && !parse_port(port, &num, why, whysz)) {
 		kind = kind == TOK_ADDR ? TOK_ADDR_BAD : TOK_BAD;
 	}
-	set_port(r, num);
+	pt_resolver_set_port(r, num);
 	return kind;
 }
 
@@ -539,7 +539,7 @@ static bool resolve(struct parse_ctx *c, struct pt_resolver *r, const char *name
 	if (pick && pick->ai_addrlen <= sizeof(r->sa)) {
 		memcpy(&r->sa, pick->ai_addr, pick->ai_addrlen);
 		r->salen = (socklen_t)pick->ai_addrlen;
-		set_port(r, r->port);
+		pt_resolver_set_port(r, r->port);
 		getnameinfo(pick->ai_addr, pick->ai_addrlen, r->address, sizeof(r->address), NULL,
 			    0, NI_NUMERICHOST);
 		sanitize(r->label, sizeof(r->label), name, strlen(name));

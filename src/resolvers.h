@@ -136,6 +136,9 @@ enum pt_status pt_resolvers_write(const struct pt_resolvers *list, FILE *out);
 enum pt_status pt_resolver_parse_address(struct pt_resolver *r, const char *token,
 					 char *reason, size_t reason_size);
 
+/** Point @p r at another port: the numeric field and the socket address alike. */
+void pt_resolver_set_port(struct pt_resolver *r, uint16_t port);
+
 /** Free the diagnostics held by @p report and zero it. */
 void pt_parse_report_fini(struct pt_parse_report *report);
 

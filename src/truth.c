@@ -1,7 +1,5 @@
 #include "truth.h"
 
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,17 +56,6 @@ void pt_truth_cache_free(struct pt_truth_cache *c)
 	}
 	free(c->servers);
 	free(c);
-}
-
-/* Point a parsed address at another port (numeric field and socket address alike). */
-static void set_port(struct pt_resolver *r, uint16_t port)
-{
-	r->port = port;
-	if (r->sa.ss_family == AF_INET) {
-		((struct sockaddr_in *)&r->sa)->sin_port = htons(port);
-	} else if (r->sa.ss_family == AF_INET6) {
-		((struct sockaddr_in6 *)&r->sa)->sin6_port = htons(port);
-	}
 }
 
 static char *xstrdup(const char *s)
@@ -280,7 +267,7 @@ static enum pt_status discover(struct pt_truth_cache *c, struct pt_engine *e,
 			if (pt_resolver_parse_address(&s->addr, a->rdata[j], NULL, 0) != PT_OK) {
 				continue;
 			}
-			set_port(&s->addr, cfg->auth_port ? cfg->auth_port : 53);
+			pt_resolver_set_port(&s->addr, cfg->auth_port ? cfg->auth_port : 53);
 			snprintf(s->name, sizeof(s->name), "%s", names[i / 2]);
 			c->n++;
 		}

@@ -1,0 +1,161 @@
+/**
+ * @file paste.h
+ * The dashboard's paste panel, without curses: it takes the raw bytes the terminal sends
+ * (typed keys and bracketed pastes, "\e[200~ ... \e[201~"), keeps the text, and parses it
+ * incrementally through the one resolver parser (pt_resolvers_parse()) so the panel can show,
+ * while the text arrives, how many entries were read and which lines were rejected and why.
+ *
+ * Incremental parsing: only complete lines are parsed, in steps of a bounded number of bytes
+ * (pt_paste_step()), each step once; a CSV header seen in an earlier step is carried into the
+ * next. The last, unterminated line is parsed on its own when counts are asked for. Host names
+ * are not resolved while previewing (that blocks); they are counted and resolved when the list
+ * is applied (pt_paste_finish()).
+ *
+ * Threads: UI thread only. Nothing here is shared.
+ */
+#ifndef PT_PASTE_H
+#define PT_PASTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resolvers.h"
+#include "status.h"
+
+/** Most bytes of text kept; what arrives beyond is dropped (and counted). */
+#define PT_PASTE_MAX_BYTES ((size_t)16 << 20)
+/** Rejected lines kept for display; more are only counted. */
+#define PT_PASTE_DIAGS_MAX 1000
+/** A lone Esc is one not followed by another byte within this time. */
+#define PT_PASTE_ESC_NS (60ULL * 1000000ULL)
+/** A paste whose end marker has not come after this much silence is taken as ended. */
+#define PT_PASTE_STALL_NS (2000ULL * 1000000ULL)
+/** Bytes of complete lines parsed per pt_paste_step() by default (a few ms of work). */
+#define PT_PASTE_STEP_BYTES ((size_t)256 << 10)
+
+/** What a key or a timeout asks of the panel. */
+enum pt_paste_event {
+	PT_PASTE_NONE = 0, /**< keep going */
+	PT_PASTE_APPLY,    /**< Ctrl-D: add the entries */
+	PT_PASTE_CANCEL,   /**< a lone Esc: close without adding */
+};
+
+/** Counts shown by the panel. */
+struct pt_paste_stats {
+	/** distinct entries read so far (including the unterminated last line) */
+	size_t entries;
+	/** of @ref entries, those already tracked (the list given to pt_paste_new()) */
+	size_t tracked;
+	/** entries repeated within the text (same address and port) */
+	size_t duplicates;
+	/** lines rejected (more than pt_paste_ndiags() may show) */
+	size_t rejected;
+	/** lines naming a host ("dns.google"), resolved only when applied */
+	size_t names;
+	/** lines of text (the last counts when not empty) */
+	size_t lines;
+	/** bytes of text kept */
+	size_t bytes;
+	/** bytes dropped past PT_PASTE_MAX_BYTES */
+	size_t dropped;
+	/** a bracketed paste is arriving */
+	bool pasting;
+	/** complete lines wait to be parsed (pt_paste_step() has work) */
+	bool busy;
+	/** a paste ended without its end marker (it stalled for PT_PASTE_STALL_NS) */
+	bool unterminated;
+};
+
+/** One rejected line. */
+struct pt_paste_diag {
+	/** 1-based line number in the text */
+	size_t line;
+	/** why, from the parser */
+	const char *reason;
+};
+
+struct pt_paste;
+
+/**
+ * New empty panel state.
+ * @param tracked resolvers already tracked, to count "already tracked" entries; borrowed,
+ *        must outlive the paste (or be replaced with pt_paste_set_tracked()); may be NULL
+ * @return new state or NULL on allocation failure. Caller owns; free with pt_paste_free().
+ */
+struct pt_paste *pt_paste_new(const struct pt_resolvers *tracked);
+
+/** Free @p p and everything it holds. NULL does nothing. */
+void pt_paste_free(struct pt_paste *p);
+
+/** Replace the tracked list (borrowed; NULL for none) and recount. */
+void pt_paste_set_tracked(struct pt_paste *p, const struct pt_resolvers *tracked);
+
+/**
+ * Feed raw bytes from the terminal (keypad translation off). Outside a paste: printable
+ * bytes and UTF-8 are typed, Enter (CR or LF) adds a newline, Backspace (DEL or ^H) removes
+ * the last character, Ctrl-U the current line, Ctrl-D applies, a lone Esc cancels, arrows
+ * and PgUp/PgDn/Home/End scroll the rejected lines, other control keys are ignored. Between
+ * "\e[200~" and "\e[201~" every byte is text (NUL and escape bytes included; CR, LF and CRLF
+ * become one newline), whatever its size; markers may be split across calls.
+ * Processing stops after an APPLY or CANCEL event.
+ * @param now_ns monotonic time of arrival (for Esc and stall detection)
+ * @param[out] used bytes consumed (may be NULL)
+ * @return the event, PT_PASTE_NONE when all @p n bytes were consumed without one.
+ */
+enum pt_paste_event pt_paste_feed(struct pt_paste *p, const void *bytes, size_t n,
+				  uint64_t now_ns, size_t *used);
+
+/**
+ * Events that come from time passing: an Esc with nothing after it for PT_PASTE_ESC_NS
+ * cancels (a partial escape sequence is dropped), a paste silent for PT_PASTE_STALL_NS ends.
+ */
+enum pt_paste_event pt_paste_tick(struct pt_paste *p, uint64_t now_ns);
+
+/** Milliseconds until pt_paste_tick() may have something to do; -1 when nothing is pending. */
+int pt_paste_wait_ms(const struct pt_paste *p, uint64_t now_ns);
+
+/**
+ * Parse complete lines not parsed yet, about @p budget bytes (at least one line).
+ * @return true when more complete lines remain.
+ */
+bool pt_paste_step(struct pt_paste *p, size_t budget);
+
+/** Current counts (parses the unterminated last line when it changed). */
+void pt_paste_stats(struct pt_paste *p, struct pt_paste_stats *out);
+
+/** Rejected lines kept (at most PT_PASTE_DIAGS_MAX, plus the last line's). */
+size_t pt_paste_ndiags(struct pt_paste *p);
+
+/** Rejected line @p i, in line order. Borrowed; valid until the paste next changes. */
+struct pt_paste_diag pt_paste_diag(struct pt_paste *p, size_t i);
+
+/** The text so far. Borrowed; valid until the paste next changes. @p len gets its length. */
+const char *pt_paste_text(const struct pt_paste *p, size_t *len);
+
+/**
+ * Line @p k from the end (0 = the last, the one being typed), made printable: controls shown
+ * as '.', invalid UTF-8 as '?', cut to @p size bytes (the last line keeps its end, where the
+ * cursor is; the others their start).
+ * @return false when there are fewer than @p k + 1 lines.
+ */
+bool pt_paste_line_from_end(const struct pt_paste *p, size_t k, char *buf, size_t size);
+
+/** First rejected line shown (moved by arrows and PgUp/PgDn). */
+size_t pt_paste_scroll(const struct pt_paste *p);
+
+/** Clamp the scroll so that @p page rows show as many rejected lines as possible. */
+void pt_paste_clamp_scroll(struct pt_paste *p, size_t page);
+
+/**
+ * Finish: parse every line including the last; when host names were seen and @p flags has
+ * PT_PARSE_RESOLVE_NAMES, parse the whole text again with names resolved (blocks for the
+ * system resolver).
+ * @param[out] list the entries in text order; borrowed, valid until pt_paste_free()
+ * @param[out] stats the final counts (may be NULL)
+ * @return PT_OK or PT_ERR_NOMEM.
+ */
+enum pt_status pt_paste_finish(struct pt_paste *p, unsigned flags,
+			       const struct pt_resolvers **list, struct pt_paste_stats *stats);
+
+#endif /* PT_PASTE_H */
