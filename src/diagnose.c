@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "netclass.h"
+#include "truth.h"
 
 /* Query types used here (RFC 1035, RFC 3596, RFC 4034). */
 enum {
@@ -277,18 +278,6 @@ static bool pt_mx_is_null_target(const char *target)
 	return strcmp(target, ".") == 0;
 }
 
-/* RFC 1982 serial arithmetic: <0, 0, >0 as a is before, equal to, after b. */
-static int pt_serial_order(uint32_t a, uint32_t b)
-{
-	if (a == b) {
-		return 0;
-	}
-	if ((a < b && b - a < 0x80000000u) || (a > b && a - b > 0x80000000u)) {
-		return -1;
-	}
-	return 1;
-}
-
 /* SOA RDATA "mname rname serial refresh retry expire minimum": the MINIMUM field. */
 static bool pt_soa_minimum(const char *rdata, uint32_t *minimum)
 {
@@ -521,7 +510,7 @@ static long pt_auth_best(const struct pt_diag_facts *f)
 		if (!pt_auth_good(&f->auth[i])) {
 			continue;
 		}
-		if (best < 0 || pt_serial_order(f->auth[i].soa.answer.serial,
+		if (best < 0 || pt_serial_cmp(f->auth[i].soa.answer.serial,
 						f->auth[best].soa.answer.serial) > 0) {
 			best = (long)i;
 		}
