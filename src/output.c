@@ -473,7 +473,15 @@ void pt_output_json(FILE *out, const struct pt_snapshot *s, uint64_t wall_ms)
 		pt_output_json_string(out, pt_auth_status_name(a->status));
 		fprintf(out, ", \"rtt_ms\": %.1f}", a->rtt_ms);
 	}
-	fputs(s->truth.nservers ? "\n ]\n}\n" : "]\n}\n", out);
+	fputs(s->truth.nservers ? "\n ],\n \"progress\": [" : "],\n \"progress\": [", out);
+	for (size_t i = 0; i < s->nprogress; i++) {
+		const struct pt_progress *p = &s->progress[i];
+
+		fprintf(out, "%s{\"elapsed_s\": %.3f, \"match\": %u, \"judged\": %u}", i ? ", " : "",
+			p->at_ns > s->start_ns ? (double)(p->at_ns - s->start_ns) / 1e9 : 0.0,
+			p->match, p->judged);
+	}
+	fputs("]\n}\n", out);
 }
 
 /* RFC 4180: quote when the field holds a comma, quote, CR or LF; double inner quotes. */

@@ -46,6 +46,8 @@ struct pt_state {
 	uint64_t start_ns;
 	bool was_converged;
 	uint64_t converged_ns;
+	struct pt_progress progress[PT_PROGRESS_MAX];
+	size_t nprogress;
 	bool keep_events;
 	struct pt_event *events;
 	size_t nevents;
@@ -344,6 +346,7 @@ enum pt_status pt_state_retarget(struct pt_state *st, const char *domain, uint16
 	st->truth_looked = false;
 	st->was_converged = false;
 	st->converged_ns = 0;
+	st->nprogress = 0;
 	st->start_ns = st->clock();
 	st->generation++;
 	pthread_mutex_unlock(&st->lock);
@@ -675,6 +678,28 @@ static void judge_snapshot(struct pt_snapshot *s)
 	assign_groups(s);
 }
 
+/* Add a progress point when the numbers moved; called with the lock held. */
+static void record_progress(struct pt_state *st, uint64_t now, uint32_t match, uint32_t judged)
+{
+	if (st->nprogress > 0) {
+		const struct pt_progress *last = &st->progress[st->nprogress - 1];
+
+		if (last->match == match && last->judged == judged) {
+			return;
+		}
+	}
+	if (st->nprogress == PT_PROGRESS_MAX) {
+		/* Keep the first point, thin the rest evenly: the series always spans the run. */
+		size_t w = 1;
+
+		for (size_t r = 2; r < PT_PROGRESS_MAX; r += 2) {
+			st->progress[w++] = st->progress[r];
+		}
+		st->nprogress = w;
+	}
+	st->progress[st->nprogress++] = (struct pt_progress){ now, match, judged };
+}
+
 struct pt_snapshot *pt_state_snapshot(struct pt_state *st)
 {
 	struct pt_snapshot *s = calloc(1, sizeof(*s));
@@ -734,13 +759,23 @@ struct pt_snapshot *pt_state_snapshot(struct pt_state *st)
 	}
 	judge_snapshot(s);
 
-	/* Remember when convergence was reached, so views can say how long it took. */
+	/* Remember when convergence was reached, so views can say how long it took, and the
+	 * share matching whenever it moved. Skipped when the target changed meanwhile. */
+	uint32_t match = (uint32_t)s->counts.by[PT_VERDICT_MATCH];
+	uint32_t judged = (uint32_t)(s->counts.total - s->counts.by[PT_VERDICT_REFUSED] -
+				     s->counts.by[PT_VERDICT_TIMEOUT]);
+
 	pthread_mutex_lock(&st->lock);
-	if (s->converged && !st->was_converged) {
-		st->converged_ns = s->taken_ns;
+	if (s->start_ns == st->start_ns) {
+		if (s->converged && !st->was_converged) {
+			st->converged_ns = s->taken_ns;
+		}
+		st->was_converged = s->converged;
+		record_progress(st, s->taken_ns, match, judged);
 	}
-	st->was_converged = s->converged;
 	s->converged_ns = s->converged ? st->converged_ns : 0;
+	memcpy(s->progress, st->progress, st->nprogress * sizeof(st->progress[0]));
+	s->nprogress = st->nprogress;
 	pthread_mutex_unlock(&st->lock);
 	return s;
 }

@@ -163,6 +163,19 @@ struct pt_counts {
 	size_t by[PT_VERDICT_COUNT];
 };
 
+/** One point of the fleet's progress: how many resolvers matched the truth, and when. */
+struct pt_progress {
+	/** pt_clock time, nanoseconds */
+	uint64_t at_ns;
+	/** resolvers matching the truth */
+	uint32_t match;
+	/** resolvers that count for convergence (not refused, not timed out) */
+	uint32_t judged;
+};
+
+/** Progress points kept; when full, every other point is dropped (the series thins evenly). */
+#define PT_PROGRESS_MAX 128
+
 /** An immutable copy of the state. Caller owns; free with pt_snapshot_free(). */
 struct pt_snapshot {
 	/** tracked name, lower-case absolute */
@@ -193,6 +206,10 @@ struct pt_snapshot {
 	size_t group_sizes[16];
 	/** number of groups used in @ref group_sizes (answers beyond 15 groups share the last) */
 	size_t ngroups;
+	/** the share matching over time, oldest first: a point whenever it changed */
+	struct pt_progress progress[PT_PROGRESS_MAX];
+	/** number of @ref progress points */
+	size_t nprogress;
 };
 
 /** Free a snapshot. NULL does nothing. */

@@ -352,6 +352,47 @@ static void test_stress_publish_snapshot(void **unused)
 	pt_state_free(st);
 }
 
+static void test_progress_series(void **unused)
+{
+	struct pt_state *st = new_state(2);
+	struct pt_snapshot *s;
+
+	(void)unused;
+	fake_now = 10 * PT_NS_PER_S;
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 new.", NULL, 300));
+	publish(st, 0, PT_REPLY_OK, data("10 old.", NULL, 30));
+	publish(st, 1, PT_REPLY_OK, data("10 new.", NULL, 30));
+	pt_snapshot_free(pt_state_snapshot(st));
+	/* Unchanged numbers add no point. */
+	fake_now += PT_NS_PER_S;
+	pt_snapshot_free(pt_state_snapshot(st));
+	fake_now += PT_NS_PER_S;
+	publish(st, 0, PT_REPLY_OK, data("10 new.", NULL, 30));
+	s = pt_state_snapshot(st);
+	assert_int_equal(s->nprogress, 2);
+	assert_int_equal(s->progress[0].match, 1);
+	assert_int_equal(s->progress[0].judged, 2);
+	assert_int_equal(s->progress[1].match, 2);
+	assert_int_equal(s->progress[1].at_ns, 12 * PT_NS_PER_S);
+	pt_snapshot_free(s);
+	/* A long run thins the series but keeps its first point and its latest. */
+	for (int i = 0; i < 3 * PT_PROGRESS_MAX; i++) {
+		fake_now += PT_NS_PER_S;
+		publish(st, 1, PT_REPLY_OK, data(i % 2 ? "10 new." : "10 old.", NULL, 30));
+		pt_snapshot_free(pt_state_snapshot(st));
+	}
+	s = pt_state_snapshot(st);
+	assert_true(s->nprogress <= PT_PROGRESS_MAX);
+	assert_true(s->nprogress > PT_PROGRESS_MAX / 2);
+	assert_int_equal(s->progress[0].at_ns, 10 * PT_NS_PER_S);
+	assert_int_equal(s->progress[s->nprogress - 1].at_ns, fake_now);
+	for (size_t i = 1; i < s->nprogress; i++) {
+		assert_true(s->progress[i].at_ns > s->progress[i - 1].at_ns);
+	}
+	pt_snapshot_free(s);
+	pt_state_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -362,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_events_and_retarget),
 		cmocka_unit_test(test_remove_keeps_ids),
 		cmocka_unit_test(test_stress_publish_snapshot),
+		cmocka_unit_test(test_progress_series),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
