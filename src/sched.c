@@ -3,7 +3,7 @@
 #include "clock.h"
 
 uint64_t pt_sched_next(const struct pt_sched_config *cfg, uint64_t received_ns, long ttl_s,
-		       unsigned failures, unsigned spread_ms)
+		       unsigned failures, unsigned spread_ms, unsigned frac_ms)
 {
 	uint64_t delay;
 
@@ -16,9 +16,13 @@ uint64_t pt_sched_next(const struct pt_sched_config *cfg, uint64_t received_ns, 
 
 		delay = cfg->min_ns << shift;
 	} else if (ttl_s >= 0) {
-		/* The reported TTL is whole seconds rounded down, so the cache entry is gone
-		 * by received + ttl: asking just after that sees the fresh answer. */
-		delay = (uint64_t)ttl_s * PT_NS_PER_S + (uint64_t)spread_ms * PT_NS_PER_MS;
+		/* The entry leaves the cache at the latest at the whole second after
+		 * receipt + TTL (see sched.h): ask just after that boundary. */
+		if (frac_ms > 999) {
+			frac_ms = 999;
+		}
+		delay = (uint64_t)ttl_s * PT_NS_PER_S + (uint64_t)(1000 - frac_ms) * PT_NS_PER_MS +
+			(uint64_t)spread_ms * PT_NS_PER_MS;
 	} else {
 		delay = cfg->min_ns;
 	}

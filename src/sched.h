@@ -4,6 +4,11 @@
  * A resolver cannot change a cached answer before its TTL runs out, so the next poll is
  * just after that moment (plus a small spread so a fleet does not poll in lockstep), within
  * --interval and --max-interval; failures back off exponentially.
+ *
+ * Resolvers count TTLs in whole seconds of their clock (time(2)): the TTL they report is
+ * rounded down, and many (unbound, BIND) still serve the entry with TTL 0 during its last
+ * second. The entry is gone for certain at the first whole second after receipt + TTL, so
+ * polls are aligned to that boundary of the wall clock: one poll per TTL period, never early.
  */
 #ifndef PT_SCHED_H
 #define PT_SCHED_H
@@ -28,9 +33,11 @@ struct pt_sched_config {
  * @param failures consecutive failed polls (timeouts, SERVFAIL, REFUSED, errors), 0 after a
  *        usable answer
  * @param spread_ms random spread to add after the TTL, 0..PT_SCHED_SPREAD_MS
+ * @param frac_ms milliseconds past the whole wall-clock second at the moment of receipt
+ *        (0..999); the poll goes out at the next second boundary after receipt + TTL
  * @return the pt_clock time of the next poll
  */
 uint64_t pt_sched_next(const struct pt_sched_config *cfg, uint64_t received_ns, long ttl_s,
-		       unsigned failures, unsigned spread_ms);
+		       unsigned failures, unsigned spread_ms, unsigned frac_ms);
 
 #endif /* PT_SCHED_H */

@@ -808,18 +808,75 @@ void pt_state_keep_events(struct pt_state *st, bool on)
 	pthread_mutex_unlock(&st->lock);
 }
 
+/* The majority of the latest answers, as a truth; called with the lock held. */
+static bool entries_majority(const struct pt_state *st, struct pt_truth *out)
+{
+	struct pt_snapshot tmp;
+	struct pt_row *rows = calloc(st->nentries ? st->nentries : 1, sizeof(*rows));
+	bool ok;
+
+	if (rows == NULL) {
+		return false;
+	}
+	/* Rows borrow the entries' answers: pt_snapshot_majority() only reads them. */
+	memset(&tmp, 0, sizeof(tmp));
+	for (size_t i = 0; i < st->nentries; i++) {
+		const struct entry *e = &st->entries[i];
+
+		if (!e->removed && e->has_reply) {
+			rows[tmp.nrows].has_reply = true;
+			rows[tmp.nrows].result = e->result;
+			rows[tmp.nrows].answer = e->answer;
+			tmp.nrows++;
+		}
+	}
+	tmp.rows = rows;
+	memset(out, 0, sizeof(*out));
+	ok = pt_snapshot_majority(&tmp, &out->answer);
+	out->source = ok ? PT_TRUTH_MAJORITY : PT_TRUTH_NONE;
+	free(rows);
+	return ok;
+}
+
 size_t pt_state_events(struct pt_state *st, struct pt_event **out)
 {
 	size_t n;
+	struct pt_truth majority;
+	const struct pt_truth *truth = &st->truth;
 
+	*out = NULL;
 	pthread_mutex_lock(&st->lock);
+	/* Replies that came before the truth was known were judged "pending": hold them until
+	 * it is, then judge them against it, so the stream never reports a verdict it lacked. */
+	if (!st->truth_looked) {
+		pthread_mutex_unlock(&st->lock);
+		return 0;
+	}
+	memset(&majority, 0, sizeof(majority));
+	if (truth->source == PT_TRUTH_NONE && entries_majority(st, &majority)) {
+		truth = &majority;
+	}
 	n = st->nevents;
-	*out = n ? st->events : NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct pt_event *ev = &st->events[i];
+
+		if (ev->kind == PT_EVENT_TRUTH) {
+			continue;
+		}
+		if (ev->verdict == PT_VERDICT_PENDING) {
+			ev->verdict = pt_state_judge(truth, ev->result, &ev->answer);
+		}
+		if (ev->kind == PT_EVENT_CHANGE && ev->from_verdict == PT_VERDICT_PENDING) {
+			ev->from_verdict = pt_state_judge(truth, PT_REPLY_OK, &ev->from);
+		}
+	}
 	if (n) {
+		*out = st->events;
 		st->events = NULL;
 		st->nevents = 0;
 		st->events_cap = 0;
 	}
 	pthread_mutex_unlock(&st->lock);
+	pt_truth_fini(&majority);
 	return n;
 }

@@ -332,7 +332,9 @@ void pt_state_wake(struct pt_state *st);
 void pt_state_keep_events(struct pt_state *st, bool on);
 
 /**
- * Take the events recorded since the last call, oldest first.
+ * Take the events recorded since the last call, oldest first. Until the truth has been
+ * looked for (pt_state_set_truth()), nothing is returned: events wait, and replies judged
+ * "pending" before it are judged again against the truth (or the majority) when released.
  * @param[out] out array; caller owns: pt_event_fini() each, then free()
  * @return number of events (0 with *out NULL when none).
  */

@@ -87,11 +87,16 @@ static void on_reply(void *ctx, const struct pt_request *req, struct pt_reply *r
 		struct item *it = &w->items[id];
 		long ttl = reply->result == PT_REPLY_OK && reply->answer.has_ttl ?
 				   (long)reply->answer.ttl : -1;
-		uint64_t at = reply->received_ns ? reply->received_ns : w->clock();
+		uint64_t now = w->clock();
+		uint64_t at = reply->received_ns && reply->received_ns <= now ? reply->received_ns :
+										  now;
+		/* Where in the wall-clock second the reply came: resolvers expire entries on
+		 * whole seconds (see sched.h). */
+		unsigned frac = (unsigned)((pt_clock_wall_ms() - (now - at) / PT_NS_PER_MS) % 1000);
 
 		it->inflight = false;
 		it->failures = failed(reply) ? it->failures + 1 : 0;
-		it->due_ns = pt_sched_next(&w->sched, at, ttl, it->failures, spread(w));
+		it->due_ns = pt_sched_next(&w->sched, at, ttl, it->failures, spread(w), frac);
 		if (gen == (w->gen & (UINT64_MAX >> TAG_ID_BITS))) {
 			it->done = true;
 		} else {

@@ -15,11 +15,15 @@ static void test_poll_at_expiry(void **unused)
 	uint64_t t0 = 500 * PT_NS_PER_S;
 
 	(void)unused;
-	/* 30 s left: ask again 30 s plus the spread later. */
-	assert_int_equal(pt_sched_next(&cfg, t0, 30, 0, 0), t0 + 30 * PT_NS_PER_S);
-	assert_int_equal(pt_sched_next(&cfg, t0, 30, 0, 250), t0 + 30250 * PT_NS_PER_MS);
-	/* The spread is capped. */
-	assert_int_equal(pt_sched_next(&cfg, t0, 30, 0, 9999), t0 + 30250 * PT_NS_PER_MS);
+	/* 30 s left, received 400 ms into a second: the entry is gone at the next whole
+	 * second after 30 s, 30.6 s from now; then the spread. */
+	assert_int_equal(pt_sched_next(&cfg, t0, 30, 0, 0, 400), t0 + 30600 * PT_NS_PER_MS);
+	assert_int_equal(pt_sched_next(&cfg, t0, 30, 0, 250, 400), t0 + 30850 * PT_NS_PER_MS);
+	/* Right on a boundary: a whole second more (the TTL-0 second is still served). */
+	assert_int_equal(pt_sched_next(&cfg, t0, 30, 0, 0, 0), t0 + 31 * PT_NS_PER_S);
+	assert_int_equal(pt_sched_next(&cfg, t0, 30, 0, 0, 999), t0 + 30001 * PT_NS_PER_MS);
+	/* The spread and the fraction are capped. */
+	assert_int_equal(pt_sched_next(&cfg, t0, 30, 0, 9999, 5000), t0 + 30251 * PT_NS_PER_MS);
 }
 
 static void test_bounds(void **unused)
@@ -27,23 +31,24 @@ static void test_bounds(void **unused)
 	uint64_t t0 = 7 * PT_NS_PER_S;
 
 	(void)unused;
-	assert_int_equal(pt_sched_next(&cfg, t0, 0, 0, 100), t0 + 2 * PT_NS_PER_S);
-	assert_int_equal(pt_sched_next(&cfg, t0, 1, 0, 0), t0 + 2 * PT_NS_PER_S);
-	assert_int_equal(pt_sched_next(&cfg, t0, 86400, 0, 0), t0 + 60 * PT_NS_PER_S);
-	assert_int_equal(pt_sched_next(&cfg, t0, -1, 0, 0), t0 + 2 * PT_NS_PER_S);
+	assert_int_equal(pt_sched_next(&cfg, t0, 0, 0, 100, 500), t0 + 2 * PT_NS_PER_S);
+	assert_int_equal(pt_sched_next(&cfg, t0, 1, 0, 0, 500), t0 + 2 * PT_NS_PER_S);
+	assert_int_equal(pt_sched_next(&cfg, t0, 2, 0, 0, 500), t0 + 2500 * PT_NS_PER_MS);
+	assert_int_equal(pt_sched_next(&cfg, t0, 86400, 0, 0, 0), t0 + 60 * PT_NS_PER_S);
+	assert_int_equal(pt_sched_next(&cfg, t0, -1, 0, 0, 0), t0 + 2 * PT_NS_PER_S);
 }
 
 static void test_backoff(void **unused)
 {
 	(void)unused;
-	assert_int_equal(pt_sched_next(&cfg, 0, -1, 1, 0), 2 * PT_NS_PER_S);
-	assert_int_equal(pt_sched_next(&cfg, 0, -1, 2, 0), 4 * PT_NS_PER_S);
-	assert_int_equal(pt_sched_next(&cfg, 0, -1, 3, 0), 8 * PT_NS_PER_S);
-	assert_int_equal(pt_sched_next(&cfg, 0, -1, 6, 0), 60 * PT_NS_PER_S);
+	assert_int_equal(pt_sched_next(&cfg, 0, -1, 1, 0, 0), 2 * PT_NS_PER_S);
+	assert_int_equal(pt_sched_next(&cfg, 0, -1, 2, 0, 0), 4 * PT_NS_PER_S);
+	assert_int_equal(pt_sched_next(&cfg, 0, -1, 3, 0, 0), 8 * PT_NS_PER_S);
+	assert_int_equal(pt_sched_next(&cfg, 0, -1, 6, 0, 0), 60 * PT_NS_PER_S);
 	/* Huge failure counts neither overflow nor exceed the cap. */
-	assert_int_equal(pt_sched_next(&cfg, 0, -1, 4000000000u, 0), 60 * PT_NS_PER_S);
+	assert_int_equal(pt_sched_next(&cfg, 0, -1, 4000000000u, 0, 0), 60 * PT_NS_PER_S);
 	/* A failure ignores the TTL of an older answer. */
-	assert_int_equal(pt_sched_next(&cfg, 0, 3600, 1, 0), 2 * PT_NS_PER_S);
+	assert_int_equal(pt_sched_next(&cfg, 0, 3600, 1, 0, 0), 2 * PT_NS_PER_S);
 }
 
 int main(void)

@@ -352,6 +352,52 @@ static void test_stress_publish_snapshot(void **unused)
 	pt_state_free(st);
 }
 
+/* Replies before the truth is known wait, then come out judged against it. */
+static void test_events_wait_for_the_truth(void **unused)
+{
+	struct pt_state *st = new_state(3);
+	struct pt_event *evs;
+	struct pt_truth none;
+	size_t n;
+
+	(void)unused;
+	pt_state_keep_events(st, true);
+	publish(st, 0, PT_REPLY_OK, data("10 old.", NULL, 30));
+	publish(st, 1, PT_REPLY_OK, data("10 new.", NULL, 30));
+	assert_int_equal(pt_state_events(st, &evs), 0);
+	assert_null(evs);
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 new.", NULL, 300));
+	n = pt_state_events(st, &evs);
+	assert_int_equal(n, 3);
+	assert_int_equal(evs[0].kind, PT_EVENT_ANSWER);
+	assert_int_equal(evs[0].verdict, PT_VERDICT_DIFFER);
+	assert_int_equal(evs[1].verdict, PT_VERDICT_MATCH);
+	assert_int_equal(evs[2].kind, PT_EVENT_TRUTH);
+	for (size_t i = 0; i < n; i++) {
+		pt_event_fini(&evs[i]);
+	}
+	free(evs);
+	pt_state_free(st);
+
+	/* No authoritative answer: judged against the majority. */
+	st = new_state(3);
+	pt_state_keep_events(st, true);
+	publish(st, 0, PT_REPLY_OK, data("10 a.", NULL, 30));
+	publish(st, 1, PT_REPLY_OK, data("10 b.", NULL, 30));
+	publish(st, 2, PT_REPLY_OK, data("10 b.", NULL, 30));
+	memset(&none, 0, sizeof(none));
+	pt_state_set_truth(st, &none);
+	n = pt_state_events(st, &evs);
+	assert_int_equal(n, 3);
+	assert_int_equal(evs[0].verdict, PT_VERDICT_DIFFER);
+	assert_int_equal(evs[2].verdict, PT_VERDICT_MATCH);
+	for (size_t i = 0; i < n; i++) {
+		pt_event_fini(&evs[i]);
+	}
+	free(evs);
+	pt_state_free(st);
+}
+
 static void test_progress_series(void **unused)
 {
 	struct pt_state *st = new_state(2);
@@ -404,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_remove_keeps_ids),
 		cmocka_unit_test(test_stress_publish_snapshot),
 		cmocka_unit_test(test_progress_series),
+		cmocka_unit_test(test_events_wait_for_the_truth),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -587,10 +587,22 @@ static int run_text(struct pt_state *st, struct pt_watch *w, const struct option
 	uint64_t start_ns = 0;
 	uint64_t last_ns = 0;
 
+	bool dirty = false;
+
 	for (;;) {
 		struct pollfd pfd = { .fd = pt_state_wakeup_fd(st), .events = POLLIN };
+		int wait_ms = 200;
 
-		poll(&pfd, 1, 200);
+		/* A change already seen but held back by the 100 ms throttle: wake when it ends. */
+		if (dirty && watching) {
+			uint64_t since = pt_clock_monotonic() - last_ns;
+
+			wait_ms = since >= 100 * PT_NS_PER_MS ?
+					  0 : (int)((100 * PT_NS_PER_MS - since) / PT_NS_PER_MS) + 1;
+		}
+		if (poll(&pfd, 1, wait_ms) > 0) {
+			dirty = true;
+		}
 		pt_state_drain(st);
 		if (!started) {
 			s = pt_state_snapshot(st);
@@ -612,6 +624,7 @@ static int run_text(struct pt_state *st, struct pt_watch *w, const struct option
 			continue;
 		}
 		last_ns = now;
+		dirty = false;
 		pt_snapshot_free(s);
 		s = pt_state_snapshot(st);
 		if (s == NULL) {
