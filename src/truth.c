@@ -1,5 +1,6 @@
 #include "truth.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,32 +171,105 @@ static void request_to(struct pt_request *q, const struct pt_resolver *r, const 
 	q->opts = opts;
 }
 
-/* Ask up to VIA_MAX resolvers the same question; return the index of the first usable reply
- * (DATA, or any answer carrying an SOA when @p want_zone), or -1. */
-static int ask_via(struct pt_engine *e, const struct pt_truth_config *cfg, const char *qname,
-		   uint16_t qtype, bool want_zone, struct pt_reply *out)
-{
-	struct pt_request reqs[VIA_MAX];
-	size_t n = cfg->nvia < VIA_MAX ? cfg->nvia : VIA_MAX;
-	int found = -1;
+/* A question raced over several resolvers: the first usable reply wins and the caller goes
+ * on at once; the slower replies still arrive later and only drop their reference. */
+struct race {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t pending;   /* replies still to come */
+	size_t refs;      /* the caller's plus one per reply still to come */
+	bool want_zone;
+	int winner;       /* index of the winning resolver, -1 while none */
+	struct pt_answer answer;
+};
 
-	for (size_t i = 0; i < n; i++) {
-		request_to(&reqs[i], &cfg->via[i], qname, qtype, PT_FLAG_RD);
+static bool usable(const struct race *r, const struct pt_reply *reply)
+{
+	if (reply->result != PT_REPLY_OK) {
+		return false;
 	}
-	if (n == 0 || pt_engine_run(e, reqs, n, out) != PT_OK) {
+	return r->want_zone ? reply->answer.zone != NULL : reply->answer.kind == PT_ANSWER_DATA;
+}
+
+static void race_unref(struct race *r)
+{
+	bool last;
+
+	pthread_mutex_lock(&r->lock);
+	last = --r->refs == 0;
+	pthread_mutex_unlock(&r->lock);
+	if (last) {
+		pt_answer_fini(&r->answer);
+		pthread_cond_destroy(&r->cond);
+		pthread_mutex_destroy(&r->lock);
+		free(r);
+	}
+}
+
+static void race_done(void *ctx, const struct pt_request *req, struct pt_reply *reply)
+{
+	struct race *r = ctx;
+
+	pthread_mutex_lock(&r->lock);
+	r->pending--;
+	if (r->winner < 0 && usable(r, reply)) {
+		r->winner = (int)req->tag;
+		r->answer = reply->answer;
+		memset(&reply->answer, 0, sizeof(reply->answer));
+	}
+	pthread_cond_broadcast(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	race_unref(r);
+}
+
+/* Ask up to VIA_MAX resolvers the same question at once; the first usable reply (DATA, or
+ * any answer carrying an SOA when @p want_zone) wins. @return the index of the winning
+ * resolver in cfg->via with its answer moved to @p out, or -1. */
+static int race_via(struct pt_engine *e, const struct pt_truth_config *cfg, const char *qname,
+		    uint16_t qtype, bool want_zone, struct pt_answer *out)
+{
+	size_t n = cfg->nvia < VIA_MAX ? cfg->nvia : VIA_MAX;
+	struct race *r = calloc(1, sizeof(*r));
+	int winner;
+
+	memset(out, 0, sizeof(*out));
+	if (r == NULL || n == 0) {
+		free(r);
 		return -1;
 	}
-	for (size_t i = 0; i < n && found < 0; i++) {
-		const struct pt_answer *a = &out[i].answer;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	r->want_zone = want_zone;
+	r->winner = -1;
+	r->refs = 1;
+	for (size_t i = 0; i < n; i++) {
+		struct pt_request q;
 
-		if (out[i].result != PT_REPLY_OK) {
-			continue;
-		}
-		if (want_zone ? a->zone != NULL : a->kind == PT_ANSWER_DATA) {
-			found = (int)i;
+		request_to(&q, &cfg->via[i], qname, qtype, PT_FLAG_RD);
+		q.tag = i;
+		pthread_mutex_lock(&r->lock);
+		r->refs++;
+		r->pending++;
+		pthread_mutex_unlock(&r->lock);
+		if (pt_engine_submit(e, &q, race_done, r) != PT_OK) {
+			pthread_mutex_lock(&r->lock);
+			r->refs--;
+			r->pending--;
+			pthread_mutex_unlock(&r->lock);
 		}
 	}
-	return found;
+	pthread_mutex_lock(&r->lock);
+	while (r->winner < 0 && r->pending > 0) {
+		pthread_cond_wait(&r->cond, &r->lock);
+	}
+	winner = r->winner;
+	if (winner >= 0) {
+		*out = r->answer;
+		memset(&r->answer, 0, sizeof(r->answer));
+	}
+	pthread_mutex_unlock(&r->lock);
+	race_unref(r);
+	return winner;
 }
 
 static void free_replies(struct pt_reply *r, size_t n)
@@ -205,46 +279,51 @@ static void free_replies(struct pt_reply *r, size_t n)
 	}
 }
 
-/* Walk to the zone cut and collect every name server address, through the resolvers. */
+/* Walk to the zone cut and collect every name server address, through the resolvers: the
+ * first resolver to answer the SOA question answers the rest (it has shown it is alive). */
 static enum pt_status discover(struct pt_truth_cache *c, struct pt_engine *e,
 			       const struct pt_truth_config *cfg, const char *domain)
 {
-	struct pt_reply rep[VIA_MAX];
+	struct pt_answer soa;
+	struct pt_answer ns;
+	struct pt_reply rep;
+	struct pt_request q;
 	int k;
 
 	pt_truth_cache_reset(c);
 	snprintf(c->domain, sizeof(c->domain), "%s", domain);
 	/* The SOA owner in the answer (at the apex) or authority section (below it) is the
 	 * zone cut; one query instead of walking up label by label. */
-	k = ask_via(e, cfg, domain, 6 /* SOA */, true, rep);
-	if (k >= 0) {
-		snprintf(c->zone, sizeof(c->zone), "%s", rep[k].answer.zone);
-	}
-	free_replies(rep, cfg->nvia < VIA_MAX ? cfg->nvia : VIA_MAX);
+	k = race_via(e, cfg, domain, 6 /* SOA */, true, &soa);
 	if (k < 0) {
 		return PT_OK;
 	}
-	k = ask_via(e, cfg, c->zone, 2 /* NS */, false, rep);
-	if (k < 0) {
-		free_replies(rep, cfg->nvia < VIA_MAX ? cfg->nvia : VIA_MAX);
+	snprintf(c->zone, sizeof(c->zone), "%s", soa.zone);
+	pt_answer_fini(&soa);
+	request_to(&q, &cfg->via[k], c->zone, 2 /* NS */, PT_FLAG_RD);
+	if (pt_engine_run(e, &q, 1, &rep) != PT_OK) {
+		return PT_ERR_NOMEM;
+	}
+	if (rep.result == PT_REPLY_OK && rep.answer.kind == PT_ANSWER_DATA) {
+		ns = rep.answer;
+		memset(&rep.answer, 0, sizeof(rep.answer));
+	} else if ((k = race_via(e, cfg, c->zone, 2 /* NS */, false, &ns)) < 0) {
+		pt_reply_fini(&rep);
 		return PT_OK;
 	}
-	size_t nns = rep[k].answer.count < SERVERS_MAX ? rep[k].answer.count : SERVERS_MAX;
-	char **names = calloc(nns ? nns : 1, sizeof(char *));
+	pt_reply_fini(&rep);
+
+	size_t nns = ns.count < SERVERS_MAX ? ns.count : SERVERS_MAX;
 	struct pt_request *reqs = calloc(nns * 2 + 1, sizeof(*reqs));
 	struct pt_reply *addrs = calloc(nns * 2 + 1, sizeof(*addrs));
 	enum pt_status rc = PT_ERR_NOMEM;
 
-	if (names == NULL || reqs == NULL || addrs == NULL) {
+	if (reqs == NULL || addrs == NULL) {
 		goto out;
 	}
 	for (size_t i = 0; i < nns; i++) {
-		names[i] = rep[k].answer.rdata[i];
-		/* Round-robin over the resolvers that can help; A and AAAA for every name. */
-		request_to(&reqs[2 * i], &cfg->via[i % (cfg->nvia < VIA_MAX ? cfg->nvia : VIA_MAX)],
-			   names[i], 1 /* A */, PT_FLAG_RD);
-		request_to(&reqs[2 * i + 1], &cfg->via[i % (cfg->nvia < VIA_MAX ? cfg->nvia : VIA_MAX)],
-			   names[i], 28 /* AAAA */, PT_FLAG_RD);
+		request_to(&reqs[2 * i], &cfg->via[k], ns.rdata[i], 1 /* A */, PT_FLAG_RD);
+		request_to(&reqs[2 * i + 1], &cfg->via[k], ns.rdata[i], 28 /* AAAA */, PT_FLAG_RD);
 	}
 	rc = pt_engine_run(e, reqs, nns * 2, addrs);
 	if (rc != PT_OK) {
@@ -268,17 +347,18 @@ static enum pt_status discover(struct pt_truth_cache *c, struct pt_engine *e,
 				continue;
 			}
 			pt_resolver_set_port(&s->addr, cfg->auth_port ? cfg->auth_port : 53);
-			snprintf(s->name, sizeof(s->name), "%s", names[i / 2]);
+			snprintf(s->name, sizeof(s->name), "%s", ns.rdata[i / 2]);
 			c->n++;
 		}
 	}
 	rc = PT_OK;
 out:
-	free_replies(addrs, addrs ? nns * 2 : 0);
+	if (addrs != NULL) {
+		free_replies(addrs, nns * 2);
+	}
 	free(addrs);
 	free(reqs);
-	free(names);
-	free_replies(rep, cfg->nvia < VIA_MAX ? cfg->nvia : VIA_MAX);
+	pt_answer_fini(&ns);
 	return rc;
 }
 

@@ -227,6 +227,14 @@ alias          IN CNAME www.example.test.
 aonly          IN A     127.53.10.4
 mail           IN CNAME mx-new.example.test.
 EOF
+	# big.example.test. TXT: 12 records of 200 bytes, over the 1232-byte EDNS buffer, so a
+	# UDP reply is truncated and the answer has to come over TCP.
+	local i x
+	x=$(printf '%0197d' 0 | tr 0 x)
+	IFS=' '
+	for i in 01 02 03 04 05 06 07 08 09 10 11 12; do
+		printf 'big            IN TXT   "%s-%s"\n' "$i" "$x"
+	done
 }
 
 lab__write_root_zone() {

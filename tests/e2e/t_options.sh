@@ -1,0 +1,76 @@
+#!/bin/bash
+# Transport and pacing options against the lab: a truncated UDP reply is retried over TCP,
+# --tcp queries over TCP only, --rate caps the query rate, --timeout/--retries bound a silent
+# resolver, --expect is normalised, and TYPE/DOMAIN spellings are accepted.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lab.sh
+source "$here/lab.sh"
+# shellcheck source=assert.sh
+source "$here/assert.sh"
+lab_isolate "$@"
+lab_trap
+PROG=${PROG:-$here/../../proptrack}
+[ -x "$PROG" ] || t_fatal "proptrack binary '$PROG' is missing (build it with make)"
+lab_start 4 || t_fatal "lab_start"
+R1=${LAB_RESOLVERS[0]}
+# jq_ EXPR: evaluate a Python expression over the JSON on stdin (as d).
+jq_() { /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+
+# Truncation: 12 x 200-byte TXT records do not fit 1232 bytes; the answer must still match.
+out=$("$PROG" --once --format json -s "$R1" --auth "$LAB_PRIMARY" big.example.test TXT)
+t_eq "TC fallback: exit 0" "$?" 0
+t_eq "TC fallback: all 12 records, matching the authoritative answer (itself over TCP)" \
+	"$(printf '%s' "$out" | jq_ '(len(d["resolvers"][0]["answer"]), d["resolvers"][0]["status"], len(d["truth"]["answer"]))')" \
+	"(12, 'match', 12)"
+
+# --tcp: a UDP-only responder (tests/bench/answerer.py) answers over UDP but not over TCP.
+/usr/bin/python3 "$here/../bench/answerer.py" 127.53.5.1 53 1 60 --ready "$LAB_DIR/ans.ready" &
+ans=$!
+for _ in $(seq 100); do [ -e "$LAB_DIR/ans.ready" ] && break; sleep 0.05; done
+t_eq "UDP-only responder answers over UDP" \
+	"$("$PROG" --once --format json --expect '10 mx.example.test.' -s 127.53.5.1 example.test | jq_ 'd["resolvers"][0]["status"]')" match
+t_eq "--tcp: the UDP-only responder cannot answer" \
+	"$("$PROG" --once --tcp --timeout 500 --retries 0 --format json --expect '10 mx.example.test.' -s 127.53.5.1 example.test | jq_ 'd["resolvers"][0]["status"]')" timeout
+t_eq "--tcp: unbound answers over TCP" \
+	"$("$PROG" --once --tcp --format json -s "$R1" example.test | jq_ 'd["resolvers"][0]["status"]')" match
+kill "$ans" 2>/dev/null
+
+# --rate: 4 resolvers plus discovery (about 10 queries) at 4 queries/s take 1.5 s or more;
+# without it, a few milliseconds.
+s=$(lab_now_ms)
+"$PROG" --once --rate 4 -s "${LAB_RESOLVERS[*]}" example.test >/dev/null
+t_eq "--rate 4: exit 0" "$?" 0
+e=$(($(lab_now_ms) - s))
+t_le "--rate 4: at least 1.5 s for ~10 queries" 1500 "$e"
+t_le "--rate 4: not stuck" "$e" 8000
+s=$(lab_now_ms)
+"$PROG" --once -s "${LAB_RESOLVERS[*]}" example.test >/dev/null
+e=$(($(lab_now_ms) - s))
+t_le "no --rate: under 0.5 s" "$e" 500
+
+# --timeout/--retries: one silent resolver costs (retries+1) x timeout plus the backoff.
+s=$(lab_now_ms)
+"$PROG" --once --timeout 300 --retries 2 -s "$LAB_SILENT,$R1" example.test >/dev/null
+t_eq "silent + answering: exit 0" "$?" 0
+e=$(($(lab_now_ms) - s))
+t_le "3 tries of 300 ms (plus 100 ms backoff): at least 950 ms" 950 "$e"
+t_le "3 tries of 300 ms: at most 2 s" "$e" 2000
+
+# Spellings: type case, domain with or without the dot and in capitals, --expect normalised.
+t_eq "type and domain spellings" \
+	"$("$PROG" --once --format json -s "$R1" EXAMPLE.Test. mx | jq_ '(d["domain"], d["type"], d["resolvers"][0]["status"])')" \
+	"('example.test.', 'MX', 'match')"
+t_eq "--expect is normalised (case, missing dot)" \
+	"$("$PROG" --once --format json -s "$R1" --expect '10 MX-OLD.Example.Test' example.test | jq_ '(d["truth"]["source"], d["truth"]["answer"], d["converged"])')" \
+	"('expected', ['10 mx-old.example.test.'], True)"
+"$PROG" --once -s "$R1" --expect 'not an mx' example.test >/dev/null 2>&1
+t_eq "--expect that is not valid RDATA: exit 2" "$?" 2
+"$PROG" --once -s "$R1" example..test >/dev/null 2>&1
+t_eq "invalid domain: exit 2" "$?" 2
+"$PROG" --once -s "$R1" example.test BOGUSTYPE >/dev/null 2>&1
+t_eq "unknown type: exit 2" "$?" 2
+t_eq "AAAA works" \
+	"$("$PROG" --once --format json -s "$R1" www.example.test aaaa | jq_ '(d["resolvers"][0]["answer"], d["resolvers"][0]["status"])')" \
+	"(['2001:db8::80'], 'match')"
+t_finish
