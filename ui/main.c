@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -412,18 +413,22 @@ static void report_diags(const char *source, const struct pt_parse_report *rep)
 	}
 }
 
-/* The default list: beside the binary, then the installed copy. */
+/* The default list: beside the binary, then the installed copy (found relative to the
+ * binary, so a relocated install works, then at the compiled-in data directory). */
 static const char *default_list(char *buf, size_t size)
 {
-	ssize_t n = readlink("/proc/self/exe", buf, size - 32);
+	static const char *const rel[] = { "resolvers.txt", "../share/proptrack/resolvers.txt" };
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
 	if (n > 0) {
-		buf[n] = '\0';
-		char *slash = strrchr(buf, '/');
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
 
-		if (slash != NULL) {
-			strcpy(slash + 1, "resolvers.txt");
-			if (access(buf, R_OK) == 0) {
+		for (size_t i = 0; slash != NULL && i < sizeof(rel) / sizeof(rel[0]); i++) {
+			if (snprintf(buf, size, "%.*s/%s", (int)(slash - exe), exe, rel[i]) <
+				    (int)size &&
+			    access(buf, R_OK) == 0) {
 				return buf;
 			}
 		}
@@ -573,6 +578,17 @@ static void on_tick(void *ctx, const struct pt_snapshot *s)
 	}
 }
 
+/* Columns of the terminal on stdout; 0 (no limit) when it is not one. */
+static int terminal_width(void)
+{
+	struct winsize ws;
+
+	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0) {
+		return 0;
+	}
+	return ws.ws_col;
+}
+
 /* Text modes: --once, --until-converged, or watching with an event stream. */
 static int run_text(struct pt_state *st, struct pt_watch *w, const struct options *o, FILE *log)
 {
@@ -658,7 +674,7 @@ static int run_text(struct pt_state *st, struct pt_watch *w, const struct option
 	}
 	switch (o->format) {
 	case FMT_TABLE:
-		pt_output_table(stdout, s, o->color && isatty(STDOUT_FILENO), 0);
+		pt_output_table(stdout, s, o->color && isatty(STDOUT_FILENO), terminal_width());
 		break;
 	case FMT_JSON:
 		pt_output_json(stdout, s, pt_clock_wall_ms());
