@@ -788,12 +788,14 @@ void pt_output_event_simple(FILE *out, const char *kind, const struct pt_snapsho
 	char *buf = NULL;
 	size_t len = 0;
 	char ty[24];
-	FILE *m = event_open(&buf, &len, kind, wall_ms, s->taken_ns, s->start_ns);
+	bool start = strcmp(kind, "start") == 0;
+	FILE *m = event_open(&buf, &len, kind, wall_ms, start ? s->start_ns : s->taken_ns,
+			     s->start_ns);
 
 	if (m == NULL) {
 		return;
 	}
-	if (strcmp(kind, "start") == 0) {
+	if (start) {
 		fputs(", \"domain\": ", m);
 		pt_output_json_string(m, s->domain);
 		fputs(", \"type\": ", m);

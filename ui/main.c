@@ -544,6 +544,12 @@ static void simple_event(FILE *stream, FILE *log, const char *kind, const struct
 {
 	uint64_t wall = pt_clock_wall_ms();
 
+	/* "start" is stamped with the moment the state began, which precedes the replies it
+	 * is written before (events wait for the truth, see pt_state_events()). */
+	if (strcmp(kind, "start") == 0) {
+		/* rounded up, so it is never later than anything stamped after it */
+		wall -= (pt_clock_monotonic() - s->start_ns + PT_NS_PER_MS - 1) / PT_NS_PER_MS;
+	}
 	if (stream != NULL) {
 		pt_output_event_simple(stream, kind, s, wall, status);
 	}
