@@ -10,6 +10,8 @@
 #define REDISCOVER_NS (300 * PT_NS_PER_S)
 /* Resolvers asked in parallel for the zone cut, NS names and their addresses. */
 #define VIA_MAX 5
+/* CNAME hops followed into other zones when finding the truth. */
+#define CNAME_DEPTH_MAX 8
 /* Name servers asked at most (a zone with more is unusual; each costs two queries). */
 #define SERVERS_MAX 32
 
@@ -171,6 +173,15 @@ static void request_to(struct pt_request *q, const struct pt_resolver *r, const 
 	q->opts = opts;
 }
 
+/* The name one label up ("b.example." for "a.b.example."; the root stays the root). A CNAME
+ * is never at a zone apex, so the zone of an alias is the zone of its parent's name. */
+static const char *parent_name(const char *name)
+{
+	const char *dot = strchr(name, '.');
+
+	return dot != NULL && dot[1] != '\0' ? dot + 1 : ".";
+}
+
 /* A question raced over several resolvers: the first usable reply wins and the caller goes
  * on at once; the slower replies still arrive later and only drop their reference. */
 struct race {
@@ -295,6 +306,11 @@ static enum pt_status discover(struct pt_truth_cache *c, struct pt_engine *e,
 	/* The SOA owner in the answer (at the apex) or authority section (below it) is the
 	 * zone cut; one query instead of walking up label by label. */
 	k = race_via(e, cfg, domain, 6 /* SOA */, true, &soa);
+	if (k >= 0 && soa.ncnames > 0) {
+		/* The resolver followed an alias into the target's zone: ask one label up. */
+		pt_answer_fini(&soa);
+		k = race_via(e, cfg, parent_name(domain), 6 /* SOA */, true, &soa);
+	}
 	if (k < 0) {
 		return PT_OK;
 	}
@@ -390,8 +406,54 @@ static enum pt_auth_status judge_server(const struct pt_reply *rec, const struct
 	return PT_AUTH_OK;
 }
 
+static enum pt_status find(struct pt_truth *out, struct pt_engine *e, struct pt_truth_cache *c,
+			   const struct pt_truth_config *cfg, const char *domain, uint16_t qtype,
+			   int depth);
+
+/*
+ * The zone's servers answered with a CNAME chain that leaves the zone (no records of the
+ * type, no SOA of a denial): the data lives with the target's own authoritative servers,
+ * as a resolver would find it. Follow the chain there, found through the resolvers.
+ */
+static enum pt_status follow_cname(struct pt_truth *out, struct pt_engine *e,
+				   const struct pt_truth_config *cfg, uint16_t qtype, int depth)
+{
+	struct pt_truth_config via = *cfg;
+	struct pt_truth_cache *c2 = pt_truth_cache_new();
+	struct pt_truth sub;
+	enum pt_status rc;
+
+	if (c2 == NULL) {
+		return PT_ERR_NOMEM;
+	}
+	via.expect = NULL;
+	via.nexpect = 0;
+	via.auth = NULL;
+	via.nauth = 0;
+	rc = find(&sub, e, c2, &via, out->answer.cnames[out->answer.ncnames - 1], qtype,
+		  depth + 1);
+	pt_truth_cache_free(c2);
+	if (rc != PT_OK) {
+		return rc;
+	}
+	if (sub.source == PT_TRUTH_AUTHORITATIVE) {
+		pt_answer_fini(&out->answer);
+		out->answer = sub.answer;
+		memset(&sub.answer, 0, sizeof(sub.answer));
+	}
+	pt_truth_fini(&sub);
+	return PT_OK;
+}
+
 enum pt_status pt_truth_find(struct pt_truth *out, struct pt_engine *e, struct pt_truth_cache *c,
 			     const struct pt_truth_config *cfg, const char *domain, uint16_t qtype)
+{
+	return find(out, e, c, cfg, domain, qtype, 0);
+}
+
+static enum pt_status find(struct pt_truth *out, struct pt_engine *e, struct pt_truth_cache *c,
+			   const struct pt_truth_config *cfg, const char *domain, uint16_t qtype,
+			   int depth)
 {
 	struct pt_request *reqs = NULL;
 	struct pt_reply *reps = NULL;
@@ -446,15 +508,31 @@ enum pt_status pt_truth_find(struct pt_truth *out, struct pt_engine *e, struct p
 	if (reqs == NULL || reps == NULL || out->servers == NULL) {
 		goto out;
 	}
-	/* Record and SOA of the same name: the SOA comes back in the answer at the apex and
-	 * in the authority section below it, so this needs no knowledge of the zone cut. */
-	for (size_t i = 0; i < n; i++) {
-		request_to(&reqs[2 * i], &list[i].addr, domain, qtype, 0);
-		request_to(&reqs[2 * i + 1], &list[i].addr, domain, 6 /* SOA */, 0);
-	}
-	rc = pt_engine_run(e, reqs, 2 * n, reps);
-	if (rc != PT_OK) {
-		goto out;
+	/* Record and SOA: the SOA of the zone when discovery found it, else of the name itself
+	 * (in the answer at the apex, in the authority section below it). An alias has neither:
+	 * then once more, one label up. */
+	const char *soa_name = out->zone[0] ? out->zone : domain;
+
+	for (int round = 0; round < 2; round++) {
+		bool alias = false;
+
+		for (size_t i = 0; i < n; i++) {
+			request_to(&reqs[2 * i], &list[i].addr, domain, qtype, 0);
+			request_to(&reqs[2 * i + 1], &list[i].addr, soa_name, 6 /* SOA */, 0);
+		}
+		rc = pt_engine_run(e, reqs, 2 * n, reps);
+		if (rc != PT_OK) {
+			goto out;
+		}
+		for (size_t i = 0; i < n; i++) {
+			alias |= reps[2 * i + 1].result == PT_REPLY_OK &&
+				 reps[2 * i + 1].answer.ncnames > 0;
+		}
+		if (!alias || round == 1) {
+			break;
+		}
+		free_replies(reps, 2 * n);
+		soa_name = parent_name(domain);
 	}
 	int best = -1;
 
@@ -508,6 +586,13 @@ enum pt_status pt_truth_find(struct pt_truth *out, struct pt_engine *e, struct p
 				goto out;
 			}
 			out->source = PT_TRUTH_AUTHORITATIVE;
+			if (out->answer.kind == PT_ANSWER_NODATA && out->answer.ncnames > 0 &&
+			    !out->answer.has_ttl && depth < CNAME_DEPTH_MAX) {
+				rc = follow_cname(out, e, cfg, qtype, depth);
+				if (rc != PT_OK) {
+					goto out;
+				}
+			}
 		}
 	}
 	rc = PT_OK;

@@ -226,6 +226,7 @@ www            IN AAAA  2001:db8::80
 alias          IN CNAME www.example.test.
 aonly          IN A     127.53.10.4
 mail           IN CNAME mx-new.example.test.
+ext            IN CNAME www.other.test.
 EOF
 	# big.example.test. TXT: 12 records of 200 bytes, over the 1232-byte EDNS buffer, so a
 	# UDP reply is truncated and the answer has to come over TCP.
@@ -247,6 +248,17 @@ example.test.       ${LAB_TTL} IN NS  ns1.example.test.
 example.test.       ${LAB_TTL} IN NS  ns2.example.test.
 ns1.example.test.   ${LAB_TTL} IN A   ${LAB_PRIMARY}
 ns2.example.test.   ${LAB_TTL} IN A   ${LAB_SECONDARY}
+other.test.         ${LAB_TTL} IN NS  ns.other.test.
+ns.other.test.      ${LAB_TTL} IN A   ${LAB_ROOT}
+EOF
+	# other.test., served by the root server too: the target zone of ext.example.test.'s
+	# CNAME, so a chain can leave example.test. for a zone with other name servers.
+	cat >"$LAB_DIR/other.test.zone" <<EOF
+\$TTL ${LAB_TTL}
+other.test.   IN SOA ns.other.test. hostmaster.other.test. 1 1800 900 604800 ${LAB_NEG_TTL}
+other.test.   IN NS  ns.other.test.
+ns            IN A   ${LAB_ROOT}
+www           IN A   127.53.20.80
 EOF
 	cat >"$LAB_DIR/root.hints" <<EOF
 ; The lab's only root server. Never the real root.
@@ -539,6 +551,8 @@ lab_start() {
 	echo "$LAB_MX_OLD" >"$LAB_DIR/primary.mx"
 
 	lab__nsd_conf root "$LAB_ROOT" . "$LAB_DIR/root.zone"
+	printf 'zone:\n  name: "other.test."\n  zonefile: "%s"\n' "$LAB_DIR/other.test.zone" \
+		>>"$LAB_DIR/root/nsd.conf"
 	lab__nsd_conf primary "$LAB_PRIMARY" "$LAB_ZONE" "$LAB_DIR/primary/example.test.zone"
 	lab__nsd_conf secondary "$LAB_SECONDARY" "$LAB_ZONE" "$LAB_DIR/secondary/example.test.zone"
 	for ((i = 1; i <= n; i++)); do

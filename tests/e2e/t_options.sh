@@ -73,4 +73,13 @@ t_eq "unknown type: exit 2" "$?" 2
 t_eq "AAAA works" \
 	"$("$PROG" --once --format json -s "$R1" www.example.test aaaa | jq_ '(d["resolvers"][0]["answer"], d["resolvers"][0]["status"])')" \
 	"(['2001:db8::80'], 'match')"
+
+# An alias into another zone (ext.example.test. CNAME www.other.test.): the zone is still
+# example.test. (serial from its servers), and the truth is the target zone's data.
+t_eq "CNAME out of the zone: truth from the target's servers, zone and serial of the alias" \
+	"$("$PROG" --once --format json -s "${LAB_RESOLVERS[*]}" ext.example.test A | jq_ '(d["truth"]["source"], d["truth"]["answer"], d["truth"]["zone"], d["truth"]["serial"], d["converged"])')" \
+	"('authoritative', ['127.53.20.80'], 'example.test.', $LAB_SERIAL0, True)"
+t_eq "CNAME out of the zone with --auth: the same" \
+	"$("$PROG" --once --format json -s "$R1" --auth "$LAB_PRIMARY" ext.example.test A | jq_ '(d["truth"]["source"], d["truth"]["answer"], d["truth"]["serial"])')" \
+	"('authoritative', ['127.53.20.80'], $LAB_SERIAL0)"
 t_finish
