@@ -618,8 +618,103 @@ static void test_details_and_help(void **state)
 	assert_true(text_has(&t, "PgUp"));
 	assert_true(text_has(&t, "paste"));
 	assert_true(text_has(&t, "expected answer"));
+	assert_true(text_has(&t, "Paste panel (p)"));
+	assert_true(text_has(&t, "remove the selected resolver"));
+	assert_false(text_has(&t, "not available"));
 	pt_text_fini(&t);
 	free_snapshot(s);
+}
+
+static void test_diagnosis_text(void **state)
+{
+	struct pt_diagnosis dg;
+	struct pt_text t = { 0 };
+	struct pt_check checks[2];
+	size_t i;
+	bool wrapped = false;
+
+	(void)state;
+	memset(&dg, 0, sizeof(dg));
+	memset(checks, 0, sizeof(checks));
+	snprintf(dg.domain, sizeof(dg.domain), "example.test.");
+	snprintf(checks[0].id, sizeof(checks[0].id), "mx-exists");
+	checks[0].status = PT_CHECK_PASS;
+	snprintf(checks[0].subject, sizeof(checks[0].subject), "example.test.");
+	snprintf(checks[0].message, sizeof(checks[0].message), "1 MX record: 10 mx.example.test.");
+	snprintf(checks[1].id, sizeof(checks[1].id), "mx-target-cname");
+	checks[1].status = PT_CHECK_FAIL;
+	snprintf(checks[1].subject, sizeof(checks[1].subject), "mx.example.test.");
+	snprintf(checks[1].message, sizeof(checks[1].message),
+		 "the MX target is an alias (CNAME) for another name, which mail servers are "
+		 "not required to follow: some senders will bounce mail");
+	snprintf(checks[1].fix, sizeof(checks[1].fix), "point the MX at the canonical name");
+	snprintf(checks[1].rfc, sizeof(checks[1].rfc), "RFC 2181 \u00a710.3");
+	dg.checks = checks;
+	dg.nchecks = 2;
+	dg.summary[PT_CHECK_PASS] = 1;
+	dg.summary[PT_CHECK_FAIL] = 1;
+	pt_rows_diagnosis(&t, &dg, 60);
+	assert_non_null(strstr(t.lines[0], "example.test.: 1 pass, 0 warn, 1 fail, 0 skip"));
+	assert_int_equal(t.roles[0], PT_COLOR_HEADER);
+	for (i = 0; i < t.n; i++) {
+		/* no line wider than the panel */
+		assert_true(strlen(t.lines[i]) <= 64);
+		if (strstr(t.lines[i], "PASS  mx-exists  example.test.")) {
+			assert_int_equal(t.roles[i], PT_COLOR_AGREE);
+		}
+		if (strstr(t.lines[i], "FAIL  mx-target-cname  mx.example.test.")) {
+			assert_int_equal(t.roles[i], PT_COLOR_ERROR);
+			/* the message is wrapped under it, indented */
+			assert_true(i + 2 < t.n);
+			assert_memory_equal(t.lines[i + 1], "      the MX target", 19);
+			assert_memory_equal(t.lines[i + 2], "      ", 6);
+			wrapped = true;
+		}
+	}
+	assert_true(wrapped);
+	assert_true(text_has(&t, "      fix: point the MX at the canonical name"));
+	assert_true(text_has(&t, "(RFC 2181"));
+	assert_int_equal(pt_rows_check_role(PT_CHECK_WARN), PT_COLOR_DIVERGE);
+	assert_int_equal(pt_rows_check_role(PT_CHECK_SKIP), PT_COLOR_PENDING);
+	pt_text_fini(&t);
+	assert_null(t.roles);
+
+	/* a word longer than a line is cut, never lost */
+	pt_text_wrap(&t, PT_COLOR_NORMAL, 20, 2, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa b");
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.lines[0], "  aaaaaaaaaaaaaaaaaa");
+	assert_string_equal(t.lines[2], "  b");
+	pt_text_fini(&t);
+}
+
+static void test_paste_texts(void **state)
+{
+	struct pt_paste_stats st;
+	struct pt_paste_diag d = { 8, "not an address: '999.1.1.1'" };
+	char buf[256];
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	st.entries = 5;
+	st.tracked = 1;
+	st.names = 1;
+	st.rejected = 3;
+	st.lines = 11;
+	st.bytes = 215;
+	assert_string_equal(pt_rows_paste_counts(buf, sizeof(buf), &st, false),
+			    "5 entries (1 already tracked) | 1 host name to resolve | 3 rejected | "
+			    "11 lines, 215 B");
+	st.entries = 1;
+	st.tracked = 0;
+	st.names = 0;
+	st.duplicates = 2;
+	st.bytes = 3u << 20;
+	st.pasting = true;
+	assert_string_equal(pt_rows_paste_counts(buf, sizeof(buf), &st, true),
+			    "1 entry \u00b7 2 duplicates \u00b7 3 rejected \u00b7 11 lines, 3.0 MiB "
+			    "\u00b7 receiving paste\u2026");
+	assert_string_equal(pt_rows_paste_diag(buf, sizeof(buf), &d),
+			    "line 8: not an address: '999.1.1.1'");
 }
 
 static void test_status_line(void **state)
@@ -753,6 +848,8 @@ int main(void)
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_legend),
 		cmocka_unit_test(test_details_and_help),
+		cmocka_unit_test(test_diagnosis_text),
+		cmocka_unit_test(test_paste_texts),
 		cmocka_unit_test(test_status_line),
 		cmocka_unit_test(test_prompts),
 		cmocka_unit_test(test_ten_thousand_rows),

@@ -8,19 +8,26 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <langinfo.h>
+#include <limits.h>
 #include <locale.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <wchar.h>
 
 #include "clock.h"
 #include "colors.h"
+#include "diagnose.h"
+#include "engine.h"
 #include "keys.h"
+#include "paste.h"
 #include "rows.h"
 
 /* ui/keys.h names function keys without curses; they must be curses' own codes */
@@ -47,8 +54,35 @@ _Static_assert(PT_KEY_RESIZE == (PT_KEY_FN | KEY_RESIZE), "KEY_RESIZE");
 /* How long a status-line message stays. */
 #define MESSAGE_NS (6 * PT_NS_PER_S)
 
-enum panel_kind { PANEL_NONE = 0, PANEL_HELP, PANEL_DETAILS };
-enum prompt_kind { PROMPT_NONE = 0, PROMPT_FILTER, PROMPT_TYPE, PROMPT_EXPECT };
+/* Terminal bytes read per wake-up while the paste panel is open, before the screen gets a turn. */
+#define PASTE_READ_MAX ((size_t)4 << 20)
+
+enum panel_kind { PANEL_NONE = 0, PANEL_HELP, PANEL_DETAILS, PANEL_PASTE, PANEL_DIAG };
+enum prompt_kind {
+	PROMPT_NONE = 0,
+	PROMPT_FILTER,
+	PROMPT_TYPE,
+	PROMPT_EXPECT,
+	PROMPT_WRITE,
+	PROMPT_CONFIRM
+};
+
+/* One `d` diagnosis on its own thread. The thread owns result and st until done is set;
+ * the UI thread reads them only after pthread_join(). */
+struct diag_job {
+	pthread_t thread;
+	atomic_bool done;
+	/* the diagnosis blocks on its own engine; pt_engine_cancel() makes it return fast */
+	struct pt_engine *engine;
+	struct pt_diagnose_config cfg;
+	char domain[256];
+	struct pt_resolver *resolvers;
+	struct pt_diagnosis result;
+	enum pt_status st;
+	uint64_t started_ns;
+	/* the panel was closed: the result is dropped when the thread ends */
+	bool cancelled;
+};
 
 /* Everything the UI loop keeps between frames. */
 struct dash {
@@ -82,6 +116,25 @@ struct dash {
 	enum prompt_kind prompt;
 	const char *prompt_label;
 	struct pt_line_edit edit;
+	/* `w`: the path waiting for the overwrite confirmation, and that prompt's text */
+	char write_path[PATH_MAX];
+	char confirm_label[PATH_MAX + 64];
+
+	/* `p`: the paste panel, and the resolvers tracked when it opened (borrowed by it) */
+	struct pt_paste *paste;
+	struct pt_resolvers *paste_tracked;
+	int cursor_y;
+	int cursor_x;
+
+	/* `d`: the running or finishing diagnosis, and the last result shown */
+	struct diag_job *job;
+	struct pt_diagnosis diag;
+	bool has_diag;
+	enum pt_status diag_st;
+	int diag_width;
+
+	/* take a snapshot before the next frame (a resolver was added or removed) */
+	bool resnap;
 
 	char message[256];
 	bool message_error;
@@ -93,7 +146,11 @@ struct dash {
 static volatile sig_atomic_t got_quit;
 static volatile sig_atomic_t got_winch;
 static volatile sig_atomic_t curses_on;
+static volatile sig_atomic_t bracketed_on;
 static int sig_pipe[2] = { -1, -1 };
+
+static const char bracketed_enable[] = "\033[?2004h";
+static const char bracketed_disable[] = "\033[?2004l";
 
 static const int quit_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
 static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
@@ -121,6 +178,12 @@ static void on_signal(int sig)
 static void on_fatal(int sig)
 {
 	/* leave the terminal usable, then die of the same signal */
+	if (bracketed_on) {
+		ssize_t r = write(STDOUT_FILENO, bracketed_disable, sizeof(bracketed_disable) - 1);
+
+		(void)r;
+		bracketed_on = 0;
+	}
 	if (curses_on) {
 		endwin();
 	}
@@ -346,6 +409,110 @@ static void build_details(struct dash *d, uint64_t now)
 	pt_rows_details(&d->text, d->snap, row, now, pt_clock_wall_ms(), d->utf8);
 }
 
+/* The diagnosis panel's text: progress while the thread runs, then every check. */
+static void build_diag_text(struct dash *d, int width, uint64_t now)
+{
+	static const char spin[] = "|/-\\";
+
+	if (d->job && !d->has_diag) {
+		uint64_t secs = (now - d->job->started_ns) / PT_NS_PER_S;
+
+		pt_text_fini(&d->text);
+		pt_text_add_role(&d->text, PT_COLOR_HEADER, "MX diagnosis of %s", d->job->domain);
+		pt_text_add(&d->text, "%s", "");
+		pt_text_add_role(&d->text, PT_COLOR_PENDING, "%c diagnosing%s %llus",
+				 spin[(now / (250 * PT_NS_PER_MS)) % 4], d->utf8 ? "\u2026" : "...",
+				 (unsigned long long)secs);
+		pt_text_add(&d->text, "%s", "");
+		pt_text_add(&d->text, "Asking the zone's name servers, the parent zone and %zu tracked",
+			    d->job->cfg.nresolvers);
+		pt_text_add(&d->text, "resolver%s%s. Esc stops it; the dashboard keeps running.",
+			    d->job->cfg.nresolvers == 1 ? "" : "s",
+			    d->job->cfg.smtp ? ", and probing SMTP" : "");
+		d->diag_width = 0;
+		return;
+	}
+	if (!d->has_diag || d->diag_width == width) {
+		return;
+	}
+	pt_text_fini(&d->text);
+	d->diag_width = width;
+	if (d->diag_st != PT_OK) {
+		pt_text_add_role(&d->text, PT_COLOR_ERROR, "The diagnosis failed: %s",
+				 pt_strerror(d->diag_st));
+		return;
+	}
+	pt_rows_diagnosis(&d->text, &d->diag, width);
+}
+
+/* The paste panel: counts, rejected lines (scrollable), and the last lines of the text. */
+static void draw_paste(struct dash *d, int top, int left, int h, int w)
+{
+	struct pt_paste_stats st;
+	struct pt_paste_diag pd;
+	char buf[1024];
+	int x = left + 2, iw = w - 4, y = top + 1, bottom = top + h - 1, nin, list_top, page, i;
+	size_t nd, at;
+
+	pt_paste_stats(d->paste, &st);
+	paint_text(y++, x, iw, PT_COLOR_HEADER,
+		   "Paste or type resolvers, one per line (resolvers.txt, resolv.conf, CSV).", d->utf8);
+	paint_text(y++, x, iw, st.rejected ? PT_COLOR_DIVERGE : PT_COLOR_AGREE,
+		   pt_rows_paste_counts(buf, sizeof(buf), &st, d->utf8), d->utf8);
+	if (st.dropped > 0) {
+		snprintf(buf, sizeof(buf), "text cut at %zu MiB: %zu more bytes dropped",
+			 PT_PASTE_MAX_BYTES >> 20, st.dropped);
+		paint_text(y++, x, iw, PT_COLOR_ERROR, buf, d->utf8);
+	}
+	if (st.unterminated) {
+		paint_text(y++, x, iw, PT_COLOR_DIVERGE,
+			   "the paste ended without its end marker (\\e[201~); typing again", d->utf8);
+	}
+	/* the text at the bottom: a few lines, the last one is being typed */
+	nin = h >= 24 ? 6 : h >= 16 ? 4 : 2;
+	list_top = y + 1;
+	page = bottom - nin - 1 - (list_top + 1);
+	if (page < 1) {
+		page = 1;
+	}
+	nd = pt_paste_ndiags(d->paste);
+	pt_paste_clamp_scroll(d->paste, (size_t)page);
+	at = pt_paste_scroll(d->paste);
+	if (st.rejected == 0) {
+		snprintf(buf, sizeof(buf), "No line rejected.");
+	} else {
+		snprintf(buf, sizeof(buf), "Rejected lines (%zu-%zu of %zu%s):", nd ? at + 1 : 0,
+			 at + (size_t)page < nd ? at + (size_t)page : nd, st.rejected,
+			 st.rejected > nd ? ", the first ones kept" : "");
+	}
+	paint_text(list_top, x, iw, st.rejected ? PT_COLOR_ERROR : PT_COLOR_NORMAL, buf, d->utf8);
+	for (i = 0; i < page && at + (size_t)i < nd; i++) {
+		pd = pt_paste_diag(d->paste, at + (size_t)i);
+		paint_text(list_top + 1 + i, x + 2, iw - 2, PT_COLOR_NORMAL,
+			   pt_rows_paste_diag(buf, sizeof(buf), &pd), d->utf8);
+	}
+	y = bottom - nin - 1;
+	paint_text(y++, x, iw, PT_COLOR_HEADER, "Text (last lines):", d->utf8);
+	for (i = nin - 1; i >= 0; i--, y++) {
+		size_t room = iw > 4 ? (size_t)iw - 3 : 1;
+
+		if (room >= sizeof(buf)) {
+			room = sizeof(buf) - 1;
+		}
+		if (!pt_paste_line_from_end(d->paste, (size_t)i, buf, room + 1)) {
+			continue;
+		}
+		paint_text(y, x, 2, PT_COLOR_PENDING, d->utf8 ? "\u203a " : "> ", d->utf8);
+		paint_text(y, x + 2, iw - 2, PT_COLOR_NORMAL, buf, d->utf8);
+		if (i == 0) {
+			int cx = x + 2 + pt_output_width(buf);
+
+			d->cursor_y = y;
+			d->cursor_x = cx < left + w - 2 ? cx : left + w - 3;
+		}
+	}
+}
+
 static void draw_panel(struct dash *d, uint64_t now)
 {
 	int h = LINES - 2, w = COLS - 4, y, inner;
@@ -356,6 +523,22 @@ static void draw_panel(struct dash *d, uint64_t now)
 	}
 	if (d->panel == PANEL_DETAILS) {
 		build_details(d, now); /* live: TTLs count down while it is open */
+	}
+	if (d->panel == PANEL_DIAG) {
+		build_diag_text(d, w - 6, now);
+	}
+	if (d->panel == PANEL_PASTE) {
+		for (y = 0; y < h; y++) {
+			move(1 + y, 2);
+			attrset(A_NORMAL);
+			hline(' ', w);
+		}
+		paint_box(1, 2, h, w, " Add resolvers ",
+			  d->utf8 ? " Ctrl-D add \u00b7 Esc cancel \u00b7 \u2191\u2193 PgUp PgDn scroll rejected "
+				  : " Ctrl-D add | Esc cancel | Up/Down PgUp PgDn scroll rejected ",
+			  d->utf8);
+		draw_paste(d, 1, 2, h, w);
+		return;
 	}
 	inner = h - 2;
 	d->panel_page = inner > 0 ? inner : 1;
@@ -375,12 +558,19 @@ static void draw_panel(struct dash *d, uint64_t now)
 		attrset(A_NORMAL);
 		hline(' ', w);
 	}
-	paint_box(1, 2, h, w, d->panel == PANEL_HELP ? " Help " : " Resolver details ", footer,
-		  d->utf8);
+	paint_box(1, 2, h, w,
+		  d->panel == PANEL_HELP	? " Help "
+		  : d->panel == PANEL_DIAG ? " MX diagnosis "
+					   : " Resolver details ",
+		  footer, d->utf8);
 	for (y = 0; y < inner && d->panel_top + (size_t)y < d->text.n; y++) {
-		paint_text(2 + y, 4, w - 4, y == 0 && d->panel_top == 0 ? PT_COLOR_HEADER
-								      : PT_COLOR_NORMAL,
-			   d->text.lines[d->panel_top + (size_t)y], d->utf8);
+		size_t at = d->panel_top + (size_t)y;
+		enum pt_color role = d->text.roles ? d->text.roles[at] : PT_COLOR_NORMAL;
+
+		if (at == 0 && d->panel != PANEL_DIAG) {
+			role = PT_COLOR_HEADER;
+		}
+		paint_text(2 + y, 4, w - 4, role, d->text.lines[at], d->utf8);
 	}
 }
 
@@ -428,6 +618,10 @@ static void draw_status(struct dash *d, uint64_t now)
 	info.queries = d->cfg->watch ? pt_watch_queries(d->cfg->watch) : 0;
 	info.message = d->message;
 	info.error = d->message_error;
+	if (d->panel == PANEL_PASTE && d->message[0] == '\0') {
+		/* keys are text here: say how to get out */
+		info.message = "adding resolvers: Ctrl-D adds them, Esc cancels";
+	}
 	pt_rows_status(&l, COLS, d->utf8, &info);
 	paint(LINES - 1, &l, 0, A_NORMAL, 0);
 }
@@ -493,8 +687,11 @@ static void draw(struct dash *d, uint64_t now)
 	if (d->panel != PANEL_NONE) {
 		draw_panel(d, now);
 	}
-	curs_set(d->prompt != PROMPT_NONE ? 1 : 0);
+	curs_set(d->prompt != PROMPT_NONE || d->panel == PANEL_PASTE ? 1 : 0);
 	draw_status(d, now);
+	if (d->panel == PANEL_PASTE && d->prompt == PROMPT_NONE) {
+		move(d->cursor_y, d->cursor_x);
+	}
 	refresh();
 }
 
@@ -556,10 +753,479 @@ static void apply_expect(struct dash *d)
 	}
 }
 
+/* ---- resolvers: paste, remove, write ---- */
+
+/* The resolvers of the latest snapshot, in the order added. Caller owns; NULL on failure. */
+static struct pt_resolvers *snapshot_list(const struct pt_snapshot *s)
+{
+	struct pt_resolvers *list = pt_resolvers_new();
+	size_t i;
+
+	if (!list) {
+		return NULL;
+	}
+	for (i = 0; s && i < s->nrows; i++) {
+		if (pt_resolvers_add(list, &s->rows[i].resolver, NULL) != PT_OK) {
+			pt_resolvers_free(list);
+			return NULL;
+		}
+	}
+	return list;
+}
+
+static void bracketed_paste(bool on)
+{
+	const char *seq = on ? bracketed_enable : bracketed_disable;
+	ssize_t r;
+
+	/* curses' own output first, so the mode switch is not written into the middle of it */
+	fflush(stdout);
+	r = write(STDOUT_FILENO, seq, sizeof(bracketed_enable) - 1);
+	(void)r;
+	bracketed_on = on;
+}
+
+static void paste_close(struct dash *d)
+{
+	if (bracketed_on) {
+		bracketed_paste(false);
+	}
+	keypad(stdscr, TRUE);
+	pt_paste_free(d->paste);
+	d->paste = NULL;
+	pt_resolvers_free(d->paste_tracked);
+	d->paste_tracked = NULL;
+	if (d->panel == PANEL_PASTE) {
+		d->panel = PANEL_NONE;
+	}
+}
+
+static void paste_apply(struct dash *d)
+{
+	const struct pt_resolvers *list = NULL;
+	struct pt_resolvers *tracked;
+	struct pt_paste_stats st;
+	size_t i, n, added = 0, known = 0, failed = 0;
+	enum pt_status rc;
+	char more[160];
+
+	pt_paste_stats(d->paste, &st);
+	if (st.names > 0) {
+		/* getaddrinfo() blocks: say why the screen waits */
+		set_message(d, false, "resolving %zu host name%s%s", st.names, st.names == 1 ? "" : "s",
+			    d->utf8 ? "\u2026" : "...");
+		draw(d, pt_clock_monotonic());
+	}
+	rc = pt_paste_finish(d->paste, PT_PARSE_RESOLVE_NAMES, &list, &st);
+	/* the newest list: something may have been removed since the panel opened */
+	take_snapshot(d);
+	tracked = snapshot_list(d->snap);
+	n = list ? pt_resolvers_count(list) : 0;
+	for (i = 0; i < n; i++) {
+		const struct pt_resolver *r = pt_resolvers_get(list, i);
+		uint64_t id;
+
+		if (tracked && pt_resolvers_find(tracked, r->address, r->port) >= 0) {
+			known++;
+		} else if (pt_watch_add(d->cfg->watch, r, &id) == PT_OK) {
+			added++;
+		} else {
+			failed++;
+		}
+	}
+	pt_resolvers_free(tracked);
+	more[0] = '\0';
+	if (known > 0) {
+		snprintf(more + strlen(more), sizeof(more) - strlen(more), ", %zu already tracked",
+			 known);
+	}
+	if (st.duplicates > 0) {
+		snprintf(more + strlen(more), sizeof(more) - strlen(more), ", %zu duplicate%s",
+			 st.duplicates, st.duplicates == 1 ? "" : "s");
+	}
+	if (st.rejected > 0) {
+		snprintf(more + strlen(more), sizeof(more) - strlen(more), ", %zu line%s rejected",
+			 st.rejected, st.rejected == 1 ? "" : "s");
+	}
+	if (rc != PT_OK || failed > 0) {
+		set_message(d, true, "added %zu resolver%s; %zu not added: %s%s", added,
+			    added == 1 ? "" : "s", failed + (rc != PT_OK), pt_strerror(PT_ERR_NOMEM),
+			    more);
+	} else if (added == 0 && known == 0 && st.rejected == 0) {
+		set_message(d, false, "nothing to add");
+	} else {
+		set_message(d, st.rejected > 0 && added == 0, "added %zu resolver%s%s", added,
+			    added == 1 ? "" : "s", more);
+	}
+	paste_close(d);
+	d->resnap = true;
+}
+
+static void paste_event(struct dash *d, enum pt_paste_event ev)
+{
+	if (ev == PT_PASTE_APPLY) {
+		paste_apply(d);
+	} else if (ev == PT_PASTE_CANCEL) {
+		paste_close(d);
+		set_message(d, false, "paste cancelled: nothing added");
+	}
+}
+
+/* Bytes from the terminal for the open paste panel; what follows Ctrl-D or Esc is dropped. */
+static void paste_input(struct dash *d, const unsigned char *b, size_t n)
+{
+	uint64_t now = pt_clock_monotonic();
+
+	while (n > 0 && d->paste) {
+		size_t used = 0;
+		enum pt_paste_event ev = pt_paste_feed(d->paste, b, n, now, &used);
+
+		b += used;
+		n -= used;
+		if (ev != PT_PASTE_NONE) {
+			paste_event(d, ev);
+			return;
+		}
+	}
+}
+
+static void paste_open(struct dash *d)
+{
+	int c;
+
+	if (!d->cfg->watch) {
+		set_message(d, true, "paste: resolvers cannot be added in this mode");
+		return;
+	}
+	d->paste_tracked = snapshot_list(d->snap);
+	d->paste = pt_paste_new(d->paste_tracked);
+	if (!d->paste) {
+		pt_resolvers_free(d->paste_tracked);
+		d->paste_tracked = NULL;
+		set_message(d, true, "paste: %s", pt_strerror(PT_ERR_NOMEM));
+		return;
+	}
+	d->panel = PANEL_PASTE;
+	d->cursor_y = LINES - 1;
+	d->cursor_x = 0;
+	/* raw bytes from here on: the panel matches the paste markers and keys itself */
+	keypad(stdscr, FALSE);
+	bracketed_paste(true);
+	/* what curses read already (typed just after `p`) goes to the panel too */
+	while (d->paste && (c = getch()) != ERR) {
+		unsigned char b = (unsigned char)c;
+
+		if (c >= 0 && c <= 0xff) {
+			paste_input(d, &b, 1);
+		}
+	}
+}
+
+/*
+ * Read what the terminal sent straight from the descriptor while the paste panel is open:
+ * curses reads one byte per system call, too slow for a 16 MiB paste. Reads at most
+ * PASTE_READ_MAX bytes, then lets the screen update. @return -1 at end of input.
+ */
+static int paste_read(struct dash *d, int fd)
+{
+	unsigned char buf[65536];
+	size_t total = 0;
+	struct pollfd pf;
+	ssize_t r;
+
+	while (d->paste && total < PASTE_READ_MAX) {
+		r = read(fd, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR) {
+			continue;
+		}
+		if (r < 0) {
+			return errno == EAGAIN ? 0 : -1;
+		}
+		if (r == 0) {
+			return -1;
+		}
+		paste_input(d, buf, (size_t)r);
+		total += (size_t)r;
+		pf.fd = fd;
+		pf.events = POLLIN;
+		pf.revents = 0;
+		if (poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN)) {
+			break;
+		}
+	}
+	return 0;
+}
+
+static void remove_selected(struct dash *d)
+{
+	const struct pt_row *row;
+
+	if (!d->cfg->watch) {
+		set_message(d, true, "remove: resolvers cannot be removed in this mode");
+		return;
+	}
+	row = d->has_sel && d->norder > 0 ? find_row(d->snap, d->sel_id) : NULL;
+	if (!row) {
+		set_message(d, true, "remove: no resolver selected");
+		return;
+	}
+	pt_watch_remove(d->cfg->watch, row->id);
+	set_message(d, false, "removed %s%s%s port %u", row->resolver.label,
+		    row->resolver.label[0] ? " " : "", row->resolver.address,
+		    (unsigned)row->resolver.port);
+	d->resnap = true;
+}
+
+/* Write the tracked list to a temporary file beside @p path, then move it into place. */
+static void write_list(struct dash *d, const char *path, bool overwrite)
+{
+	struct pt_resolvers *list;
+	char tmp[PATH_MAX + 16];
+	enum pt_status st;
+	mode_t mask;
+	FILE *f;
+	int fd, err = 0;
+	size_t n;
+
+	take_snapshot(d); /* a resolver removed a moment ago must not come back */
+	list = snapshot_list(d->snap);
+	if (!list) {
+		set_message(d, true, "write: %s", pt_strerror(PT_ERR_NOMEM));
+		return;
+	}
+	n = pt_resolvers_count(list);
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		set_message(d, true, "cannot write %s: %s", path, strerror(errno));
+		pt_resolvers_free(list);
+		return;
+	}
+	/* mkstemp() makes the file 0600; a list is no secret: the usual 0666 & ~umask */
+	mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	f = fdopen(fd, "w");
+	if (!f) {
+		err = errno;
+		close(fd);
+	} else {
+		st = pt_resolvers_write(list, f);
+		if (st != PT_OK || fsync(fileno(f)) != 0) {
+			err = errno ? errno : EIO;
+		}
+		if (fclose(f) != 0 && err == 0) {
+			err = errno;
+		}
+	}
+	pt_resolvers_free(list);
+	if (err == 0) {
+		if (overwrite) {
+			if (rename(tmp, path) != 0) {
+				err = errno;
+			}
+		} else if (link(tmp, path) == 0) {
+			unlink(tmp);
+		} else if (errno == EEXIST) {
+			unlink(tmp);
+			set_message(d, true, "not written: %s exists (it appeared meanwhile)", path);
+			return;
+		} else {
+			/* a file system without hard links: rename, after one more look */
+			struct stat sb;
+
+			if (stat(path, &sb) == 0) {
+				unlink(tmp);
+				set_message(d, true, "not written: %s exists", path);
+				return;
+			}
+			if (rename(tmp, path) != 0) {
+				err = errno;
+			}
+		}
+	}
+	if (err != 0) {
+		unlink(tmp);
+		set_message(d, true, "cannot write %s: %s", path, strerror(err));
+		return;
+	}
+	set_message(d, false, "wrote %zu resolver%s to %s", n, n == 1 ? "" : "s", path);
+}
+
+static void write_begin(struct dash *d, const char *input)
+{
+	const char *home = getenv("HOME");
+	struct stat sb;
+	size_t n;
+
+	while (*input == ' ' || *input == '\t') {
+		input++;
+	}
+	n = strlen(input);
+	while (n > 0 && (input[n - 1] == ' ' || input[n - 1] == '\t')) {
+		n--;
+	}
+	if (n == 0) {
+		set_message(d, false, "write: no file name, nothing written");
+		return;
+	}
+	if (input[0] == '~' && (n == 1 || input[1] == '/') && home && home[0]) {
+		snprintf(d->write_path, sizeof(d->write_path), "%s%.*s", home, (int)n - 1,
+			 input + 1);
+	} else {
+		snprintf(d->write_path, sizeof(d->write_path), "%.*s", (int)n, input);
+	}
+	if (stat(d->write_path, &sb) == 0) {
+		if (S_ISDIR(sb.st_mode)) {
+			set_message(d, true, "cannot write %s: it is a directory", d->write_path);
+			return;
+		}
+		snprintf(d->confirm_label, sizeof(d->confirm_label),
+			 "%s exists. Overwrite it? (y/N)", d->write_path);
+		d->prompt = PROMPT_CONFIRM;
+		d->prompt_label = d->confirm_label;
+		pt_line_edit_init(&d->edit, NULL);
+		return;
+	}
+	write_list(d, d->write_path, false);
+}
+
+/* ---- the `d` diagnosis thread ---- */
+
+static void *diag_main(void *arg)
+{
+	struct diag_job *j = arg;
+	ssize_t r;
+
+	j->st = pt_diagnose_run(&j->result, j->engine, &j->cfg, NULL);
+	atomic_store(&j->done, true);
+	/* wake the UI thread's poll() (the descriptor stays open until this thread is joined) */
+	r = write(sig_pipe[1], "", 1);
+	(void)r;
+	return NULL;
+}
+
+static void diag_free(struct diag_job *j)
+{
+	pt_engine_free(j->engine);
+	pt_diagnosis_fini(&j->result);
+	free(j->resolvers);
+	free(j);
+}
+
+/* Join a finished (or cancelled) diagnosis; keep its result when the panel still waits. */
+static void diag_reap(struct dash *d, bool wait)
+{
+	struct diag_job *j = d->job;
+
+	if (!j || (!wait && !atomic_load(&j->done))) {
+		return;
+	}
+	if (!atomic_load(&j->done)) {
+		pt_engine_cancel(j->engine);
+	}
+	pthread_join(j->thread, NULL);
+	if (!j->cancelled && d->panel == PANEL_DIAG) {
+		d->diag = j->result;
+		memset(&j->result, 0, sizeof(j->result));
+		d->diag_st = j->st;
+		d->has_diag = true;
+		d->diag_width = 0;
+		d->panel_top = 0;
+	}
+	diag_free(j);
+	d->job = NULL;
+}
+
+static void diag_close(struct dash *d)
+{
+	if (d->job) {
+		/* stop at once; the thread is joined when it has returned */
+		d->job->cancelled = true;
+		pt_engine_cancel(d->job->engine);
+	}
+	if (d->has_diag) {
+		pt_diagnosis_fini(&d->diag);
+		d->has_diag = false;
+	}
+	pt_text_fini(&d->text);
+	d->panel = PANEL_NONE;
+}
+
+static void diag_start(struct dash *d)
+{
+	struct pt_engine_config ec;
+	struct diag_job *j;
+	sigset_t all, old;
+	uint16_t qtype;
+	size_t i, n = d->snap ? d->snap->nrows : 0;
+
+	if (d->job) {
+		set_message(d, true, "the last diagnosis is still stopping; try again in a moment");
+		return;
+	}
+	j = calloc(1, sizeof(*j));
+	if (!j || !(j->resolvers = calloc(n ? n : 1, sizeof(*j->resolvers)))) {
+		free(j);
+		set_message(d, true, "diagnosis: %s", pt_strerror(PT_ERR_NOMEM));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		j->resolvers[i] = d->snap->rows[i].resolver;
+	}
+	pt_state_target(d->cfg->state, j->domain, sizeof(j->domain), &qtype);
+	j->cfg.domain = j->domain;
+	j->cfg.resolvers = j->resolvers;
+	j->cfg.nresolvers = n;
+	j->cfg.auth = d->cfg->auth;
+	j->cfg.nauth = d->cfg->auth ? d->cfg->nauth : 0;
+	j->cfg.smtp = d->cfg->smtp;
+	j->cfg.smtp_port = d->cfg->smtp_port;
+	atomic_init(&j->done, false);
+	j->started_ns = pt_clock_monotonic();
+	pt_engine_config_default(&ec);
+	j->engine = pt_engine_new(&ec, NULL);
+	if (!j->engine) {
+		free(j->resolvers);
+		free(j);
+		set_message(d, true, "diagnosis: cannot start its query engine");
+		return;
+	}
+	/* SIGINT, SIGTERM and SIGWINCH must keep reaching the UI thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	if (pthread_create(&j->thread, NULL, diag_main, j) != 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pt_engine_free(j->engine);
+		free(j->resolvers);
+		free(j);
+		set_message(d, true, "diagnosis: cannot start its thread");
+		return;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	d->job = j;
+	pt_text_fini(&d->text);
+	d->has_diag = false;
+	d->panel = PANEL_DIAG;
+	d->panel_top = 0;
+}
+
 static void prompt_key(struct dash *d, int key)
 {
-	enum pt_edit_result r = pt_line_edit_key(&d->edit, key);
+	enum pt_edit_result r;
 	enum prompt_kind kind = d->prompt;
+
+	if (kind == PROMPT_CONFIRM) {
+		/* one key: y writes over the file, anything else keeps it */
+		d->prompt = PROMPT_NONE;
+		if (key == 'y' || key == 'Y') {
+			write_list(d, d->write_path, true);
+		} else {
+			set_message(d, false, "not written: %s kept as it was", d->write_path);
+		}
+		return;
+	}
+	r = pt_line_edit_key(&d->edit, key);
 
 	if (r == PT_EDIT_CHANGED && kind == PROMPT_FILTER) {
 		/* the table filters as you type */
@@ -582,6 +1248,8 @@ static void prompt_key(struct dash *d, int key)
 		apply_type(d);
 	} else if (kind == PROMPT_EXPECT) {
 		apply_expect(d);
+	} else if (kind == PROMPT_WRITE) {
+		write_begin(d, d->edit.buf);
 	}
 }
 
@@ -624,6 +1292,9 @@ static void panel_key(struct dash *d, enum pt_action a)
 	case PT_ACTION_QUIT:
 	case PT_ACTION_DETAILS:
 	case PT_ACTION_HELP:
+		if (d->panel == PANEL_DIAG) {
+			diag_close(d);
+		}
 		d->panel = PANEL_NONE;
 		pt_text_fini(&d->text);
 		break;
@@ -704,10 +1375,16 @@ static void on_key(struct dash *d, int key)
 		panel_open(d, PANEL_HELP);
 		break;
 	case PT_ACTION_PASTE:
+		paste_open(d);
+		break;
 	case PT_ACTION_REMOVE:
+		remove_selected(d);
+		break;
 	case PT_ACTION_WRITE:
+		open_prompt(d, PROMPT_WRITE, "write the tracked resolvers to file:", NULL);
+		break;
 	case PT_ACTION_DIAGNOSE:
-		set_message(d, false, "%s: not available yet", pt_action_name(a));
+		diag_start(d);
 		break;
 	case PT_ACTION_CLOSE:
 		if (d->filter[0] != '\0') {
@@ -726,7 +1403,8 @@ static int read_keys(struct dash *d)
 	wint_t wc;
 	int r, n = 0;
 
-	while (!d->quit && (r = get_wch(&wc)) != ERR) {
+	/* once `p` opened the paste panel, the rest is raw bytes for it (paste_open, paste_read) */
+	while (!d->quit && d->panel != PANEL_PASTE && (r = get_wch(&wc)) != ERR) {
 		on_key(d, r == KEY_CODE_YES ? (PT_KEY_FN | (int)wc) : (int)wc);
 		n++;
 	}
@@ -802,10 +1480,29 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 
 	while (!d.quit && !got_quit) {
 		struct pollfd fds[3];
-		int timeout_ms;
+		int timeout_ms, paste_ms;
 		uint64_t wait_ns;
+		bool parsing = false;
 
 		now = pt_clock_monotonic();
+		if (d.paste) {
+			/* a lone Esc, a stalled paste; then a bounded slice of parsing */
+			paste_event(&d, pt_paste_tick(d.paste, now));
+			force = force || !d.paste;
+		}
+		if (d.paste && pt_paste_busy(d.paste)) {
+			parsing = pt_paste_step(d.paste, PT_PASTE_STEP_BYTES);
+			dirty = true;
+		}
+		if (d.job && atomic_load(&d.job->done)) {
+			diag_reap(&d, false);
+			force = true;
+		}
+		if (d.resnap) {
+			d.resnap = false;
+			need_snap = true;
+			dirty = true;
+		}
 		if (force || (dirty && now - last_draw >= REDRAW_MIN_NS) ||
 		    now - last_draw >= TICK_NS) {
 			if (need_snap) {
@@ -822,8 +1519,20 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 			}
 		}
 		wait_ns = dirty ? REDRAW_MIN_NS : TICK_NS;
+		if (d.job) {
+			wait_ns = 250 * PT_NS_PER_MS; /* the diagnosis panel counts seconds */
+		}
 		wait_ns = last_draw + wait_ns > now ? last_draw + wait_ns - now : 0;
 		timeout_ms = (int)((wait_ns + PT_NS_PER_MS - 1) / PT_NS_PER_MS);
+		if (d.paste) {
+			paste_ms = pt_paste_wait_ms(d.paste, now);
+			if (paste_ms >= 0 && paste_ms < timeout_ms) {
+				timeout_ms = paste_ms;
+			}
+			if (parsing) {
+				timeout_ms = 0; /* more lines to parse: only look for input */
+			}
+		}
 		fds[0].fd = stdin_fd;
 		fds[0].events = POLLIN;
 		fds[1].fd = pt_state_wakeup_fd(cfg->state);
@@ -856,7 +1565,16 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			break; /* the terminal went away */
 		}
-		if (fds[0].revents & POLLIN) {
+		if ((fds[0].revents & POLLIN) && d.paste) {
+			/* text streams in: redraw at the throttled rate, not per read */
+			if (paste_read(&d, stdin_fd) < 0) {
+				stdin_fd = -1;
+			}
+			dirty = true;
+			if (!d.paste) {
+				force = true; /* applied or cancelled */
+			}
+		} else if (fds[0].revents & POLLIN) {
 			if (read_keys(&d) > 0) {
 				idle_reads = 0;
 				force = true;
@@ -872,6 +1590,13 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 	 * a transition to converged rings the bell) */
 	take_snapshot(&d);
 	status = exit_status(d.snap);
+	if (d.paste) {
+		paste_close(&d); /* bracketed paste off on every way out */
+	}
+	if (d.job) {
+		d.job->cancelled = true;
+		diag_reap(&d, true);
+	}
 	curs_set(1);
 	endwin();
 	curses_on = 0;
@@ -880,6 +1605,9 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 
 	pt_snapshot_free(d.snap);
 	pt_text_fini(&d.text);
+	if (d.has_diag) {
+		pt_diagnosis_fini(&d.diag);
+	}
 	free(d.order);
 	return status;
 }

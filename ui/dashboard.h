@@ -3,13 +3,19 @@
  * The live ncurses dashboard: header with the truth and progress, legend of answer groups,
  * the resolver table, panels (details, help) and prompts (filter, type, expected answer).
  * Threads: runs on the UI thread, the only thread that calls curses. It reads snapshots of
- * the state and sends the driver a few commands through pt_watch_*.
+ * the state and sends the driver a few commands through pt_watch_*. The `d` diagnosis runs on
+ * one extra thread of its own (own engine, signals blocked), joined before the panel's
+ * results are used and before pt_dashboard_run() returns.
  */
 #ifndef PT_DASHBOARD_H
 #define PT_DASHBOARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "resolvers.h"
 
 #include "state.h"
 #include "watch.h"
@@ -31,6 +37,15 @@ struct pt_dashboard_config {
 	void (*on_tick)(void *ctx, const struct pt_snapshot *s);
 	/** passed to @ref on_tick */
 	void *ctx;
+	/** `d` diagnosis: probe SMTP on the MX targets (main sets it from --no-smtp; the
+	 *  zero value, false, skips the probes) */
+	bool smtp;
+	/** `d` diagnosis: SMTP port (--smtp-port); 0 = 25 */
+	uint16_t smtp_port;
+	/** `d` diagnosis: --auth servers instead of NS discovery. Borrowed; may be NULL */
+	const struct pt_resolver *auth;
+	/** number of @ref auth */
+	size_t nauth;
 };
 
 /**

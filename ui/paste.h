@@ -121,6 +121,9 @@ int pt_paste_wait_ms(const struct pt_paste *p, uint64_t now_ns);
  */
 bool pt_paste_step(struct pt_paste *p, size_t budget);
 
+/** True when complete lines wait for pt_paste_step(). */
+bool pt_paste_busy(const struct pt_paste *p);
+
 /** Current counts (parses the unterminated last line when it changed). */
 void pt_paste_stats(struct pt_paste *p, struct pt_paste_stats *out);
 

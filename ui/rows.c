@@ -892,28 +892,118 @@ void pt_rows_status(struct pt_line *out, int width, bool utf8, const struct pt_s
 
 /* ---- panels ---- */
 
-void pt_text_add(struct pt_text *t, const char *fmt, ...)
+static void text_push(struct pt_text *t, enum pt_color role, const char *buf)
 {
-	char buf[2048];
-	va_list ap;
 	char *line;
 
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 32;
 		char **lines = realloc(t->lines, cap * sizeof(*lines));
+		enum pt_color *roles;
 
 		if (!lines) {
 			return;
 		}
 		t->lines = lines;
+		roles = realloc(t->roles, cap * sizeof(*roles));
+		if (!roles) {
+			return;
+		}
+		t->roles = roles;
 		t->cap = cap;
 	}
 	line = strdup(buf);
 	if (line) {
+		t->roles[t->n] = role;
 		t->lines[t->n++] = line;
+	}
+}
+
+void pt_text_add(struct pt_text *t, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	text_push(t, PT_COLOR_NORMAL, buf);
+}
+
+void pt_text_add_role(struct pt_text *t, enum pt_color role, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	text_push(t, role, buf);
+}
+
+/* Cells of s[0, n): one per UTF-8 character (continuation bytes take none). */
+static int cells_of(const char *s, size_t n)
+{
+	int w = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		w += ((unsigned char)s[i] & 0xc0) != 0x80;
+	}
+	return w;
+}
+
+void pt_text_wrap(struct pt_text *t, enum pt_color role, int width, int indent, const char *text)
+{
+	char line[2048];
+	const char *p = text;
+	int room = width - indent;
+
+	if (room < 10) {
+		room = 10;
+	}
+	if (indent > 64) {
+		indent = 64;
+	}
+	while (*p) {
+		const char *brk = NULL, *q = p;
+		size_t n;
+
+		while (*p == ' ') {
+			p++;
+		}
+		if (!*p) {
+			break;
+		}
+		/* the longest run of whole words that fits */
+		for (q = p; *q && cells_of(p, (size_t)(q - p)) < room; q++) {
+			if (*q == ' ') {
+				brk = q;
+			}
+		}
+		if (!*q) {
+			n = (size_t)(q - p);
+		} else if (*q == ' ') {
+			n = (size_t)(q - p);
+		} else if (brk) {
+			n = (size_t)(brk - p);
+		} else {
+			/* one word longer than a line: cut it on a character boundary */
+			n = (size_t)(q - p);
+			while (n > 0 && ((unsigned char)p[n] & 0xc0) == 0x80) {
+				n--;
+			}
+			if (n == 0) {
+				n = 1;
+			}
+		}
+		if (n > sizeof(line) - (size_t)indent - 1) {
+			n = sizeof(line) - (size_t)indent - 1;
+		}
+		memset(line, ' ', (size_t)indent);
+		memcpy(line + indent, p, n);
+		line[(size_t)indent + n] = '\0';
+		text_push(t, role, line);
+		p += n;
 	}
 }
 
@@ -925,7 +1015,9 @@ void pt_text_fini(struct pt_text *t)
 		free(t->lines[i]);
 	}
 	free(t->lines);
+	free(t->roles);
 	t->lines = NULL;
+	t->roles = NULL;
 	t->n = 0;
 	t->cap = 0;
 }
@@ -1078,6 +1170,118 @@ void pt_rows_help(struct pt_text *out)
 	pt_text_add(out, "  Differing rows stand out; failures and pending rows have their own colour.");
 	pt_text_add(out, "%s", "");
 	pt_text_add(out, "In panels: arrows/PgUp/PgDn scroll, Esc, Enter or q close.");
+	pt_text_add(out, "%s", "");
+	pt_text_add(out, "Paste panel (p)");
+	pt_text_add(out, "  Paste with the terminal (bracketed paste) or type lines; every format of");
+	pt_text_add(out, "  resolvers.txt, resolv.conf and the public-dns.info CSV is read. Counts and");
+	pt_text_add(out, "  rejected lines (with line number and reason) update as the text arrives.");
+	pt_text_add(out, "  Enter new line, Backspace edit, Ctrl-U clear the line, arrows scroll the");
+	pt_text_add(out, "  rejected lines, Ctrl-D add the entries (already tracked ones are skipped),");
+	pt_text_add(out, "  Esc cancel. Host names are resolved when added. At most 16 MiB is kept.");
+}
+
+/* ---- diagnosis ---- */
+
+enum pt_color pt_rows_check_role(enum pt_check_status s)
+{
+	switch (s) {
+	case PT_CHECK_PASS:
+		return PT_COLOR_AGREE;
+	case PT_CHECK_WARN:
+		return PT_COLOR_DIVERGE;
+	case PT_CHECK_FAIL:
+		return PT_COLOR_ERROR;
+	default:
+		return PT_COLOR_PENDING;
+	}
+}
+
+void pt_rows_diagnosis(struct pt_text *out, const struct pt_diagnosis *dg, int width)
+{
+	char status[8];
+	size_t i, k;
+
+	pt_text_add_role(out, PT_COLOR_HEADER, "MX diagnosis of %s: %zu pass, %zu warn, %zu fail, %zu skip",
+			 dg->domain, dg->summary[PT_CHECK_PASS], dg->summary[PT_CHECK_WARN],
+			 dg->summary[PT_CHECK_FAIL], dg->summary[PT_CHECK_SKIP]);
+	if (dg->nchecks == 0) {
+		pt_text_add(out, "No check ran.");
+	}
+	for (i = 0; i < dg->nchecks; i++) {
+		const struct pt_check *c = &dg->checks[i];
+		enum pt_color role = pt_rows_check_role(c->status);
+		char fix[420];
+
+		/* "PASS", "WARN", "FAIL", "SKIP" stand out in a column of their own */
+		snprintf(status, sizeof(status), "%s", pt_check_status_name(c->status));
+		for (k = 0; status[k]; k++) {
+			status[k] = (char)toupper((unsigned char)status[k]);
+		}
+		pt_text_add(out, "%s", "");
+		pt_text_add_role(out, role, "%-4s  %s  %s", status, c->id, c->subject);
+		pt_text_wrap(out, PT_COLOR_NORMAL, width, 6, c->message);
+		if (c->fix[0] != '\0') {
+			snprintf(fix, sizeof(fix), "fix: %s", c->fix);
+			pt_text_wrap(out, role == PT_COLOR_AGREE ? PT_COLOR_NORMAL : role, width, 6, fix);
+		}
+		if (c->rfc[0] != '\0') {
+			pt_text_add_role(out, PT_COLOR_PENDING, "      (%s)", c->rfc);
+		}
+	}
+}
+
+/* ---- paste panel ---- */
+
+static char *size_text(char *buf, size_t size, size_t bytes)
+{
+	if (bytes < 1024) {
+		snprintf(buf, size, "%zu B", bytes);
+	} else if (bytes < 1024 * 1024) {
+		snprintf(buf, size, "%.1f KiB", (double)bytes / 1024.0);
+	} else {
+		snprintf(buf, size, "%.1f MiB", (double)bytes / (1024.0 * 1024.0));
+	}
+	return buf;
+}
+
+char *pt_rows_paste_counts(char *buf, size_t size, const struct pt_paste_stats *st, bool utf8)
+{
+	const char *dot = utf8 ? " \u00b7 " : " | ";
+	char sz[32];
+	size_t off = 0;
+
+#define PUT(...)                                                                   \
+	do {                                                                       \
+		if (off < size) {                                                  \
+			off += (size_t)snprintf(buf + off, size - off, __VA_ARGS__); \
+		}                                                                  \
+	} while (0)
+	PUT("%zu entr%s", st->entries, st->entries == 1 ? "y" : "ies");
+	if (st->tracked > 0) {
+		PUT(" (%zu already tracked)", st->tracked);
+	}
+	if (st->names > 0) {
+		PUT("%s%zu host name%s to resolve", dot, st->names, st->names == 1 ? "" : "s");
+	}
+	if (st->duplicates > 0) {
+		PUT("%s%zu duplicate%s", dot, st->duplicates, st->duplicates == 1 ? "" : "s");
+	}
+	PUT("%s%zu rejected", dot, st->rejected);
+	PUT("%s%zu line%s, %s", dot, st->lines, st->lines == 1 ? "" : "s",
+	    size_text(sz, sizeof(sz), st->bytes));
+	if (st->pasting) {
+		PUT("%sreceiving paste%s", dot, utf8 ? "\u2026" : "...");
+	} else if (st->busy) {
+		PUT("%sreading%s", dot, utf8 ? "\u2026" : "...");
+	}
+#undef PUT
+	return buf;
+}
+
+char *pt_rows_paste_diag(char *buf, size_t size, const struct pt_paste_diag *d)
+{
+	snprintf(buf, size, "line %zu: %s", d->line, d->reason ? d->reason : "");
+	return buf;
 }
 
 /* ---- prompts ---- */

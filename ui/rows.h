@@ -15,7 +15,9 @@
 #include <stdint.h>
 
 #include "colors.h"
+#include "diagnose.h"
 #include "output.h"
+#include "paste.h"
 #include "state.h"
 
 /** Row orders, cycled by the `s` key in this order. */
@@ -204,14 +206,26 @@ void pt_rows_status(struct pt_line *out, int width, bool utf8, const struct pt_s
 struct pt_text {
 	/** lines, each malloc'd, no newlines */
 	char **lines;
+	/** colour role of each line (parallel to @ref lines) */
+	enum pt_color *roles;
 	/** number of @ref lines */
 	size_t n;
 	/** allocated slots */
 	size_t cap;
 };
 
-/** Append a formatted line (lines that fail to allocate are skipped). */
+/** Append a formatted line in PT_COLOR_NORMAL (lines that fail to allocate are skipped). */
 void pt_text_add(struct pt_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** Append a formatted line painted as @p role. */
+void pt_text_add_role(struct pt_text *t, enum pt_color role, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/**
+ * Append @p text word-wrapped to @p width cells, every line starting with @p indent spaces
+ * (words longer than a line are cut). Nothing for an empty @p text.
+ */
+void pt_text_wrap(struct pt_text *t, enum pt_color role, int width, int indent, const char *text);
 
 /** Free every line and zero @p t. */
 void pt_text_fini(struct pt_text *t);
@@ -226,6 +240,25 @@ void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const str
 
 /** The help overlay: every key of the table in ui/keys.c with its description. */
 void pt_rows_help(struct pt_text *out);
+
+/**
+ * The MX diagnosis panel: a summary line, then every check (status, id, subject) in its
+ * status's colour, with the message, fix and rule wrapped under it to @p width cells.
+ */
+void pt_rows_diagnosis(struct pt_text *out, const struct pt_diagnosis *dg, int width);
+
+/** Colour role of a check status: pass agree, warn diverge, fail error, skip pending. */
+enum pt_color pt_rows_check_role(enum pt_check_status s);
+
+/**
+ * The paste panel's counts: "12 entries (2 already tracked) · 1 duplicate · 3 rejected ·
+ * 40 lines, 1.2 KiB", plus host names to resolve and what is still arriving.
+ * @return @p buf
+ */
+char *pt_rows_paste_counts(char *buf, size_t size, const struct pt_paste_stats *st, bool utf8);
+
+/** A rejected line: "line 7: REASON". @return @p buf */
+char *pt_rows_paste_diag(char *buf, size_t size, const struct pt_paste_diag *d);
 
 /**
  * Parse the `t` prompt: "TYPE" or "NAME TYPE" (a lone word that is not a type is taken as

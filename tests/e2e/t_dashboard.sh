@@ -1,7 +1,8 @@
 #!/bin/bash
 # End-to-end test of the live dashboard in a real terminal (tmux) against the loopback lab:
 # the table fills with matching resolvers, an MX change shows as two answer groups, the
-# CONVERGED banner follows, resizing to 60x15 (and below) never garbles the screen, and `q`
+# CONVERGED banner follows, resizing to 60x15 (and below) never garbles the screen, the help
+# lists every key, `x` removes a resolver, and `q`
 # exits with status 0 and the terminal restored (alternate screen left, stty unchanged).
 # PROG is the binary under test (run.sh exports it). Needs tmux.
 set -u
@@ -146,8 +147,21 @@ tm send-keys -t pt / 'unbound 3' Enter
 wait_screen "filter keeps one row" 5 grep -q 'filter:"unbound 3" 1/4'
 tm send-keys -t pt Escape
 wait_screen "Esc clears the filter" 5 bash -c '! grep -q "filter:"'
+tm send-keys -t pt '?'
+wait_screen "help lists p, x, w, d" 5 python3 -c '
+import sys
+s = sys.stdin.read()
+sys.exit(0 if all(k in s for k in ("paste or type resolvers", "remove the selected resolver",
+         "write the tracked resolvers", "MX diagnosis of the domain", "Paste panel (p)"))
+         and "not available" not in s else 1)'
+tm send-keys -t pt Escape
+tm send-keys -t pt / 'unbound 3' Enter
+wait_screen "filter selects Lab unbound 3" 5 grep -q 'filter:"unbound 3" 1/4'
 tm send-keys -t pt x
-wait_screen "x: not available yet" 5 grep -q "remove: not available yet"
+wait_screen "x removes the selected resolver" 5 grep -q "removed Lab unbound 3 "
+tm send-keys -t pt Escape
+wait_screen "3 resolvers left, Lab unbound 3 gone" 5 \
+	bash -c 'grep -q " 3 resolvers " && ! grep -qE "^[A-Z ] Lab unbound 3 "'
 
 # --- 6. q exits with the terminal restored
 tm send-keys -t pt q
