@@ -69,11 +69,17 @@ e2e: $(PROG)
 
 test: unit e2e
 
+# Sanitizer runs: the unit tests, then the real binary against the lab (leaks, races and
+# undefined behaviour in the engine, the driver and the truth threads).
+ASAN_E2E ?= once options check_resolvers diagnose
+TSAN_E2E ?= once watch
 asan:
-	$(MAKE) SAN=address,undefined unit
-	$(MAKE) SAN=address,undefined $(BUILD)-address,undefined/$(PROG)
+	$(MAKE) SAN=address,undefined unit build-address,undefined/$(PROG)
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		tests/e2e/run.sh build-address,undefined/$(PROG) $(ASAN_E2E)
 tsan:
-	$(MAKE) SAN=thread unit
+	$(MAKE) SAN=thread unit build-thread/$(PROG)
+	TSAN_OPTIONS=halt_on_error=1 tests/e2e/run.sh build-thread/$(PROG) $(TSAN_E2E)
 
 check-layering:
 	@if grep -rlE 'curses' src/; then echo "src/ mentions curses: only ui/ may" >&2; exit 1; fi

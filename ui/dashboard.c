@@ -1183,7 +1183,11 @@ static void diag_start(struct dash *d)
 	j->cfg.smtp_port = d->cfg->smtp_port;
 	atomic_init(&j->done, false);
 	j->started_ns = pt_clock_monotonic();
-	pt_engine_config_default(&ec);
+	if (d->cfg->engine != NULL) {
+		ec = *d->cfg->engine;
+	} else {
+		pt_engine_config_default(&ec);
+	}
 	j->engine = pt_engine_new(&ec, NULL);
 	if (!j->engine) {
 		free(j->resolvers);
@@ -1481,10 +1485,12 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 	while (!d.quit && !got_quit) {
 		struct pollfd fds[3];
 		int timeout_ms, paste_ms;
-		uint64_t wait_ns;
+		uint64_t wait_ns, tick_ns;
 		bool parsing = false;
 
 		now = pt_clock_monotonic();
+		/* while a diagnosis runs, its panel counts seconds and spins */
+		tick_ns = d.job ? TICK_NS / 4 : TICK_NS;
 		if (d.paste) {
 			/* a lone Esc, a stalled paste; then a bounded slice of parsing */
 			paste_event(&d, pt_paste_tick(d.paste, now));
@@ -1504,7 +1510,7 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 			dirty = true;
 		}
 		if (force || (dirty && now - last_draw >= REDRAW_MIN_NS) ||
-		    now - last_draw >= TICK_NS) {
+		    now - last_draw >= tick_ns) {
 			if (need_snap) {
 				take_snapshot(&d);
 				need_snap = false;
@@ -1518,10 +1524,7 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 				break;
 			}
 		}
-		wait_ns = dirty ? REDRAW_MIN_NS : TICK_NS;
-		if (d.job) {
-			wait_ns = 250 * PT_NS_PER_MS; /* the diagnosis panel counts seconds */
-		}
+		wait_ns = dirty ? REDRAW_MIN_NS : tick_ns;
 		wait_ns = last_draw + wait_ns > now ? last_draw + wait_ns - now : 0;
 		timeout_ms = (int)((wait_ns + PT_NS_PER_MS - 1) / PT_NS_PER_MS);
 		if (d.paste) {

@@ -46,6 +46,9 @@ struct pt_dashboard_config {
 	const struct pt_resolver *auth;
 	/** number of @ref auth */
 	size_t nauth;
+	/** `d` diagnosis: engine settings (--timeout, --retries, --tcp, --rate). Borrowed; NULL
+	 *  for the defaults */
+	const struct pt_engine_config *engine;
 };
 
 /**

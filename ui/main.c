@@ -906,7 +906,9 @@ int main(int argc, char **argv)
 		struct log_ctx lc = { .state = st, .log = log };
 		struct pt_dashboard_config dc = {
 			.state = st, .watch = w, .color = o.color, .iterations = o.iterations,
-			.on_tick = on_tick, .ctx = &lc,
+			.on_tick = on_tick, .ctx = &lc, .smtp = o.smtp,
+			.smtp_port = (uint16_t)o.smtp_port, .auth = auth, .nauth = o.nauth,
+			.engine = &o.engine,
 		};
 
 		status = pt_dashboard_run(&dc);
