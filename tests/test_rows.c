@@ -833,9 +833,38 @@ static void test_ten_thousand_rows(void **state)
 	free(s);
 }
 
+static void test_sparkline(void **state)
+{
+	const struct pt_progress p[] = {
+		{ 0 * PT_NS_PER_S, 0, 4 },
+		{ 5 * PT_NS_PER_S, 2, 4 },
+		{ 10 * PT_NS_PER_S, 4, 4 },
+	};
+	char buf[128];
+
+	(void)state;
+	/* 8 slices of 2.5 s over 20 s, each the share at its end: 0, 1/2, 1/2, 1, ... */
+	assert_string_equal(pt_rows_sparkline(buf, sizeof(buf), p, 3, 0, 20 * PT_NS_PER_S, 8, false),
+			    "_--#####");
+	assert_string_equal(pt_rows_sparkline(buf, sizeof(buf), p, 3, 0, 20 * PT_NS_PER_S, 4, true),
+			    "\u2585\u2588\u2588\u2588");
+	/* before the first point: an empty share */
+	assert_string_equal(pt_rows_sparkline(buf, sizeof(buf), p + 2, 1, 0, 20 * PT_NS_PER_S, 4,
+					      false),
+			    "_###");
+	assert_string_equal(pt_rows_sparkline(buf, sizeof(buf), p, 0, 0, 20 * PT_NS_PER_S, 4, false),
+			    "");
+	/* a small buffer is never overrun */
+	assert_string_equal(pt_rows_sparkline(buf, 3, p, 3, 0, 20 * PT_NS_PER_S, 4, true), "");
+	assert_string_equal(pt_rows_sparkline(buf, 4, p, 3, 0, 20 * PT_NS_PER_S, 4, true), "\u2585");
+	assert_string_equal(pt_rows_sparkline(buf, 7, p, 3, 0, 20 * PT_NS_PER_S, 4, true),
+			    "\u2585\u2588");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sparkline),
 		cmocka_unit_test(test_sort_each_key),
 		cmocka_unit_test(test_sort_cycle),
 		cmocka_unit_test(test_filter),

@@ -695,6 +695,47 @@ static void counts_text(char *buf, size_t size, const struct pt_snapshot *s)
 	}
 }
 
+char *pt_rows_sparkline(char *buf, size_t size, const struct pt_progress *p, size_t n,
+			uint64_t start_ns, uint64_t now_ns, int cells, bool utf8)
+{
+	static const char *const blocks[] = { "\u2581", "\u2582", "\u2583", "\u2584",
+					      "\u2585", "\u2586", "\u2587", "\u2588" };
+	static const char ascii[] = "_.-=#";
+	size_t used = 0;
+	size_t k = 0;
+
+	buf[0] = '\0';
+	if (n == 0 || cells <= 0 || now_ns <= start_ns) {
+		return buf;
+	}
+	for (int c = 0; c < cells; c++) {
+		uint64_t end = start_ns + (now_ns - start_ns) * (uint64_t)(c + 1) / (uint64_t)cells;
+		const char *glyph;
+		char one[2] = { 0, 0 };
+		double share;
+
+		/* the last point at or before the end of this slice */
+		while (k + 1 < n && p[k + 1].at_ns <= end) {
+			k++;
+		}
+		share = p[k].at_ns > end || p[k].judged == 0 ? 0.0 :
+			(double)p[k].match / (double)p[k].judged;
+		if (utf8) {
+			glyph = blocks[(int)(share * 7.0 + 0.5)];
+		} else {
+			one[0] = ascii[(int)(share * 4.0 + 0.5)];
+			glyph = one;
+		}
+		if (used + strlen(glyph) + 1 > size) {
+			break;
+		}
+		memcpy(buf + used, glyph, strlen(glyph));
+		used += strlen(glyph);
+	}
+	buf[used] = '\0';
+	return buf;
+}
+
 void pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width, uint64_t now_ns,
 		    bool utf8)
 {
@@ -767,6 +808,15 @@ void pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width,
 				       ? PT_COLOR_AGREE
 				       : PT_COLOR_DIVERGE,
 			    gauge);
+		/* how the share moved since the start, where there is room for it */
+		if (width >= 110 && s->nprogress > 1) {
+			char spark[128];
+
+			pt_rows_sparkline(spark, sizeof(spark), s->progress, s->nprogress,
+					  s->start_ns, now_ns > s->taken_ns ? now_ns : s->taken_ns,
+					  12, utf8);
+			pt_line_addf(l, PT_COLOR_NORMAL, " %s", spark);
+		}
 		left = s->expires_within;
 		if (now_ns > s->taken_ns) {
 			uint64_t gone = (now_ns - s->taken_ns) / PT_NS_PER_S;

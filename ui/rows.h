@@ -76,6 +76,14 @@ char *pt_rows_countdown(char *buf, size_t size, long seconds);
  */
 char *pt_rows_gauge(char *buf, size_t size, size_t part, size_t whole, int cells, bool utf8);
 
+/**
+ * The fleet's share matching over time as a sparkline of @p cells cells ("▁▂▄▇█", ASCII
+ * "_.-=#"), each cell the share at the end of its slice of [start_ns, now_ns].
+ * @return @p buf ("" when there is no point yet).
+ */
+char *pt_rows_sparkline(char *buf, size_t size, const struct pt_progress *p, size_t n,
+			uint64_t start_ns, uint64_t now_ns, int cells, bool utf8);
+
 /** Most segments on one line. */
 #define PT_LINE_SEGS 24
 /** Longest line text in bytes (including the NUL). */
