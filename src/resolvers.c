@@ -2,12 +2,15 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* Longer lines are rejected before they are copied anywhere. */
 #define LINE_BYTES_MAX 4096
@@ -976,4 +979,65 @@ void pt_parse_report_fini(struct pt_parse_report *report)
 	}
 	free(report->diags);
 	memset(report, 0, sizeof(*report));
+}
+
+enum pt_status pt_resolvers_save(const struct pt_resolvers *list, const char *path,
+				 bool overwrite)
+{
+	char tmp[PATH_MAX + 16];
+	struct stat sb;
+	mode_t mask;
+	FILE *f;
+	int fd;
+	int err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return PT_ERR_IO;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		return PT_ERR_IO;
+	}
+	/* mkstemp() makes the file 0600; a list is no secret: the usual 0666 & ~umask */
+	mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	f = fdopen(fd, "w");
+	if (f == NULL) {
+		err = errno;
+		close(fd);
+	} else {
+		if (pt_resolvers_write(list, f) != PT_OK || fflush(f) != 0 ||
+		    fsync(fileno(f)) != 0) {
+			err = errno ? errno : EIO;
+		}
+		if (fclose(f) != 0 && err == 0) {
+			err = errno;
+		}
+	}
+	if (err == 0) {
+		if (overwrite) {
+			if (rename(tmp, path) != 0) {
+				err = errno;
+			}
+		} else if (link(tmp, path) == 0) {
+			/* link() fails if the name exists, so no race can overwrite a file */
+			unlink(tmp);
+			return PT_OK;
+		} else if (errno == EEXIST) {
+			err = EEXIST;
+		} else if (stat(path, &sb) == 0) {
+			/* a file system without hard links: rename, after one more look */
+			err = EEXIST;
+		} else if (rename(tmp, path) != 0) {
+			err = errno;
+		}
+	}
+	if (err != 0) {
+		unlink(tmp);
+		errno = err;
+		return PT_ERR_IO;
+	}
+	return PT_OK;
 }

@@ -127,6 +127,17 @@ enum pt_status pt_resolvers_load(struct pt_resolvers *list, const char *path, un
 enum pt_status pt_resolvers_write(const struct pt_resolvers *list, FILE *out);
 
 /**
+ * Write @p list to @p path in the resolvers.txt format, atomically: into a temporary file
+ * beside it (mode 0666 & ~umask), flushed to disk, then moved into place, so a failure never
+ * leaves half a list behind.
+ * @param overwrite false: fail with errno EEXIST when @p path exists (also when it appears
+ *        while writing)
+ * @return PT_OK, or PT_ERR_IO with errno set (nothing written at @p path).
+ */
+enum pt_status pt_resolvers_save(const struct pt_resolvers *list, const char *path,
+				 bool overwrite);
+
+/**
  * Parse one address with an optional port ("8.8.8.8", "8.8.8.8:5353", "8.8.8.8#5353",
  * "@8.8.8.8", "[2001:db8::1]:53", "2001:db8::1#53") into @p r (address, port, sa, salen;
  * label and location cleared).

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "resolvers.h"
@@ -652,10 +653,51 @@ static void test_load(void **state)
 	pt_parse_report_fini(&rep);
 }
 
+/* pt_resolvers_save(): atomic, no overwrite unless asked, reads back the same. */
+static void test_save(void **state)
+{
+	char dir[] = "/tmp/pt-save-XXXXXX";
+	char path[64];
+	struct pt_resolvers *list = pt_resolvers_new();
+	struct pt_resolvers *back = pt_resolvers_new();
+	struct pt_parse_report rep = { 0 };
+	const char *text = "8.8.8.8 Google [US]\n[2001:db8::1]:5353 v6 lab\n";
+	struct stat sb;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/list.txt", dir);
+	assert_int_equal(pt_resolvers_parse(list, text, strlen(text), 0, &rep), PT_OK);
+	assert_int_equal(pt_resolvers_save(list, path, false), PT_OK);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_true(sb.st_mode & 0444);
+	/* an existing file is kept unless overwriting was asked for */
+	errno = 0;
+	assert_int_equal(pt_resolvers_save(list, path, false), PT_ERR_IO);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(pt_resolvers_save(list, path, true), PT_OK);
+	assert_int_equal(pt_resolvers_load(back, path, 0, &rep), PT_OK);
+	assert_int_equal(pt_resolvers_count(back), 2);
+	assert_string_equal(pt_resolvers_get(back, 0)->label, "Google");
+	assert_string_equal(pt_resolvers_get(back, 0)->location, "US");
+	assert_int_equal(pt_resolvers_get(back, 1)->port, 5353);
+	/* a directory that does not exist: an error, no stray file */
+	snprintf(path, sizeof(path), "%s/missing/list.txt", dir);
+	assert_int_equal(pt_resolvers_save(list, path, true), PT_ERR_IO);
+	assert_int_equal(errno, ENOENT);
+	snprintf(path, sizeof(path), "%s/list.txt", dir);
+	unlink(path);
+	assert_int_equal(rmdir(dir), 0); /* fails if a temporary file was left behind */
+	pt_parse_report_fini(&rep);
+	pt_resolvers_free(list);
+	pt_resolvers_free(back);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_address_forms),
+		cmocka_unit_test(test_save),
 		cmocka_unit_test(test_zone),
 		cmocka_unit_test(test_labels_and_locations),
 		cmocka_unit_test(test_resolv_conf_and_lists),

@@ -976,15 +976,10 @@ static void remove_selected(struct dash *d)
 	d->resnap = true;
 }
 
-/* Write the tracked list to a temporary file beside @p path, then move it into place. */
+/* Write the tracked list to @p path (atomically, see pt_resolvers_save()). */
 static void write_list(struct dash *d, const char *path, bool overwrite)
 {
 	struct pt_resolvers *list;
-	char tmp[PATH_MAX + 16];
-	enum pt_status st;
-	mode_t mask;
-	FILE *f;
-	int fd, err = 0;
 	size_t n;
 
 	take_snapshot(d); /* a resolver removed a moment ago must not come back */
@@ -994,61 +989,18 @@ static void write_list(struct dash *d, const char *path, bool overwrite)
 		return;
 	}
 	n = pt_resolvers_count(list);
-	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		set_message(d, true, "cannot write %s: %s", path, strerror(errno));
+	if (pt_resolvers_save(list, path, overwrite) != PT_OK) {
+		int err = errno;
+
 		pt_resolvers_free(list);
+		if (err == EEXIST) {
+			set_message(d, true, "not written: %s exists (it appeared meanwhile)", path);
+		} else {
+			set_message(d, true, "cannot write %s: %s", path, strerror(err));
+		}
 		return;
-	}
-	/* mkstemp() makes the file 0600; a list is no secret: the usual 0666 & ~umask */
-	mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
-	f = fdopen(fd, "w");
-	if (!f) {
-		err = errno;
-		close(fd);
-	} else {
-		st = pt_resolvers_write(list, f);
-		if (st != PT_OK || fsync(fileno(f)) != 0) {
-			err = errno ? errno : EIO;
-		}
-		if (fclose(f) != 0 && err == 0) {
-			err = errno;
-		}
 	}
 	pt_resolvers_free(list);
-	if (err == 0) {
-		if (overwrite) {
-			if (rename(tmp, path) != 0) {
-				err = errno;
-			}
-		} else if (link(tmp, path) == 0) {
-			unlink(tmp);
-		} else if (errno == EEXIST) {
-			unlink(tmp);
-			set_message(d, true, "not written: %s exists (it appeared meanwhile)", path);
-			return;
-		} else {
-			/* a file system without hard links: rename, after one more look */
-			struct stat sb;
-
-			if (stat(path, &sb) == 0) {
-				unlink(tmp);
-				set_message(d, true, "not written: %s exists", path);
-				return;
-			}
-			if (rename(tmp, path) != 0) {
-				err = errno;
-			}
-		}
-	}
-	if (err != 0) {
-		unlink(tmp);
-		set_message(d, true, "cannot write %s: %s", path, strerror(err));
-		return;
-	}
 	set_message(d, false, "wrote %zu resolver%s to %s", n, n == 1 ? "" : "s", path);
 }
 

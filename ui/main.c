@@ -697,32 +697,6 @@ static int run_text(struct pt_state *st, struct pt_watch *w, const struct option
 	return status;
 }
 
-/* Write @p list to @p path through a temporary file renamed into place, so a failed write
- * never leaves half a list behind. */
-static bool write_list(const struct pt_resolvers *list, const char *path)
-{
-	char tmp[PATH_MAX];
-	FILE *f;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return false;
-	}
-	f = fopen(tmp, "w");
-	if (f == NULL) {
-		return false;
-	}
-	if (pt_resolvers_write(list, f) != PT_OK || fclose(f) != 0) {
-		unlink(tmp);
-		return false;
-	}
-	if (rename(tmp, path) != 0) {
-		unlink(tmp);
-		return false;
-	}
-	return true;
-}
-
 /* --check-resolvers: 0 when every resolver is usable, 1 when some are not, 3 when none is. */
 static int run_check(struct pt_engine *engine, const struct pt_resolvers *list,
 		     const struct options *o)
@@ -749,7 +723,7 @@ static int run_check(struct pt_engine *engine, const struct pt_resolvers *list,
 	}
 	status = usable == 0 ? EXIT_NOTHING : usable == n ? EXIT_CONVERGED : EXIT_NOT_CONVERGED;
 	if (o->write_path != NULL) {
-		if (good == NULL || !write_list(good, o->write_path)) {
+		if (good == NULL || pt_resolvers_save(good, o->write_path, true) != PT_OK) {
 			fprintf(stderr, "proptrack: --write %s: %s\n", o->write_path, strerror(errno));
 			status = EXIT_USAGE;
 		} else {
