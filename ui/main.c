@@ -454,15 +454,16 @@ static int load_resolvers(struct pt_resolvers *list, const struct options *o)
 	}
 	for (size_t i = 0; i < o->ninline; i++) {
 		struct pt_parse_report rep = { 0 };
-		/* Inline lists separate entries by commas or spaces on one line; newlines make
-		 * each token its own line so labels never swallow the next address. */
+		/* The same parser as files, with each comma ending an entry: "a, b c" is three
+		 * entries, "8.8.8.8 Google" one with a label, "nameserver 1.1.1.1" one, and
+		 * "1.1.1.1,junk" an entry and a rejected one (not a label "junk"). */
 		char *text = strdup(o->inline_lists[i]);
 
 		if (text == NULL) {
 			return EXIT_USAGE;
 		}
 		for (char *p = text; *p; p++) {
-			if (*p == ',' || *p == ' ' || *p == '\t') {
+			if (*p == ',') {
 				*p = '\n';
 			}
 		}
