@@ -163,6 +163,26 @@ tm send-keys -t pt Escape
 wait_screen "3 resolvers left, Lab unbound 3 gone" 5 \
 	bash -c 'grep -q " 3 resolvers " && ! grep -qE "^[A-Z ] Lab unbound 3 "'
 
+# --- 5b. s sorts, e sets and clears the expected answer, t tracks another name and type
+wait_screen "sort starts as added" 5 grep -q "sort:added"
+tm send-keys -t pt s
+wait_screen "s: sort by status" 5 grep -q "sort:status"
+tm send-keys -t pt e
+tm send-keys -t pt '10 mx-other.example.test' Enter
+wait_screen "e: the expected answer is the truth" 10 grep -q "truth: expected"
+wait_screen "e: every resolver now differs" 10 grep -qE "^B Lab unbound 1 .* differ "
+tm send-keys -t pt e
+tm send-keys -t pt Enter
+wait_screen "e with nothing: back to the authoritative truth" 10 grep -q "truth: authoritative"
+tm send-keys -t pt e
+tm send-keys -t pt 'not an mx record' Enter
+wait_screen "e: invalid RDATA is refused with a message" 5 grep -qi "not valid\|cannot read\|invalid"
+tm send-keys -t pt Escape
+tm send-keys -t pt t
+tm send-keys -t pt 'www.example.test A' Enter
+wait_screen "t: tracks www.example.test. A" 10 grep -q "^www.example.test. A .*truth: authoritative"
+wait_screen "t: resolvers answer the A record" 10 grep -qE "^A Lab unbound 1 .* match .*127.53.10.80"
+
 # --- 6. q exits with the terminal restored
 tm send-keys -t pt q
 deadline=$(($(lab_now_ms) + 10000))
