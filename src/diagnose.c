@@ -1809,8 +1809,18 @@ static enum pt_status pt_batch_run(struct pt_batch *b, struct pt_engine *e)
 	return rc;
 }
 
+static bool pt_reply_servfail(const struct pt_diag_reply *r)
+{
+	return r->asked && r->result == PT_REPLY_OK && r->answer.kind == PT_ANSWER_RCODE &&
+	       r->answer.rcode == 2;
+}
+
 /* Ask the helpers for each name/type; keep per lookup the first usable reply in helper order,
- * else the first helper's. @out has @n entries, released by the caller. */
+ * else the first helper's. A lookup no helper answered usably is asked again with CD set of
+ * the helpers that said SERVFAIL (one more batch): a validating resolver SERVFAILs every name
+ * of a DNSSEC-bogus zone, and the diagnosis still needs the zone's data to judge it (whether
+ * validation fails is dnssec-validation's question, asked of every resolver's MX answer).
+ * @out has @n entries, released by the caller. */
 static enum pt_status pt_lookup(struct pt_gather *g, char *const *names, const uint16_t *types,
 				size_t n, struct pt_diag_reply *out)
 {
@@ -1833,6 +1843,22 @@ static enum pt_status pt_lookup(struct pt_gather *g, char *const *names, const u
 		}
 	}
 	rc = pt_batch_run(&b, g->e);
+	for (size_t i = 0; rc == PT_OK && i < n; i++) {
+		bool usable = false;
+
+		for (size_t h = 0; h < g->nhelpers && !usable; h++) {
+			usable = pt_reply_usable(&tmp[i * g->nhelpers + h]);
+		}
+		for (size_t h = 0; h < g->nhelpers && !usable; h++) {
+			if (pt_reply_servfail(&tmp[i * g->nhelpers + h])) {
+				pt_batch_add(&b, &res[h].sa, res[h].salen, names[i], types[i],
+					     PT_FLAG_RD | PT_FLAG_CD, &tmp[i * g->nhelpers + h]);
+			}
+		}
+	}
+	if (rc == PT_OK) {
+		rc = pt_batch_run(&b, g->e);
+	}
 	for (size_t i = 0; i < n; i++) {
 		size_t pick = 0;
 

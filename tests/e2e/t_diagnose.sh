@@ -24,17 +24,19 @@ diaglab_start || { echo "FAIL: the diagnosis lab did not start" >&2; exit 1; }
 fails=0
 out=$DIAGLAB_DIR/out.json
 
-# run_case ZONE EXTRA_ARGS: diagnose ZONE.diag.test. and compare with the expectations below.
+# run_case ZONE EXTRA_ARGS: diagnose ZONE.diag.test. through $resolver (the plain iterating
+# unbound unless a case says otherwise) and compare with the expectations below.
+resolver=$DIAGLAB_RESOLVER
 run_case() {
 	local zone=$1 rc
 	shift
-	"$PROG" --diagnose --format json -s "$DIAGLAB_RESOLVER" "$@" "$zone.diag.test" >"$out" \
+	"$PROG" --diagnose --format json -s "$resolver" "$@" "$zone.diag.test" >"$out" \
 		2>"$DIAGLAB_DIR/err.txt"
 	rc=$?
-	if ! "$PY" - "$zone" "$rc" "$out" <<'PYEOF'; then
+	if ! "$PY" - "$zone" "$rc" "$out" "$resolver" <<'PYEOF'; then
 import json, sys
 
-zone, rc, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+zone, rc, path, resolver = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 P, W, F, S = "pass", "warn", "fail", "skip"
 # A healthy two-host zone whose hosts have loopback addresses, diagnosed with --no-smtp.
 base = {
@@ -69,6 +71,12 @@ cases = {
     "apex-cname": dict(one_host, **{"ns-lame": [P], "apex-cname": [F]}),
     "smtp-refused": {"smtp-reachable": [F, P]},
     "smtp-timeout": {"smtp-reachable": [F, P]},
+    # through the validating unbound (127.54.1.2, trust anchors at both zones):
+    # correctly signed: validates, no SERVFAIL
+    "signed": {"dnssec-validation": [P]},
+    # signatures expired: SERVFAIL without CD, the MX with CD. The other facts still come
+    # through (helper lookups retry SERVFAILs with CD); propagation warns about the SERVFAIL.
+    "bogus": {"propagation": [W], "dnssec-validation": [F]},
 }
 want = dict(base, **cases[zone])
 want = {k: sorted(v) for k, v in want.items()}
@@ -101,6 +109,21 @@ summary = {s: sum(1 for c in doc["checks"] if c["status"] == s) for s in (P, W, 
 if summary != doc["summary"]:
     print("    summary %s does not count the checks %s" % (doc["summary"], summary))
     bad = True
+dv = [c for c in doc["checks"] if c["id"] == "dnssec-validation"]
+if zone == "bogus" and dv:
+    c = dv[0]
+    d = c["data"]
+    if (c["subject"] != resolver or resolver not in c["message"] or "CD" not in c["message"]
+            or "bogus.diag.test." not in c["message"] or c["rfc"] != "RFC 4035 §5.5"
+            or not c["fix"] or d.get("address") != resolver or d.get("without_cd") != "SERVFAIL"
+            or d.get("with_cd") != "data" or d.get("signed") is not True):
+        print("    dnssec-validation does not name the failing resolver and the zone: %r" % c)
+        bad = True
+if zone == "signed" and dv:
+    c = dv[0]
+    if c["subject"] != "signed.diag.test." or c["data"].get("signed") is not True:
+        print("    dnssec-validation pass without the signed zone: %r" % c)
+        bad = True
 if doc.get("domain") != zone + ".diag.test.":
     print("    domain %r" % doc.get("domain"))
     bad = True
@@ -127,6 +150,29 @@ done
 for z in good smtp-refused smtp-timeout; do
 	run_case "$z" --smtp-port 2525
 done
+# DNSSEC: through the validating resolver
+resolver=$DIAGLAB_VALIDATOR
+for z in signed bogus; do
+	run_case "$z" --no-smtp
+done
+resolver=$DIAGLAB_RESOLVER
+
+# the lab itself (drill comes with ldnsutils, like the signing tools): the validator fails
+# bogus.diag.test. only without CD, and validates signed.diag.test. (AD)
+d1=$(drill @"$DIAGLAB_VALIDATOR" MX bogus.diag.test 2>&1)
+d2=$(drill -o CD @"$DIAGLAB_VALIDATOR" MX bogus.diag.test 2>&1)
+d3=$(drill -D @"$DIAGLAB_VALIDATOR" MX signed.diag.test 2>&1)
+if grep -q 'rcode: SERVFAIL' <<<"$d1" && grep -q 'rcode: NOERROR' <<<"$d2" &&
+	grep -q '^bogus.diag.test.*MX.*mx1' <<<"$d2" && grep -q 'rcode: NOERROR' <<<"$d3" &&
+	grep -q '^;; flags:.* ad' <<<"$d3" &&
+	grep -q 'validation failure <bogus.diag.test. MX IN>' "$DIAGLAB_DIR/validator.log"; then
+	echo "  ok - lab: bogus.diag.test. SERVFAIL (MX with CD), signed.diag.test. AD"
+else
+	echo "  FAIL - lab DNSSEC (drill @$DIAGLAB_VALIDATOR)"
+	printf '%s\n' "$d1" "$d2" "$d3" | grep -E 'rcode|flags' | sed 's/^/      /'
+	tail -n 5 "$DIAGLAB_DIR/validator.log" | sed 's/^/      /'
+	fails=$((fails + 1))
+fi
 
 # table output: readable, with the failing check and its fix
 "$PROG" --diagnose --no-smtp --no-color -s "$DIAGLAB_RESOLVER" dangling.diag.test \
