@@ -77,3 +77,28 @@ t_sleep_until() {
 	[ "$ms" -gt 0 ] || return 0
 	sleep "$(printf '%d.%03d' $((ms / 1000)) $((ms % 1000)))"
 }
+
+# Terminal tests (tmux): the caller defines tm() (tmux on its own socket) and runs the program
+# in a window named "pt".
+# screen_now: the pane's text as it is now.
+screen_now() { tm capture-pane -p -t pt 2>/dev/null; }
+
+# wait_screen DESC TIMEOUT_S CMD...: poll the screen until CMD (reading it on stdin) succeeds;
+# on failure the last screen is printed.
+wait_screen() {
+	local desc=$1 secs=$2 deadline
+	shift 2
+	deadline=$(($(lab_now_ms) + secs * 1000))
+	while :; do
+		if screen_now | "$@" >/dev/null 2>&1; then
+			t_ok "$desc"
+			return 0
+		fi
+		if [ "$(lab_now_ms)" -gt "$deadline" ]; then
+			t_fail "$desc" "screen after ${secs}s:"
+			screen_now | sed 's/^/      | /'
+			return 1
+		fi
+		sleep 0.2
+	done
+}

@@ -50,25 +50,6 @@ exec sleep 600
 EOS
 chmod +x "$W/run.sh"
 
-screen_now() { tm capture-pane -p -t pt 2>/dev/null; }
-# wait_screen DESC TIMEOUT_S CMD...: poll the screen until CMD (reading it on stdin) succeeds.
-wait_screen() {
-	local desc=$1 secs=$2 deadline
-	shift 2
-	deadline=$(($(lab_now_ms) + secs * 1000))
-	while :; do
-		if screen_now | "$@" >/dev/null 2>&1; then
-			t_ok "$desc"
-			return 0
-		fi
-		if [ "$(lab_now_ms)" -gt "$deadline" ]; then
-			t_fail "$desc" "screen after ${secs}s:"
-			screen_now | sed 's/^/      | /'
-			return 1
-		fi
-		sleep 0.2
-	done
-}
 # check_lines_fit WIDTH: no captured line is wider than WIDTH cells
 lines_fit() {
 	python3 -c '

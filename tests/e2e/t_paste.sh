@@ -41,24 +41,6 @@ exec sleep 600
 EOS
 chmod +x "$W/run.sh"
 
-screen_now() { tm capture-pane -p -t pt 2>/dev/null; }
-wait_screen() {
-	local desc=$1 secs=$2 deadline
-	shift 2
-	deadline=$(($(lab_now_ms) + secs * 1000))
-	while :; do
-		if screen_now | "$@" >/dev/null 2>&1; then
-			t_ok "$desc"
-			return 0
-		fi
-		if [ "$(lab_now_ms)" -gt "$deadline" ]; then
-			t_fail "$desc" "screen after ${secs}s:"
-			screen_now | sed 's/^/      | /'
-			return 1
-		fi
-		sleep 0.2
-	done
-}
 # table_addresses: the ADDRESS column of every table row on the screen, sorted
 table_addresses() {
 	screen_now | python3 -c '
