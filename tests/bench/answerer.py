@@ -2,7 +2,7 @@
 """A minimal DNS responder for benchmarks: answers every query on COUNT consecutive UDP ports
 with one MX record (TTL given), copying the ID and question. Loopback only.
 
-Usage: answerer.py ADDRESS FIRST_PORT COUNT TTL [--ready FILE]
+Usage: answerer.py ADDRESS FIRST_PORT COUNT TTL [--ready FILE]   (ADDRESS may be IPv6: ::1)
 """
 import resource
 import selectors
@@ -38,7 +38,7 @@ def main(argv):
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, count + 64), hard))
     sel = selectors.DefaultSelector()
     for p in range(first, first + count):
-        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET, socket.SOCK_DGRAM)
         s.bind((addr, p))
         s.setblocking(False)
         sel.register(s, selectors.EVENT_READ)

@@ -36,6 +36,20 @@ t_eq "--tcp: unbound answers over TCP" \
 	"$("$PROG" --once --tcp --format json -s "$R1" example.test | jq_ 'd["resolvers"][0]["status"]')" match
 kill "$ans" 2>/dev/null
 
+# IPv6: the same responder on ::1, written the three ways the lists accept.
+if /usr/bin/python3 "$here/../bench/answerer.py" ::1 5300 1 60 --ready "$LAB_DIR/ans6.ready" & then
+	ans6=$!
+	for _ in $(seq 100); do [ -e "$LAB_DIR/ans6.ready" ] && break; sleep 0.05; done
+	if [ -e "$LAB_DIR/ans6.ready" ]; then
+		t_eq "IPv6 resolvers: [::1]:5300, ::1#5300 and @::1#5300 are one resolver that answers" \
+			"$("$PROG" --once --format json --expect '10 mx.example.test.' -s '[::1]:5300,::1#5300' -s '@::1#5300' example.test | jq_ '(len(d["resolvers"]), d["resolvers"][0]["address"], d["resolvers"][0]["port"], d["resolvers"][0]["status"])')" \
+			"(1, '::1', 5300, 'match')"
+	else
+		t_note "no IPv6 on loopback here: IPv6 check skipped"
+	fi
+	kill "$ans6" 2>/dev/null
+fi
+
 # --rate: 4 resolvers plus discovery (about 10 queries) at 4 queries/s take 1.5 s or more;
 # without it, a few milliseconds.
 s=$(lab_now_ms)
