@@ -71,7 +71,7 @@ test: unit e2e
 
 # Sanitizer runs: the unit tests, then the real binary against the lab (leaks, races and
 # undefined behaviour in the engine, the driver and the truth threads).
-ASAN_E2E ?= once options check_resolvers diagnose
+ASAN_E2E ?= once options check_resolvers diagnose watch dashboard paste
 TSAN_E2E ?= once watch
 asan:
 	$(MAKE) SAN=address,undefined unit build-address,undefined/$(PROG)
