@@ -33,7 +33,8 @@ UI_TESTS   := $(filter-out $(CORE_TESTS),$(TEST_SRC))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 PROG     := proptrack
 
-.PHONY: all test unit e2e asan tsan smoke bench demo clean install deps check-layering fuzz
+.PHONY: all test unit e2e asan tsan smoke bench demo clean install deps check-layering fuzz \
+	format format-check
 all: $(PROG)
 
 # Renamed into place so a running copy (a dashboard left open) does not block the build.
@@ -80,6 +81,13 @@ asan:
 tsan:
 	$(MAKE) SAN=thread unit build-thread/$(PROG)
 	TSAN_OPTIONS=halt_on_error=1 tests/e2e/run.sh build-thread/$(PROG) $(TSAN_E2E)
+
+# Layout per .clang-format (Linux style, 100 columns); `format` rewrites, `format-check` fails.
+FORMAT_SRC := $(wildcard src/*.[ch] ui/*.[ch])
+format:
+	clang-format -i $(FORMAT_SRC)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRC)
 
 check-layering:
 	@if grep -rlE 'curses' src/; then echo "src/ mentions curses: only ui/ may" >&2; exit 1; fi

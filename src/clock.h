@@ -22,7 +22,8 @@ uint64_t pt_clock_monotonic(void);
 /** Wall time, milliseconds since the Unix epoch. */
 uint64_t pt_clock_wall_ms(void);
 
-/** Format @p wall_ms as RFC 3339 UTC with milliseconds ("2026-11-28T17:00:00.000Z"). @return @p buf. */
+/** Format @p wall_ms as RFC 3339 UTC with milliseconds ("2026-11-28T17:00:00.000Z"). @return @p
+ * buf. */
 char *pt_clock_rfc3339(char *buf, size_t size, uint64_t wall_ms);
 
 #endif /* PT_CLOCK_H */

@@ -65,8 +65,8 @@ static void pt_jb_grow(struct pt_jbuf *b, size_t more)
 	b->cap = cap;
 }
 
-__attribute__((format(printf, 2, 3))) static void pt_jb_printf(struct pt_jbuf *b,
-							      const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void pt_jb_printf(struct pt_jbuf *b, const char *fmt,
+							       ...)
 {
 	va_list ap;
 	int n;
@@ -447,8 +447,8 @@ static struct pt_check *pt_check_add(struct pt_judge *j, const char *id, const c
 	return c;
 }
 
-__attribute__((format(printf, 2, 3))) static void pt_check_msg(struct pt_check *c,
-							      const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void pt_check_msg(struct pt_check *c, const char *fmt,
+							       ...)
 {
 	va_list ap;
 
@@ -457,8 +457,8 @@ __attribute__((format(printf, 2, 3))) static void pt_check_msg(struct pt_check *
 	va_end(ap);
 }
 
-__attribute__((format(printf, 2, 3))) static void pt_check_fix(struct pt_check *c,
-							      const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void pt_check_fix(struct pt_check *c, const char *fmt,
+							       ...)
 {
 	va_list ap;
 
@@ -511,7 +511,7 @@ static long pt_auth_best(const struct pt_diag_facts *f)
 			continue;
 		}
 		if (best < 0 || pt_serial_cmp(f->auth[i].soa.answer.serial,
-						f->auth[best].soa.answer.serial) > 0) {
+					      f->auth[best].soa.answer.serial) > 0) {
 			best = (long)i;
 		}
 	}
@@ -551,8 +551,9 @@ static void pt_judge_lame(struct pt_judge *j)
 		} else if (!a->soa.asked) {
 			st = PT_CHECK_SKIP;
 		} else if (strchr(a->address, ':') && (a->soa.result == PT_REPLY_UNREACHABLE ||
-							a->soa.result == PT_REPLY_LOCAL_ERROR)) {
-			/* this host probably has no IPv6 route; that says nothing about the server */
+						       a->soa.result == PT_REPLY_LOCAL_ERROR)) {
+			/* this host probably has no IPv6 route; that says nothing about the server
+			 */
 			st = PT_CHECK_SKIP;
 		} else if (a->soa.result == PT_REPLY_TIMEOUT) {
 			why = "does not answer (timeout)";
@@ -561,9 +562,9 @@ static void pt_judge_lame(struct pt_judge *j)
 		} else if (a->soa.result != PT_REPLY_OK) {
 			why = "sends unusable replies";
 		} else if (ans->kind == PT_ANSWER_RCODE) {
-			why = ans->rcode == 5 ? "refuses queries for the zone (REFUSED)" :
-			      ans->rcode == 2 ? "answers SERVFAIL for the zone" :
-						"answers with an error rcode";
+			why = ans->rcode == 5	? "refuses queries for the zone (REFUSED)"
+			      : ans->rcode == 2 ? "answers SERVFAIL for the zone"
+						: "answers with an error rcode";
 		} else if (ans->kind == PT_ANSWER_REFERRAL) {
 			why = "answers with a referral instead of the zone's data";
 		} else if (!(ans->flags & PT_FLAG_AA)) {
@@ -573,19 +574,26 @@ static void pt_judge_lame(struct pt_judge *j)
 		} else {
 			st = PT_CHECK_PASS;
 		}
-		c = pt_check_add(j, "ns-lame", subject, st, st == PT_CHECK_FAIL ? "RFC 1912 §2.8" : "");
+		c = pt_check_add(j, "ns-lame", subject, st,
+				 st == PT_CHECK_FAIL ? "RFC 1912 §2.8" : "");
 		if (st == PT_CHECK_PASS) {
 			pt_check_msg(c, "answers authoritatively for %s (serial %u)", zone,
 				     (unsigned)ans->serial);
 		} else if (st == PT_CHECK_SKIP) {
 			pt_check_msg(c, a->soa.asked ? "unreachable over IPv6 from here (no IPv6 "
-				     "route?)" : "not asked");
+						       "route?)"
+						     : "not asked");
 		} else {
-			pt_check_msg(c, "%s %s: lame delegation; resolvers that pick it fail or "
-				     "retry", subject, why);
-			pt_check_fix(c, "make %s serve %s authoritatively (load the zone there), or "
-				     "remove it from the zone's NS records and the delegation at the "
-				     "parent", *a->name ? a->name : a->address, zone);
+			pt_check_msg(c,
+				     "%s %s: lame delegation; resolvers that pick it fail or "
+				     "retry",
+				     subject, why);
+			pt_check_fix(
+				c,
+				"make %s serve %s authoritatively (load the zone there), or "
+				"remove it from the zone's NS records and the delegation at the "
+				"parent",
+				*a->name ? a->name : a->address, zone);
 		}
 		pt_jb_open(&b, NULL, '{');
 		pt_jb_server(&b, a->name, a->address, a->port);
@@ -650,8 +658,8 @@ static void pt_judge_serial(struct pt_judge *j)
 		pt_check_msg(c, "%s, behind the highest serial %u", lag,
 			     (unsigned)f->auth[best].soa.answer.serial);
 		pt_check_fix(c, "make the lagging server(s) transfer the zone again: check NOTIFY "
-			     "and AXFR/IXFR from the primary (allow-notify / provide-xfr / "
-			     "also-notify) and the primary's logs");
+				"and AXFR/IXFR from the primary (allow-notify / provide-xfr / "
+				"also-notify) and the primary's logs");
 	}
 	pt_check_data(j, c, &b);
 }
@@ -695,9 +703,9 @@ static void pt_judge_auth_mx(struct pt_judge *j)
 		pt_server_label(who, sizeof(who), a->name, a->address, a->port);
 		pt_answer_text(text, sizeof(text), &a->mx.answer);
 		if (used + 1 < sizeof(odd)) {
-			int n = snprintf(odd + used, sizeof(odd) - used, "%s%s (serial %u) serves %s",
-					 nodd > 1 ? "; " : "", who, (unsigned)a->soa.answer.serial,
-					 text);
+			int n = snprintf(odd + used, sizeof(odd) - used,
+					 "%s%s (serial %u) serves %s", nodd > 1 ? "; " : "", who,
+					 (unsigned)a->soa.answer.serial, text);
 
 			used += n > 0 ? (size_t)n : 0;
 		}
@@ -709,15 +717,16 @@ static void pt_judge_auth_mx(struct pt_judge *j)
 
 		pt_answer_text(text, sizeof(text), ref);
 		c = pt_check_add(j, "auth-mx-consistent", zone, PT_CHECK_PASS, "");
-		pt_check_msg(c, "all %zu answering name servers serve the same MX RRset (%s)", nseen,
-			     text);
+		pt_check_msg(c, "all %zu answering name servers serve the same MX RRset (%s)",
+			     nseen, text);
 	} else {
 		char text[200];
 
 		pt_answer_text(text, sizeof(text), ref);
 		c = pt_check_add(j, "auth-mx-consistent", zone, PT_CHECK_FAIL, "RFC 1034 §4.3.5");
 		pt_check_msg(c, "name servers disagree: %s, the newest serves %s", odd, text);
-		pt_check_fix(c, "resolvers asking the outdated server(s) keep getting the old MX: fix "
+		pt_check_fix(c,
+			     "resolvers asking the outdated server(s) keep getting the old MX: fix "
 			     "zone transfers to them (see auth-serial-consistent) or update them");
 	}
 	pt_check_data(j, c, &b);
@@ -791,8 +800,9 @@ static void pt_judge_parent_child(struct pt_judge *j)
 	}
 	if (!parent || nchild == 0) {
 		c = pt_check_add(j, "ns-parent-child", zone, PT_CHECK_SKIP, "");
-		pt_check_msg(c, !parent ? "could not read the delegation from a %s server" :
-			     "could not read the zone's own NS records",
+		pt_check_msg(c,
+			     !parent ? "could not read the delegation from a %s server"
+				     : "could not read the zone's own NS records",
 			     *f->parent_zone ? f->parent_zone : "parent zone");
 		return;
 	}
@@ -807,18 +817,19 @@ static void pt_judge_parent_child(struct pt_judge *j)
 	pt_jb_kstrv(&b, "child", child, nchild);
 	if (nmissing == 0 && nextra == 0) {
 		c = pt_check_add(j, "ns-parent-child", zone, PT_CHECK_PASS, "");
-		pt_check_msg(c, "the delegation in %s and the zone's NS records agree (%zu servers)",
+		pt_check_msg(c,
+			     "the delegation in %s and the zone's NS records agree (%zu servers)",
 			     f->parent_zone, nchild);
 	} else {
-		c = pt_check_add(j, "ns-parent-child", zone,
-				 common ? PT_CHECK_WARN : PT_CHECK_FAIL, "RFC 1034 §4.2.2");
+		c = pt_check_add(j, "ns-parent-child", zone, common ? PT_CHECK_WARN : PT_CHECK_FAIL,
+				 "RFC 1034 §4.2.2");
 		pt_check_msg(c, "the delegation in %s and the zone's NS records differ:%s%s%s%s",
 			     f->parent_zone, nextra ? " only at the parent: " : "", extra,
-			     nmissing ? (nextra ? "; only in the zone: " : " only in the zone: ") :
-					"",
+			     nmissing ? (nextra ? "; only in the zone: " : " only in the zone: ")
+				      : "",
 			     missing);
 		pt_check_fix(c, "make the NS set at the registrar (the parent's delegation) and "
-			     "the NS records in the zone list the same servers");
+				"the NS records in the zone list the same servers");
 	}
 	pt_check_data(j, c, &b);
 }
@@ -839,7 +850,8 @@ static void pt_judge_apex_cname(struct pt_judge *j)
 			continue;
 		}
 		known = true;
-		if (a->cname.answer.kind == PT_ANSWER_DATA && a->cname.answer.count > 0 && !target) {
+		if (a->cname.answer.kind == PT_ANSWER_DATA && a->cname.answer.count > 0 &&
+		    !target) {
 			target = a->cname.answer.rdata[0];
 		}
 		/* MX records owned by the name itself (not reached through the alias). */
@@ -869,26 +881,34 @@ static void pt_judge_apex_cname(struct pt_judge *j)
 	} else if (other || apex) {
 		c = pt_check_add(j, "apex-cname", f->domain, PT_CHECK_FAIL,
 				 "RFC 1034 §3.6.2, RFC 2181 §10.1");
-		pt_check_msg(c, "%s has a CNAME (to %s) next to other data (%s): a CNAME cannot "
+		pt_check_msg(c,
+			     "%s has a CNAME (to %s) next to other data (%s): a CNAME cannot "
 			     "coexist with other records, so resolvers may answer the alias or the "
-			     "MX unpredictably", f->domain, target,
+			     "MX unpredictably",
+			     f->domain, target,
 			     apex ? "it is the zone apex with SOA and NS" : "MX records");
-		pt_check_fix(c, "remove the CNAME at %s; if it should point elsewhere, publish "
-			     "the needed A/AAAA/MX records there instead", f->domain);
+		pt_check_fix(c,
+			     "remove the CNAME at %s; if it should point elsewhere, publish "
+			     "the needed A/AAAA/MX records there instead",
+			     f->domain);
 	} else {
 		c = pt_check_add(j, "apex-cname", f->domain, PT_CHECK_WARN, "RFC 5321 §5.1");
-		pt_check_msg(c, "%s is an alias (CNAME) of %s: mail uses %s's MX records", f->domain,
-			     target, target);
-		pt_check_fix(c, "publish MX records at %s itself if it should receive mail "
-			     "independently of %s", f->domain, target);
+		pt_check_msg(c, "%s is an alias (CNAME) of %s: mail uses %s's MX records",
+			     f->domain, target, target);
+		pt_check_fix(c,
+			     "publish MX records at %s itself if it should receive mail "
+			     "independently of %s",
+			     f->domain, target);
 	}
 	pt_check_data(j, c, &b);
 }
 
 static void pt_jb_mx(struct pt_jbuf *b, const struct pt_diag_facts *f)
 {
-	pt_jb_kstr(b, "source", f->mx_source == PT_DIAG_MX_AUTHORITATIVE ? "authoritative" :
-			       f->mx_source == PT_DIAG_MX_RESOLVERS ? "resolvers" : "none");
+	pt_jb_kstr(b, "source",
+		   f->mx_source == PT_DIAG_MX_AUTHORITATIVE ? "authoritative"
+		   : f->mx_source == PT_DIAG_MX_RESOLVERS   ? "resolvers"
+							    : "none");
 	pt_jb_kstrv(b, "answer", f->mx.rdata, f->mx.count);
 	if (f->has_serial) {
 		pt_jb_kint(b, "serial", f->serial);
@@ -923,21 +943,24 @@ static void pt_judge_mx_set(struct pt_judge *j)
 	} else if (mx->kind == PT_ANSWER_NXDOMAIN) {
 		c = pt_check_add(j, "mx-exists", f->domain, PT_CHECK_FAIL, "RFC 5321 §5.1");
 		pt_check_msg(c, "%s does not exist (NXDOMAIN)%s", f->domain,
-			     f->mx_source == PT_DIAG_MX_RESOLVERS ? " according to the resolvers" :
-								    "");
+			     f->mx_source == PT_DIAG_MX_RESOLVERS ? " according to the resolvers"
+								  : "");
 		pt_check_fix(c, "create %s in the zone %s with MX records naming your mail servers",
 			     f->domain, *f->zone ? f->zone : "it belongs to");
 	} else if (mx->kind == PT_ANSWER_NODATA) {
 		c = pt_check_add(j, "mx-exists", f->domain, PT_CHECK_FAIL, "RFC 5321 §5.1");
-		pt_check_msg(c, "%s has no MX records; senders fall back to its A/AAAA records "
-			     "(implicit MX), if any", f->domain);
+		pt_check_msg(c,
+			     "%s has no MX records; senders fall back to its A/AAAA records "
+			     "(implicit MX), if any",
+			     f->domain);
 		pt_check_fix(c, "add MX records for %s, e.g. \"%s 3600 IN MX 10 mail.%s\"",
 			     f->domain, f->domain, f->domain);
 	} else {
 		c = pt_check_add(j, "mx-exists", f->domain, PT_CHECK_PASS, "");
 		pt_check_msg(c, "%zu MX record%s%s: %s", mx->count, mx->count == 1 ? "" : "s",
-			     f->mx_source == PT_DIAG_MX_RESOLVERS ?
-				     " (from the resolvers: no authoritative server answered)" : "",
+			     f->mx_source == PT_DIAG_MX_RESOLVERS
+				     ? " (from the resolvers: no authoritative server answered)"
+				     : "",
 			     text);
 	}
 	pt_check_data_copy(j, c, mxdata);
@@ -997,24 +1020,31 @@ static void pt_judge_mx_set(struct pt_judge *j)
 			pt_check_msg(c, "null MX (\"%u .\"): %s declares that it accepts no mail%s",
 				     null_pref, f->domain,
 				     null_pref ? "; RFC 7505 asks for preference 0" : "");
-			pt_check_fix(c, "if %s should receive mail, replace the null MX with MX "
-				     "records naming your mail servers", f->domain);
+			pt_check_fix(c,
+				     "if %s should receive mail, replace the null MX with MX "
+				     "records naming your mail servers",
+				     f->domain);
 		} else {
 			c = pt_check_add(j, "mx-null", f->domain, PT_CHECK_SKIP, "RFC 7505");
-			pt_check_msg(c, "a null MX is mixed with other MX records: see mx-null-mixed");
+			pt_check_msg(c,
+				     "a null MX is mixed with other MX records: see mx-null-mixed");
 		}
 		pt_check_data_copy(j, c, mxdata);
 		if (nnull > 0 && nreal > 0) {
-			c = pt_check_add(j, "mx-null-mixed", f->domain, PT_CHECK_FAIL, "RFC 7505 §3");
-			pt_check_msg(c, "a null MX (\"0 .\") is published together with %zu other MX "
-				     "record%s: senders must treat this as broken", nreal,
-				     nreal == 1 ? "" : "s");
-			pt_check_fix(c, "remove the \"0 .\" record if %s receives mail, or remove "
-				     "every other MX record if it does not", f->domain);
+			c = pt_check_add(j, "mx-null-mixed", f->domain, PT_CHECK_FAIL,
+					 "RFC 7505 §3");
+			pt_check_msg(c,
+				     "a null MX (\"0 .\") is published together with %zu other MX "
+				     "record%s: senders must treat this as broken",
+				     nreal, nreal == 1 ? "" : "s");
+			pt_check_fix(c,
+				     "remove the \"0 .\" record if %s receives mail, or remove "
+				     "every other MX record if it does not",
+				     f->domain);
 		} else {
 			c = pt_check_add(j, "mx-null-mixed", f->domain, PT_CHECK_PASS, "");
-			pt_check_msg(c, nnull ? "the null MX stands alone, as RFC 7505 requires" :
-				     "no null MX among the records");
+			pt_check_msg(c, nnull ? "the null MX stands alone, as RFC 7505 requires"
+					      : "no null MX among the records");
 		}
 		pt_check_data_copy(j, c, mxdata);
 	}
@@ -1025,11 +1055,16 @@ static void pt_judge_mx_set(struct pt_judge *j)
 		struct pt_jbuf tb = { 0 };
 
 		if (t->literal) {
-			c = pt_check_add(j, "mx-ip-literal", t->name, PT_CHECK_FAIL, "RFC 5321 §5.1");
-			pt_check_msg(c, "the MX target %s is an IP address, not a host name: senders "
-				     "look it up as a name and find nothing", t->name);
-			pt_check_fix(c, "add a host name (e.g. mail.%s) with an A/AAAA record for the "
-				     "address and use that name in the MX record", f->domain);
+			c = pt_check_add(j, "mx-ip-literal", t->name, PT_CHECK_FAIL,
+					 "RFC 5321 §5.1");
+			pt_check_msg(c,
+				     "the MX target %s is an IP address, not a host name: senders "
+				     "look it up as a name and find nothing",
+				     t->name);
+			pt_check_fix(c,
+				     "add a host name (e.g. mail.%s) with an A/AAAA record for the "
+				     "address and use that name in the MX record",
+				     f->domain);
 		} else {
 			c = pt_check_add(j, "mx-ip-literal", t->name, PT_CHECK_PASS, "");
 			pt_check_msg(c, "%s is a host name", t->name);
@@ -1057,8 +1092,10 @@ static void pt_judge_mx_set(struct pt_judge *j)
 		pt_check_fix(c, "remove the duplicate MX records");
 	} else if (*dup) {
 		c = pt_check_add(j, "mx-duplicate", f->domain, PT_CHECK_WARN, "");
-		pt_check_msg(c, "%s is listed more than once with different preferences; the extra "
-			     "record adds no backup", dup);
+		pt_check_msg(c,
+			     "%s is listed more than once with different preferences; the extra "
+			     "record adds no backup",
+			     dup);
 		pt_check_fix(c, "keep one MX record per mail host; use another host for a backup");
 	} else {
 		c = pt_check_add(j, "mx-duplicate", f->domain, PT_CHECK_PASS, "");
@@ -1073,9 +1110,9 @@ static void pt_judge_mx_set(struct pt_judge *j)
 	} else if (ndistinct == 1) {
 		c = pt_check_add(j, "mx-single", f->domain, PT_CHECK_WARN, "RFC 5321 §5.1");
 		pt_check_msg(c, "only one mail host: while it is down, senders queue mail and "
-			     "retry, with no backup to take it");
+				"retry, with no backup to take it");
 		pt_check_fix(c, "add a second MX record with a higher preference value naming a "
-			     "backup mail host (if you run one)");
+				"backup mail host (if you run one)");
 	} else {
 		c = pt_check_add(j, "mx-single", f->domain, PT_CHECK_PASS, "");
 		pt_check_msg(c, "%zu mail hosts", ndistinct);
@@ -1174,11 +1211,16 @@ static void pt_judge_targets(struct pt_judge *j)
 			pt_check_msg(c, "could not look %s up (%s)", t->name,
 				     pt_result_text(&t->a, buf, sizeof(buf)));
 		} else if (nx) {
-			c = pt_check_add(j, "mx-target-exists", t->name, PT_CHECK_FAIL, "RFC 5321 §5.1");
-			pt_check_msg(c, "dangling MX: %s does not exist (NXDOMAIN), so mail to %s "
-				     "cannot be delivered to it", t->name, f->domain);
-			pt_check_fix(c, "create %s with A/AAAA records for the mail server, or point "
-				     "the MX record at an existing mail host", t->name);
+			c = pt_check_add(j, "mx-target-exists", t->name, PT_CHECK_FAIL,
+					 "RFC 5321 §5.1");
+			pt_check_msg(c,
+				     "dangling MX: %s does not exist (NXDOMAIN), so mail to %s "
+				     "cannot be delivered to it",
+				     t->name, f->domain);
+			pt_check_fix(c,
+				     "create %s with A/AAAA records for the mail server, or point "
+				     "the MX record at an existing mail host",
+				     t->name);
 		} else {
 			c = pt_check_add(j, "mx-target-exists", t->name, PT_CHECK_PASS, "");
 			pt_check_msg(c, "%s exists", t->name);
@@ -1192,10 +1234,14 @@ static void pt_judge_targets(struct pt_judge *j)
 		} else if (alias) {
 			c = pt_check_add(j, "mx-target-cname", t->name, PT_CHECK_FAIL,
 					 "RFC 2181 §10.3, RFC 5321 §5.1");
-			pt_check_msg(c, "%s is an alias (CNAME to %s); an MX target must name the "
-				     "host itself, and some senders refuse aliases", t->name, alias);
-			pt_check_fix(c, "point the MX record at %s (the canonical name), or replace "
-				     "the CNAME at %s with A/AAAA records", alias, t->name);
+			pt_check_msg(c,
+				     "%s is an alias (CNAME to %s); an MX target must name the "
+				     "host itself, and some senders refuse aliases",
+				     t->name, alias);
+			pt_check_fix(c,
+				     "point the MX record at %s (the canonical name), or replace "
+				     "the CNAME at %s with A/AAAA records",
+				     alias, t->name);
 		} else {
 			c = pt_check_add(j, "mx-target-cname", t->name, PT_CHECK_PASS, "");
 			pt_check_msg(c, "%s is not an alias", t->name);
@@ -1211,8 +1257,10 @@ static void pt_judge_targets(struct pt_judge *j)
 					 "RFC 5321 §5.1");
 			pt_check_msg(c, "%s has no A or AAAA records: senders cannot connect to it",
 				     t->name);
-			pt_check_fix(c, "add an A (and/or AAAA) record for %s with the mail server's "
-				     "address", alias ? alias : t->name);
+			pt_check_fix(c,
+				     "add an A (and/or AAAA) record for %s with the mail server's "
+				     "address",
+				     alias ? alias : t->name);
 		} else {
 			char list[300] = "";
 			size_t used = 0;
@@ -1241,16 +1289,23 @@ static void pt_judge_targets(struct pt_judge *j)
 			struct pt_jbuf ab = { 0 };
 
 			if (cls == PT_NET_GLOBAL) {
-				c = pt_check_add(j, "mx-target-address-range", addr, PT_CHECK_PASS, "");
+				c = pt_check_add(j, "mx-target-address-range", addr, PT_CHECK_PASS,
+						 "");
 				pt_check_msg(c, "%s (%s) is a global address", addr, t->name);
 			} else {
 				c = pt_check_add(j, "mx-target-address-range", addr, PT_CHECK_WARN,
 						 pt_netclass_rfc(addr));
-				pt_check_msg(c, "%s (%s) is a %s address (%s): senders on the Internet "
-					     "cannot reach it", addr, t->name, pt_netclass_name(cls),
-					     pt_netclass_rfc(addr));
-				pt_check_fix(c, "publish the mail server's public address in the A/AAAA "
-					     "record of %s", alias ? alias : t->name);
+				pt_check_msg(
+					c,
+					"%s (%s) is a %s address (%s): senders on the Internet "
+					"cannot reach it",
+					addr, t->name, pt_netclass_name(cls),
+					pt_netclass_rfc(addr));
+				pt_check_fix(
+					c,
+					"publish the mail server's public address in the A/AAAA "
+					"record of %s",
+					alias ? alias : t->name);
 			}
 			pt_jb_open(&ab, NULL, '{');
 			pt_jb_kstr(&ab, "target", t->name);
@@ -1304,8 +1359,8 @@ static void pt_judge_propagation(struct pt_judge *j)
 
 	if (total == 0 || f->mx_source == PT_DIAG_MX_NONE) {
 		c = pt_check_add(j, "propagation", f->domain, PT_CHECK_SKIP, "");
-		pt_check_msg(c, total == 0 ? "no resolvers to compare" :
-			     "no reference answer to compare the resolvers with");
+		pt_check_msg(c, total == 0 ? "no resolvers to compare"
+					   : "no reference answer to compare the resolvers with");
 		return;
 	}
 	pt_answer_text(ref, sizeof(ref), &f->mx);
@@ -1379,21 +1434,27 @@ static void pt_judge_propagation(struct pt_judge *j)
 	} else if (stale + neg + servfail + errors == 0) {
 		c = pt_check_add(j, "propagation", f->domain, PT_CHECK_PASS, "");
 		pt_check_msg(c, "all %zu answering resolvers serve the %s MX (%s)", match,
-			     f->mx_source == PT_DIAG_MX_AUTHORITATIVE ? "authoritative" : "majority",
+			     f->mx_source == PT_DIAG_MX_AUTHORITATIVE ? "authoritative"
+								      : "majority",
 			     ref);
 	} else {
 		c = pt_check_add(j, "propagation", f->domain, PT_CHECK_WARN, "RFC 1035 §3.2.1");
 		if (stale + neg > 0) {
-			pt_check_msg(c, "%zu of %zu resolvers serve the current MX (%s); %zu still "
+			pt_check_msg(c,
+				     "%zu of %zu resolvers serve the current MX (%s); %zu still "
 				     "serve an older answer: %s; the last expires by %s (in %us)%s",
 				     match, total, ref, stale + neg, list, when, (unsigned)expires,
-				     servfail ? "; some answer SERVFAIL (see dnssec-validation)" : "");
-			pt_check_fix(c, "wait until %s: caches drop the old answer when its TTL "
-				     "runs out (some resolvers offer a cache flush page)", when);
+				     servfail ? "; some answer SERVFAIL (see dnssec-validation)"
+					      : "");
+			pt_check_fix(c,
+				     "wait until %s: caches drop the old answer when its TTL "
+				     "runs out (some resolvers offer a cache flush page)",
+				     when);
 		} else {
-			pt_check_msg(c, "%zu of %zu resolvers serve the current MX (%s); %zu answer "
-				     "SERVFAIL or errors (see dnssec-validation)", match, total, ref,
-				     servfail + errors);
+			pt_check_msg(c,
+				     "%zu of %zu resolvers serve the current MX (%s); %zu answer "
+				     "SERVFAIL or errors (see dnssec-validation)",
+				     match, total, ref, servfail + errors);
 			pt_check_fix(c, "see dnssec-validation and ns-lame for why resolvers fail");
 		}
 	}
@@ -1434,18 +1495,22 @@ static void pt_judge_negative_ttl(struct pt_judge *j)
 	pt_jb_kint(&b, "expires_within", left);
 	if (deny == 0) {
 		c = pt_check_add(j, "negative-ttl", zone, PT_CHECK_PASS, "RFC 2308 §5");
-		pt_check_msg(c, "no resolver denies the MX; the negative-caching TTL is %us "
-			     "(SOA MINIMUM %u, SOA TTL %u)", (unsigned)negttl,
-			     (unsigned)f->soa_minimum, (unsigned)f->soa_ttl);
+		pt_check_msg(c,
+			     "no resolver denies the MX; the negative-caching TTL is %us "
+			     "(SOA MINIMUM %u, SOA TTL %u)",
+			     (unsigned)negttl, (unsigned)f->soa_minimum, (unsigned)f->soa_ttl);
 	} else {
 		c = pt_check_add(j, "negative-ttl", zone, PT_CHECK_WARN, "RFC 2308 §5");
-		pt_check_msg(c, "%zu resolver%s still den%s the MX (cached NXDOMAIN/NODATA from "
+		pt_check_msg(c,
+			     "%zu resolver%s still den%s the MX (cached NXDOMAIN/NODATA from "
 			     "before it was added); such answers live for the negative-caching TTL "
 			     "%us (min of SOA MINIMUM %u and SOA TTL %u); the last expires in %us",
 			     deny, deny == 1 ? "" : "s", deny == 1 ? "ies" : "y", (unsigned)negttl,
 			     (unsigned)f->soa_minimum, (unsigned)f->soa_ttl, (unsigned)left);
-		pt_check_fix(c, "wait %us; next time, lower the SOA MINIMUM (e.g. to 300) before "
-			     "adding records that were asked for while missing", (unsigned)left);
+		pt_check_fix(c,
+			     "wait %us; next time, lower the SOA MINIMUM (e.g. to 300) before "
+			     "adding records that were asked for while missing",
+			     (unsigned)left);
 	}
 	pt_check_data(j, c, &b);
 }
@@ -1465,14 +1530,18 @@ static void pt_judge_ttl(struct pt_judge *j)
 	pt_jb_open(&b, NULL, '{');
 	pt_jb_kint(&b, "ttl", ttl);
 	pt_jb_kint(&b, "limit", PT_DIAG_TTL_HIGH);
-	pt_jb_kstr(&b, "source", f->mx_source == PT_DIAG_MX_AUTHORITATIVE ? "authoritative" :
-				"resolvers");
+	pt_jb_kstr(&b, "source",
+		   f->mx_source == PT_DIAG_MX_AUTHORITATIVE ? "authoritative" : "resolvers");
 	if (ttl > PT_DIAG_TTL_HIGH) {
 		c = pt_check_add(j, "ttl-high", f->domain, PT_CHECK_WARN, "RFC 1035 §3.2.1");
-		pt_check_msg(c, "the MX TTL is %us (over an hour): after a change, resolvers may "
-			     "keep serving the old MX that long", (unsigned)ttl);
-		pt_check_fix(c, "lower the MX TTL (e.g. to 300) at least %us (one old TTL) before "
-			     "the next change, and raise it again afterwards", (unsigned)ttl);
+		pt_check_msg(c,
+			     "the MX TTL is %us (over an hour): after a change, resolvers may "
+			     "keep serving the old MX that long",
+			     (unsigned)ttl);
+		pt_check_fix(c,
+			     "lower the MX TTL (e.g. to 300) at least %us (one old TTL) before "
+			     "the next change, and raise it again afterwards",
+			     (unsigned)ttl);
 	} else {
 		c = pt_check_add(j, "ttl-high", f->domain, PT_CHECK_PASS, "");
 		pt_check_msg(c, "the MX TTL is %us: changes reach every cache within that time",
@@ -1514,61 +1583,85 @@ static void pt_judge_smtp(struct pt_judge *j)
 			switch (p->result) {
 			case PT_SMTP_OK:
 				c = pt_check_add(j, "smtp-reachable", subject, PT_CHECK_PASS, "");
-				pt_check_msg(c, "%s (%s) greets with 220 and accepts EHLO; STARTTLS "
-					     "%s", subject, t->name, p->starttls ? "offered" :
-					     "not offered (mail to it travels unencrypted)");
+				pt_check_msg(
+					c,
+					"%s (%s) greets with 220 and accepts EHLO; STARTTLS "
+					"%s",
+					subject, t->name,
+					p->starttls
+						? "offered"
+						: "not offered (mail to it travels unencrypted)");
 				break;
 			case PT_SMTP_CONNECT_TIMEOUT:
 				c = pt_check_add(j, "smtp-reachable", subject, PT_CHECK_WARN, "");
-				pt_check_msg(c, "no answer to the connection to %s (%s) within the "
-					     "timeout: port %u may be blocked by a firewall on either "
-					     "side; many networks block outgoing port 25, so this test "
-					     "may need to run elsewhere", subject, t->name,
-					     (unsigned)p->port);
-				pt_check_fix(c, "run the test from a host allowed to send mail; if it "
-					     "also times out there, open port %u to the mail server",
-					     (unsigned)p->port);
+				pt_check_msg(
+					c,
+					"no answer to the connection to %s (%s) within the "
+					"timeout: port %u may be blocked by a firewall on either "
+					"side; many networks block outgoing port 25, so this test "
+					"may need to run elsewhere",
+					subject, t->name, (unsigned)p->port);
+				pt_check_fix(
+					c,
+					"run the test from a host allowed to send mail; if it "
+					"also times out there, open port %u to the mail server",
+					(unsigned)p->port);
 				break;
 			case PT_SMTP_BANNER_TIMEOUT:
 				c = pt_check_add(j, "smtp-reachable", subject, PT_CHECK_FAIL,
 						 "RFC 5321 §4.3.1");
-				pt_check_msg(c, "%s (%s) accepts the connection but sends no greeting: "
-					     "the mail server hangs or is overloaded, or a firewall or "
-					     "proxy on either side holds port %u (many networks block or "
-					     "intercept outgoing port 25; the test may need to run "
-					     "elsewhere)", subject, t->name, (unsigned)p->port);
+				pt_check_msg(
+					c,
+					"%s (%s) accepts the connection but sends no greeting: "
+					"the mail server hangs or is overloaded, or a firewall or "
+					"proxy on either side holds port %u (many networks block "
+					"or "
+					"intercept outgoing port 25; the test may need to run "
+					"elsewhere)",
+					subject, t->name, (unsigned)p->port);
 				pt_check_fix(c, "check the mail server's process and logs on %s",
 					     t->name);
 				break;
 			case PT_SMTP_REFUSED:
 				c = pt_check_add(j, "smtp-reachable", subject, PT_CHECK_FAIL, "");
-				pt_check_msg(c, "connection to %s (%s) refused: no mail server listens "
-					     "there, or a firewall rejects port %u", subject, t->name,
-					     (unsigned)p->port);
-				pt_check_fix(c, "start the mail server on %s port %u, or open the port "
-					     "in its firewall", t->name, (unsigned)p->port);
+				pt_check_msg(
+					c,
+					"connection to %s (%s) refused: no mail server listens "
+					"there, or a firewall rejects port %u",
+					subject, t->name, (unsigned)p->port);
+				pt_check_fix(
+					c,
+					"start the mail server on %s port %u, or open the port "
+					"in its firewall",
+					t->name, (unsigned)p->port);
 				break;
 			case PT_SMTP_BAD_BANNER:
 				c = pt_check_add(j, "smtp-reachable", subject, PT_CHECK_FAIL,
 						 "RFC 5321 §4.3.1");
 				pt_check_msg(c, "%s (%s) greets with %d instead of 220: \"%s\"",
 					     subject, t->name, p->banner_code, p->banner);
-				pt_check_fix(c, "make the mail server on %s accept connections (its "
-					     "greeting says why it does not)", t->name);
+				pt_check_fix(c,
+					     "make the mail server on %s accept connections (its "
+					     "greeting says why it does not)",
+					     t->name);
 				break;
 			case PT_SMTP_EHLO_FAILED:
 				c = pt_check_add(j, "smtp-reachable", subject, PT_CHECK_WARN,
 						 "RFC 5321 §4.1.1.1");
-				pt_check_msg(c, "%s (%s) greets with 220 but does not accept EHLO "
-					     "(reply %d)", subject, t->name, p->ehlo_code);
-				pt_check_fix(c, "check the mail server's logs: it may reject unknown "
+				pt_check_msg(c,
+					     "%s (%s) greets with 220 but does not accept EHLO "
+					     "(reply %d)",
+					     subject, t->name, p->ehlo_code);
+				pt_check_fix(c,
+					     "check the mail server's logs: it may reject unknown "
 					     "clients, which real senders are not");
 				break;
 			case PT_SMTP_CLOSED:
 				c = pt_check_add(j, "smtp-reachable", subject, PT_CHECK_FAIL, "");
 				pt_check_msg(c, "%s (%s) closes the connection without a greeting",
 					     subject, t->name);
-				pt_check_fix(c, "check the mail server's logs and connection limits");
+				pt_check_fix(c,
+					     "check the mail server's logs and connection limits");
 				break;
 			case PT_SMTP_BAD_ADDRESS:
 				c = pt_check_add(j, "smtp-reachable", subject, PT_CHECK_SKIP, "");
@@ -1627,22 +1720,32 @@ static void pt_judge_dnssec(struct pt_judge *j)
 			continue;
 		}
 		if (pt_reply_usable(&r->mx_cd)) {
-			c = pt_check_add(j, "dnssec-validation", who, PT_CHECK_FAIL, "RFC 4035 §5.5");
-			pt_check_msg(c, "%s answers SERVFAIL, but answers with the CD (checking "
-				     "disabled) bit set: DNSSEC validation of %s fails%s", who, zone,
-				     f->signed_known && !f->signed_zone ?
-					     " (the zone publishes no DNSKEY: is a DS record left "
-					     "at the parent?)" : "");
-			pt_check_fix(c, "check that the DS at the registrar matches a DNSKEY of %s, "
+			c = pt_check_add(j, "dnssec-validation", who, PT_CHECK_FAIL,
+					 "RFC 4035 §5.5");
+			pt_check_msg(
+				c,
+				"%s answers SERVFAIL, but answers with the CD (checking "
+				"disabled) bit set: DNSSEC validation of %s fails%s",
+				who, zone,
+				f->signed_known && !f->signed_zone
+					? " (the zone publishes no DNSKEY: is a DS record left "
+					  "at the parent?)"
+					: "");
+			pt_check_fix(c,
+				     "check that the DS at the registrar matches a DNSKEY of %s, "
 				     "that the signatures (RRSIG) are not expired, and that every "
 				     "name server serves the signed zone; for an unsigned zone, "
-				     "remove the DS", zone);
+				     "remove the DS",
+				     zone);
 		} else {
 			c = pt_check_add(j, "dnssec-validation", who, PT_CHECK_WARN, "");
-			pt_check_msg(c, "%s answers SERVFAIL also with CD set (%s): not a DNSSEC "
+			pt_check_msg(c,
+				     "%s answers SERVFAIL also with CD set (%s): not a DNSSEC "
 				     "problem; it cannot get an answer from the name servers (see "
-				     "ns-lame)", who, pt_result_text(&r->mx_cd, buf, sizeof(buf)));
-			pt_check_fix(c, "make every name server of %s answer authoritatively", zone);
+				     "ns-lame)",
+				     who, pt_result_text(&r->mx_cd, buf, sizeof(buf)));
+			pt_check_fix(c, "make every name server of %s answer authoritatively",
+				     zone);
 		}
 		pt_jb_open(&b, NULL, '{');
 		pt_jb_kstr(&b, "label", r->resolver.label);
@@ -1666,8 +1769,11 @@ static void pt_judge_dnssec(struct pt_judge *j)
 		pt_check_data(j, c, &b);
 	} else {
 		c = pt_check_add(j, "dnssec-validation", zone, PT_CHECK_SKIP, "");
-		pt_check_msg(c, f->signed_known ? "%s is not signed and no resolver answers "
-			     "SERVFAIL" : "signing state of %s unknown; no resolver answers SERVFAIL",
+		pt_check_msg(c,
+			     f->signed_known
+				     ? "%s is not signed and no resolver answers "
+				       "SERVFAIL"
+				     : "signing state of %s unknown; no resolver answers SERVFAIL",
 			     zone);
 	}
 }
@@ -1896,8 +2002,7 @@ static bool pt_parent_name(const char *name, char *out, size_t size)
 }
 
 /* The zone holding @name: ask for its SOA, climbing past aliases and failures. */
-static enum pt_status pt_find_zone(struct pt_gather *g, const char *name, char *zone,
-				   size_t size)
+static enum pt_status pt_find_zone(struct pt_gather *g, const char *name, char *zone, size_t size)
 {
 	char cand[256];
 	uint16_t type = PT_T_SOA;
@@ -2117,8 +2222,8 @@ static enum pt_status pt_parent_delegation(struct pt_diag_parent *p)
 {
 	const struct pt_answer *a = &p->ns.answer;
 
-	if (!pt_reply_usable(&p->ns) && !(p->ns.asked && p->ns.result == PT_REPLY_OK &&
-					  a->kind == PT_ANSWER_REFERRAL)) {
+	if (!pt_reply_usable(&p->ns) &&
+	    !(p->ns.asked && p->ns.result == PT_REPLY_OK && a->kind == PT_ANSWER_REFERRAL)) {
 		return PT_OK;
 	}
 	if (a->kind == PT_ANSWER_DATA) {
@@ -2180,7 +2285,8 @@ static enum pt_status pt_gather_reference(struct pt_diag_facts *f)
 		}
 		for (size_t k = 0; k < f->nresolvers; k++) {
 			same += pt_reply_usable(&f->resolvers[k].mx) &&
-				pt_answer_same(&f->resolvers[k].mx.answer, &f->resolvers[i].mx.answer);
+				pt_answer_same(&f->resolvers[k].mx.answer,
+					       &f->resolvers[i].mx.answer);
 		}
 		if (same > top) {
 			top = same;
@@ -2263,8 +2369,7 @@ static enum pt_status pt_gather_targets(struct pt_gather *g, struct pt_diag_fact
 	return rc;
 }
 
-static enum pt_status pt_gather_smtp(const struct pt_diagnose_config *cfg,
-				     struct pt_diag_facts *f)
+static enum pt_status pt_gather_smtp(const struct pt_diagnose_config *cfg, struct pt_diag_facts *f)
 {
 	struct pt_smtp_probe *probes;
 	size_t n = 0, k = 0;

@@ -26,10 +26,10 @@
 
 /** Outcome of one check. */
 enum pt_check_status {
-	PT_CHECK_PASS = 0, /**< fine */
-	PT_CHECK_WARN,     /**< works, but is fragile or explains a delay */
-	PT_CHECK_FAIL,     /**< broken: a likely reason mail does not flow */
-	PT_CHECK_SKIP,     /**< not applicable, or the facts it needs are missing */
+	PT_CHECK_PASS = 0,    /**< fine */
+	PT_CHECK_WARN,	      /**< works, but is fragile or explains a delay */
+	PT_CHECK_FAIL,	      /**< broken: a likely reason mail does not flow */
+	PT_CHECK_SKIP,	      /**< not applicable, or the facts it needs are missing */
 	PT_CHECK_STATUS_COUNT /**< number of statuses */
 };
 
@@ -191,9 +191,9 @@ struct pt_diag_target {
 
 /** Where the reference MX RRset came from. */
 enum pt_diag_mx_source {
-	PT_DIAG_MX_NONE = 0,      /**< unknown */
+	PT_DIAG_MX_NONE = 0,	  /**< unknown */
 	PT_DIAG_MX_AUTHORITATIVE, /**< the authoritative server with the highest serial */
-	PT_DIAG_MX_RESOLVERS,     /**< no authoritative server answered: the resolvers' majority */
+	PT_DIAG_MX_RESOLVERS,	  /**< no authoritative server answered: the resolvers' majority */
 };
 
 /** Everything the checks judge. Embedded; release with pt_diag_facts_fini(). */

@@ -42,8 +42,8 @@
 #define PT_WAKE_TOKEN UINT64_MAX
 
 enum pt_phase {
-	PT_PHASE_IDLE,        /* no socket; in the heap until the next try may be sent */
-	PT_PHASE_UDP,         /* datagram sent, waiting for replies */
+	PT_PHASE_IDLE,	      /* no socket; in the heap until the next try may be sent */
+	PT_PHASE_UDP,	      /* datagram sent, waiting for replies */
 	PT_PHASE_TCP_CONNECT, /* non-blocking connect in progress */
 	PT_PHASE_TCP_WRITE,   /* connected, length-prefixed query partly written */
 	PT_PHASE_TCP_READ,    /* query written, reading length-prefixed replies */
@@ -51,31 +51,31 @@ enum pt_phase {
 
 /* One submitted query; owned by exactly one worker from submit until its callback returned. */
 struct pt_job {
-	struct pt_request req;  /* caller's request; req.qname points at qname below */
-	char *qname;            /* owned copy */
+	struct pt_request req; /* caller's request; req.qname points at qname below */
+	char *qname;	       /* owned copy */
 	pt_reply_fn fn;
 	void *ctx;
-	struct pt_job *next;    /* incoming / waiting list link */
-	struct pt_reply reply;  /* outcome so far (tries, dropped), handed to fn */
+	struct pt_job *next;   /* incoming / waiting list link */
+	struct pt_reply reply; /* outcome so far (tries, dropped), handed to fn */
 	enum pt_phase phase;
-	int fd;                 /* current socket or -1 */
-	bool tcp;               /* tries go over TCP (tcp_only, or after TC) */
-	bool fallback;          /* next send is the TCP retry of a truncated reply: not a new try */
-	bool has_token;         /* a rate token is reserved for the next send */
-	bool malformed;         /* a malformed reply was seen on some try */
-	uint16_t id;            /* DNS ID of the current try */
-	uint8_t *msg;           /* 2-byte length prefix + query; UDP sends msg + 2 */
-	size_t msg_len;         /* query length without the prefix */
-	size_t io_off;          /* TCP: bytes of msg written, or of the reply length/body read */
-	uint8_t len_buf[2];     /* TCP: reply length prefix */
-	uint8_t *in_buf;        /* TCP: reply body being read */
-	size_t in_len;          /* TCP: reply body length (0 while reading the prefix) */
-	uint64_t sent_ns;       /* when the current try started; for TCP before connect(), so the
-				 * RTT of a TCP answer includes the handshake */
-	uint64_t deadline_ns;   /* heap key */
-	size_t heap_idx;        /* position in the heap, SIZE_MAX when absent */
-	unsigned slot;          /* index in the in-flight table */
-	uint32_t gen;           /* generation of the current socket's epoll registration */
+	int fd;		      /* current socket or -1 */
+	bool tcp;	      /* tries go over TCP (tcp_only, or after TC) */
+	bool fallback;	      /* next send is the TCP retry of a truncated reply: not a new try */
+	bool has_token;	      /* a rate token is reserved for the next send */
+	bool malformed;	      /* a malformed reply was seen on some try */
+	uint16_t id;	      /* DNS ID of the current try */
+	uint8_t *msg;	      /* 2-byte length prefix + query; UDP sends msg + 2 */
+	size_t msg_len;	      /* query length without the prefix */
+	size_t io_off;	      /* TCP: bytes of msg written, or of the reply length/body read */
+	uint8_t len_buf[2];   /* TCP: reply length prefix */
+	uint8_t *in_buf;      /* TCP: reply body being read */
+	size_t in_len;	      /* TCP: reply body length (0 while reading the prefix) */
+	uint64_t sent_ns;     /* when the current try started; for TCP before connect(), so the
+			       * RTT of a TCP answer includes the handshake */
+	uint64_t deadline_ns; /* heap key */
+	size_t heap_idx;      /* position in the heap, SIZE_MAX when absent */
+	unsigned slot;	      /* index in the in-flight table */
+	uint32_t gen;	      /* generation of the current socket's epoll registration */
 };
 
 struct pt_worker {
@@ -89,29 +89,30 @@ struct pt_worker {
 	bool lock_init;
 	struct pt_job *in_head;
 	struct pt_job *in_tail;
-	/* everything below is touched by the worker thread only (and by pt_engine_free after join) */
+	/* everything below is touched by the worker thread only (and by pt_engine_free after join)
+	 */
 	struct pt_job *wait_head; /* taken from incoming, not yet in flight (cap reached) */
 	struct pt_job *wait_tail;
-	struct pt_job **slots;    /* in-flight table, cap entries */
-	unsigned *free_slots;     /* stack of free slot indices */
+	struct pt_job **slots; /* in-flight table, cap entries */
+	unsigned *free_slots;  /* stack of free slot indices */
 	unsigned nfree;
 	unsigned cap;
-	bool fd_starved;          /* socket() hit EMFILE/ENFILE; wait for a job to finish */
-	struct pt_job **heap;     /* binary min-heap on deadline_ns, at most cap entries */
+	bool fd_starved;      /* socket() hit EMFILE/ENFILE; wait for a job to finish */
+	struct pt_job **heap; /* binary min-heap on deadline_ns, at most cap entries */
 	size_t heap_len;
-	uint64_t prng;            /* splitmix64 state, seeded from getrandom() */
+	uint64_t prng; /* splitmix64 state, seeded from getrandom() */
 	uint32_t gen;
-	uint8_t *rbuf;            /* PT_MSG_MAX bytes for UDP replies */
+	uint8_t *rbuf; /* PT_MSG_MAX bytes for UDP replies */
 };
 
 /* Global token bucket shared by all workers. Tokens may go negative: a caller that finds none
  * reserves the next one anyway and is told when it becomes due, so it never has to ask again. */
 struct pt_rate {
 	pthread_mutex_t lock; /* guards the fields below */
-	double per_ns;        /* tokens added per nanosecond */
-	double burst;         /* bucket size in tokens */
+	double per_ns;	      /* tokens added per nanosecond */
+	double burst;	      /* bucket size in tokens */
 	double tokens;
-	uint64_t last_ns;     /* clock time of the last refill */
+	uint64_t last_ns; /* clock time of the last refill */
 };
 
 struct pt_engine {
@@ -119,9 +120,9 @@ struct pt_engine {
 	pt_clock_fn clock;
 	struct pt_worker *workers;
 	unsigned nworkers;
-	atomic_uint next_worker;     /* round-robin submit */
+	atomic_uint next_worker; /* round-robin submit */
 	atomic_bool stop;
-	atomic_bool cancel;          /* pt_engine_cancel(): end every query at once */
+	atomic_bool cancel; /* pt_engine_cancel(): end every query at once */
 	bool rate_on;
 	struct pt_rate rate;
 	atomic_uint_fast64_t sent;
@@ -574,8 +575,7 @@ static void pt_job_answered(struct pt_worker *w, struct pt_job *job, struct pt_a
 }
 
 /* Check one received message. @return true when it ended the job (job is freed). */
-static bool pt_job_message(struct pt_worker *w, struct pt_job *job, const uint8_t *buf,
-			   size_t len)
+static bool pt_job_message(struct pt_worker *w, struct pt_job *job, const uint8_t *buf, size_t len)
 {
 	struct pt_answer ans;
 	enum pt_status st;
@@ -638,7 +638,8 @@ static void pt_job_tcp_writable(struct pt_worker *w, struct pt_job *job)
 		job->phase = PT_PHASE_TCP_WRITE;
 	}
 	while (job->io_off < total) {
-		ssize_t n = send(job->fd, job->msg + job->io_off, total - job->io_off, MSG_NOSIGNAL);
+		ssize_t n =
+			send(job->fd, job->msg + job->io_off, total - job->io_off, MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
@@ -1096,7 +1097,8 @@ enum pt_status pt_engine_submit(struct pt_engine *e, const struct pt_request *re
 	}
 	w->in_tail = job;
 	pthread_mutex_unlock(&w->lock);
-	/* the worker drains the eventfd before taking the queue, so one write per batch is enough */
+	/* the worker drains the eventfd before taking the queue, so one write per batch is enough
+	 */
 	if (was_empty) {
 		pt_worker_wake(w);
 	}

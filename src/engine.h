@@ -34,7 +34,8 @@ struct pt_engine_config {
 	bool tcp_only;
 	/** global cap on queries sent per second (every try counts); 0 = none */
 	double rate_qps;
-	/** most queries in flight at once over all workers; default from RLIMIT_NOFILE (max 8192) */
+	/** most queries in flight at once over all workers; default from RLIMIT_NOFILE (max 8192)
+	 */
 	unsigned max_inflight;
 };
 
@@ -62,7 +63,8 @@ enum pt_reply_result {
 	PT_REPLY_OK = 0,      /**< a valid reply; see answer */
 	PT_REPLY_TIMEOUT,     /**< no valid reply after every try */
 	PT_REPLY_MALFORMED,   /**< only malformed replies came from the server */
-	PT_REPLY_UNREACHABLE, /**< the network said no: ICMP port unreachable, TCP reset, no route */
+	PT_REPLY_UNREACHABLE, /**< the network said no: ICMP port unreachable, TCP reset, no route
+			       */
 	PT_REPLY_LOCAL_ERROR, /**< could not send at all (socket limits, bad address family) */
 };
 

@@ -14,7 +14,10 @@ struct pt_prefix {
 	const char *rfc;
 };
 
-#define V4(a, b, c, d) { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d }
+#define V4(a, b, c, d)                                                                             \
+	{                                                                                          \
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, a, b, c, d                               \
+	}
 #define V4LEN(n) (96 + (n))
 
 /* Longest prefixes first where ranges nest (0.0.0.0/32 inside 0/8, ::1 inside ::/8). */

@@ -23,7 +23,8 @@ char *pt_output_duration(char *buf, size_t size, uint64_t s)
 	} else if (s < 86400) {
 		snprintf(buf, size, "%uh%02um", (unsigned)(s / 3600), (unsigned)(s % 3600 / 60));
 	} else {
-		snprintf(buf, size, "%ud%02uh", (unsigned)(s / 86400), (unsigned)(s % 86400 / 3600));
+		snprintf(buf, size, "%ud%02uh", (unsigned)(s / 86400),
+			 (unsigned)(s % 86400 / 3600));
 	}
 	return buf;
 }
@@ -247,8 +248,8 @@ static void cell_changed(char *buf, size_t size, const struct pt_snapshot *s,
 	snprintf(buf, size, "%s ago", d);
 }
 
-static void cell_answer(char *buf, size_t size, const struct pt_snapshot *s,
-			const struct pt_row *r, uint64_t now)
+static void cell_answer(char *buf, size_t size, const struct pt_snapshot *s, const struct pt_row *r,
+			uint64_t now)
 {
 	(void)s;
 	(void)now;
@@ -358,9 +359,10 @@ static void json_truth(FILE *out, const struct pt_truth *t)
 		fputs(", \"serial\": null", out);
 	}
 	fputs(", \"kind\": ", out);
-	pt_output_json_string(out, t->source == PT_TRUTH_NONE ? "none" :
-				   t->answer.kind == PT_ANSWER_NXDOMAIN ? "nxdomain" :
-				   t->answer.kind == PT_ANSWER_NODATA ? "nodata" : "data");
+	pt_output_json_string(out, t->source == PT_TRUTH_NONE		  ? "none"
+				   : t->answer.kind == PT_ANSWER_NXDOMAIN ? "nxdomain"
+				   : t->answer.kind == PT_ANSWER_NODATA	  ? "nodata"
+									  : "data");
 	if (t->zone[0]) {
 		fputs(", \"zone\": ", out);
 		pt_output_json_string(out, t->zone);
@@ -439,7 +441,8 @@ void pt_output_json(FILE *out, const struct pt_snapshot *s, uint64_t wall_ms)
 	pt_output_json_string(out, s->domain);
 	fputs(", \"type\": ", out);
 	pt_output_json_string(out, type_name(s->qtype, ty, sizeof(ty)));
-	fprintf(out, ", \"time\": \"%s\",\n \"truth\": ", pt_clock_rfc3339(tbuf, sizeof(tbuf), wall_ms));
+	fprintf(out,
+		", \"time\": \"%s\",\n \"truth\": ", pt_clock_rfc3339(tbuf, sizeof(tbuf), wall_ms));
 	json_truth(out, &s->truth);
 	fprintf(out, ",\n \"converged\": %s,\n \"counts\": ", s->converged ? "true" : "false");
 	json_counts(out, &s->counts);
@@ -477,7 +480,8 @@ void pt_output_json(FILE *out, const struct pt_snapshot *s, uint64_t wall_ms)
 	for (size_t i = 0; i < s->nprogress; i++) {
 		const struct pt_progress *p = &s->progress[i];
 
-		fprintf(out, "%s{\"elapsed_s\": %.3f, \"match\": %u, \"judged\": %u}", i ? ", " : "",
+		fprintf(out, "%s{\"elapsed_s\": %.3f, \"match\": %u, \"judged\": %u}",
+			i ? ", " : "",
 			p->at_ns > s->start_ns ? (double)(p->at_ns - s->start_ns) / 1e9 : 0.0,
 			p->match, p->judged);
 	}
@@ -529,8 +533,8 @@ void pt_output_csv(FILE *out, const struct pt_snapshot *s)
 			size_t used = 0;
 
 			for (size_t j = 0; j < r->answer.count && used + 1 < sizeof(buf); j++) {
-				int n = snprintf(buf + used, sizeof(buf) - used, "%s%s", j ? " | " : "",
-						 r->answer.rdata[j]);
+				int n = snprintf(buf + used, sizeof(buf) - used, "%s%s",
+						 j ? " | " : "", r->answer.rdata[j]);
 
 				if (n < 0) {
 					break;
@@ -575,7 +579,7 @@ void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int wid
 	enum { NCOL = PT_COL_COUNT };
 	/* The table leaves out CHANGED: a one-shot check has no history. */
 	static const enum pt_column shown[] = { PT_COL_LABEL,  PT_COL_LOCATION, PT_COL_ADDRESS,
-						PT_COL_STATUS, PT_COL_TTL,      PT_COL_RTT,
+						PT_COL_STATUS, PT_COL_TTL,	PT_COL_RTT,
 						PT_COL_ANSWER };
 	int w[NCOL] = { 0 };
 	char cell[1024];
@@ -647,7 +651,8 @@ void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int wid
 		if (a->has_serial) {
 			fprintf(out, " serial %u", a->serial);
 		}
-		fprintf(out, " %s%s\n", pt_auth_status_name(a->status), bad && color ? ANSI_RESET : "");
+		fprintf(out, " %s%s\n", pt_auth_status_name(a->status),
+			bad && color ? ANSI_RESET : "");
 	}
 	fputc('\n', out);
 	for (size_t c = 0; c < sizeof(shown) / sizeof(shown[0]); c++) {
@@ -674,7 +679,8 @@ void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int wid
 			}
 			columns[col].format(cell, sizeof(cell), s, r, s->taken_ns);
 			if (col == PT_COL_ANSWER) {
-				fputs(pt_output_fit(fitted, sizeof(fitted), cell, answer_w, false), out);
+				fputs(pt_output_fit(fitted, sizeof(fitted), cell, answer_w, false),
+				      out);
 				break;
 			}
 			put_cell(out, pt_output_fit(fitted, sizeof(fitted), cell, w[col], false),
@@ -698,7 +704,8 @@ void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int wid
 		fprintf(out, " - %sCONVERGED%s\n", color ? ANSI_GREEN ANSI_BOLD : "",
 			color ? ANSI_RESET : "");
 	} else {
-		fprintf(out, " - %snot converged%s", color ? ANSI_YELLOW : "", color ? ANSI_RESET : "");
+		fprintf(out, " - %snot converged%s", color ? ANSI_YELLOW : "",
+			color ? ANSI_RESET : "");
 		if (s->expires_within > 0) {
 			fprintf(out, "; old answers expire within %s",
 				pt_output_duration(d, sizeof(d), s->expires_within));
@@ -708,8 +715,8 @@ void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int wid
 }
 
 /* Events are built in memory and written with one fwrite, so a line is whole or absent. */
-static FILE *event_open(char **buf, size_t *len, const char *kind, uint64_t wall_ms,
-			uint64_t at_ns, uint64_t start_ns)
+static FILE *event_open(char **buf, size_t *len, const char *kind, uint64_t wall_ms, uint64_t at_ns,
+			uint64_t start_ns)
 {
 	FILE *m = open_memstream(buf, len);
 	char tbuf[40];
@@ -764,8 +771,8 @@ void pt_output_event(FILE *out, const struct pt_event *ev, const char *ty, uint6
 		json_answer(m, &ev->from);
 		fputs(", \"to\": ", m);
 		json_answer(m, &ev->answer);
-		fprintf(m, ", \"status\": \"%s\", \"from_status\": \"%s\"", pt_verdict_name(ev->verdict),
-			pt_verdict_name(ev->from_verdict));
+		fprintf(m, ", \"status\": \"%s\", \"from_status\": \"%s\"",
+			pt_verdict_name(ev->verdict), pt_verdict_name(ev->from_verdict));
 	} else {
 		struct pt_row r;
 
@@ -865,8 +872,9 @@ void pt_output_probe(FILE *out, const struct pt_probe_result *r, size_t n, bool 
 			fprintf(out, "%.1fms\n", r[i].rtt_ms);
 		}
 	}
-	fprintf(out, "\n%zu resolvers: %zu recursive, %zu refused, %zu not recursive, %zu servfail, "
-		     "%zu timeout, %zu error\n",
+	fprintf(out,
+		"\n%zu resolvers: %zu recursive, %zu refused, %zu not recursive, %zu servfail, "
+		"%zu timeout, %zu error\n",
 		n, counts[PT_PROBE_RECURSIVE], counts[PT_PROBE_REFUSED],
 		counts[PT_PROBE_NOT_RECURSIVE], counts[PT_PROBE_SERVFAIL], counts[PT_PROBE_TIMEOUT],
 		counts[PT_PROBE_ERROR]);

@@ -18,13 +18,13 @@
 enum pt_column {
 	PT_COL_LABEL = 0, /**< label, else the address */
 	PT_COL_LOCATION,  /**< location */
-	PT_COL_ADDRESS,   /**< address[:port] */
-	PT_COL_STATUS,    /**< verdict name */
-	PT_COL_TTL,       /**< TTL left, counting down */
-	PT_COL_RTT,       /**< round trip */
-	PT_COL_CHANGED,   /**< when the answer last changed ("2m ago") */
-	PT_COL_ANSWER,    /**< the answer, shortened */
-	PT_COL_COUNT      /**< number of columns */
+	PT_COL_ADDRESS,	  /**< address[:port] */
+	PT_COL_STATUS,	  /**< verdict name */
+	PT_COL_TTL,	  /**< TTL left, counting down */
+	PT_COL_RTT,	  /**< round trip */
+	PT_COL_CHANGED,	  /**< when the answer last changed ("2m ago") */
+	PT_COL_ANSWER,	  /**< the answer, shortened */
+	PT_COL_COUNT	  /**< number of columns */
 };
 
 /** Formats one cell of @p row at @p now_ns into @p buf. */

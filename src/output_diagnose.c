@@ -66,14 +66,15 @@ void pt_output_diagnosis_json(FILE *out, const struct pt_diagnosis *d, uint64_t 
 
 	fputs("{\"domain\": ", out);
 	pt_output_json_string(out, d->domain);
-	fprintf(out, ", \"time\": \"%s\",\n \"checks\": [", pt_clock_rfc3339(when, sizeof(when),
-									   wall_ms));
+	fprintf(out, ", \"time\": \"%s\",\n \"checks\": [",
+		pt_clock_rfc3339(when, sizeof(when), wall_ms));
 	for (size_t i = 0; i < d->nchecks; i++) {
 		const struct pt_check *c = &d->checks[i];
 
 		fputs(i ? ",\n  {\"id\": " : "\n  {\"id\": ", out);
 		pt_output_json_string(out, c->id);
-		fprintf(out, ", \"status\": \"%s\", \"subject\": ", pt_check_status_name(c->status));
+		fprintf(out,
+			", \"status\": \"%s\", \"subject\": ", pt_check_status_name(c->status));
 		pt_output_json_string(out, c->subject);
 		fputs(", \"message\": ", out);
 		pt_output_json_string(out, c->message);
@@ -83,7 +84,9 @@ void pt_output_diagnosis_json(FILE *out, const struct pt_diagnosis *d, uint64_t 
 		pt_output_json_string(out, c->rfc);
 		fprintf(out, ", \"data\": %s}", c->data_json ? c->data_json : "{}");
 	}
-	fprintf(out, "\n ],\n \"summary\": {\"pass\": %zu, \"warn\": %zu, \"fail\": %zu, "
-		"\"skip\": %zu}}\n", d->summary[PT_CHECK_PASS], d->summary[PT_CHECK_WARN],
-		d->summary[PT_CHECK_FAIL], d->summary[PT_CHECK_SKIP]);
+	fprintf(out,
+		"\n ],\n \"summary\": {\"pass\": %zu, \"warn\": %zu, \"fail\": %zu, "
+		"\"skip\": %zu}}\n",
+		d->summary[PT_CHECK_PASS], d->summary[PT_CHECK_WARN], d->summary[PT_CHECK_FAIL],
+		d->summary[PT_CHECK_SKIP]);
 }

@@ -5,8 +5,8 @@
 
 const char *pt_probe_status_name(enum pt_probe_status s)
 {
-	static const char *const names[] = { "recursive", "refused",  "not-recursive",
-					     "servfail",  "timeout",  "error" };
+	static const char *const names[] = { "recursive", "refused", "not-recursive",
+					     "servfail",  "timeout", "error" };
 
 	if ((unsigned)s >= sizeof(names) / sizeof(names[0])) {
 		return "error";

@@ -15,11 +15,11 @@
 /** What a resolver did with a recursive query. */
 enum pt_probe_status {
 	PT_PROBE_RECURSIVE = 0, /**< answered the root NS set with RA set: usable */
-	PT_PROBE_REFUSED,       /**< REFUSED (an ACL: not open to us) */
+	PT_PROBE_REFUSED,	/**< REFUSED (an ACL: not open to us) */
 	PT_PROBE_NOT_RECURSIVE, /**< referral, or no RA: an authoritative-only server */
-	PT_PROBE_SERVFAIL,      /**< SERVFAIL: broken upstream or validation */
-	PT_PROBE_TIMEOUT,       /**< no reply (or port unreachable) */
-	PT_PROBE_ERROR,         /**< malformed reply or another rcode */
+	PT_PROBE_SERVFAIL,	/**< SERVFAIL: broken upstream or validation */
+	PT_PROBE_TIMEOUT,	/**< no reply (or port unreachable) */
+	PT_PROBE_ERROR,		/**< malformed reply or another rcode */
 };
 
 /** Name for output ("recursive", "refused", "not-recursive", "servfail", "timeout", "error"). */

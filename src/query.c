@@ -84,7 +84,9 @@ static void pt_strv_sort_unique(struct pt_strv *sv)
 
 static enum pt_status pt_from_ldns(ldns_status st)
 {
-	return st == LDNS_STATUS_OK ? PT_OK : st == LDNS_STATUS_MEM_ERR ? PT_ERR_NOMEM : PT_ERR_PARSE;
+	return st == LDNS_STATUS_OK	   ? PT_OK
+	       : st == LDNS_STATUS_MEM_ERR ? PT_ERR_NOMEM
+					   : PT_ERR_PARSE;
 }
 
 /* ldns checks labels (<= 63), total length (<= 255), empty labels and escapes for us. */
@@ -195,7 +197,8 @@ static const ldns_rr *pt_find_soa(const ldns_rr_list *list, const ldns_rdf *owne
 		if (!pt_rr_matches(rr, LDNS_RR_TYPE_SOA, owner) || ldns_rr_rd_count(rr) < 7) {
 			continue;
 		}
-		if (ldns_rdf_size(ldns_rr_rdf(rr, 2)) == 4 && ldns_rdf_size(ldns_rr_rdf(rr, 6)) == 4) {
+		if (ldns_rdf_size(ldns_rr_rdf(rr, 2)) == 4 &&
+		    ldns_rdf_size(ldns_rr_rdf(rr, 6)) == 4) {
 			return rr;
 		}
 	}
@@ -264,7 +267,8 @@ static enum pt_status pt_follow_cnames(const ldns_rdf **final, struct pt_strv *c
 		for (size_t i = 0; i < ldns_rr_list_rr_count(an) && !target; i++) {
 			const ldns_rr *rr = ldns_rr_list_rr(an, i);
 
-			if (pt_rr_matches(rr, LDNS_RR_TYPE_CNAME, *final) && ldns_rr_rd_count(rr) == 1) {
+			if (pt_rr_matches(rr, LDNS_RR_TYPE_CNAME, *final) &&
+			    ldns_rr_rd_count(rr) == 1) {
 				target = ldns_rr_rdf(rr, 0);
 			}
 		}
@@ -623,7 +627,7 @@ char *pt_rrtype_name(uint16_t type, char *buf, size_t size)
 const char *pt_rcode_name(int rcode, char *buf, size_t size)
 {
 	static const char *const names[] = {
-		"NOERROR", "FORMERR",  "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED",
+		"NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
 		"YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE",
 	};
 

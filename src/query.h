@@ -26,14 +26,16 @@ enum pt_flag {
 
 /** What kind of answer a reply carried. */
 enum pt_answer_kind {
-	PT_ANSWER_DATA = 0,  /**< NOERROR with records of the asked type (after CNAMEs) */
-	PT_ANSWER_NODATA,    /**< NOERROR, the name exists but has no record of that type */
-	PT_ANSWER_NXDOMAIN,  /**< the name does not exist */
-	PT_ANSWER_REFERRAL,  /**< no answer, NS records in authority (a non-recursive server delegating) */
-	PT_ANSWER_RCODE,     /**< any other rcode (SERVFAIL, REFUSED, ...): see rcode */
+	PT_ANSWER_DATA = 0, /**< NOERROR with records of the asked type (after CNAMEs) */
+	PT_ANSWER_NODATA,   /**< NOERROR, the name exists but has no record of that type */
+	PT_ANSWER_NXDOMAIN, /**< the name does not exist */
+	PT_ANSWER_REFERRAL, /**< no answer, NS records in authority (a non-recursive server
+			       delegating) */
+	PT_ANSWER_RCODE,    /**< any other rcode (SERVFAIL, REFUSED, ...): see rcode */
 };
 
-/** A reply reduced to what proptrack compares and shows. Embedded; release with pt_answer_fini(). */
+/** A reply reduced to what proptrack compares and shows. Embedded; release with pt_answer_fini().
+ */
 struct pt_answer {
 	/** kind of answer */
 	enum pt_answer_kind kind;
@@ -47,11 +49,13 @@ struct pt_answer {
 	/** number of @ref rdata */
 	size_t count;
 	/** smallest TTL of the answer RRset (seconds); for NXDOMAIN/NODATA the negative-caching
-	 *  TTL, min(SOA TTL, SOA MINIMUM) from the authority section; TTLs above 2^31-1 read as 0 */
+	 *  TTL, min(SOA TTL, SOA MINIMUM) from the authority section; TTLs above 2^31-1 read as 0
+	 */
 	uint32_t ttl;
 	/** false when no TTL is known (no records and no SOA in authority) */
 	bool has_ttl;
-	/** CNAME targets followed from the question name, in order, lower-case absolute; may be NULL */
+	/** CNAME targets followed from the question name, in order, lower-case absolute; may be
+	 * NULL */
 	char **cnames;
 	/** number of @ref cnames */
 	size_t ncnames;

@@ -62,8 +62,12 @@ static bool is_blank(char ch)
 static size_t utf8_len(const unsigned char *s, size_t n)
 {
 	static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t k = s[0] < 0x80 ? 1 : s[0] < 0xc0 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 :
-		   s[0] < 0xf5 ? 4 : 0;
+	size_t k = s[0] < 0x80	 ? 1
+		   : s[0] < 0xc0 ? 0
+		   : s[0] < 0xe0 ? 2
+		   : s[0] < 0xf0 ? 3
+		   : s[0] < 0xf5 ? 4
+				 : 0;
 	unsigned cp = s[0] & (0x7fu >> k);
 
 	if (k < 2) {
@@ -343,8 +347,9 @@ static bool is_hostname(const char *s)
 {
 	size_t n = strlen(s);
 
-	return n && n <= 253 && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					  "0123456789.-_") == n &&
+	return n && n <= 253 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789.-_") == n &&
 	       strcspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") < n;
 }
 
@@ -382,8 +387,8 @@ static enum tok_kind parse_host(struct pt_resolver *r, char *host, char *name, c
 	}
 	zlen = strlen(zone);
 	if (zlen && zlen < IF_NAMESIZE) {
-		scope = strspn(zone, "0123456789") == zlen ? strtoul(zone, NULL, 10) :
-							     if_nametoindex(zone);
+		scope = strspn(zone, "0123456789") == zlen ? strtoul(zone, NULL, 10)
+							   : if_nametoindex(zone);
 	}
 	if (scope == 0 || scope > UINT32_MAX) {
 		snprintf(why, whysz, "unknown interface '%s' in '%s'", excerpt(ex, 20, zone),
@@ -713,15 +718,16 @@ static bool csv_header(struct parse_ctx *c, const char *line)
 		const char *name;
 		enum csv_col col;
 	} names[] = {
-		{ "ip_address", C_IP }, { "ip", C_IP },	      { "address", C_IP },
-		{ "name", C_NAME },	{ "as_org", C_ORG },  { "city", C_CITY },
+		{ "ip_address", C_IP },	  { "ip", C_IP },      { "address", C_IP },
+		{ "name", C_NAME },	  { "as_org", C_ORG }, { "city", C_CITY },
 		{ "country_code", C_CC },
 	};
 	int col[C_COUNT] = { -1, -1, -1, -1, -1 }, i = 0;
 	char f[64];
 
 	for (const char *p = line; csv_next(&p, f, sizeof(f)); i++) {
-		if (strspn(f, "abcdefghijklmnopqrstuvwxyz" "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		if (strspn(f, "abcdefghijklmnopqrstuvwxyz"
+			      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			      "0123456789_- ") != strlen(f)) {
 			return false;
 		}
@@ -981,8 +987,7 @@ void pt_parse_report_fini(struct pt_parse_report *report)
 	memset(report, 0, sizeof(*report));
 }
 
-enum pt_status pt_resolvers_save(const struct pt_resolvers *list, const char *path,
-				 bool overwrite)
+enum pt_status pt_resolvers_save(const struct pt_resolvers *list, const char *path, bool overwrite)
 {
 	char tmp[PATH_MAX + 16];
 	struct stat sb;

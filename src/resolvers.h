@@ -73,7 +73,8 @@ enum pt_parse_flag {
 
 struct pt_resolvers;
 
-/** Create an empty list. @return new list or NULL on allocation failure. Caller owns; free with pt_resolvers_free(). */
+/** Create an empty list. @return new list or NULL on allocation failure. Caller owns; free with
+ * pt_resolvers_free(). */
 struct pt_resolvers *pt_resolvers_new(void);
 
 /** Free @p list and every entry. NULL does nothing. */
@@ -90,7 +91,8 @@ const struct pt_resolver *pt_resolvers_get(const struct pt_resolvers *list, size
  * @param[out] added set to true when appended, false for a duplicate (may be NULL)
  * @return PT_OK or PT_ERR_NOMEM.
  */
-enum pt_status pt_resolvers_add(struct pt_resolvers *list, const struct pt_resolver *r, bool *added);
+enum pt_status pt_resolvers_add(struct pt_resolvers *list, const struct pt_resolver *r,
+				bool *added);
 
 /** Remove the entry at @p index, keeping the order of the others. Out of range does nothing. */
 void pt_resolvers_remove(struct pt_resolvers *list, size_t index);
@@ -134,8 +136,7 @@ enum pt_status pt_resolvers_write(const struct pt_resolvers *list, FILE *out);
  *        while writing)
  * @return PT_OK, or PT_ERR_IO with errno set (nothing written at @p path).
  */
-enum pt_status pt_resolvers_save(const struct pt_resolvers *list, const char *path,
-				 bool overwrite);
+enum pt_status pt_resolvers_save(const struct pt_resolvers *list, const char *path, bool overwrite);
 
 /**
  * Parse one address with an optional port ("8.8.8.8", "8.8.8.8:5353", "8.8.8.8#5353",
@@ -144,8 +145,8 @@ enum pt_status pt_resolvers_save(const struct pt_resolvers *list, const char *pa
  * @param[out] reason on failure, why (may be NULL); @p reason_size bytes
  * @return PT_OK or PT_ERR_PARSE.
  */
-enum pt_status pt_resolver_parse_address(struct pt_resolver *r, const char *token,
-					 char *reason, size_t reason_size);
+enum pt_status pt_resolver_parse_address(struct pt_resolver *r, const char *token, char *reason,
+					 size_t reason_size);
 
 /** Point @p r at another port: the numeric field and the socket address alike. */
 void pt_resolver_set_port(struct pt_resolver *r, uint16_t port);

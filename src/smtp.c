@@ -134,8 +134,10 @@ static void pt_smtp_flush(struct pt_smtp_conn *c, uint64_t now)
 				return;
 			}
 			c->probe->err = errno;
-			pt_smtp_finish(c, c->step == PT_STEP_EHLO ? PT_SMTP_EHLO_FAILED :
-				       PT_SMTP_UNREACHABLE, now);
+			pt_smtp_finish(c,
+				       c->step == PT_STEP_EHLO ? PT_SMTP_EHLO_FAILED
+							       : PT_SMTP_UNREACHABLE,
+				       now);
 			return;
 		}
 		c->outoff += (size_t)w;
@@ -165,8 +167,8 @@ static void pt_smtp_extension(struct pt_smtp_probe *p, const char *text)
 }
 
 /* One complete line arrived (CR/LF stripped). */
-static void pt_smtp_line(struct pt_smtp_conn *c, const char *line, const char *helo,
-			 uint64_t now, uint64_t timeout_ns)
+static void pt_smtp_line(struct pt_smtp_conn *c, const char *line, const char *helo, uint64_t now,
+			 uint64_t timeout_ns)
 {
 	struct pt_smtp_probe *p = c->probe;
 	int end = pt_smtp_reply_line(line, &c->code);
@@ -177,8 +179,9 @@ static void pt_smtp_line(struct pt_smtp_conn *c, const char *line, const char *h
 		if (c->step == PT_STEP_BANNER) {
 			pt_smtp_clean(p->banner, sizeof(p->banner), line);
 		}
-		pt_smtp_finish(c, c->step == PT_STEP_BANNER ? PT_SMTP_BAD_BANNER :
-			       PT_SMTP_EHLO_FAILED, now);
+		pt_smtp_finish(c,
+			       c->step == PT_STEP_BANNER ? PT_SMTP_BAD_BANNER : PT_SMTP_EHLO_FAILED,
+			       now);
 		return;
 	}
 	c->lines++;
@@ -259,8 +262,9 @@ static void pt_smtp_readable(struct pt_smtp_conn *c, const char *helo, uint64_t 
 	c->inlen -= start;
 	if (c->inlen >= sizeof(c->in) - 1) {
 		/* a line longer than any SMTP server sends */
-		pt_smtp_finish(c, c->step == PT_STEP_BANNER ? PT_SMTP_BAD_BANNER :
-			       PT_SMTP_EHLO_FAILED, now);
+		pt_smtp_finish(c,
+			       c->step == PT_STEP_BANNER ? PT_SMTP_BAD_BANNER : PT_SMTP_EHLO_FAILED,
+			       now);
 	}
 }
 
@@ -349,8 +353,8 @@ static void pt_smtp_timeout(struct pt_smtp_conn *c, uint64_t now)
 enum pt_status pt_smtp_probe_all(struct pt_smtp_probe *probes, size_t n, const char *helo,
 				 unsigned timeout_ms)
 {
-	uint64_t timeout_ns = (uint64_t)(timeout_ms ? timeout_ms : PT_SMTP_DEFAULT_TIMEOUT_MS) *
-			      PT_NS_PER_MS;
+	uint64_t timeout_ns =
+		(uint64_t)(timeout_ms ? timeout_ms : PT_SMTP_DEFAULT_TIMEOUT_MS) * PT_NS_PER_MS;
 	struct pt_smtp_conn *conns;
 	struct pollfd *pfds;
 	size_t *which;
@@ -406,8 +410,9 @@ enum pt_status pt_smtp_probe_all(struct pt_smtp_probe *probes, size_t n, const c
 				soonest = c->deadline_ns;
 			}
 			pfds[active].fd = c->fd;
-			pfds[active].events = (c->step == PT_STEP_CONNECT || c->outoff < c->outlen) ?
-					      POLLOUT : POLLIN;
+			pfds[active].events = (c->step == PT_STEP_CONNECT || c->outoff < c->outlen)
+						      ? POLLOUT
+						      : POLLIN;
 			if (c->step != PT_STEP_CONNECT) {
 				pfds[active].events |= POLLIN;
 			}

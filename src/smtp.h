@@ -17,15 +17,15 @@
 
 /** How one probe ended. */
 enum pt_smtp_result {
-	PT_SMTP_OK = 0,           /**< greeting 220, EHLO answered 250 */
-	PT_SMTP_REFUSED,          /**< connection refused (nothing listens, or a firewall rejects) */
-	PT_SMTP_CONNECT_TIMEOUT,  /**< no answer to the connection attempt in time */
-	PT_SMTP_BANNER_TIMEOUT,   /**< connected, but no complete greeting in time */
-	PT_SMTP_BAD_BANNER,       /**< the greeting was not 220 (e.g. 554: no service for you) */
-	PT_SMTP_EHLO_FAILED,      /**< greeting fine, EHLO refused, unreadable or unanswered */
-	PT_SMTP_CLOSED,           /**< the server closed the connection before greeting */
-	PT_SMTP_UNREACHABLE,      /**< network or host unreachable, or another socket error */
-	PT_SMTP_BAD_ADDRESS,      /**< the address text is not a numeric IPv4/IPv6 address */
+	PT_SMTP_OK = 0,		 /**< greeting 220, EHLO answered 250 */
+	PT_SMTP_REFUSED,	 /**< connection refused (nothing listens, or a firewall rejects) */
+	PT_SMTP_CONNECT_TIMEOUT, /**< no answer to the connection attempt in time */
+	PT_SMTP_BANNER_TIMEOUT,	 /**< connected, but no complete greeting in time */
+	PT_SMTP_BAD_BANNER,	 /**< the greeting was not 220 (e.g. 554: no service for you) */
+	PT_SMTP_EHLO_FAILED,	 /**< greeting fine, EHLO refused, unreadable or unanswered */
+	PT_SMTP_CLOSED,		 /**< the server closed the connection before greeting */
+	PT_SMTP_UNREACHABLE,	 /**< network or host unreachable, or another socket error */
+	PT_SMTP_BAD_ADDRESS,	 /**< the address text is not a numeric IPv4/IPv6 address */
 };
 
 /** Contract name of a result ("ok", "refused", "connect-timeout", "banner-timeout",

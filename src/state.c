@@ -84,7 +84,9 @@ const char *pt_truth_source_name(enum pt_truth_source s)
 
 const char *pt_auth_status_name(enum pt_auth_status s)
 {
-	static const char *const names[] = { "ok", "lagging", "lame", "timeout", "refused", "error" };
+	static const char *const names[] = {
+		"ok", "lagging", "lame", "timeout", "refused", "error"
+	};
 
 	if ((unsigned)s >= sizeof(names) / sizeof(names[0])) {
 		return "error";
@@ -205,7 +207,8 @@ long pt_row_ttl_left(const struct pt_row *row, uint64_t now_ns)
 	if (!row->has_reply || row->result != PT_REPLY_OK || !row->answer.has_ttl) {
 		return -1;
 	}
-	uint64_t elapsed = now_ns > row->received_ns ? (now_ns - row->received_ns) / PT_NS_PER_S : 0;
+	uint64_t elapsed =
+		now_ns > row->received_ns ? (now_ns - row->received_ns) / PT_NS_PER_S : 0;
 
 	return elapsed >= row->answer.ttl ? 0 : (long)(row->answer.ttl - elapsed);
 }
@@ -228,8 +231,7 @@ struct pt_state *pt_state_new(const char *domain, uint16_t qtype, pt_clock_fn cl
 	if (st == NULL) {
 		return NULL;
 	}
-	if (pt_name_normalise(st->domain, sizeof(st->domain), domain) != PT_OK ||
-	    pipe(fds) != 0) {
+	if (pt_name_normalise(st->domain, sizeof(st->domain), domain) != PT_OK || pipe(fds) != 0) {
 		free(st);
 		return NULL;
 	}
@@ -469,7 +471,8 @@ void pt_state_publish(struct pt_state *st, uint64_t id, uint64_t generation,
 			if (ev != NULL) {
 				ev->resolver = e->resolver;
 				ev->verdict = v;
-				ev->from_verdict = pt_state_judge(&st->truth, PT_REPLY_OK, &e->last_good);
+				ev->from_verdict =
+					pt_state_judge(&st->truth, PT_REPLY_OK, &e->last_good);
 				if (pt_answer_copy(&ev->answer, &copy) != PT_OK ||
 				    pt_answer_copy(&ev->from, &e->last_good) != PT_OK) {
 					pt_event_fini(ev);

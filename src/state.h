@@ -26,14 +26,14 @@
 /** A resolver's status against the truth (CONTRACT.md "Truth and verdicts"). */
 enum pt_verdict {
 	PT_VERDICT_PENDING = 0, /**< no reply yet */
-	PT_VERDICT_MATCH,       /**< same RRset as the truth */
-	PT_VERDICT_DIFFER,      /**< another RRset */
-	PT_VERDICT_NEGATIVE,    /**< NXDOMAIN/NODATA while the truth has data, or the reverse */
-	PT_VERDICT_SERVFAIL,    /**< SERVFAIL */
-	PT_VERDICT_REFUSED,     /**< REFUSED */
-	PT_VERDICT_TIMEOUT,     /**< no reply (also: port unreachable) */
-	PT_VERDICT_ERROR,       /**< malformed or unusable reply (other rcodes, referrals) */
-	PT_VERDICT_COUNT        /**< number of verdicts */
+	PT_VERDICT_MATCH,	/**< same RRset as the truth */
+	PT_VERDICT_DIFFER,	/**< another RRset */
+	PT_VERDICT_NEGATIVE,	/**< NXDOMAIN/NODATA while the truth has data, or the reverse */
+	PT_VERDICT_SERVFAIL,	/**< SERVFAIL */
+	PT_VERDICT_REFUSED,	/**< REFUSED */
+	PT_VERDICT_TIMEOUT,	/**< no reply (also: port unreachable) */
+	PT_VERDICT_ERROR,	/**< malformed or unusable reply (other rcodes, referrals) */
+	PT_VERDICT_COUNT	/**< number of verdicts */
 };
 
 /** Contract name of a verdict ("match", "differ", ..., "pending"). */
@@ -41,10 +41,10 @@ const char *pt_verdict_name(enum pt_verdict v);
 
 /** Where the truth came from. */
 enum pt_truth_source {
-	PT_TRUTH_NONE = 0,      /**< not known yet */
-	PT_TRUTH_EXPECTED,      /**< --expect */
+	PT_TRUTH_NONE = 0,	/**< not known yet */
+	PT_TRUTH_EXPECTED,	/**< --expect */
 	PT_TRUTH_AUTHORITATIVE, /**< the zone's authoritative servers */
-	PT_TRUTH_MAJORITY,      /**< no authoritative server answered: the resolvers' majority */
+	PT_TRUTH_MAJORITY,	/**< no authoritative server answered: the resolvers' majority */
 };
 
 /** Contract name of a truth source ("expected", "authoritative", "majority", "none"). */
@@ -52,12 +52,12 @@ const char *pt_truth_source_name(enum pt_truth_source s);
 
 /** Status of one authoritative server. */
 enum pt_auth_status {
-	PT_AUTH_OK = 0,   /**< answered authoritatively */
-	PT_AUTH_LAGGING,  /**< answered, but with a lower SOA serial than the highest */
-	PT_AUTH_LAME,     /**< answered without AA, or with a referral */
-	PT_AUTH_TIMEOUT,  /**< no reply */
-	PT_AUTH_REFUSED,  /**< REFUSED */
-	PT_AUTH_ERROR,    /**< SERVFAIL, malformed, unreachable */
+	PT_AUTH_OK = 0,	 /**< answered authoritatively */
+	PT_AUTH_LAGGING, /**< answered, but with a lower SOA serial than the highest */
+	PT_AUTH_LAME,	 /**< answered without AA, or with a referral */
+	PT_AUTH_TIMEOUT, /**< no reply */
+	PT_AUTH_REFUSED, /**< REFUSED */
+	PT_AUTH_ERROR,	 /**< SERVFAIL, malformed, unreachable */
 };
 
 /** Contract name ("ok", "lagging", "lame", "timeout", "refused", "error"). */
@@ -192,7 +192,8 @@ struct pt_snapshot {
 	struct pt_counts counts;
 	/** CONTRACT.md: at least one answered and every non-refused, non-timeout row matches */
 	bool converged;
-	/** seconds until the last differing answer must leave its cache, at @ref taken_ns; 0 when converged */
+	/** seconds until the last differing answer must leave its cache, at @ref taken_ns; 0 when
+	 * converged */
 	uint32_t expires_within;
 	/** pt_clock time the snapshot was taken */
 	uint64_t taken_ns;
@@ -230,9 +231,9 @@ long pt_row_ttl_left(const struct pt_row *row, uint64_t now_ns);
 
 /** Kinds of event kept for the NDJSON stream and the log. */
 enum pt_event_kind {
-	PT_EVENT_ANSWER,  /**< one reply */
-	PT_EVENT_CHANGE,  /**< a resolver's answer changed */
-	PT_EVENT_TRUTH,   /**< the truth changed */
+	PT_EVENT_ANSWER, /**< one reply */
+	PT_EVENT_CHANGE, /**< a resolver's answer changed */
+	PT_EVENT_TRUTH,	 /**< the truth changed */
 };
 
 /** One event. Embedded; release with pt_event_fini(). */
@@ -310,7 +311,8 @@ void pt_state_publish(struct pt_state *st, uint64_t id, uint64_t generation,
 /** Target generation: bumped by pt_state_retarget(). */
 uint64_t pt_state_target_generation(struct pt_state *st);
 
-/** Replace the truth (copied). Records a TRUTH event when its answer or serial changed. Wakes views. */
+/** Replace the truth (copied). Records a TRUTH event when its answer or serial changed. Wakes
+ * views. */
 void pt_state_set_truth(struct pt_state *st, const struct pt_truth *truth);
 
 /**

@@ -1,12 +1,12 @@
 #include "status.h"
 
 static const char *const messages[] = {
-	"success",          /* PT_OK */
-	"out of memory",    /* PT_ERR_NOMEM */
-	"I/O error",        /* PT_ERR_IO */
-	"parse error",      /* PT_ERR_PARSE */
+	"success",		/* PT_OK */
+	"out of memory",	/* PT_ERR_NOMEM */
+	"I/O error",		/* PT_ERR_IO */
+	"parse error",		/* PT_ERR_PARSE */
 	"unusable DNS message", /* PT_ERR_DNS */
-	"timed out",        /* PT_ERR_TIMEOUT */
+	"timed out",		/* PT_ERR_TIMEOUT */
 };
 
 const char *pt_strerror(enum pt_status status)

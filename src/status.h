@@ -8,9 +8,9 @@
 
 /** Result of a function that can fail. Values are zero or negative. */
 enum pt_status {
-	PT_OK = 0,           /**< success */
+	PT_OK = 0,	     /**< success */
 	PT_ERR_NOMEM = -1,   /**< out of memory */
-	PT_ERR_IO = -2,      /**< an I/O or system call failed */
+	PT_ERR_IO = -2,	     /**< an I/O or system call failed */
 	PT_ERR_PARSE = -3,   /**< input text or wire data could not be read */
 	PT_ERR_DNS = -4,     /**< a DNS message was unusable (mismatch, bad rcode, ...) */
 	PT_ERR_TIMEOUT = -5, /**< no reply in time */

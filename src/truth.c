@@ -137,8 +137,8 @@ static enum pt_status expected_answer(struct pt_answer *out, const struct pt_tru
 		return PT_ERR_NOMEM;
 	}
 	for (size_t i = 0; i < cfg->nexpect; i++) {
-		enum pt_status rc = pt_rdata_normalise(&out->rdata[out->count], qtype,
-						       cfg->expect[i]);
+		enum pt_status rc =
+			pt_rdata_normalise(&out->rdata[out->count], qtype, cfg->expect[i]);
 
 		if (rc != PT_OK) {
 			pt_answer_fini(out);
@@ -187,10 +187,10 @@ static const char *parent_name(const char *name)
 struct race {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	size_t pending;   /* replies still to come */
-	size_t refs;      /* the caller's plus one per reply still to come */
+	size_t pending; /* replies still to come */
+	size_t refs;	/* the caller's plus one per reply still to come */
 	bool want_zone;
-	int winner;       /* index of the winning resolver, -1 while none */
+	int winner; /* index of the winning resolver, -1 while none */
 	struct pt_answer answer;
 };
 
@@ -430,8 +430,7 @@ static enum pt_status follow_cname(struct pt_truth *out, struct pt_engine *e,
 	via.nexpect = 0;
 	via.auth = NULL;
 	via.nauth = 0;
-	rc = find(&sub, e, c2, &via, out->answer.cnames[out->answer.ncnames - 1], qtype,
-		  depth + 1);
+	rc = find(&sub, e, c2, &via, out->answer.cnames[out->answer.ncnames - 1], qtype, depth + 1);
 	pt_truth_cache_free(c2);
 	if (rc != PT_OK) {
 		return rc;
@@ -561,9 +560,9 @@ static enum pt_status find(struct pt_truth *out, struct pt_engine *e, struct pt_
 		if (s->status != PT_AUTH_OK) {
 			continue;
 		}
-		if (best < 0 || (s->has_serial && (!out->servers[best].has_serial ||
-						   pt_serial_cmp(s->serial,
-								 out->servers[best].serial) > 0))) {
+		if (best < 0 ||
+		    (s->has_serial && (!out->servers[best].has_serial ||
+				       pt_serial_cmp(s->serial, out->servers[best].serial) > 0))) {
 			best = (int)i;
 		}
 	}

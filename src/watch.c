@@ -85,11 +85,12 @@ static void on_reply(void *ctx, const struct pt_request *req, struct pt_reply *r
 	w->queries += reply->tries;
 	if (id < w->nitems) {
 		struct item *it = &w->items[id];
-		long ttl = reply->result == PT_REPLY_OK && reply->answer.has_ttl ?
-				   (long)reply->answer.ttl : -1;
+		long ttl = reply->result == PT_REPLY_OK && reply->answer.has_ttl
+				   ? (long)reply->answer.ttl
+				   : -1;
 		uint64_t now = w->clock();
-		uint64_t at = reply->received_ns && reply->received_ns <= now ? reply->received_ns :
-										  now;
+		uint64_t at =
+			reply->received_ns && reply->received_ns <= now ? reply->received_ns : now;
 		/* Where in the wall-clock second the reply came: resolvers expire entries on
 		 * whole seconds (see sched.h). */
 		unsigned frac = (unsigned)((pt_clock_wall_ms() - (now - at) / PT_NS_PER_MS) % 1000);
@@ -161,8 +162,8 @@ static void *poll_main(void *arg)
 		uint64_t next = send_due(w, domain, qtype);
 		uint64_t now = w->clock();
 		/* Wake at least once a second even when idle; cheap and bounds clock skew. */
-		uint64_t wait = next == UINT64_MAX || next - now > PT_NS_PER_S ?
-					PT_NS_PER_S : next - now;
+		uint64_t wait =
+			next == UINT64_MAX || next - now > PT_NS_PER_S ? PT_NS_PER_S : next - now;
 		struct timespec ts;
 
 		if (next != UINT64_MAX && next <= now) {
@@ -306,7 +307,8 @@ struct pt_watch *pt_watch_start(struct pt_engine *engine, struct pt_state *state
 	}
 	w->cache = pt_truth_cache_new();
 	s = pt_state_snapshot(state);
-	if (w->cache == NULL || s == NULL || pt_truth_config_copy(&w->truth_cfg, truth_cfg) != PT_OK) {
+	if (w->cache == NULL || s == NULL ||
+	    pt_truth_config_copy(&w->truth_cfg, truth_cfg) != PT_OK) {
 		pt_snapshot_free(s);
 		pt_truth_cache_free(w->cache);
 		free(w);

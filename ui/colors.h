@@ -18,9 +18,9 @@
 enum pt_color {
 	PT_COLOR_NORMAL = 0, /**< plain text */
 	PT_COLOR_HEADER,     /**< header lines and column titles */
-	PT_COLOR_AGREE,      /**< matches the truth */
+	PT_COLOR_AGREE,	     /**< matches the truth */
 	PT_COLOR_DIVERGE,    /**< differs from the truth (stands out) */
-	PT_COLOR_ERROR,      /**< failures: SERVFAIL, timeout, refused, errors */
+	PT_COLOR_ERROR,	     /**< failures: SERVFAIL, timeout, refused, errors */
 	PT_COLOR_PENDING,    /**< no reply yet */
 	PT_COLOR_BANNER,     /**< the CONVERGED banner */
 	PT_COLOR_STATUSBAR,  /**< the status line at the bottom */

@@ -424,7 +424,8 @@ static void build_diag_text(struct dash *d, int width, uint64_t now)
 				 spin[(now / (250 * PT_NS_PER_MS)) % 4], d->utf8 ? "\u2026" : "...",
 				 (unsigned long long)secs);
 		pt_text_add(&d->text, "%s", "");
-		pt_text_add(&d->text, "Asking the zone's name servers, the parent zone and %zu tracked",
+		pt_text_add(&d->text,
+			    "Asking the zone's name servers, the parent zone and %zu tracked",
 			    d->job->cfg.nresolvers);
 		pt_text_add(&d->text, "resolver%s%s. Esc stops it; the dashboard keeps running.",
 			    d->job->cfg.nresolvers == 1 ? "" : "s",
@@ -456,7 +457,8 @@ static void draw_paste(struct dash *d, int top, int left, int h, int w)
 
 	pt_paste_stats(d->paste, &st);
 	paint_text(y++, x, iw, PT_COLOR_HEADER,
-		   "Paste or type resolvers, one per line (resolvers.txt, resolv.conf, CSV).", d->utf8);
+		   "Paste or type resolvers, one per line (resolvers.txt, resolv.conf, CSV).",
+		   d->utf8);
 	paint_text(y++, x, iw, st.rejected ? PT_COLOR_DIVERGE : PT_COLOR_AGREE,
 		   pt_rows_paste_counts(buf, sizeof(buf), &st, d->utf8), d->utf8);
 	if (st.dropped > 0) {
@@ -466,7 +468,8 @@ static void draw_paste(struct dash *d, int top, int left, int h, int w)
 	}
 	if (st.unterminated) {
 		paint_text(y++, x, iw, PT_COLOR_DIVERGE,
-			   "the paste ended without its end marker (\\e[201~); typing again", d->utf8);
+			   "the paste ended without its end marker (\\e[201~); typing again",
+			   d->utf8);
 	}
 	/* the text at the bottom: a few lines, the last one is being typed */
 	nin = h >= 24 ? 6 : h >= 16 ? 4 : 2;
@@ -534,7 +537,8 @@ static void draw_panel(struct dash *d, uint64_t now)
 			hline(' ', w);
 		}
 		paint_box(1, 2, h, w, " Add resolvers ",
-			  d->utf8 ? " Ctrl-D add \u00b7 Esc cancel \u00b7 \u2191\u2193 PgUp PgDn scroll rejected "
+			  d->utf8 ? " Ctrl-D add \u00b7 Esc cancel \u00b7 \u2191\u2193 PgUp PgDn "
+				    "scroll rejected "
 				  : " Ctrl-D add | Esc cancel | Up/Down PgUp PgDn scroll rejected ",
 			  d->utf8);
 		draw_paste(d, 1, 2, h, w);
@@ -550,7 +554,8 @@ static void draw_panel(struct dash *d, uint64_t now)
 	snprintf(footer, sizeof(footer), " Esc close %s %zu-%zu/%zu ",
 		 d->utf8 ? "\u2191\u2193 scroll \u00b7" : "Up/Down scroll |",
 		 d->text.n ? d->panel_top + 1 : 0,
-		 d->panel_top + (size_t)inner < d->text.n ? d->panel_top + (size_t)inner : d->text.n,
+		 d->panel_top + (size_t)inner < d->text.n ? d->panel_top + (size_t)inner
+							  : d->text.n,
 		 d->text.n);
 	/* clear the panel area, then frame and fill it */
 	for (y = 0; y < h; y++) {
@@ -559,7 +564,7 @@ static void draw_panel(struct dash *d, uint64_t now)
 		hline(' ', w);
 	}
 	paint_box(1, 2, h, w,
-		  d->panel == PANEL_HELP	? " Help "
+		  d->panel == PANEL_HELP   ? " Help "
 		  : d->panel == PANEL_DIAG ? " MX diagnosis "
 					   : " Resolver details ",
 		  footer, d->utf8);
@@ -593,7 +598,8 @@ static void draw_status(struct dash *d, uint64_t now)
 		for (;;) {
 			memcpy(before, d->edit.buf + start, d->edit.cursor - start);
 			before[d->edit.cursor - start] = '\0';
-			if (room < 1 || pt_output_width(before) <= room || start >= d->edit.cursor) {
+			if (room < 1 || pt_output_width(before) <= room ||
+			    start >= d->edit.cursor) {
 				break;
 			}
 			do {
@@ -812,8 +818,8 @@ static void paste_apply(struct dash *d)
 	pt_paste_stats(d->paste, &st);
 	if (st.names > 0) {
 		/* getaddrinfo() blocks: say why the screen waits */
-		set_message(d, false, "resolving %zu host name%s%s", st.names, st.names == 1 ? "" : "s",
-			    d->utf8 ? "\u2026" : "...");
+		set_message(d, false, "resolving %zu host name%s%s", st.names,
+			    st.names == 1 ? "" : "s", d->utf8 ? "\u2026" : "...");
 		draw(d, pt_clock_monotonic());
 	}
 	rc = pt_paste_finish(d->paste, PT_PARSE_RESOLVE_NAMES, &list, &st);
@@ -849,8 +855,8 @@ static void paste_apply(struct dash *d)
 	}
 	if (rc != PT_OK || failed > 0) {
 		set_message(d, true, "added %zu resolver%s; %zu not added: %s%s", added,
-			    added == 1 ? "" : "s", failed + (rc != PT_OK), pt_strerror(PT_ERR_NOMEM),
-			    more);
+			    added == 1 ? "" : "s", failed + (rc != PT_OK),
+			    pt_strerror(PT_ERR_NOMEM), more);
 	} else if (added == 0 && known == 0 && st.rejected == 0) {
 		set_message(d, false, "nothing to add");
 	} else {
@@ -994,7 +1000,8 @@ static void write_list(struct dash *d, const char *path, bool overwrite)
 
 		pt_resolvers_free(list);
 		if (err == EEXIST) {
-			set_message(d, true, "not written: %s exists (it appeared meanwhile)", path);
+			set_message(d, true, "not written: %s exists (it appeared meanwhile)",
+				    path);
 		} else {
 			set_message(d, true, "cannot write %s: %s", path, strerror(err));
 		}
@@ -1324,8 +1331,8 @@ static void on_key(struct dash *d, int key)
 		open_prompt(d, PROMPT_TYPE, "track (TYPE or NAME TYPE):", NULL);
 		break;
 	case PT_ACTION_EXPECT:
-		open_prompt(d, PROMPT_EXPECT, "expected RDATA (; or | between records, empty clears):",
-			    NULL);
+		open_prompt(d, PROMPT_EXPECT,
+			    "expected RDATA (; or | between records, empty clears):", NULL);
 		break;
 	case PT_ACTION_HELP:
 		panel_open(d, PANEL_HELP);
@@ -1512,7 +1519,8 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 			force = true;
 		}
 		if (fds[1].revents & POLLIN) {
-			/* empty the pipe now so poll() sleeps; the snapshot waits for the throttle */
+			/* empty the pipe now so poll() sleeps; the snapshot waits for the throttle
+			 */
 			pt_state_drain(cfg->state);
 			need_snap = true;
 			dirty = true;
@@ -1535,7 +1543,8 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 				force = true;
 			} else if (++idle_reads >= 3) {
 				/* readable yet no key, again and again: end of input (stdin is not
-				 * the terminal); stop listening rather than spin, signals still quit */
+				 * the terminal); stop listening rather than spin, signals still
+				 * quit */
 				stdin_fd = -1;
 			}
 		}

@@ -24,7 +24,8 @@
 struct pt_dashboard_config {
 	/** the state to show. Borrowed; must outlive pt_dashboard_run() */
 	struct pt_state *state;
-	/** the driver: pt_watch_refresh / add / remove / retarget / expect. Borrowed; may be NULL */
+	/** the driver: pt_watch_refresh / add / remove / retarget / expect. Borrowed; may be NULL
+	 */
 	struct pt_watch *watch;
 	/** false with --no-color / NO_COLOR */
 	bool color;

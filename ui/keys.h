@@ -14,46 +14,46 @@
 
 /** Marks a function key: PT_KEY_FN | (curses KEY_* code). Above every Unicode code point. */
 #define PT_KEY_FN 0x200000
-#define PT_KEY_DOWN (PT_KEY_FN | 0402)      /**< KEY_DOWN */
-#define PT_KEY_UP (PT_KEY_FN | 0403)        /**< KEY_UP */
-#define PT_KEY_LEFT (PT_KEY_FN | 0404)      /**< KEY_LEFT */
-#define PT_KEY_RIGHT (PT_KEY_FN | 0405)     /**< KEY_RIGHT */
-#define PT_KEY_HOME (PT_KEY_FN | 0406)      /**< KEY_HOME */
+#define PT_KEY_DOWN (PT_KEY_FN | 0402)	    /**< KEY_DOWN */
+#define PT_KEY_UP (PT_KEY_FN | 0403)	    /**< KEY_UP */
+#define PT_KEY_LEFT (PT_KEY_FN | 0404)	    /**< KEY_LEFT */
+#define PT_KEY_RIGHT (PT_KEY_FN | 0405)	    /**< KEY_RIGHT */
+#define PT_KEY_HOME (PT_KEY_FN | 0406)	    /**< KEY_HOME */
 #define PT_KEY_BACKSPACE (PT_KEY_FN | 0407) /**< KEY_BACKSPACE */
-#define PT_KEY_DC (PT_KEY_FN | 0512)        /**< KEY_DC (Delete) */
-#define PT_KEY_NPAGE (PT_KEY_FN | 0522)     /**< KEY_NPAGE (PgDn) */
-#define PT_KEY_PPAGE (PT_KEY_FN | 0523)     /**< KEY_PPAGE (PgUp) */
-#define PT_KEY_ENTER (PT_KEY_FN | 0527)     /**< KEY_ENTER (keypad) */
-#define PT_KEY_END (PT_KEY_FN | 0550)       /**< KEY_END */
+#define PT_KEY_DC (PT_KEY_FN | 0512)	    /**< KEY_DC (Delete) */
+#define PT_KEY_NPAGE (PT_KEY_FN | 0522)	    /**< KEY_NPAGE (PgDn) */
+#define PT_KEY_PPAGE (PT_KEY_FN | 0523)	    /**< KEY_PPAGE (PgUp) */
+#define PT_KEY_ENTER (PT_KEY_FN | 0527)	    /**< KEY_ENTER (keypad) */
+#define PT_KEY_END (PT_KEY_FN | 0550)	    /**< KEY_END */
 #define PT_KEY_RESIZE (PT_KEY_FN | 0632)    /**< KEY_RESIZE */
-#define PT_KEY_ESC 27                       /**< Escape */
+#define PT_KEY_ESC 27			    /**< Escape */
 /** Control-@p c as a key code ('A' .. '_'). */
-#define PT_KEY_CTRL(c) ((c) & 0x1f)
+#define PT_KEY_CTRL(c) ((c)&0x1f)
 
 /** What a key asks the dashboard to do. */
 enum pt_action {
 	PT_ACTION_NONE = 0, /**< unbound key */
-	PT_ACTION_QUIT,     /**< q: quit (closes a panel first) */
+	PT_ACTION_QUIT,	    /**< q: quit (closes a panel first) */
 	PT_ACTION_REFRESH,  /**< r: re-query every resolver now */
-	PT_ACTION_SORT,     /**< s: next sort order */
+	PT_ACTION_SORT,	    /**< s: next sort order */
 	PT_ACTION_FILTER,   /**< /: filter prompt */
 	PT_ACTION_DETAILS,  /**< Enter: details of the selected resolver */
-	PT_ACTION_UP,       /**< move the selection (or scroll a panel) up one line */
-	PT_ACTION_DOWN,     /**< down one line */
-	PT_ACTION_PGUP,     /**< up one page */
-	PT_ACTION_PGDN,     /**< down one page */
-	PT_ACTION_HOME,     /**< to the first line */
-	PT_ACTION_END,      /**< to the last line */
-	PT_ACTION_TYPE,     /**< t: prompt for record type (and name) */
+	PT_ACTION_UP,	    /**< move the selection (or scroll a panel) up one line */
+	PT_ACTION_DOWN,	    /**< down one line */
+	PT_ACTION_PGUP,	    /**< up one page */
+	PT_ACTION_PGDN,	    /**< down one page */
+	PT_ACTION_HOME,	    /**< to the first line */
+	PT_ACTION_END,	    /**< to the last line */
+	PT_ACTION_TYPE,	    /**< t: prompt for record type (and name) */
 	PT_ACTION_EXPECT,   /**< e: prompt for the expected answer */
-	PT_ACTION_HELP,     /**< ?: help overlay */
+	PT_ACTION_HELP,	    /**< ?: help overlay */
 	PT_ACTION_PASTE,    /**< p: paste a resolver list */
 	PT_ACTION_REMOVE,   /**< x: remove the selected resolver */
 	PT_ACTION_WRITE,    /**< w: write the list to a file */
 	PT_ACTION_DIAGNOSE, /**< d: MX diagnosis */
 	PT_ACTION_CLOSE,    /**< Esc: close a panel, clear the filter */
 	PT_ACTION_REDRAW,   /**< Ctrl-L or a resize: lay out and repaint everything */
-	PT_ACTION_COUNT     /**< number of actions */
+	PT_ACTION_COUNT	    /**< number of actions */
 };
 
 /** One binding of the key table. */
@@ -93,10 +93,10 @@ struct pt_line_edit {
 /** What a key did to a line editor. */
 enum pt_edit_result {
 	PT_EDIT_IGNORED = 0, /**< key not used, text unchanged */
-	PT_EDIT_MOVED,       /**< cursor moved */
+	PT_EDIT_MOVED,	     /**< cursor moved */
 	PT_EDIT_CHANGED,     /**< text changed */
-	PT_EDIT_ACCEPT,      /**< Enter: use the text */
-	PT_EDIT_CANCEL,      /**< Esc: abandon */
+	PT_EDIT_ACCEPT,	     /**< Enter: use the text */
+	PT_EDIT_CANCEL,	     /**< Esc: abandon */
 };
 
 /** Start editing @p initial (NULL for empty), cursor at the end. */

@@ -77,8 +77,10 @@ static void usage(FILE *out)
 	      "Track a DNS change until every resolver serves it (TYPE defaults to MX).\n\n"
 	      "  -r, --resolvers FILE   resolver list (repeatable; - reads stdin)\n"
 	      "  -s, --server LIST      resolvers inline, comma/space separated (repeatable)\n"
-	      "      --auth ADDR[:PORT] take the truth from this authoritative server (repeatable)\n"
-	      "      --expect RDATA     the expected answer, e.g. \"10 mx1.example.com.\" (repeatable)\n"
+	      "      --auth ADDR[:PORT] take the truth from this authoritative server "
+	      "(repeatable)\n"
+	      "      --expect RDATA     the expected answer, e.g. \"10 mx1.example.com.\" "
+	      "(repeatable)\n"
 	      "      --once             query every resolver once, print, exit\n"
 	      "      --until-converged  keep polling; exit 0 as soon as converged\n"
 	      "      --max-wait DUR     with --until-converged: give up after DUR (90s, 10m, 2h)\n"
@@ -93,7 +95,8 @@ static void usage(FILE *out)
 	      "      --diagnose         run the MX checks (\"why is my MX not taking effect\")\n"
 	      "      --no-smtp          --diagnose: skip the SMTP (port 25) probes\n"
 	      "      --smtp-port N      --diagnose: probe this port instead of 25\n"
-	      "      --check-resolvers  query each listed resolver once (root NS) and report which\n"
+	      "      --check-resolvers  query each listed resolver once (root NS) and report "
+	      "which\n"
 	      "                         answer recursively, refuse, or time out; no DOMAIN\n"
 	      "      --write FILE       with --check-resolvers: write the usable ones to FILE\n"
 	      "      --no-color         no colours (also when NO_COLOR is set)\n"
@@ -194,10 +197,27 @@ static bool push(const char ***arr, size_t *n, const char *v)
 }
 
 enum {
-	OPT_AUTH = 256, OPT_EXPECT, OPT_ONCE, OPT_UNTIL, OPT_MAXWAIT, OPT_FORMAT, OPT_TIMEOUT,
-	OPT_RETRIES, OPT_INTERVAL, OPT_MAXINTERVAL, OPT_RATE, OPT_TCP, OPT_LOG, OPT_DIAGNOSE,
-	OPT_NOCOLOR, OPT_ITERATIONS, OPT_WORKERS, OPT_NOSMTP, OPT_SMTPPORT,
-	OPT_CHECK, OPT_WRITE,
+	OPT_AUTH = 256,
+	OPT_EXPECT,
+	OPT_ONCE,
+	OPT_UNTIL,
+	OPT_MAXWAIT,
+	OPT_FORMAT,
+	OPT_TIMEOUT,
+	OPT_RETRIES,
+	OPT_INTERVAL,
+	OPT_MAXINTERVAL,
+	OPT_RATE,
+	OPT_TCP,
+	OPT_LOG,
+	OPT_DIAGNOSE,
+	OPT_NOCOLOR,
+	OPT_ITERATIONS,
+	OPT_WORKERS,
+	OPT_NOSMTP,
+	OPT_SMTPPORT,
+	OPT_CHECK,
+	OPT_WRITE,
 };
 
 static const struct option long_opts[] = {
@@ -274,8 +294,8 @@ static int parse_options(struct options *o, int argc, char **argv)
 			break;
 		case OPT_MAXWAIT:
 			if (!parse_duration(optarg, &o->max_wait_s)) {
-				return usage_error("invalid --max-wait '%s' (use e.g. 90s, 10m, 2h)",
-						   optarg);
+				return usage_error(
+					"invalid --max-wait '%s' (use e.g. 90s, 10m, 2h)", optarg);
 			}
 			break;
 		case OPT_FORMAT:
@@ -295,8 +315,8 @@ static int parse_options(struct options *o, int argc, char **argv)
 			break;
 		case OPT_TIMEOUT:
 			if (!parse_uint(optarg, 600000, &u) || u == 0) {
-				return usage_error("invalid --timeout '%s' (milliseconds, 1-600000)",
-						   optarg);
+				return usage_error(
+					"invalid --timeout '%s' (milliseconds, 1-600000)", optarg);
 			}
 			o->engine.timeout_ms = u;
 			break;
@@ -319,8 +339,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 			break;
 		case OPT_RATE:
 			if (!parse_double(optarg, 0, 1e7, &o->engine.rate_qps)) {
-				return usage_error("invalid --rate '%s' (queries per second, 0 = none)",
-						   optarg);
+				return usage_error(
+					"invalid --rate '%s' (queries per second, 0 = none)",
+					optarg);
 			}
 			break;
 		case OPT_TCP:
@@ -382,8 +403,9 @@ static int parse_options(struct options *o, int argc, char **argv)
 	if (o->check_resolvers) {
 		/* No DOMAIN: the probe asks for the root's NS set. */
 		if (optind < argc) {
-			return usage_error("unexpected argument '%s' (--check-resolvers takes no DOMAIN)",
-					   argv[optind]);
+			return usage_error(
+				"unexpected argument '%s' (--check-resolvers takes no DOMAIN)",
+				argv[optind]);
 		}
 		o->domain = ".";
 		o->qtype = 2;
@@ -590,7 +612,8 @@ static int terminal_width(void)
 {
 	struct winsize ws;
 
-	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 || ws.ws_col == 0) {
+	if (!isatty(STDOUT_FILENO) || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) != 0 ||
+	    ws.ws_col == 0) {
 		return 0;
 	}
 	return ws.ws_col;
@@ -620,8 +643,9 @@ static int run_text(struct pt_state *st, struct pt_watch *w, const struct option
 		if (dirty && watching) {
 			uint64_t since = pt_clock_monotonic() - last_ns;
 
-			wait_ms = since >= 100 * PT_NS_PER_MS ?
-					  0 : (int)((100 * PT_NS_PER_MS - since) / PT_NS_PER_MS) + 1;
+			wait_ms = since >= 100 * PT_NS_PER_MS
+					  ? 0
+					  : (int)((100 * PT_NS_PER_MS - since) / PT_NS_PER_MS) + 1;
 		}
 		if (poll(&pfd, 1, wait_ms) > 0) {
 			dirty = true;
@@ -725,7 +749,8 @@ static int run_check(struct pt_engine *engine, const struct pt_resolvers *list,
 	status = usable == 0 ? EXIT_NOTHING : usable == n ? EXIT_CONVERGED : EXIT_NOT_CONVERGED;
 	if (o->write_path != NULL) {
 		if (good == NULL || pt_resolvers_save(good, o->write_path, true) != PT_OK) {
-			fprintf(stderr, "proptrack: --write %s: %s\n", o->write_path, strerror(errno));
+			fprintf(stderr, "proptrack: --write %s: %s\n", o->write_path,
+				strerror(errno));
 			status = EXIT_USAGE;
 		} else {
 			fprintf(stderr, "proptrack: wrote %zu usable resolvers to %s\n", usable,
@@ -753,8 +778,13 @@ static int run_diagnose(struct pt_engine *engine, const struct pt_resolvers *lis
 		res[i] = *pt_resolvers_get(list, i);
 	}
 	struct pt_diagnose_config cfg = {
-		.domain = domain, .resolvers = res, .nresolvers = n, .auth = auth,
-		.nauth = o->nauth, .smtp = o->smtp, .smtp_port = (uint16_t)o->smtp_port,
+		.domain = domain,
+		.resolvers = res,
+		.nresolvers = n,
+		.auth = auth,
+		.nauth = o->nauth,
+		.smtp = o->smtp,
+		.smtp_port = (uint16_t)o->smtp_port,
 	};
 	enum pt_status rc = pt_diagnose_run(&d, engine, &cfg, NULL);
 
@@ -799,8 +829,8 @@ int main(int argc, char **argv)
 		if (pt_rdata_normalise(&norm, o.qtype, o.expect[i]) != PT_OK) {
 			char ty[24];
 
-			fprintf(stderr, "proptrack: --expect '%s' is not valid %s data\n", o.expect[i],
-				pt_rrtype_name(o.qtype, ty, sizeof(ty)));
+			fprintf(stderr, "proptrack: --expect '%s' is not valid %s data\n",
+				o.expect[i], pt_rrtype_name(o.qtype, ty, sizeof(ty)));
 			goto out;
 		}
 		free(norm);
@@ -824,7 +854,8 @@ int main(int argc, char **argv)
 			status = EXIT_USAGE;
 			goto out;
 		}
-		/* Unbuffered: each event line reaches the file in one write, whole or not at all. */
+		/* Unbuffered: each event line reaches the file in one write, whole or not at all.
+		 */
 		setvbuf(log, NULL, _IONBF, 0);
 	}
 	status = EXIT_USAGE;
@@ -853,15 +884,20 @@ int main(int argc, char **argv)
 		pt_state_add(st, &via[i], NULL);
 	}
 	struct pt_truth_config tcfg = {
-		.expect = (char **)(uintptr_t)o.expect, .nexpect = o.nexpect, .auth = auth, .nauth = o.nauth,
-		.via = via, .nvia = n, .auth_port = 53,
+		.expect = (char **)(uintptr_t)o.expect,
+		.nexpect = o.nexpect,
+		.auth = auth,
+		.nauth = o.nauth,
+		.via = via,
+		.nvia = n,
+		.auth_port = 53,
 	};
-	bool dashboard = isatty(STDOUT_FILENO) && !o.once && !o.format_given &&
-			 !o.until_converged;
+	bool dashboard = isatty(STDOUT_FILENO) && !o.once && !o.format_given && !o.until_converged;
 	struct pt_watch_config wcfg = {
-		.interval_s = o.interval_s, .max_interval_s = o.max_interval_s,
-		.truth_interval_s = 5, .once = o.once || (!dashboard && !o.until_converged &&
-							  o.format != FMT_NDJSON),
+		.interval_s = o.interval_s,
+		.max_interval_s = o.max_interval_s,
+		.truth_interval_s = 5,
+		.once = o.once || (!dashboard && !o.until_converged && o.format != FMT_NDJSON),
 	};
 	struct sigaction sa;
 
@@ -880,9 +916,16 @@ int main(int argc, char **argv)
 	if (dashboard) {
 		struct log_ctx lc = { .state = st, .log = log };
 		struct pt_dashboard_config dc = {
-			.state = st, .watch = w, .color = o.color, .iterations = o.iterations,
-			.on_tick = on_tick, .ctx = &lc, .smtp = o.smtp,
-			.smtp_port = (uint16_t)o.smtp_port, .auth = auth, .nauth = o.nauth,
+			.state = st,
+			.watch = w,
+			.color = o.color,
+			.iterations = o.iterations,
+			.on_tick = on_tick,
+			.ctx = &lc,
+			.smtp = o.smtp,
+			.smtp_port = (uint16_t)o.smtp_port,
+			.auth = auth,
+			.nauth = o.nauth,
 			.engine = &o.engine,
 		};
 

@@ -15,8 +15,8 @@ static const char paste_end[] = "\033[201~";
 /* Where the byte decoder is. */
 enum in_state {
 	IN_TYPED, /* keys */
-	IN_ESC,   /* an Esc came; a sequence may follow */
-	IN_SEQ,   /* inside "\e[" or "\eO" */
+	IN_ESC,	  /* an Esc came; a sequence may follow */
+	IN_SEQ,	  /* inside "\e[" or "\eO" */
 	IN_PASTE, /* between the paste markers: everything is text */
 };
 
@@ -332,9 +332,9 @@ static void typed_sequence(struct pt_paste *p)
 		const char *seq;
 		long delta; /* rows; LONG_MIN/MAX for home/end */
 	} moves[] = {
-		{ "[A", -1 },	  { "OA", -1 },	    { "[B", 1 },       { "OB", 1 },
-		{ "[5~", -10 },	  { "[6~", 10 },    { "[H", -1000000 }, { "OH", -1000000 },
-		{ "[1~", -1000000 }, { "[F", 1000000 }, { "OF", 1000000 }, { "[4~", 1000000 },
+		{ "[A", -1 },	     { "OA", -1 },	{ "[B", 1 },	    { "OB", 1 },
+		{ "[5~", -10 },	     { "[6~", 10 },	{ "[H", -1000000 }, { "OH", -1000000 },
+		{ "[1~", -1000000 }, { "[F", 1000000 }, { "OF", 1000000 },  { "[4~", 1000000 },
 	};
 
 	p->seq[p->nseq] = '\0';
@@ -412,8 +412,8 @@ static enum pt_paste_event typed_byte(struct pt_paste *p, unsigned char c, uint6
 	return PT_PASTE_NONE;
 }
 
-enum pt_paste_event pt_paste_feed(struct pt_paste *p, const void *bytes, size_t n,
-				  uint64_t now_ns, size_t *used)
+enum pt_paste_event pt_paste_feed(struct pt_paste *p, const void *bytes, size_t n, uint64_t now_ns,
+				  size_t *used)
 {
 	const unsigned char *b = bytes;
 	enum pt_paste_event ev = PT_PASTE_NONE;
@@ -903,8 +903,8 @@ void pt_paste_clamp_scroll(struct pt_paste *p, size_t page)
 	}
 }
 
-enum pt_status pt_paste_finish(struct pt_paste *p, unsigned flags,
-			       const struct pt_resolvers **list, struct pt_paste_stats *stats)
+enum pt_status pt_paste_finish(struct pt_paste *p, unsigned flags, const struct pt_resolvers **list,
+			       struct pt_paste_stats *stats)
 {
 	while (pt_paste_step(p, (size_t)-1 / 2)) {
 	}

@@ -37,7 +37,7 @@
 /** What a key or a timeout asks of the panel. */
 enum pt_paste_event {
 	PT_PASTE_NONE = 0, /**< keep going */
-	PT_PASTE_APPLY,    /**< Ctrl-D: add the entries */
+	PT_PASTE_APPLY,	   /**< Ctrl-D: add the entries */
 	PT_PASTE_CANCEL,   /**< a lone Esc: close without adding */
 };
 
@@ -103,8 +103,8 @@ void pt_paste_set_tracked(struct pt_paste *p, const struct pt_resolvers *tracked
  * @param[out] used bytes consumed (may be NULL)
  * @return the event, PT_PASTE_NONE when all @p n bytes were consumed without one.
  */
-enum pt_paste_event pt_paste_feed(struct pt_paste *p, const void *bytes, size_t n,
-				  uint64_t now_ns, size_t *used);
+enum pt_paste_event pt_paste_feed(struct pt_paste *p, const void *bytes, size_t n, uint64_t now_ns,
+				  size_t *used);
 
 /**
  * Events that come from time passing: an Esc with nothing after it for PT_PASTE_ESC_NS
@@ -158,7 +158,7 @@ void pt_paste_clamp_scroll(struct pt_paste *p, size_t page);
  * @param[out] stats the final counts (may be NULL)
  * @return PT_OK or PT_ERR_NOMEM.
  */
-enum pt_status pt_paste_finish(struct pt_paste *p, unsigned flags,
-			       const struct pt_resolvers **list, struct pt_paste_stats *stats);
+enum pt_status pt_paste_finish(struct pt_paste *p, unsigned flags, const struct pt_resolvers **list,
+			       struct pt_paste_stats *stats);
 
 #endif /* PT_PASTE_H */

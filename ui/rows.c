@@ -13,7 +13,7 @@
 
 static const char *const sort_names[PT_SORT_COUNT] = {
 	[PT_SORT_ADDED] = "added", [PT_SORT_STATUS] = "status", [PT_SORT_GROUP] = "answer",
-	[PT_SORT_TTL] = "TTL",     [PT_SORT_RTT] = "RTT",       [PT_SORT_LABEL] = "label",
+	[PT_SORT_TTL] = "TTL",	   [PT_SORT_RTT] = "RTT",	[PT_SORT_LABEL] = "label",
 };
 
 const char *pt_sort_name(enum pt_sort sort)
@@ -311,12 +311,12 @@ char *pt_rows_gauge(char *buf, size_t size, size_t part, size_t whole, int cells
 		return buf;
 	}
 	buf[0] = '\0';
-#define PUT(str)                                                                   \
-	do {                                                                       \
-		int r_ = snprintf(buf + off, size - off, "%s", (str));             \
-		if (r_ > 0) {                                                      \
-			off = off + (size_t)r_ < size ? off + (size_t)r_ : size - 1; \
-		}                                                                  \
+#define PUT(str)                                                                                   \
+	do {                                                                                       \
+		int r_ = snprintf(buf + off, size - off, "%s", (str));                             \
+		if (r_ > 0) {                                                                      \
+			off = off + (size_t)r_ < size ? off + (size_t)r_ : size - 1;               \
+		}                                                                                  \
 	} while (0)
 	PUT("[");
 	for (i = 0; i < cells; i++) {
@@ -423,13 +423,16 @@ void pt_line_pad(struct pt_line *l, enum pt_color role, int column)
 
 /* Left to right; the answer (width 0 in src/output.c) takes what is left. */
 static const enum pt_column col_order[] = {
-	PT_COL_LABEL, PT_COL_LOCATION, PT_COL_ADDRESS, PT_COL_STATUS,
-	PT_COL_ANSWER, PT_COL_TTL, PT_COL_RTT, PT_COL_CHANGED,
+	PT_COL_LABEL,  PT_COL_LOCATION, PT_COL_ADDRESS, PT_COL_STATUS,
+	PT_COL_ANSWER, PT_COL_TTL,	PT_COL_RTT,	PT_COL_CHANGED,
 };
 
 /* Dropped first to last when the terminal is narrow. */
 static const enum pt_column col_drops[] = {
-	PT_COL_LOCATION, PT_COL_CHANGED, PT_COL_RTT, PT_COL_ADDRESS,
+	PT_COL_LOCATION,
+	PT_COL_CHANGED,
+	PT_COL_RTT,
+	PT_COL_ADDRESS,
 };
 
 /* Extra cells wished for the answer beyond its minimum before other columns may stay. */
@@ -678,8 +681,8 @@ static enum pt_color auth_role(enum pt_auth_status st)
 static void counts_text(char *buf, size_t size, const struct pt_snapshot *s)
 {
 	static const enum pt_verdict shown[] = {
-		PT_VERDICT_DIFFER, PT_VERDICT_NEGATIVE, PT_VERDICT_SERVFAIL, PT_VERDICT_ERROR,
-		PT_VERDICT_TIMEOUT, PT_VERDICT_REFUSED, PT_VERDICT_PENDING,
+		PT_VERDICT_DIFFER,  PT_VERDICT_NEGATIVE, PT_VERDICT_SERVFAIL, PT_VERDICT_ERROR,
+		PT_VERDICT_TIMEOUT, PT_VERDICT_REFUSED,	 PT_VERDICT_PENDING,
 	};
 	size_t i, off = 0;
 
@@ -718,8 +721,9 @@ char *pt_rows_sparkline(char *buf, size_t size, const struct pt_progress *p, siz
 		while (k + 1 < n && p[k + 1].at_ns <= end) {
 			k++;
 		}
-		share = p[k].at_ns > end || p[k].judged == 0 ? 0.0 :
-			(double)p[k].match / (double)p[k].judged;
+		share = p[k].at_ns > end || p[k].judged == 0
+				? 0.0
+				: (double)p[k].match / (double)p[k].judged;
 		if (utf8) {
 			glyph = blocks[(int)(share * 7.0 + 0.5)];
 		} else {
@@ -763,10 +767,11 @@ void pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width,
 	pt_line_init(l, width, utf8);
 	pt_line_add(l, PT_COLOR_NORMAL, "auth: ");
 	if (s->truth.nservers == 0) {
-		pt_line_add(l, PT_COLOR_PENDING,
-			    s->truth.source == PT_TRUTH_EXPECTED ? "not needed (expected answer given)"
-			    : s->truth.source == PT_TRUTH_NONE ? "looking for the zone's name servers"
-							       : "none answered");
+		pt_line_add(
+			l, PT_COLOR_PENDING,
+			s->truth.source == PT_TRUTH_EXPECTED ? "not needed (expected answer given)"
+			: s->truth.source == PT_TRUTH_NONE   ? "looking for the zone's name servers"
+							     : "none answered");
 	}
 	for (i = 0; i < s->truth.nservers; i++) {
 		const struct pt_auth_server *a = &s->truth.servers[i];
@@ -779,7 +784,8 @@ void pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width,
 			pt_line_addf(l, auth_role(a->status), " %lu", (unsigned long)a->serial);
 		}
 		if (a->status != PT_AUTH_OK) {
-			pt_line_addf(l, auth_role(a->status), " %s", pt_auth_status_name(a->status));
+			pt_line_addf(l, auth_role(a->status), " %s",
+				     pt_auth_status_name(a->status));
 		}
 	}
 
@@ -790,7 +796,8 @@ void pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width,
 	if (now_ns > s->taken_ns) {
 		elapsed += now_ns - s->taken_ns;
 	}
-	whole = s->counts.total - s->counts.by[PT_VERDICT_REFUSED] - s->counts.by[PT_VERDICT_TIMEOUT];
+	whole = s->counts.total - s->counts.by[PT_VERDICT_REFUSED] -
+		s->counts.by[PT_VERDICT_TIMEOUT];
 	if (whole == 0) {
 		whole = s->counts.total;
 	}
@@ -804,9 +811,9 @@ void pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width,
 	} else {
 		pt_rows_gauge(gauge, sizeof(gauge), s->counts.by[PT_VERDICT_MATCH], whole,
 			      width >= 120 ? 20 : 10, utf8);
-		pt_line_add(l, s->counts.by[PT_VERDICT_MATCH] == whole && whole > 0
-				       ? PT_COLOR_AGREE
-				       : PT_COLOR_DIVERGE,
+		pt_line_add(l,
+			    s->counts.by[PT_VERDICT_MATCH] == whole && whole > 0 ? PT_COLOR_AGREE
+										 : PT_COLOR_DIVERGE,
 			    gauge);
 		/* how the share moved since the start, where there is room for it */
 		if (width >= 110 && s->nprogress > 1) {
@@ -1134,7 +1141,8 @@ void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const str
 
 	(void)s;
 	(void)wall_now_ms;
-	pt_text_add(out, "%s", row->resolver.label[0] ? row->resolver.label : row->resolver.address);
+	pt_text_add(out, "%s",
+		    row->resolver.label[0] ? row->resolver.label : row->resolver.address);
 	pt_text_add(out, "  address   %s port %u", row->resolver.address,
 		    (unsigned)row->resolver.port);
 	if (row->resolver.location[0] != '\0') {
@@ -1162,7 +1170,8 @@ void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const str
 	}
 	if (row->has_reply) {
 		pt_text_add(out, "  RTT       %.1f ms", row->rtt_ms);
-		pt_text_add(out, "  reply     %s", pt_rows_ago(buf2, sizeof(buf2), row->received_ns, now_ns));
+		pt_text_add(out, "  reply     %s",
+			    pt_rows_ago(buf2, sizeof(buf2), row->received_ns, now_ns));
 	}
 	pt_text_add(out, "  queries   %u", row->queries);
 	if (row->err != 0) {
@@ -1189,8 +1198,7 @@ void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const str
 		}
 	}
 	pt_text_add(out, "%s", "");
-	pt_text_add(out, "Changes (newest first): %s",
-		    row->nhistory ? "" : "none seen");
+	pt_text_add(out, "Changes (newest first): %s", row->nhistory ? "" : "none seen");
 	for (i = row->nhistory; i > 0; i--) {
 		const struct pt_change *c = &row->history[i - 1];
 
@@ -1217,17 +1225,24 @@ void pt_rows_help(struct pt_text *out)
 	pt_text_add(out, "  The letter at the left is the answer group: A is the truth, B, C, ...");
 	pt_text_add(out, "  other answers, as in the legend under the header.");
 	pt_text_add(out, "  TTL counts down to when the cached answer expires.");
-	pt_text_add(out, "  Differing rows stand out; failures and pending rows have their own colour.");
+	pt_text_add(out,
+		    "  Differing rows stand out; failures and pending rows have their own colour.");
 	pt_text_add(out, "%s", "");
 	pt_text_add(out, "In panels: arrows/PgUp/PgDn scroll, Esc, Enter or q close.");
 	pt_text_add(out, "%s", "");
 	pt_text_add(out, "Paste panel (p)");
-	pt_text_add(out, "  Paste with the terminal (bracketed paste) or type lines; every format of");
-	pt_text_add(out, "  resolvers.txt, resolv.conf and the public-dns.info CSV is read. Counts and");
-	pt_text_add(out, "  rejected lines (with line number and reason) update as the text arrives.");
-	pt_text_add(out, "  Enter new line, Backspace edit, Ctrl-U clear the line, arrows scroll the");
-	pt_text_add(out, "  rejected lines, Ctrl-D add the entries (already tracked ones are skipped),");
-	pt_text_add(out, "  Esc cancel. Host names are resolved when added. At most 16 MiB is kept.");
+	pt_text_add(out,
+		    "  Paste with the terminal (bracketed paste) or type lines; every format of");
+	pt_text_add(out,
+		    "  resolvers.txt, resolv.conf and the public-dns.info CSV is read. Counts and");
+	pt_text_add(out,
+		    "  rejected lines (with line number and reason) update as the text arrives.");
+	pt_text_add(out,
+		    "  Enter new line, Backspace edit, Ctrl-U clear the line, arrows scroll the");
+	pt_text_add(out,
+		    "  rejected lines, Ctrl-D add the entries (already tracked ones are skipped),");
+	pt_text_add(out,
+		    "  Esc cancel. Host names are resolved when added. At most 16 MiB is kept.");
 }
 
 /* ---- diagnosis ---- */
@@ -1251,8 +1266,9 @@ void pt_rows_diagnosis(struct pt_text *out, const struct pt_diagnosis *dg, int w
 	char status[8];
 	size_t i, k;
 
-	pt_text_add_role(out, PT_COLOR_HEADER, "MX diagnosis of %s: %zu pass, %zu warn, %zu fail, %zu skip",
-			 dg->domain, dg->summary[PT_CHECK_PASS], dg->summary[PT_CHECK_WARN],
+	pt_text_add_role(out, PT_COLOR_HEADER,
+			 "MX diagnosis of %s: %zu pass, %zu warn, %zu fail, %zu skip", dg->domain,
+			 dg->summary[PT_CHECK_PASS], dg->summary[PT_CHECK_WARN],
 			 dg->summary[PT_CHECK_FAIL], dg->summary[PT_CHECK_SKIP]);
 	if (dg->nchecks == 0) {
 		pt_text_add(out, "No check ran.");
@@ -1272,7 +1288,8 @@ void pt_rows_diagnosis(struct pt_text *out, const struct pt_diagnosis *dg, int w
 		pt_text_wrap(out, PT_COLOR_NORMAL, width, 6, c->message);
 		if (c->fix[0] != '\0') {
 			snprintf(fix, sizeof(fix), "fix: %s", c->fix);
-			pt_text_wrap(out, role == PT_COLOR_AGREE ? PT_COLOR_NORMAL : role, width, 6, fix);
+			pt_text_wrap(out, role == PT_COLOR_AGREE ? PT_COLOR_NORMAL : role, width, 6,
+				     fix);
 		}
 		if (c->rfc[0] != '\0') {
 			pt_text_add_role(out, PT_COLOR_PENDING, "      (%s)", c->rfc);
@@ -1300,11 +1317,11 @@ char *pt_rows_paste_counts(char *buf, size_t size, const struct pt_paste_stats *
 	char sz[32];
 	size_t off = 0;
 
-#define PUT(...)                                                                   \
-	do {                                                                       \
-		if (off < size) {                                                  \
-			off += (size_t)snprintf(buf + off, size - off, __VA_ARGS__); \
-		}                                                                  \
+#define PUT(...)                                                                                   \
+	do {                                                                                       \
+		if (off < size) {                                                                  \
+			off += (size_t)snprintf(buf + off, size - off, __VA_ARGS__);               \
+		}                                                                                  \
 	} while (0)
 	PUT("%zu entr%s", st->entries, st->entries == 1 ? "y" : "ies");
 	if (st->tracked > 0) {

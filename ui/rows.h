@@ -23,12 +23,12 @@
 /** Row orders, cycled by the `s` key in this order. */
 enum pt_sort {
 	PT_SORT_ADDED = 0, /**< as added */
-	PT_SORT_STATUS,    /**< worst status first (pt_rows_status_rank()) */
-	PT_SORT_GROUP,     /**< answer group: A (truth), B, ...; no answer last */
-	PT_SORT_TTL,       /**< least TTL left first; no TTL last */
-	PT_SORT_RTT,       /**< fastest first; no reply last */
-	PT_SORT_LABEL,     /**< label (else address), case-insensitive */
-	PT_SORT_COUNT      /**< number of orders */
+	PT_SORT_STATUS,	   /**< worst status first (pt_rows_status_rank()) */
+	PT_SORT_GROUP,	   /**< answer group: A (truth), B, ...; no answer last */
+	PT_SORT_TTL,	   /**< least TTL left first; no TTL last */
+	PT_SORT_RTT,	   /**< fastest first; no reply last */
+	PT_SORT_LABEL,	   /**< label (else address), case-insensitive */
+	PT_SORT_COUNT	   /**< number of orders */
 };
 
 /** Name of a sort order ("added", "status", "answer", "TTL", "RTT", "label"). Static. */
@@ -64,7 +64,8 @@ enum pt_color pt_rows_group_color(int group);
 /** Colour role of a whole table row, from its verdict. */
 enum pt_color pt_rows_role(const struct pt_row *row);
 
-/** "just now", "42s ago", "2m ago", "3h ago", "2d ago"; "never" when @p then_ns is 0. @return @p buf */
+/** "just now", "42s ago", "2m ago", "3h ago", "2d ago"; "never" when @p then_ns is 0. @return @p
+ * buf */
 char *pt_rows_ago(char *buf, size_t size, uint64_t then_ns, uint64_t now_ns);
 
 /** A countdown: "41s", "2m05s", ..., "0s"; "-" when @p seconds < 0 (unknown). @return @p buf */
@@ -167,7 +168,8 @@ void pt_rows_title(struct pt_line *out, const struct pt_layout *lay);
 void pt_rows_line(struct pt_line *out, const struct pt_layout *lay, const struct pt_snapshot *s,
 		  const struct pt_row *row, uint64_t now_ns);
 
-/** Short description of the truth ("authoritative serial 2026112802", "expected", ...). @return @p buf */
+/** Short description of the truth ("authoritative serial 2026112802", "expected", ...). @return @p
+ * buf */
 char *pt_rows_truth_text(char *buf, size_t size, const struct pt_truth *t);
 
 /** Header lines produced by pt_rows_header(). */
