@@ -62,6 +62,15 @@ t_fatal() {
 	t_finish
 }
 
+# t_need_prog: PROG (exported by run.sh; default ./proptrack at the repository root) must be
+# a binary that runs; else the test cannot start.
+t_need_prog() {
+	PROG=${PROG:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/proptrack}
+	if [ ! -x "$PROG" ] || ! timeout 5 "$PROG" --version >/dev/null 2>&1; then
+		t_fatal "proptrack binary '$PROG' is missing or does not run (build it with make)"
+	fi
+}
+
 # t_finish: summary line for this test file, exit 1 on any failure.
 t_finish() {
 	printf '  # %d checks passed, %d failed\n' "$T_PASS" "$T_FAIL"

@@ -7,8 +7,7 @@ source "$here/lab.sh"
 source "$here/assert.sh"
 lab_isolate "$@"
 lab_trap
-PROG=${PROG:-$here/../../proptrack}
-[ -x "$PROG" ] || t_fatal "proptrack binary '$PROG' is missing (build it with make)"
+t_need_prog
 lab_start 2 || t_fatal "lab_start"
 
 list=$LAB_DIR/check.txt

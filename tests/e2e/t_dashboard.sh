@@ -14,16 +14,10 @@ source "$here/assert.sh"
 lab_isolate "$@"
 lab_trap
 
-PROG=${PROG:-$here/../../proptrack}
 export LAB_MX_TTL=8 # long enough to see the old answer, short enough to converge quickly
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
-
-if ! command -v tmux >/dev/null; then
-	t_fatal "tmux is not installed"
-fi
-if [ ! -x "$PROG" ]; then
-	t_fatal "proptrack binary '$PROG' is missing or not executable (build it with make)"
-fi
+command -v tmux >/dev/null || t_fatal "tmux is not installed"
+t_need_prog
 
 lab_start 4 || t_fatal "lab_start"
 W=$LAB_DIR/t_dashboard

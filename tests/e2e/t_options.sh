@@ -10,8 +10,7 @@ source "$here/lab.sh"
 source "$here/assert.sh"
 lab_isolate "$@"
 lab_trap
-PROG=${PROG:-$here/../../proptrack}
-[ -x "$PROG" ] || t_fatal "proptrack binary '$PROG' is missing (build it with make)"
+t_need_prog
 lab_start 4 || t_fatal "lab_start"
 R1=${LAB_RESOLVERS[0]}
 # jq_ EXPR: evaluate a Python expression over the JSON on stdin (as d).

@@ -16,11 +16,9 @@ source "$here/assert.sh"
 lab_isolate "$@"
 lab_trap
 
-PROG=${PROG:-$here/../../proptrack}
 export LANG=C.UTF-8 LC_ALL=C.UTF-8
-
 command -v tmux >/dev/null || t_fatal "tmux is not installed"
-[ -x "$PROG" ] || t_fatal "proptrack binary '$PROG' is missing or not executable (make)"
+t_need_prog
 
 lab_start 4 || t_fatal "lab_start"
 W=$LAB_DIR/t_paste
