@@ -46,6 +46,7 @@ struct pt_state {
 	uint64_t start_ns;
 	bool was_converged;
 	uint64_t converged_ns;
+	uint64_t truth_changed_ns;
 	struct pt_progress progress[PT_PROGRESS_MAX];
 	size_t nprogress;
 	bool keep_events;
@@ -348,6 +349,7 @@ enum pt_status pt_state_retarget(struct pt_state *st, const char *domain, uint16
 	st->truth_looked = false;
 	st->was_converged = false;
 	st->converged_ns = 0;
+	st->truth_changed_ns = 0;
 	st->nprogress = 0;
 	st->start_ns = st->clock();
 	st->generation++;
@@ -526,6 +528,12 @@ void pt_state_set_truth(struct pt_state *st, const struct pt_truth *truth)
 				st->nevents--;
 			}
 		}
+	}
+	/* A change of the answer itself (not the first finding, not a serial bump alone) is
+	 * the moment propagation starts: views count convergence from it. */
+	if (st->truth.source != PT_TRUTH_NONE && copy.source != PT_TRUTH_NONE &&
+	    !pt_answer_same(&st->truth.answer, &copy.answer)) {
+		st->truth_changed_ns = st->clock();
 	}
 	pt_truth_fini(&st->truth);
 	st->truth = copy;
@@ -777,6 +785,7 @@ struct pt_snapshot *pt_state_snapshot(struct pt_state *st)
 		record_progress(st, s->taken_ns, match, judged);
 	}
 	s->converged_ns = s->converged ? st->converged_ns : 0;
+	s->truth_changed_ns = st->truth_changed_ns;
 	memcpy(s->progress, st->progress, st->nprogress * sizeof(st->progress[0]));
 	s->nprogress = st->nprogress;
 	pthread_mutex_unlock(&st->lock);

@@ -201,6 +201,9 @@ struct pt_snapshot {
 	uint64_t start_ns;
 	/** pt_clock time of the latest transition to converged, 0 if not converged */
 	uint64_t converged_ns;
+	/** pt_clock time the truth's answer last changed while watching (a new record was
+	 *  published), 0 if it has not changed since it was first found */
+	uint64_t truth_changed_ns;
 	/** bumped on every publish; equal generations mean equal content */
 	uint64_t generation;
 	/** distinct answers seen, group 0 = truth; each distinct answer's row count */

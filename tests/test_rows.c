@@ -536,6 +536,11 @@ static void test_header(void **state)
 	assert_non_null(strstr(h[2].text, "CONVERGED in 1m12s"));
 	assert_true(seg_has(&h[2], PT_COLOR_BANNER, "CONVERGED"));
 	assert_null(strstr(h[2].text, "expire"));
+	/* a change of the truth watched: counted from the change */
+	s->truth_changed_ns = S(60);
+	pt_rows_header(h, s, 120, S(90), false);
+	assert_non_null(strstr(h[2].text, "CONVERGED 12s after the change"));
+	s->truth_changed_ns = 0;
 
 	s->truth.source = PT_TRUTH_MAJORITY;
 	pt_rows_header(h, s, 120, S(90), false);

@@ -398,6 +398,28 @@ static void test_events_wait_for_the_truth(void **unused)
 	pt_state_free(st);
 }
 
+/* The moment the truth's answer changed: not its first finding, not a serial bump alone. */
+static void test_truth_change_time(void **unused)
+{
+	struct pt_state *st = new_state(1);
+	struct pt_snapshot *s;
+
+	(void)unused;
+	fake_now = 100 * PT_NS_PER_S;
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 old.", NULL, 300));
+	fake_now += PT_NS_PER_S;
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 old.", NULL, 300));
+	s = pt_state_snapshot(st);
+	assert_int_equal(s->truth_changed_ns, 0);
+	pt_snapshot_free(s);
+	fake_now += PT_NS_PER_S;
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 new.", NULL, 300));
+	s = pt_state_snapshot(st);
+	assert_int_equal(s->truth_changed_ns, 102 * PT_NS_PER_S);
+	pt_snapshot_free(s);
+	pt_state_free(st);
+}
+
 static void test_progress_series(void **unused)
 {
 	struct pt_state *st = new_state(2);
@@ -450,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_remove_keeps_ids),
 		cmocka_unit_test(test_stress_publish_snapshot),
 		cmocka_unit_test(test_progress_series),
+		cmocka_unit_test(test_truth_change_time),
 		cmocka_unit_test(test_events_wait_for_the_truth),
 	};
 

@@ -802,10 +802,21 @@ void pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width,
 		whole = s->counts.total;
 	}
 	if (s->converged) {
-		uint64_t took = s->converged_ns > s->start_ns ? s->converged_ns - s->start_ns : 0;
+		/* Counted from the change of the truth when one was watched, else from the start.
+		 */
+		uint64_t from = s->truth_changed_ns && s->truth_changed_ns <= s->converged_ns
+					? s->truth_changed_ns
+					: s->start_ns;
+		uint64_t took = s->converged_ns > from ? s->converged_ns - from : 0;
 
-		pt_line_addf(l, PT_COLOR_BANNER, " %sCONVERGED in %s ", utf8 ? "\u2714 " : "",
-			     pt_rows_countdown(dur, sizeof(dur), (long)(took / PT_NS_PER_S)));
+		pt_rows_countdown(dur, sizeof(dur), (long)(took / PT_NS_PER_S));
+		if (from == s->start_ns) {
+			pt_line_addf(l, PT_COLOR_BANNER, " %sCONVERGED in %s ",
+				     utf8 ? "\u2714 " : "", dur);
+		} else {
+			pt_line_addf(l, PT_COLOR_BANNER, " %sCONVERGED %s after the change ",
+				     utf8 ? "\u2714 " : "", dur);
+		}
 		pt_line_addf(l, PT_COLOR_AGREE, " %zu/%zu match", s->counts.by[PT_VERDICT_MATCH],
 			     whole);
 	} else {
