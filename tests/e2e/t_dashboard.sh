@@ -34,7 +34,7 @@ trap 'st=$?; tm kill-server 2>/dev/null; lab__on_exit $st' EXIT
 cat >"$W/run.sh" <<EOS
 #!/bin/bash
 before=\$(stty -g)
-"$PROG" -r "$LIST" --auth "$LAB_PRIMARY" example.test
+"$PROG" -r "$LIST" --auth "$LAB_PRIMARY" --log "$W/events.ndjson" example.test
 rc=\$?
 after=\$(stty -g)
 [ "\$before" = "\$after" ] && echo same >"$W/stty" || echo "\$before / \$after" >"$W/stty"
@@ -168,6 +168,20 @@ t_eq "exit status after q (converged)" "$(cat "$W/exit" 2>/dev/null)" 0
 t_eq "terminal settings restored" "$(cat "$W/stty" 2>/dev/null)" same
 wait_screen "shell output visible after exit" 5 grep -q "PT-EXITED rc=0"
 t_eq "alternate screen left" "$(tm display-message -p -t pt '#{alternate_on}')" 0
+
+# --- 7. --log while the dashboard ran: whole NDJSON lines, start first, end last
+t_eq "--log: start first, truth/answer/change/converged events, end last with exit 0" \
+	"$(/usr/bin/python3 -c '
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1])]
+kinds = [e["event"] for e in evs]
+changes = [e for e in evs if e["event"] == "change"]
+print(kinds[0], kinds[-1], evs[-1].get("exit_status"),
+      "truth" in kinds, "answer" in kinds, "converged" in kinds, "diverged" in kinds,
+      all(c["from"] == ["10 mx-old.example.test."] and c["to"] == ["10 mx-new.example.test."]
+          for c in changes if c["address"] != "'"$LAB_REFUSER"'") and len(changes) >= 4)
+' "$W/events.ndjson" 2>&1)" \
+	"start end 0 True True True True True"
 n=$(screen_now | grep -c "Lab unbound")
 t_eq "no dashboard left on the screen" "$n" 0
 
