@@ -741,7 +741,7 @@ static void event_close(FILE *out, FILE *m, char **buf, size_t *len)
 	free(*buf);
 }
 
-void pt_output_event(FILE *out, const struct pt_event *ev, const char *ty, uint64_t start_ns)
+void pt_output_event(FILE *out, const struct pt_event *ev, uint64_t start_ns)
 {
 	static const char *const kinds[] = { "answer", "change", "truth" };
 	char *buf = NULL;
@@ -750,9 +750,6 @@ void pt_output_event(FILE *out, const struct pt_event *ev, const char *ty, uint6
 
 	if (m == NULL) {
 		return;
-	}
-	if (ty != NULL) {
-		fprintf(m, ", \"type\": \"%s\"", ty);
 	}
 	if (ev->kind == PT_EVENT_TRUTH) {
 		fputs(", \"source\": ", m);

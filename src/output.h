@@ -80,8 +80,7 @@ void pt_output_json(FILE *out, const struct pt_snapshot *s, uint64_t wall_ms);
 void pt_output_csv(FILE *out, const struct pt_snapshot *s);
 
 /** NDJSON event line for @p ev, written with one fwrite and flushed. */
-void pt_output_event(FILE *out, const struct pt_event *ev, const char *type_name,
-		     uint64_t start_ns);
+void pt_output_event(FILE *out, const struct pt_event *ev, uint64_t start_ns);
 
 /**
  * NDJSON lines for events not stored in the state: "start" (with @p nresolvers),

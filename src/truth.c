@@ -61,17 +61,6 @@ void pt_truth_cache_free(struct pt_truth_cache *c)
 	free(c);
 }
 
-static char *xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = malloc(n);
-
-	if (d != NULL) {
-		memcpy(d, s, n);
-	}
-	return d;
-}
-
 enum pt_status pt_truth_config_copy(struct pt_truth_config *dst, const struct pt_truth_config *src)
 {
 	memset(dst, 0, sizeof(*dst));
@@ -82,7 +71,7 @@ enum pt_status pt_truth_config_copy(struct pt_truth_config *dst, const struct pt
 			goto fail;
 		}
 		for (size_t i = 0; i < src->nexpect; i++) {
-			dst->expect[i] = xstrdup(src->expect[i]);
+			dst->expect[i] = strdup(src->expect[i]);
 			if (dst->expect[i] == NULL) {
 				goto fail;
 			}

@@ -151,7 +151,7 @@ static void test_events_are_whole_lines(void **unused)
 	ev.wall_ms = 1795885200123ULL;
 	fill_answer(&ev.answer, "10 mx-new.example.com.", NULL, 300);
 	fill_answer(&ev.from, "10 mx-old.example.com.", NULL, 3);
-	CAPTURE(buf, pt_output_event(out, &ev, NULL, 500000000ULL));
+	CAPTURE(buf, pt_output_event(out, &ev, 500000000ULL));
 	assert_non_null(strstr(buf, "{\"event\": \"change\", \"time\": \"2026-11-28T"));
 	assert_non_null(strstr(buf, ".123Z\", \"elapsed_s\": 2.000"));
 	assert_non_null(strstr(buf, "\"from\": [\"10 mx-old.example.com.\"], \"to\": "

@@ -31,8 +31,6 @@ struct pt_dashboard_config {
 	bool color;
 	/** --iterations N: exit after N redraws (0 = unlimited), for unattended sanitizer runs */
 	long iterations;
-	/** may be NULL; not written by the dashboard (main handles --log through @ref on_tick) */
-	FILE *events;
 	/** called after each new snapshot (main writes --log events); may be NULL.
 	 *  @p s is borrowed for the call only */
 	void (*on_tick)(void *ctx, const struct pt_snapshot *s);

@@ -552,10 +552,10 @@ static void write_events(struct pt_state *st, FILE *stream, FILE *log, uint64_t 
 
 	for (size_t i = 0; i < n; i++) {
 		if (stream != NULL) {
-			pt_output_event(stream, &evs[i], NULL, start_ns);
+			pt_output_event(stream, &evs[i], start_ns);
 		}
 		if (log != NULL) {
-			pt_output_event(log, &evs[i], NULL, start_ns);
+			pt_output_event(log, &evs[i], start_ns);
 		}
 		pt_event_fini(&evs[i]);
 	}

@@ -71,6 +71,15 @@ t_need_prog() {
 	fi
 }
 
+# wait_file PATH [SECONDS]: wait (default 10 s) until PATH exists; fails quietly when it never does.
+wait_file() {
+	local deadline=$(($(lab_now_ms) + ${2:-10} * 1000))
+	while [ ! -e "$1" ] && [ "$(lab_now_ms)" -lt "$deadline" ]; do
+		sleep 0.1
+	done
+	[ -e "$1" ]
+}
+
 # t_finish: summary line for this test file, exit 1 on any failure.
 t_finish() {
 	printf '  # %d checks passed, %d failed\n' "$T_PASS" "$T_FAIL"

@@ -160,10 +160,7 @@ wait_screen "t: resolvers answer the A record" 10 grep -qE "^A Lab unbound 1 .* 
 
 # --- 6. q exits with the terminal restored
 tm send-keys -t pt q
-deadline=$(($(lab_now_ms) + 10000))
-while [ ! -e "$W/exit" ] && [ "$(lab_now_ms)" -lt "$deadline" ]; do
-	sleep 0.1
-done
+wait_file "$W/exit"
 t_eq "exit status after q (converged)" "$(cat "$W/exit" 2>/dev/null)" 0
 t_eq "terminal settings restored" "$(cat "$W/stty" 2>/dev/null)" same
 wait_screen "shell output visible after exit" 5 grep -q "PT-EXITED rc=0"

@@ -222,10 +222,7 @@ wait_screen "$R4 is back and matches" 10 grep -qE "$R4 +match"
 
 # --- 8. q exits; bracketed paste is off
 tm send-keys -t pt q
-deadline=$(($(lab_now_ms) + 10000))
-while [ ! -e "$W/exit" ] && [ "$(lab_now_ms)" -lt "$deadline" ]; do
-	sleep 0.1
-done
+wait_file "$W/exit"
 t_check "exited" test -e "$W/exit"
 sleep 0.3
 last=$(grep -ao $'\033\\[?2004[hl]' "$W/tty.out" | tail -n 1)
