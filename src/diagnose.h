@@ -1,14 +1,14 @@
 /**
  * @file diagnose.h
- * The MX diagnosis ("why is my MX record not taking effect?"): gather facts about a domain's
- * zone, name servers, MX RRset, MX targets, resolvers and mail servers, then judge them with
- * pure checks. Every check id is documented in docs/diagnose-checks.md.
+ * The MX diagnosis ("why is my MX record not taking effect?"): the facts model (this header,
+ * src/diagnose.c), gathering the facts (src/diagnose_gather.c: the zone and its servers
+ * found through src/truth.c, then batches of queries and SMTP probes), and the pure checks
+ * that judge them (src/diagnose_checks.c). The dashboard runs it in the background through
+ * src/diagnose_job.h. Every check id is documented in docs/diagnose-checks.md.
  *
- * Gathering (pt_diagnose_gather()) sends batches of queries through pt_engine_run(): RD=0 to
- * authoritative servers, RD=1 to the tracked resolvers, and probes SMTP. Judging
- * (pt_diagnose_judge()) is a pure function of struct pt_diag_facts, so tests build facts by
- * hand. Threads: pt_diagnose_run() blocks its caller (the dashboard runs it on its own
- * thread); nothing here is shared between calls.
+ * Judging (pt_diagnose_judge()) is a pure function of struct pt_diag_facts, so tests build
+ * facts by hand. Threads: pt_diagnose_gather() and pt_diagnose_run() block their caller;
+ * nothing here is shared between calls.
  */
 #ifndef PT_DIAGNOSE_H
 #define PT_DIAGNOSE_H
@@ -18,11 +18,12 @@
 #include <stdint.h>
 
 #include "clock.h"
-#include "engine.h"
+#include "net.h"
 #include "query.h"
 #include "resolvers.h"
 #include "smtp.h"
 #include "status.h"
+#include "truth.h"
 
 /** Outcome of one check. */
 enum pt_check_status {
@@ -71,7 +72,7 @@ struct pt_diagnosis {
 /** Release what @p d holds and zero it. */
 void pt_diagnosis_fini(struct pt_diagnosis *d);
 
-/** Exit status per CONTRACT.md: 0 when no check failed, 1 when one did. */
+/** Exit status per CONTRACT.md (src/verdict.h codes): 0 when no check failed, 1 when one did. */
 int pt_diagnosis_exit_status(const struct pt_diagnosis *d);
 
 /** First check with @p id (and @p subject unless NULL). Borrowed; NULL when absent. */
@@ -255,13 +256,38 @@ struct pt_diag_facts {
 /** Release what @p f holds and zero it. */
 void pt_diag_facts_fini(struct pt_diag_facts *f);
 
+/** Release a reply's answer and zero it. */
+void pt_diag_reply_clear(struct pt_diag_reply *r);
+
+/** A reply that says something about the name: an answered DATA/NODATA/NXDOMAIN lookup. */
+bool pt_diag_reply_usable(const struct pt_diag_reply *r);
+
+/** How a lookup ended, for messages and data: "data", "NODATA", "NXDOMAIN", "referral", an
+ *  rcode name, "timeout", "not asked", ... @return a static string or @p buf. */
+const char *pt_diag_reply_text(const struct pt_diag_reply *r, char *buf, size_t size);
+
+/** The status of a server from its reply to the zone's SOA (src/truth.c's judging). */
+enum pt_auth_status pt_diag_auth_status(const struct pt_diag_reply *soa);
+
+/** A server that answers the zone's SOA authoritatively with a serial ("good"). */
+bool pt_diag_auth_good(const struct pt_diag_auth *a);
+
+/** Index of the good server with the highest serial (RFC 1982), or -1. */
+long pt_diag_auth_best(const struct pt_diag_facts *f);
+
+/** Split MX RDATA "10 mx.example." into preference and target. @return false if unreadable. */
+bool pt_diag_mx_split(const char *rdata, unsigned *pref, char *target, size_t size);
+
+/** True for the null MX target "." (RFC 7505). */
+bool pt_diag_mx_null(const char *target);
+
 /**
  * Gather the facts for @p cfg (several batches of parallel queries, then SMTP probes).
  * @param[out] out caller owns; pt_diag_facts_fini() (also on error)
  * @return PT_OK (unanswered queries are facts, not errors), PT_ERR_PARSE for an invalid
  *         domain, PT_ERR_NOMEM.
  */
-enum pt_status pt_diagnose_gather(struct pt_diag_facts *out, struct pt_engine *e,
+enum pt_status pt_diagnose_gather(struct pt_diag_facts *out, const struct pt_net *net,
 				  const struct pt_diagnose_config *cfg);
 
 /**
@@ -273,11 +299,10 @@ enum pt_status pt_diagnose_judge(struct pt_diagnosis *out, const struct pt_diag_
 
 /**
  * Gather, then judge.
- * @param clock unused for now beyond timing; NULL for pt_clock_monotonic
  * @param[out] out caller owns; pt_diagnosis_fini() (zeroed on error)
  * @return as pt_diagnose_gather().
  */
-enum pt_status pt_diagnose_run(struct pt_diagnosis *out, struct pt_engine *e,
-			       const struct pt_diagnose_config *cfg, pt_clock_fn clock);
+enum pt_status pt_diagnose_run(struct pt_diagnosis *out, const struct pt_net *net,
+			       const struct pt_diagnose_config *cfg);
 
 #endif /* PT_DIAGNOSE_H */

@@ -142,15 +142,6 @@ void pt_engine_config_default(struct pt_engine_config *cfg)
 	cfg->retries = PT_DEF_RETRIES;
 }
 
-void pt_reply_fini(struct pt_reply *r)
-{
-	if (!r) {
-		return;
-	}
-	pt_answer_fini(&r->answer);
-	memset(r, 0, sizeof(*r));
-}
-
 static uint64_t pt_now(const struct pt_engine *e)
 {
 	return e->clock();
@@ -799,7 +790,7 @@ static void pt_worker_event(struct pt_worker *w, uint64_t data)
 }
 
 /* pt_engine_cancel(): end everything this worker holds, with callbacks, so callers waiting
- * in pt_engine_run() return and drivers learn their queries are gone. */
+ * in pt_net_run() return and drivers learn their queries are gone. */
 static void pt_worker_cancel_all(struct pt_worker *w)
 {
 	pt_worker_take(w);
@@ -1105,80 +1096,15 @@ enum pt_status pt_engine_submit(struct pt_engine *e, const struct pt_request *re
 	return PT_OK;
 }
 
-/* pt_engine_run(): one shared record, and one context per request giving its index. */
-struct pt_run {
-	pthread_mutex_t lock; /* guards remaining */
-	pthread_cond_t done;
-	size_t remaining;
-	struct pt_reply *out;
-};
-
-struct pt_run_item {
-	struct pt_run *run;
-	size_t index;
-};
-
-static void pt_run_done(void *ctx, const struct pt_request *req, struct pt_reply *reply)
+static enum pt_status engine_submit(void *impl, const struct pt_request *req, pt_reply_fn fn,
+				    void *ctx)
 {
-	struct pt_run_item *item = ctx;
-	struct pt_run *run = item->run;
-
-	(void)req;
-	/* move: the answer now belongs to out[], so the engine's pt_reply_fini frees nothing */
-	run->out[item->index] = *reply;
-	memset(&reply->answer, 0, sizeof(reply->answer));
-	pthread_mutex_lock(&run->lock);
-	if (--run->remaining == 0) {
-		pthread_cond_signal(&run->done);
-	}
-	/* run may be gone once the lock is released: touch nothing after this */
-	pthread_mutex_unlock(&run->lock);
+	return pt_engine_submit(impl, req, fn, ctx);
 }
 
-enum pt_status pt_engine_run(struct pt_engine *e, const struct pt_request *reqs, size_t n,
-			     struct pt_reply *out)
+struct pt_net pt_engine_net(struct pt_engine *e)
 {
-	struct pt_run run;
-	struct pt_run_item *items;
-	enum pt_status st = PT_OK;
-	size_t i;
-
-	if (n == 0) {
-		return PT_OK;
-	}
-	items = calloc(n, sizeof(*items));
-	if (!items) {
-		return PT_ERR_NOMEM;
-	}
-	memset(out, 0, n * sizeof(*out));
-	pthread_mutex_init(&run.lock, NULL);
-	pthread_cond_init(&run.done, NULL);
-	run.remaining = n;
-	run.out = out;
-	for (i = 0; i < n; i++) {
-		items[i].run = &run;
-		items[i].index = i;
-		st = pt_engine_submit(e, &reqs[i], pt_run_done, &items[i]);
-		if (st != PT_OK) {
-			break;
-		}
-	}
-	pthread_mutex_lock(&run.lock);
-	run.remaining -= n - i; /* the ones never submitted */
-	while (run.remaining > 0) {
-		pthread_cond_wait(&run.done, &run.lock);
-	}
-	pthread_mutex_unlock(&run.lock);
-	pthread_cond_destroy(&run.done);
-	pthread_mutex_destroy(&run.lock);
-	free(items);
-	if (st != PT_OK) {
-		/* all or nothing: the caller gets no partial results to release */
-		for (i = 0; i < n; i++) {
-			pt_reply_fini(&out[i]);
-		}
-	}
-	return st;
+	return (struct pt_net){ .submit = engine_submit, .impl = e };
 }
 
 void pt_engine_stats(struct pt_engine *e, struct pt_engine_stats *out)

@@ -2,9 +2,10 @@
  * @file engine.h
  * The query engine: a fixed pool of worker threads, each with its own epoll set and
  * non-blocking sockets, driving many queries at once (UDP with TCP fallback on truncation,
- * per-try timeout, retries with backoff, global rate cap).
+ * per-try timeout, retries with backoff, global rate cap). It implements struct pt_net
+ * (src/net.h), the interface everything above it uses.
  *
- * Threads: pt_engine_submit() and pt_engine_run() may be called from any thread. Completion
+ * Threads: pt_engine_submit() may be called from any thread. Completion
  * callbacks run on a worker thread, must not block, and must not call back into the engine.
  * Locking: each worker has one mutex guarding only its incoming queue; the rate limiter has
  * its own mutex. Neither is held while a callback runs or during I/O.
@@ -18,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "net.h"
 #include "query.h"
 #include "status.h"
 
@@ -42,62 +44,6 @@ struct pt_engine_config {
 /** Fill @p cfg with the defaults (2 workers, 2000 ms, 2 retries, UDP, no rate cap). */
 void pt_engine_config_default(struct pt_engine_config *cfg);
 
-/** One query to send. Copied by pt_engine_submit(); strings are copied too. */
-struct pt_request {
-	/** where to send it */
-	struct sockaddr_storage sa;
-	/** length of @ref sa */
-	socklen_t salen;
-	/** name asked, presentation form */
-	const char *qname;
-	/** record type asked */
-	uint16_t qtype;
-	/** PT_FLAG_RD, PT_FLAG_CD, PT_FLAG_DO */
-	unsigned opts;
-	/** caller's tag, passed back untouched (e.g. a resolver index) */
-	uint64_t tag;
-};
-
-/** How a query ended. */
-enum pt_reply_result {
-	PT_REPLY_OK = 0,      /**< a valid reply; see answer */
-	PT_REPLY_TIMEOUT,     /**< no valid reply after every try */
-	PT_REPLY_MALFORMED,   /**< only malformed replies came from the server */
-	PT_REPLY_UNREACHABLE, /**< the network said no: ICMP port unreachable, TCP reset, no route
-			       */
-	PT_REPLY_LOCAL_ERROR, /**< could not send at all (socket limits, bad address family) */
-};
-
-/** The outcome of one query. Embedded; release with pt_reply_fini(). */
-struct pt_reply {
-	/** how it ended */
-	enum pt_reply_result result;
-	/** the parsed answer when result is PT_REPLY_OK; zeroed otherwise */
-	struct pt_answer answer;
-	/** round-trip time of the try that was answered, milliseconds */
-	double rtt_ms;
-	/** pt_clock time the reply arrived (or the query gave up), nanoseconds */
-	uint64_t received_ns;
-	/** tries sent (1 + retries used) */
-	unsigned tries;
-	/** true when the answer came over TCP */
-	bool via_tcp;
-	/** replies dropped as not ours (wrong ID, question or malformed) */
-	unsigned dropped;
-	/** errno of the last failure for UNREACHABLE / LOCAL_ERROR, else 0 */
-	int err;
-};
-
-/** Release what @p r holds. */
-void pt_reply_fini(struct pt_reply *r);
-
-/**
- * Completion callback, run on a worker thread.
- * @param reply borrowed; valid only during the call (copy what you keep, or take
- *        reply->answer by moving it out and zeroing the field)
- */
-typedef void (*pt_reply_fn)(void *ctx, const struct pt_request *req, struct pt_reply *reply);
-
 struct pt_engine;
 
 /**
@@ -114,13 +60,8 @@ struct pt_engine *pt_engine_new(const struct pt_engine_config *cfg, pt_clock_fn 
 enum pt_status pt_engine_submit(struct pt_engine *e, const struct pt_request *req, pt_reply_fn fn,
 				void *ctx);
 
-/**
- * Send @p n queries and wait for all of them.
- * @param[out] out @p n replies in request order; caller owns each, release with pt_reply_fini()
- * @return PT_OK or PT_ERR_NOMEM.
- */
-enum pt_status pt_engine_run(struct pt_engine *e, const struct pt_request *reqs, size_t n,
-			     struct pt_reply *out);
+/** The engine as a struct pt_net (for the watch, the truth, the probe, the diagnosis). */
+struct pt_net pt_engine_net(struct pt_engine *e);
 
 /** Counters since start, summed over workers. */
 struct pt_engine_stats {
@@ -142,7 +83,7 @@ void pt_engine_stats(struct pt_engine *e, struct pt_engine_stats *out);
 /**
  * End every queued and in-flight query now, and every query submitted later as soon as a
  * worker sees it, with result PT_REPLY_LOCAL_ERROR and err ECANCELED (callbacks run, so
- * pt_engine_run() callers return). For a prompt shutdown; there is no way back.
+ * pt_net_run() callers return). For a prompt shutdown; there is no way back.
  */
 void pt_engine_cancel(struct pt_engine *e);
 

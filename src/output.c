@@ -4,7 +4,9 @@
 #include <string.h>
 
 #include "clock.h"
+#include "dns.h"
 #include "probe.h"
+#include "text.h"
 
 /* ANSI colours for the text table; the dashboard maps verdicts to its own roles. */
 #define ANSI_RESET "\033[0m"
@@ -14,151 +16,28 @@
 #define ANSI_DIM "\033[2m"
 #define ANSI_BOLD "\033[1m"
 
-char *pt_output_duration(char *buf, size_t size, uint64_t s)
-{
-	if (s < 60) {
-		snprintf(buf, size, "%us", (unsigned)s);
-	} else if (s < 3600) {
-		snprintf(buf, size, "%um%02us", (unsigned)(s / 60), (unsigned)(s % 60));
-	} else if (s < 86400) {
-		snprintf(buf, size, "%uh%02um", (unsigned)(s / 3600), (unsigned)(s % 3600 / 60));
-	} else {
-		snprintf(buf, size, "%ud%02uh", (unsigned)(s / 86400),
-			 (unsigned)(s % 86400 / 3600));
-	}
-	return buf;
-}
-
-/* Length of the UTF-8 sequence starting at @p s, 0 when invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n;
-
-	if (s[0] < 0x80) {
-		return 1;
-	}
-	if ((s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2) {
-		n = 2;
-	} else if ((s[0] & 0xf0) == 0xe0) {
-		n = 3;
-	} else if ((s[0] & 0xf8) == 0xf0 && s[0] <= 0xf4) {
-		n = 4;
-	} else {
-		return 0;
-	}
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			return 0;
-		}
-	}
-	return n;
-}
-
-/* Labels, locations and answers are ASCII or simple UTF-8 text: one cell per code point is
- * right for them (no East Asian wide forms are produced by our own text). */
-int pt_output_width(const char *s)
-{
-	int w = 0;
-
-	while (*s) {
-		size_t n = utf8_len((const unsigned char *)s);
-
-		s += n ? n : 1;
-		w++;
-	}
-	return w;
-}
-
-char *pt_output_fit(char *buf, size_t size, const char *src, int width, bool ascii)
-{
-	const char *ell = ascii ? "~" : "\xe2\x80\xa6";
-	size_t used = 0;
-	int w = 0;
-	bool cut = pt_output_width(src) > width;
-	int room = cut ? width - 1 : width;
-
-	buf[0] = '\0';
-	if (size == 0 || width <= 0) {
-		return buf;
-	}
-	while (*src && w < room) {
-		size_t n = utf8_len((const unsigned char *)src);
-
-		if (n == 0) {
-			/* Invalid byte: show '?' so the terminal is never fed a broken sequence. */
-			if (used + 2 > size) {
-				break;
-			}
-			buf[used++] = '?';
-			src++;
-		} else {
-			if (used + n + 1 > size) {
-				break;
-			}
-			memcpy(buf + used, src, n);
-			used += n;
-			src += n;
-		}
-		w++;
-	}
-	if (cut && used + strlen(ell) + 1 <= size) {
-		memcpy(buf + used, ell, strlen(ell));
-		used += strlen(ell);
-	}
-	buf[used] = '\0';
-	return buf;
-}
-
 char *pt_output_answer_summary(char *buf, size_t size, const struct pt_row *row, const char *sep)
 {
-	const struct pt_answer *a = &row->answer;
-	char tmp[16];
-	size_t used = 0;
-
-	buf[0] = '\0';
 	if (!row->has_reply) {
 		snprintf(buf, size, "-");
-		return buf;
-	}
-	switch (row->result) {
-	case PT_REPLY_OK:
-		break;
-	case PT_REPLY_TIMEOUT:
-		snprintf(buf, size, "timeout");
-		return buf;
-	case PT_REPLY_UNREACHABLE:
-		snprintf(buf, size, "unreachable");
-		return buf;
-	case PT_REPLY_MALFORMED:
-		snprintf(buf, size, "malformed reply");
-		return buf;
-	default:
-		snprintf(buf, size, "cannot send");
-		return buf;
-	}
-	switch (a->kind) {
-	case PT_ANSWER_NXDOMAIN:
-		snprintf(buf, size, "NXDOMAIN");
-		return buf;
-	case PT_ANSWER_NODATA:
-		snprintf(buf, size, "NODATA");
-		return buf;
-	case PT_ANSWER_REFERRAL:
+	} else if (row->result != PT_REPLY_OK) {
+		snprintf(buf, size, "%s", pt_reply_result_text(row->result));
+	} else if (row->answer.kind == PT_ANSWER_REFERRAL) {
 		snprintf(buf, size, "referral (not recursive)");
-		return buf;
-	case PT_ANSWER_RCODE:
-		snprintf(buf, size, "%s", pt_rcode_name(a->rcode, tmp, sizeof(tmp)));
-		return buf;
-	default:
-		break;
+	} else {
+		pt_answer_summary(buf, size, &row->answer, sep);
 	}
-	for (size_t i = 0; i < a->count && used + 1 < size; i++) {
-		int n = snprintf(buf + used, size - used, "%s%s", i ? sep : "", a->rdata[i]);
+	return buf;
+}
 
-		if (n < 0) {
-			break;
-		}
-		used += (size_t)n;
+char *pt_output_address(char *buf, size_t size, const struct pt_resolver *r)
+{
+	if (r->port == PT_DNS_PORT) {
+		snprintf(buf, size, "%s", r->address);
+	} else if (strchr(r->address, ':') != NULL) {
+		snprintf(buf, size, "[%s]:%u", r->address, r->port);
+	} else {
+		snprintf(buf, size, "%s:%u", r->address, r->port);
 	}
 	return buf;
 }
@@ -179,24 +58,12 @@ static void cell_location(char *buf, size_t size, const struct pt_snapshot *s,
 	snprintf(buf, size, "%s", r->resolver.location);
 }
 
-/* "192.0.2.1", "192.0.2.1:5353", "[2001:db8::1]:5353": the port only when not 53. */
-static void format_address(char *buf, size_t size, const struct pt_resolver *r)
-{
-	if (r->port == 53) {
-		snprintf(buf, size, "%s", r->address);
-	} else if (strchr(r->address, ':') != NULL) {
-		snprintf(buf, size, "[%s]:%u", r->address, r->port);
-	} else {
-		snprintf(buf, size, "%s:%u", r->address, r->port);
-	}
-}
-
 static void cell_address(char *buf, size_t size, const struct pt_snapshot *s,
 			 const struct pt_row *r, uint64_t now)
 {
 	(void)s;
 	(void)now;
-	format_address(buf, size, &r->resolver);
+	pt_output_address(buf, size, &r->resolver);
 }
 
 static void cell_status(char *buf, size_t size, const struct pt_snapshot *s, const struct pt_row *r,
@@ -216,7 +83,7 @@ static void cell_ttl(char *buf, size_t size, const struct pt_snapshot *s, const 
 	if (left < 0) {
 		snprintf(buf, size, "-");
 	} else {
-		pt_output_duration(buf, size, (uint64_t)left);
+		pt_text_duration(buf, size, (uint64_t)left);
 	}
 }
 
@@ -244,7 +111,7 @@ static void cell_changed(char *buf, size_t size, const struct pt_snapshot *s,
 		snprintf(buf, size, "-");
 		return;
 	}
-	pt_output_duration(d, sizeof(d), (now - r->changed_ns) / PT_NS_PER_S);
+	pt_text_duration(d, sizeof(d), (now - r->changed_ns) / PT_NS_PER_S);
 	snprintf(buf, size, "%s ago", d);
 }
 
@@ -275,277 +142,243 @@ const struct pt_column_def *pt_output_column(enum pt_column c)
 	return &columns[c];
 }
 
-void pt_output_json_string(FILE *out, const char *s)
+void pt_output_flush(FILE *out, struct pt_buf *b)
 {
-	const unsigned char *p = (const unsigned char *)s;
-
-	fputc('"', out);
-	while (*p) {
-		size_t n = utf8_len(p);
-
-		if (n == 0) {
-			fputs("\\ufffd", out);
-			p++;
-			continue;
-		}
-		if (n > 1) {
-			fwrite(p, 1, n, out);
-			p += n;
-			continue;
-		}
-		switch (*p) {
-		case '"':
-			fputs("\\\"", out);
-			break;
-		case '\\':
-			fputs("\\\\", out);
-			break;
-		case '\n':
-			fputs("\\n", out);
-			break;
-		case '\r':
-			fputs("\\r", out);
-			break;
-		case '\t':
-			fputs("\\t", out);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f) {
-				fprintf(out, "\\u%04x", *p);
-			} else {
-				fputc(*p, out);
-			}
-		}
-		p++;
+	if (b->len > 0) {
+		fwrite(b->s, 1, b->len, out);
 	}
-	fputc('"', out);
+	pt_buf_fini(b);
 }
 
-static void json_answer(FILE *out, const struct pt_answer *a)
+/* ---- JSON ---- */
+
+void pt_output_json_answer(struct pt_json *j, const char *key, const struct pt_answer *a)
 {
-	fputc('[', out);
-	for (size_t i = 0; i < a->count; i++) {
-		if (i) {
-			fputs(", ", out);
-		}
-		pt_output_json_string(out, a->rdata[i]);
-	}
-	fputc(']', out);
+	pt_json_strv(j, key, a->rdata, a->count);
 }
 
-static void json_resolver_id(FILE *out, const struct pt_resolver *r)
+void pt_output_json_resolver(struct pt_json *j, const struct pt_resolver *r)
 {
-	fputs("\"label\": ", out);
-	pt_output_json_string(out, r->label[0] ? r->label : r->address);
-	fputs(", \"address\": ", out);
-	pt_output_json_string(out, r->address);
-	fprintf(out, ", \"port\": %u", r->port);
+	pt_json_str(j, "label", r->label[0] ? r->label : r->address);
+	pt_json_str(j, "address", r->address);
+	pt_json_uint(j, "port", r->port);
 }
 
-static const char *type_name(uint16_t t, char *buf, size_t size)
+void pt_output_json_counts(struct pt_json *j, const char *key, const struct pt_counts *c)
 {
-	return pt_rrtype_name(t, buf, size);
-}
-
-static void json_truth(FILE *out, const struct pt_truth *t)
-{
-	fputs("{\"source\": ", out);
-	pt_output_json_string(out, pt_truth_source_name(t->source));
-	fputs(", \"answer\": ", out);
-	json_answer(out, &t->answer);
-	if (t->has_serial) {
-		fprintf(out, ", \"serial\": %u", t->serial);
-	} else {
-		fputs(", \"serial\": null", out);
-	}
-	fputs(", \"kind\": ", out);
-	pt_output_json_string(out, t->source == PT_TRUTH_NONE		  ? "none"
-				   : t->answer.kind == PT_ANSWER_NXDOMAIN ? "nxdomain"
-				   : t->answer.kind == PT_ANSWER_NODATA	  ? "nodata"
-									  : "data");
-	if (t->zone[0]) {
-		fputs(", \"zone\": ", out);
-		pt_output_json_string(out, t->zone);
-	}
-	fputc('}', out);
-}
-
-static void json_counts(FILE *out, const struct pt_counts *c)
-{
-	fprintf(out, "{\"total\": %zu", c->total);
+	pt_json_object(j, key);
+	pt_json_uint(j, "total", c->total);
 	for (int v = PT_VERDICT_MATCH; v < PT_VERDICT_COUNT; v++) {
-		fprintf(out, ", \"%s\": %zu", pt_verdict_name((enum pt_verdict)v), c->by[v]);
+		pt_json_uint(j, pt_verdict_name((enum pt_verdict)v), c->by[v]);
 	}
-	fprintf(out, ", \"pending\": %zu}", c->by[PT_VERDICT_PENDING]);
+	pt_json_uint(j, "pending", c->by[PT_VERDICT_PENDING]);
+	pt_json_end(j);
 }
 
-/* Header flags as dig shows them: "qr aa rd ra" without qr. */
-static void json_flags(FILE *out, unsigned flags)
+void pt_output_json_reasons(struct pt_json *j, const char *key, unsigned reasons)
+{
+	pt_json_array(j, key, false);
+	for (unsigned i = 0; i < PT_REASON_COUNT; i++) {
+		if (reasons & (1u << i)) {
+			pt_json_str(j, NULL, pt_reason_name(1u << i));
+		}
+	}
+	pt_json_end(j);
+}
+
+char *pt_output_reasons_text(char *buf, size_t size, unsigned reasons)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < PT_REASON_COUNT && used < size; i++) {
+		if (reasons & (1u << i)) {
+			used += (size_t)snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+						 pt_reason_name(1u << i));
+		}
+	}
+	return buf;
+}
+
+static void json_truth(struct pt_json *j, const struct pt_truth *t)
+{
+	pt_json_object(j, "truth");
+	pt_json_str(j, "source", pt_truth_source_name(t->source));
+	pt_output_json_answer(j, "answer", &t->answer);
+	if (t->has_serial) {
+		pt_json_uint(j, "serial", t->serial);
+	} else {
+		pt_json_null(j, "serial");
+	}
+	pt_json_str(j, "kind",
+		    t->source == PT_TRUTH_NONE		   ? "none"
+		    : t->answer.kind == PT_ANSWER_NXDOMAIN ? "nxdomain"
+		    : t->answer.kind == PT_ANSWER_NODATA   ? "nodata"
+							   : "data");
+	if (t->zone[0]) {
+		pt_json_str(j, "zone", t->zone);
+	}
+	pt_json_end(j);
+}
+
+/* Header flags as dig shows them: "aa rd ra" without qr. */
+static void json_flags(struct pt_json *j, unsigned flags)
 {
 	static const struct {
 		unsigned bit;
 		const char *name;
 	} names[] = { { PT_FLAG_AA, "aa" }, { PT_FLAG_TC, "tc" }, { PT_FLAG_RD, "rd" },
 		      { PT_FLAG_RA, "ra" }, { PT_FLAG_AD, "ad" }, { PT_FLAG_CD, "cd" } };
-	bool first = true;
+	char buf[32];
+	size_t used = 0;
 
-	fputs(", \"flags\": \"", out);
+	buf[0] = '\0';
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (flags & names[i].bit) {
-			fprintf(out, "%s%s", first ? "" : " ", names[i].name);
-			first = false;
+			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s",
+						 used ? " " : "", names[i].name);
 		}
 	}
-	fputc('"', out);
+	pt_json_str(j, "flags", buf);
 }
 
-/* The contract's per-resolver fields; shared by the JSON object and "answer" events. */
-static void json_row_fields(FILE *out, const struct pt_row *r)
+void pt_output_json_row(struct pt_json *j, const struct pt_row *r)
 {
 	char rc[16];
 
-	json_resolver_id(out, &r->resolver);
+	pt_output_json_resolver(j, &r->resolver);
 	if (r->resolver.location[0]) {
-		fputs(", \"location\": ", out);
-		pt_output_json_string(out, r->resolver.location);
+		pt_json_str(j, "location", r->resolver.location);
 	}
-	fputs(", \"status\": ", out);
-	pt_output_json_string(out, pt_verdict_name(r->verdict));
+	pt_json_str(j, "status", pt_verdict_name(r->verdict));
 	if (r->has_reply && r->result == PT_REPLY_OK) {
-		fputs(", \"rcode\": ", out);
-		pt_output_json_string(out, pt_rcode_name(r->answer.rcode, rc, sizeof(rc)));
-		fputs(", \"answer\": ", out);
-		json_answer(out, &r->answer);
+		pt_json_str(j, "rcode", pt_rcode_name(r->answer.rcode, rc, sizeof(rc)));
+		pt_output_json_answer(j, "answer", &r->answer);
 		if (r->answer.has_ttl) {
-			fprintf(out, ", \"ttl\": %u", r->answer.ttl);
+			pt_json_uint(j, "ttl", r->answer.ttl);
 		} else {
-			fputs(", \"ttl\": null", out);
+			pt_json_null(j, "ttl");
 		}
-		fprintf(out, ", \"rtt_ms\": %.1f", r->rtt_ms);
-		json_flags(out, r->answer.flags);
-	} else {
-		fputs(", \"rcode\": null, \"answer\": [], \"ttl\": null, \"rtt_ms\": null", out);
-		if (r->has_reply && r->err != 0) {
-			fputs(", \"error\": ", out);
-			pt_output_json_string(out, strerror(r->err));
-		}
+		pt_json_num(j, "rtt_ms", r->rtt_ms, 1);
+		json_flags(j, r->answer.flags);
+		return;
+	}
+	pt_json_null(j, "rcode");
+	pt_json_strv(j, "answer", NULL, 0);
+	pt_json_null(j, "ttl");
+	pt_json_null(j, "rtt_ms");
+	if (r->has_reply && r->err != 0) {
+		pt_json_str(j, "error", strerror(r->err));
 	}
 }
 
 void pt_output_json(FILE *out, const struct pt_snapshot *s, uint64_t wall_ms)
 {
-	char tbuf[40];
-	char ty[24];
+	struct pt_buf b = { 0 };
+	struct pt_json j;
+	char tbuf[40], ty[24];
 
-	fputs("{\"domain\": ", out);
-	pt_output_json_string(out, s->domain);
-	fputs(", \"type\": ", out);
-	pt_output_json_string(out, type_name(s->qtype, ty, sizeof(ty)));
-	fprintf(out,
-		", \"time\": \"%s\",\n \"truth\": ", pt_clock_rfc3339(tbuf, sizeof(tbuf), wall_ms));
-	json_truth(out, &s->truth);
-	fprintf(out, ",\n \"converged\": %s,\n \"counts\": ", s->converged ? "true" : "false");
-	json_counts(out, &s->counts);
-	fprintf(out, ",\n \"expires_within\": %u,\n \"resolvers\": [", s->expires_within);
+	pt_json_init(&j, &b);
+	pt_json_object_lines(&j, NULL);
+	pt_json_str(&j, "domain", s->domain);
+	pt_json_str(&j, "type", pt_rrtype_name(s->qtype, ty, sizeof(ty)));
+	pt_json_str(&j, "time", pt_clock_rfc3339(tbuf, sizeof(tbuf), wall_ms));
+	json_truth(&j, &s->truth);
+	pt_json_bool(&j, "converged", s->converged);
+	pt_output_json_reasons(&j, "reasons", s->reasons);
+	pt_output_json_counts(&j, "counts", &s->counts);
+	pt_json_uint(&j, "expires_within", s->expires_within);
+	pt_json_array(&j, "resolvers", true);
 	for (size_t i = 0; i < s->nrows; i++) {
-		fputs(i ? ",\n  {" : "\n  {", out);
-		json_row_fields(out, &s->rows[i]);
-		fputc('}', out);
+		pt_json_object(&j, NULL);
+		pt_output_json_row(&j, &s->rows[i]);
+		pt_json_end(&j);
 	}
-	fputs(s->nrows ? "\n ],\n \"authoritative\": [" : "],\n \"authoritative\": [", out);
+	pt_json_end(&j);
+	pt_json_array(&j, "authoritative", true);
 	for (size_t i = 0; i < s->truth.nservers; i++) {
 		const struct pt_auth_server *a = &s->truth.servers[i];
 
-		fputs(i ? ",\n  {\"name\": " : "\n  {\"name\": ", out);
-		if (a->name[0]) {
-			pt_output_json_string(out, a->name);
-		} else {
-			fputs("null", out);
-		}
-		fputs(", \"address\": ", out);
-		pt_output_json_string(out, a->address);
-		fprintf(out, ", \"port\": %u, \"serial\": ", a->port);
+		pt_json_object(&j, NULL);
+		pt_json_str(&j, "name", a->name[0] ? a->name : NULL);
+		pt_json_str(&j, "address", a->address);
+		pt_json_uint(&j, "port", a->port);
 		if (a->has_serial) {
-			fprintf(out, "%u", a->serial);
+			pt_json_uint(&j, "serial", a->serial);
 		} else {
-			fputs("null", out);
+			pt_json_null(&j, "serial");
 		}
-		fputs(", \"answer\": ", out);
-		json_answer(out, &a->answer);
-		fputs(", \"status\": ", out);
-		pt_output_json_string(out, pt_auth_status_name(a->status));
-		fprintf(out, ", \"rtt_ms\": %.1f}", a->rtt_ms);
+		pt_output_json_answer(&j, "answer", &a->answer);
+		pt_json_str(&j, "status", pt_auth_status_name(a->status));
+		pt_json_num(&j, "rtt_ms", a->rtt_ms, 1);
+		pt_json_end(&j);
 	}
-	fputs(s->truth.nservers ? "\n ],\n \"progress\": [" : "],\n \"progress\": [", out);
+	pt_json_end(&j);
+	pt_json_array(&j, "progress", false);
 	for (size_t i = 0; i < s->nprogress; i++) {
 		const struct pt_progress *p = &s->progress[i];
 
-		fprintf(out, "%s{\"elapsed_s\": %.3f, \"match\": %u, \"judged\": %u}",
-			i ? ", " : "",
-			p->at_ns > s->start_ns ? (double)(p->at_ns - s->start_ns) / 1e9 : 0.0,
-			p->match, p->judged);
+		pt_json_object(&j, NULL);
+		pt_json_num(&j, "elapsed_s",
+			    p->at_ns > s->start_ns ? (double)(p->at_ns - s->start_ns) / 1e9 : 0.0,
+			    3);
+		pt_json_uint(&j, "match", p->match);
+		pt_json_uint(&j, "judged", p->judged);
+		pt_json_end(&j);
 	}
-	fputs("]\n}\n", out);
+	pt_json_end(&j);
+	pt_json_end(&j);
+	pt_buf_putc(&b, '\n');
+	pt_output_flush(out, &b);
 }
 
-/* RFC 4180: quote when the field holds a comma, quote, CR or LF; double inner quotes. */
-static void csv_field(FILE *out, const char *f)
+/* ---- CSV ---- */
+
+/* RFC 4180: quote when the field holds a comma, quote, CR or LF. */
+static void csv_field(struct pt_buf *b, const char *f)
 {
 	if (strpbrk(f, ",\"\r\n") == NULL) {
-		fputs(f, out);
-		return;
+		pt_buf_puts(b, f);
+	} else {
+		pt_buf_quoted(b, f);
 	}
-	fputc('"', out);
-	for (; *f; f++) {
-		if (*f == '"') {
-			fputc('"', out);
-		}
-		fputc(*f, out);
-	}
-	fputc('"', out);
 }
 
 void pt_output_csv(FILE *out, const struct pt_snapshot *s)
 {
-	char buf[8192];
+	struct pt_buf b = { 0 };
 	char rc[16];
 
-	fputs("label,address,port,status,rcode,ttl,rtt_ms,answer\r\n", out);
+	pt_buf_puts(&b, "label,address,port,status,rcode,ttl,rtt_ms,answer\r\n");
 	for (size_t i = 0; i < s->nrows; i++) {
 		const struct pt_row *r = &s->rows[i];
 		bool ok = r->has_reply && r->result == PT_REPLY_OK;
+		struct pt_buf ans = { 0 };
 
-		csv_field(out, r->resolver.label[0] ? r->resolver.label : r->resolver.address);
-		fputc(',', out);
-		csv_field(out, r->resolver.address);
-		fprintf(out, ",%u,%s,%s,", r->resolver.port, pt_verdict_name(r->verdict),
-			ok ? pt_rcode_name(r->answer.rcode, rc, sizeof(rc)) : "");
+		csv_field(&b, r->resolver.label[0] ? r->resolver.label : r->resolver.address);
+		pt_buf_putc(&b, ',');
+		csv_field(&b, r->resolver.address);
+		pt_buf_printf(&b, ",%u,%s,%s,", r->resolver.port, pt_verdict_name(r->verdict),
+			      ok ? pt_rcode_name(r->answer.rcode, rc, sizeof(rc)) : "");
 		if (ok && r->answer.has_ttl) {
-			fprintf(out, "%u", r->answer.ttl);
+			pt_buf_printf(&b, "%u", r->answer.ttl);
 		}
-		fputc(',', out);
+		pt_buf_putc(&b, ',');
 		if (ok) {
-			fprintf(out, "%.1f", r->rtt_ms);
+			pt_buf_printf(&b, "%.1f", r->rtt_ms);
 		}
-		fputc(',', out);
-		buf[0] = '\0';
-		if (ok) {
-			size_t used = 0;
-
-			for (size_t j = 0; j < r->answer.count && used + 1 < sizeof(buf); j++) {
-				int n = snprintf(buf + used, sizeof(buf) - used, "%s%s",
-						 j ? " | " : "", r->answer.rdata[j]);
-
-				if (n < 0) {
-					break;
-				}
-				used += (size_t)n;
-			}
+		pt_buf_putc(&b, ',');
+		for (size_t k = 0; ok && k < r->answer.count; k++) {
+			pt_buf_printf(&ans, "%s%s", k ? " | " : "", r->answer.rdata[k]);
 		}
-		csv_field(out, buf);
-		fputs("\r\n", out);
+		csv_field(&b, pt_buf_str(&ans));
+		pt_buf_fini(&ans);
+		pt_buf_puts(&b, "\r\n");
 	}
+	pt_output_flush(out, &b);
 }
+
+/* ---- the table ---- */
 
 static const char *verdict_color(enum pt_verdict v)
 {
@@ -565,7 +398,7 @@ static const char *verdict_color(enum pt_verdict v)
 /* Pad @p text (already fitted) to @p width cells. */
 static void put_cell(FILE *out, const char *text, int width, bool right)
 {
-	int pad = width - pt_output_width(text);
+	int pad = width - pt_text_width(text);
 
 	if (right) {
 		fprintf(out, "%*s%s", pad > 0 ? pad : 0, "", text);
@@ -582,10 +415,7 @@ void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int wid
 						PT_COL_STATUS, PT_COL_TTL,	PT_COL_RTT,
 						PT_COL_ANSWER };
 	int w[NCOL] = { 0 };
-	char cell[1024];
-	char fitted[1024];
-	char ty[24];
-	char d[16];
+	char cell[1024], fitted[1024], ty[24], d[16], why[256];
 	bool any_location = false;
 
 	for (size_t i = 0; i < s->nrows; i++) {
@@ -595,10 +425,10 @@ void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int wid
 		enum pt_column col = shown[c];
 		const struct pt_column_def *def = &columns[col];
 
-		w[col] = pt_output_width(def->title);
+		w[col] = pt_text_width(def->title);
 		for (size_t i = 0; i < s->nrows && col != PT_COL_ANSWER; i++) {
 			def->format(cell, sizeof(cell), s, &s->rows[i], s->taken_ns);
-			int cw = pt_output_width(cell);
+			int cw = pt_text_width(cell);
 
 			w[col] = cw > w[col] ? cw : w[col];
 		}
@@ -621,7 +451,7 @@ void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int wid
 		answer_w = 20;
 	}
 	fprintf(out, "%s%s %s%s", color ? ANSI_BOLD : "", s->domain,
-		type_name(s->qtype, ty, sizeof(ty)), color ? ANSI_RESET : "");
+		pt_rrtype_name(s->qtype, ty, sizeof(ty)), color ? ANSI_RESET : "");
 	fprintf(out, "  truth: %s", pt_truth_source_name(s->truth.source));
 	if (s->truth.has_serial) {
 		fprintf(out, " (serial %u)", s->truth.serial);
@@ -645,7 +475,7 @@ void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int wid
 
 		fprintf(out, "  %sauth %s%s%s", bad && color ? ANSI_YELLOW : "", a->name,
 			a->name[0] ? " " : "", a->address);
-		if (a->port != 53) {
+		if (a->port != PT_DNS_PORT) {
 			fprintf(out, ":%u", a->port);
 		}
 		if (a->has_serial) {
@@ -679,11 +509,11 @@ void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int wid
 			}
 			columns[col].format(cell, sizeof(cell), s, r, s->taken_ns);
 			if (col == PT_COL_ANSWER) {
-				fputs(pt_output_fit(fitted, sizeof(fitted), cell, answer_w, false),
+				fputs(pt_text_fit(fitted, sizeof(fitted), cell, answer_w, false),
 				      out);
 				break;
 			}
-			put_cell(out, pt_output_fit(fitted, sizeof(fitted), cell, w[col], false),
+			put_cell(out, pt_text_fit(fitted, sizeof(fitted), cell, w[col], false),
 				 w[col], columns[col].right);
 			fputs("  ", out);
 		}
@@ -703,125 +533,18 @@ void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int wid
 	if (s->converged) {
 		fprintf(out, " - %sCONVERGED%s\n", color ? ANSI_GREEN ANSI_BOLD : "",
 			color ? ANSI_RESET : "");
-	} else {
-		fprintf(out, " - %snot converged%s", color ? ANSI_YELLOW : "",
-			color ? ANSI_RESET : "");
-		if (s->expires_within > 0) {
-			fprintf(out, "; old answers expire within %s",
-				pt_output_duration(d, sizeof(d), s->expires_within));
-		}
-		fputc('\n', out);
-	}
-}
-
-/* Events are built in memory and written with one fwrite, so a line is whole or absent. */
-static FILE *event_open(char **buf, size_t *len, const char *kind, uint64_t wall_ms, uint64_t at_ns,
-			uint64_t start_ns)
-{
-	FILE *m = open_memstream(buf, len);
-	char tbuf[40];
-
-	if (m == NULL) {
-		return NULL;
-	}
-	fprintf(m, "{\"event\": \"%s\", \"time\": \"%s\", \"elapsed_s\": %.3f", kind,
-		pt_clock_rfc3339(tbuf, sizeof(tbuf), wall_ms),
-		at_ns > start_ns ? (double)(at_ns - start_ns) / 1e9 : 0.0);
-	return m;
-}
-
-/* open_memstream() sets the buffer and length only at fclose(), hence the pointers. */
-static void event_close(FILE *out, FILE *m, char **buf, size_t *len)
-{
-	fputs("}\n", m);
-	if (fclose(m) == 0) {
-		fwrite(*buf, 1, *len, out);
-		fflush(out);
-	}
-	free(*buf);
-}
-
-void pt_output_event(FILE *out, const struct pt_event *ev, uint64_t start_ns)
-{
-	static const char *const kinds[] = { "answer", "change", "truth" };
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m = event_open(&buf, &len, kinds[ev->kind], ev->wall_ms, ev->at_ns, start_ns);
-
-	if (m == NULL) {
 		return;
 	}
-	if (ev->kind == PT_EVENT_TRUTH) {
-		fputs(", \"source\": ", m);
-		pt_output_json_string(m, pt_truth_source_name(ev->source));
-		fputs(", \"answer\": ", m);
-		json_answer(m, &ev->answer);
-		if (ev->has_serial) {
-			fprintf(m, ", \"serial\": %u", ev->serial);
-		} else {
-			fputs(", \"serial\": null", m);
-		}
-	} else if (ev->kind == PT_EVENT_CHANGE) {
-		fputs(", ", m);
-		json_resolver_id(m, &ev->resolver);
-		fputs(", \"from\": ", m);
-		json_answer(m, &ev->from);
-		fputs(", \"to\": ", m);
-		json_answer(m, &ev->answer);
-		fprintf(m, ", \"status\": \"%s\", \"from_status\": \"%s\"",
-			pt_verdict_name(ev->verdict), pt_verdict_name(ev->from_verdict));
-	} else {
-		struct pt_row r;
-
-		memset(&r, 0, sizeof(r));
-		r.resolver = ev->resolver;
-		r.verdict = ev->verdict;
-		r.has_reply = true;
-		r.result = ev->result;
-		r.answer = ev->answer;
-		r.rtt_ms = ev->rtt_ms;
-		fputs(", ", m);
-		json_row_fields(m, &r);
+	fprintf(out, " - %snot converged%s (%s)", color ? ANSI_YELLOW : "", color ? ANSI_RESET : "",
+		pt_output_reasons_text(why, sizeof(why), s->reasons));
+	if (s->expires_within > 0) {
+		fprintf(out, "; old answers expire within %s",
+			pt_text_duration(d, sizeof(d), s->expires_within));
 	}
-	event_close(out, m, &buf, &len);
+	fputc('\n', out);
 }
 
-void pt_output_event_simple(FILE *out, const char *kind, const struct pt_snapshot *s,
-			    uint64_t wall_ms, int exit_status)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	char ty[24];
-	bool start = strcmp(kind, "start") == 0;
-	FILE *m = event_open(&buf, &len, kind, wall_ms, start ? s->start_ns : s->taken_ns,
-			     s->start_ns);
-
-	if (m == NULL) {
-		return;
-	}
-	if (start) {
-		fputs(", \"domain\": ", m);
-		pt_output_json_string(m, s->domain);
-		fputs(", \"type\": ", m);
-		pt_output_json_string(m, type_name(s->qtype, ty, sizeof(ty)));
-		fputs(", \"resolvers\": [", m);
-		for (size_t i = 0; i < s->nrows; i++) {
-			fputs(i ? ", {" : "{", m);
-			json_resolver_id(m, &s->rows[i].resolver);
-			fputc('}', m);
-		}
-		fputc(']', m);
-	} else {
-		fputs(", \"counts\": ", m);
-		json_counts(m, &s->counts);
-		fprintf(m, ", \"converged\": %s, \"expires_within\": %u",
-			s->converged ? "true" : "false", s->expires_within);
-	}
-	if (strcmp(kind, "end") == 0) {
-		fprintf(m, ", \"exit_status\": %d", exit_status);
-	}
-	event_close(out, m, &buf, &len);
-}
+/* ---- --check-resolvers ---- */
 
 void pt_output_probe(FILE *out, const struct pt_probe_result *r, size_t n, bool json)
 {
@@ -833,24 +556,32 @@ void pt_output_probe(FILE *out, const struct pt_probe_result *r, size_t n, bool 
 		counts[r[i].status]++;
 	}
 	if (json) {
-		fputs("{\"resolvers\": [", out);
+		struct pt_buf b = { 0 };
+		struct pt_json j;
+
+		pt_json_init(&j, &b);
+		pt_json_object(&j, NULL);
+		pt_json_array(&j, "resolvers", true);
 		for (size_t i = 0; i < n; i++) {
-			fputs(i ? ",\n  {" : "\n  {", out);
-			json_resolver_id(out, &r[i].resolver);
-			fprintf(out, ", \"status\": \"%s\", \"rtt_ms\": ",
-				pt_probe_status_name(r[i].status));
+			pt_json_object(&j, NULL);
+			pt_output_json_resolver(&j, &r[i].resolver);
+			pt_json_str(&j, "status", pt_probe_status_name(r[i].status));
 			if (r[i].status == PT_PROBE_TIMEOUT) {
-				fputs("null}", out);
+				pt_json_null(&j, "rtt_ms");
 			} else {
-				fprintf(out, "%.1f}", r[i].rtt_ms);
+				pt_json_num(&j, "rtt_ms", r[i].rtt_ms, 1);
 			}
+			pt_json_end(&j);
 		}
-		fputs(n ? "\n ],\n \"counts\": {" : "],\n \"counts\": {", out);
+		pt_json_end(&j);
+		pt_json_object(&j, "counts");
 		for (int s = 0; s < NSTATUS; s++) {
-			fprintf(out, "%s\"%s\": %zu", s ? ", " : "",
-				pt_probe_status_name((enum pt_probe_status)s), counts[s]);
+			pt_json_uint(&j, pt_probe_status_name((enum pt_probe_status)s), counts[s]);
 		}
-		fputs("}}\n", out);
+		pt_json_end(&j);
+		pt_json_end(&j);
+		pt_buf_putc(&b, '\n');
+		pt_output_flush(out, &b);
 		return;
 	}
 	fprintf(out, "%-28s %-22s %-14s %s\n", "RESOLVER", "ADDRESS", "STATUS", "RTT");
@@ -858,9 +589,9 @@ void pt_output_probe(FILE *out, const struct pt_probe_result *r, size_t n, bool 
 		const struct pt_resolver *res = &r[i].resolver;
 		char label[64];
 
-		format_address(addr, sizeof(addr), res);
-		pt_output_fit(label, sizeof(label), res->label[0] ? res->label : res->address, 28,
-			      true);
+		pt_output_address(addr, sizeof(addr), res);
+		pt_text_fit(label, sizeof(label), res->label[0] ? res->label : res->address, 28,
+			    true);
 		put_cell(out, label, 28, false);
 		fprintf(out, " %-22s %-14s ", addr, pt_probe_status_name(r[i].status));
 		if (r[i].status == PT_PROBE_TIMEOUT) {

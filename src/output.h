@@ -1,7 +1,8 @@
 /**
  * @file output.h
- * Rendering snapshots and events as text: the table for people, JSON, NDJSON and CSV for
- * scripts. The columns are declared once here and reused by the dashboard (ui/rows.c).
+ * Rendering snapshots as text: the table for people, the JSON object and CSV for scripts,
+ * and the JSON pieces the NDJSON events share (src/eventlog.c). The columns are declared
+ * once here and reused by the dashboard (ui/rows.c).
  * Pure apart from writing to the FILE * given; call from one thread per FILE.
  */
 #ifndef PT_OUTPUT_H
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "json.h"
 #include "state.h"
 
 /** Columns of the resolver table. */
@@ -49,26 +51,13 @@ struct pt_column_def {
 const struct pt_column_def *pt_output_column(enum pt_column c);
 
 /**
- * One-line summary of an answer: records joined by @p sep ("10 mx1.example.com. · 20 mx2...."),
- * "NXDOMAIN", "NODATA", "SERVFAIL", "REFUSED", "timeout", "-" when none.
- * @return @p buf.
+ * One-line summary of a row's last reply: its answer (pt_answer_summary(), records joined by
+ * @p sep), how the query failed ("timeout", ...), or "-" before any reply. @return @p buf.
  */
 char *pt_output_answer_summary(char *buf, size_t size, const struct pt_row *row, const char *sep);
 
-/** A duration for people: "41s", "3m05s", "2h04m", "3d02h". @return @p buf. */
-char *pt_output_duration(char *buf, size_t size, uint64_t seconds);
-
-/** Display width (terminal cells) of UTF-8 text. */
-int pt_output_width(const char *s);
-
-/**
- * Copy @p src into @p buf cut to at most @p width cells, ending in "…" (or "~" when
- * @p ascii) when cut; never splits a UTF-8 sequence. @return @p buf.
- */
-char *pt_output_fit(char *buf, size_t size, const char *src, int width, bool ascii);
-
-/** Write @p s as a JSON string with quotes and escapes (invalid UTF-8 as U+FFFD). */
-void pt_output_json_string(FILE *out, const char *s);
+/** "192.0.2.1", "192.0.2.1:5353", "[2001:db8::1]:5353": the port only when not 53. */
+char *pt_output_address(char *buf, size_t size, const struct pt_resolver *r);
 
 /** The table for people: aligned columns, then a summary with the truth and counts. */
 void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int width);
@@ -79,15 +68,26 @@ void pt_output_json(FILE *out, const struct pt_snapshot *s, uint64_t wall_ms);
 /** The contract's CSV (header plus one row per resolver). */
 void pt_output_csv(FILE *out, const struct pt_snapshot *s);
 
-/** NDJSON event line for @p ev, written with one fwrite and flushed. */
-void pt_output_event(FILE *out, const struct pt_event *ev, uint64_t start_ns);
+/** The resolver's identity members: label, address, port. */
+void pt_output_json_resolver(struct pt_json *j, const struct pt_resolver *r);
+
+/** A row's members as in the JSON object's "resolvers" (and "answer" events). */
+void pt_output_json_row(struct pt_json *j, const struct pt_row *r);
+
+/** An answer's RDATA as an array member (NULL key: an element). */
+void pt_output_json_answer(struct pt_json *j, const char *key, const struct pt_answer *a);
+
+/** The counts object as member @p key. */
+void pt_output_json_counts(struct pt_json *j, const char *key, const struct pt_counts *c);
+
+/** The reasons as an array member @p key ([] when converged). */
+void pt_output_json_reasons(struct pt_json *j, const char *key, unsigned reasons);
 
 /**
- * NDJSON lines for events not stored in the state: "start" (with @p nresolvers),
- * "converged", "diverged", "end" (with @p exit_status). @p kind is one of those names.
+ * The reasons for people, comma-separated ("differ, servfail"); "" when converged.
+ * @return @p buf.
  */
-void pt_output_event_simple(FILE *out, const char *kind, const struct pt_snapshot *s,
-			    uint64_t wall_ms, int exit_status);
+char *pt_output_reasons_text(char *buf, size_t size, unsigned reasons);
 
 struct pt_probe_result;
 
@@ -96,5 +96,8 @@ struct pt_probe_result;
  * {"resolvers": [{label, address, port, status, rtt_ms}], "counts": {...}}.
  */
 void pt_output_probe(FILE *out, const struct pt_probe_result *r, size_t n, bool json);
+
+/** Write the whole of @p b to @p out (one fwrite) and release it. */
+void pt_output_flush(FILE *out, struct pt_buf *b);
 
 #endif /* PT_OUTPUT_H */

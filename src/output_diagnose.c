@@ -3,7 +3,9 @@
 #include <string.h>
 
 #include "clock.h"
+#include "json.h"
 #include "output.h"
+#include "text.h"
 
 static const char *pt_status_color(enum pt_check_status s)
 {
@@ -25,7 +27,7 @@ void pt_output_diagnosis_table(FILE *out, const struct pt_diagnosis *d, bool col
 
 	for (size_t i = 0; i < d->nchecks; i++) {
 		int w = (int)strlen(d->checks[i].id);
-		int s = pt_output_width(d->checks[i].subject);
+		int s = pt_text_width(d->checks[i].subject);
 
 		idw = w > idw ? w : idw;
 		subw = s > subw ? s : subw;
@@ -38,8 +40,8 @@ void pt_output_diagnosis_table(FILE *out, const struct pt_diagnosis *d, bool col
 		char subject[256];
 		int pad;
 
-		pt_output_fit(subject, sizeof(subject), c->subject, subw, false);
-		pad = subw - pt_output_width(subject);
+		pt_text_fit(subject, sizeof(subject), c->subject, subw, false);
+		pad = subw - pt_text_width(subject);
 		if (color) {
 			fprintf(out, "%s%-6s\033[0m", pt_status_color(c->status),
 				pt_check_status_name(c->status));
@@ -62,31 +64,35 @@ void pt_output_diagnosis_table(FILE *out, const struct pt_diagnosis *d, bool col
 
 void pt_output_diagnosis_json(FILE *out, const struct pt_diagnosis *d, uint64_t wall_ms)
 {
+	struct pt_buf b = { 0 };
+	struct pt_json j;
 	char when[40];
 
-	fputs("{\"domain\": ", out);
-	pt_output_json_string(out, d->domain);
-	fprintf(out, ", \"time\": \"%s\",\n \"checks\": [",
-		pt_clock_rfc3339(when, sizeof(when), wall_ms));
+	pt_json_init(&j, &b);
+	pt_json_object(&j, NULL);
+	pt_json_str(&j, "domain", d->domain);
+	pt_json_str(&j, "time", pt_clock_rfc3339(when, sizeof(when), wall_ms));
+	pt_json_array(&j, "checks", true);
 	for (size_t i = 0; i < d->nchecks; i++) {
 		const struct pt_check *c = &d->checks[i];
 
-		fputs(i ? ",\n  {\"id\": " : "\n  {\"id\": ", out);
-		pt_output_json_string(out, c->id);
-		fprintf(out,
-			", \"status\": \"%s\", \"subject\": ", pt_check_status_name(c->status));
-		pt_output_json_string(out, c->subject);
-		fputs(", \"message\": ", out);
-		pt_output_json_string(out, c->message);
-		fputs(", \"fix\": ", out);
-		pt_output_json_string(out, c->fix);
-		fputs(", \"rfc\": ", out);
-		pt_output_json_string(out, c->rfc);
-		fprintf(out, ", \"data\": %s}", c->data_json ? c->data_json : "{}");
+		pt_json_object(&j, NULL);
+		pt_json_str(&j, "id", c->id);
+		pt_json_str(&j, "status", pt_check_status_name(c->status));
+		pt_json_str(&j, "subject", c->subject);
+		pt_json_str(&j, "message", c->message);
+		pt_json_str(&j, "fix", c->fix);
+		pt_json_str(&j, "rfc", c->rfc);
+		pt_json_raw(&j, "data", c->data_json);
+		pt_json_end(&j);
 	}
-	fprintf(out,
-		"\n ],\n \"summary\": {\"pass\": %zu, \"warn\": %zu, \"fail\": %zu, "
-		"\"skip\": %zu}}\n",
-		d->summary[PT_CHECK_PASS], d->summary[PT_CHECK_WARN], d->summary[PT_CHECK_FAIL],
-		d->summary[PT_CHECK_SKIP]);
+	pt_json_end(&j);
+	pt_json_object(&j, "summary");
+	for (int st = 0; st < PT_CHECK_STATUS_COUNT; st++) {
+		pt_json_uint(&j, pt_check_status_name((enum pt_check_status)st), d->summary[st]);
+	}
+	pt_json_end(&j);
+	pt_json_end(&j);
+	pt_buf_putc(&b, '\n');
+	pt_output_flush(out, &b);
 }

@@ -3,6 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns.h"
+#include "verdict.h"
+
 const char *pt_probe_status_name(enum pt_probe_status s)
 {
 	static const char *const names[] = { "recursive", "refused", "not-recursive",
@@ -18,30 +21,29 @@ enum pt_probe_status pt_probe_judge(const struct pt_reply *reply)
 {
 	const struct pt_answer *a = &reply->answer;
 
-	switch (reply->result) {
-	case PT_REPLY_OK:
+	switch (pt_reply_class(reply->result, a)) {
+	case PT_CLASS_ANSWER:
 		break;
-	case PT_REPLY_TIMEOUT:
-	case PT_REPLY_UNREACHABLE:
+	case PT_CLASS_TIMEOUT:
 		return PT_PROBE_TIMEOUT;
+	case PT_CLASS_REFUSED:
+		return PT_PROBE_REFUSED;
+	case PT_CLASS_SERVFAIL:
+		return PT_PROBE_SERVFAIL;
+	case PT_CLASS_REFERRAL:
+		/* an authoritative-only server answers a root query with a referral */
+		return PT_PROBE_NOT_RECURSIVE;
 	default:
 		return PT_PROBE_ERROR;
 	}
-	if (a->kind == PT_ANSWER_RCODE) {
-		if (a->rcode == 5) {
-			return PT_PROBE_REFUSED;
-		}
-		return a->rcode == 2 ? PT_PROBE_SERVFAIL : PT_PROBE_ERROR;
-	}
-	/* An authoritative-only server answers a root query with a referral to the root, or
-	 * without RA; a recursive one has the root NS set and says it recursed. */
-	if (a->kind == PT_ANSWER_REFERRAL || !(a->flags & PT_FLAG_RA)) {
+	/* a recursive server has the root NS set and says it recursed */
+	if (!(a->flags & PT_FLAG_RA)) {
 		return PT_PROBE_NOT_RECURSIVE;
 	}
 	return a->kind == PT_ANSWER_DATA ? PT_PROBE_RECURSIVE : PT_PROBE_ERROR;
 }
 
-enum pt_status pt_probe_run(struct pt_probe_result **out, struct pt_engine *e,
+enum pt_status pt_probe_run(struct pt_probe_result **out, const struct pt_net *net,
 			    const struct pt_resolvers *list)
 {
 	size_t n = pt_resolvers_count(list);
@@ -57,14 +59,10 @@ enum pt_status pt_probe_run(struct pt_probe_result **out, struct pt_engine *e,
 	for (size_t i = 0; i < n; i++) {
 		const struct pt_resolver *r = pt_resolvers_get(list, i);
 
-		reqs[i].sa = r->sa;
-		reqs[i].salen = r->salen;
-		reqs[i].qname = ".";
-		reqs[i].qtype = 2; /* NS */
-		reqs[i].opts = PT_FLAG_RD;
+		pt_request_init(&reqs[i], &r->sa, r->salen, ".", PT_TYPE_NS, PT_FLAG_RD);
 		res[i].resolver = *r;
 	}
-	rc = pt_engine_run(e, reqs, n, reps);
+	rc = pt_net_run(net, reqs, n, reps);
 	if (rc != PT_OK) {
 		goto fail;
 	}
@@ -82,4 +80,14 @@ fail:
 	free(reps);
 	free(res);
 	return rc;
+}
+
+int pt_probe_exit_status(const struct pt_probe_result *r, size_t n)
+{
+	size_t usable = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		usable += r[i].status == PT_PROBE_RECURSIVE;
+	}
+	return usable == 0 ? PT_EXIT_NOTHING : usable == n ? PT_EXIT_OK : PT_EXIT_NOT_CONVERGED;
 }

@@ -2,14 +2,15 @@
  * @file probe.h
  * --check-resolvers: is each listed resolver usable? One query for the root NS set (RD=1)
  * tells a recursive resolver from one that refuses, only delegates, fails or is silent.
- * Threads: pt_probe_run() blocks on the engine; the verdict function is pure.
+ * Threads: pt_probe_run() blocks on the network; the verdict function is pure.
  */
 #ifndef PT_PROBE_H
 #define PT_PROBE_H
 
 #include <stddef.h>
 
-#include "engine.h"
+#include "net.h"
+#include "query.h"
 #include "resolvers.h"
 
 /** What a resolver did with a recursive query. */
@@ -43,7 +44,13 @@ struct pt_probe_result {
  * @param[out] out array of pt_resolvers_count(list) results in list order; caller owns, free()
  * @return PT_OK or PT_ERR_NOMEM.
  */
-enum pt_status pt_probe_run(struct pt_probe_result **out, struct pt_engine *e,
+enum pt_status pt_probe_run(struct pt_probe_result **out, const struct pt_net *net,
 			    const struct pt_resolvers *list);
+
+/**
+ * Exit status of --check-resolvers (src/verdict.h codes): 0 when every resolver is usable, 1
+ * when some are not, 3 when none is.
+ */
+int pt_probe_exit_status(const struct pt_probe_result *r, size_t n);
 
 #endif /* PT_PROBE_H */

@@ -13,6 +13,8 @@
 
 #include <ldns/ldns.h>
 
+#include "text.h"
+
 /* DNS flag day 2020: small enough to avoid IP fragmentation on common paths. */
 #define PT_EDNS_UDP_SIZE 1232
 /* A longer chain is either broken or hostile; resolvers give up around the same depth. */
@@ -112,6 +114,33 @@ static void pt_lower(char *s, size_t len)
 	}
 }
 
+/*
+ * ldns escapes most bytes of names and strings as \DDD, but passes a TAB and whatever the
+ * locale's isprint() accepts: clean such text in place so that every DNS string is printable
+ * UTF-8 (the result is never longer than what ldns printed unless a byte is invalid, and then
+ * the clean copy is cut to the same size at a character boundary).
+ */
+static void clean(char *s)
+{
+	size_t n = strlen(s);
+	bool dirty = false;
+
+	for (size_t i = 0; i < n && !dirty;) {
+		size_t k = pt_utf8_seq(s + i, n - i);
+
+		dirty = k == 0 || (unsigned char)s[i] < 0x20 || s[i] == 0x7f;
+		i += k ? k : 1;
+	}
+	if (dirty) {
+		char *tmp = strdup(s);
+
+		if (tmp != NULL) {
+			pt_text_clean(s, n + 1, tmp, n);
+			free(tmp);
+		}
+	}
+}
+
 /* Lower-case absolute presentation form. @return malloc'd string or NULL (no memory). */
 static char *pt_dname_str(const ldns_rdf *dname)
 {
@@ -119,6 +148,7 @@ static char *pt_dname_str(const ldns_rdf *dname)
 
 	if (s) {
 		pt_lower(s, strlen(s));
+		clean(s);
 	}
 	return s;
 }
@@ -161,6 +191,9 @@ static enum pt_status pt_rdata_str(char **out, const ldns_rr *rr, bool with_type
 		rc = *out ? PT_OK : PT_ERR_NOMEM;
 	}
 	ldns_buffer_free(b);
+	if (rc == PT_OK) {
+		clean(*out);
+	}
 	return rc;
 }
 
@@ -533,7 +566,7 @@ void pt_answer_fini(struct pt_answer *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static enum pt_status pt_strv_copy(char ***dst, char *const *src, size_t n)
+enum pt_status pt_strv_copy(char ***dst, char *const *src, size_t n)
 {
 	*dst = NULL;
 	if (n == 0) {
@@ -568,6 +601,73 @@ enum pt_status pt_answer_copy(struct pt_answer *dst, const struct pt_answer *src
 		return PT_ERR_NOMEM;
 	}
 	return PT_OK;
+}
+
+void pt_reply_fini(struct pt_reply *r)
+{
+	if (r == NULL) {
+		return;
+	}
+	pt_answer_fini(&r->answer);
+}
+
+const char *pt_reply_result_text(enum pt_reply_result r)
+{
+	switch (r) {
+	case PT_REPLY_OK:
+		return "";
+	case PT_REPLY_TIMEOUT:
+		return "timeout";
+	case PT_REPLY_UNREACHABLE:
+		return "unreachable";
+	case PT_REPLY_MALFORMED:
+		return "malformed reply";
+	default:
+		return "cannot send";
+	}
+}
+
+char *pt_answer_summary(char *buf, size_t size, const struct pt_answer *a, const char *sep)
+{
+	char rc[16];
+	size_t used = 0;
+
+	if (size == 0) {
+		return buf;
+	}
+	buf[0] = '\0';
+	switch (a->kind) {
+	case PT_ANSWER_NXDOMAIN:
+		snprintf(buf, size, "NXDOMAIN");
+		return buf;
+	case PT_ANSWER_NODATA:
+		snprintf(buf, size, "NODATA");
+		return buf;
+	case PT_ANSWER_REFERRAL:
+		snprintf(buf, size, "referral");
+		return buf;
+	case PT_ANSWER_RCODE:
+		snprintf(buf, size, "%s", pt_rcode_name(a->rcode, rc, sizeof(rc)));
+		return buf;
+	default:
+		break;
+	}
+	if (a->count == 0) {
+		snprintf(buf, size, "-");
+		return buf;
+	}
+	for (size_t i = 0; i < a->count; i++) {
+		size_t need = (i ? strlen(sep) : 0) + strlen(a->rdata[i]);
+
+		if (used + need + 1 > size) {
+			/* no room for the whole record: cut it (the caller fits it anyway) */
+			snprintf(buf + used, size - used, "%s%s", i ? sep : "", a->rdata[i]);
+			break;
+		}
+		used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? sep : "",
+					 a->rdata[i]);
+	}
+	return buf;
 }
 
 bool pt_answer_same(const struct pt_answer *a, const struct pt_answer *b)
@@ -702,7 +802,40 @@ enum pt_status pt_rdata_normalise(char **out, uint16_t qtype, const char *text)
 	return rc;
 }
 
-bool pt_soa_serial_from_rdata(const char *rdata, uint32_t *serial)
+bool pt_name_parent(const char *name, char *out, size_t size)
+{
+	const char *p = name;
+
+	if (strcmp(name, ".") == 0 || *name == '\0') {
+		return false;
+	}
+	/* the first unescaped dot ends the first label */
+	while (*p && *p != '.') {
+		p += (*p == '\\' && p[1]) ? 2 : 1;
+	}
+	snprintf(out, size, "%s", *p && p[1] ? p + 1 : ".");
+	return true;
+}
+
+bool pt_name_in_zone(const char *name, const char *zone)
+{
+	size_t n = strlen(name), z = strlen(zone), bs = 0;
+
+	if (strcmp(zone, ".") == 0 || strcmp(name, zone) == 0) {
+		return true;
+	}
+	if (n <= z || strcmp(name + n - z, zone) != 0 || name[n - z - 1] != '.') {
+		return false;
+	}
+	/* the dot before the zone must be a label boundary, not an escaped dot */
+	for (size_t i = n - z - 1; i > 0 && name[i - 1] == '\\'; i--) {
+		bs++;
+	}
+	return bs % 2 == 0;
+}
+
+/* The @p field-th (0-based) white-space separated field of @p rdata as a 32-bit number. */
+static bool soa_field(const char *rdata, int field, uint32_t *out)
 {
 	const char *p = rdata;
 	unsigned long long v;
@@ -711,7 +844,7 @@ bool pt_soa_serial_from_rdata(const char *rdata, uint32_t *serial)
 	if (!rdata) {
 		return false;
 	}
-	for (int field = 0; field < 2; field++) {
+	for (int f = 0; f < field; f++) {
 		p += strspn(p, " \t");
 		p += strcspn(p, " \t");
 	}
@@ -724,6 +857,16 @@ bool pt_soa_serial_from_rdata(const char *rdata, uint32_t *serial)
 	if (errno || v > UINT32_MAX || (*end && *end != ' ' && *end != '\t')) {
 		return false;
 	}
-	*serial = (uint32_t)v;
+	*out = (uint32_t)v;
 	return true;
+}
+
+bool pt_soa_minimum_from_rdata(const char *rdata, uint32_t *minimum)
+{
+	return soa_field(rdata, 6, minimum);
+}
+
+bool pt_soa_serial_from_rdata(const char *rdata, uint32_t *serial)
+{
+	return soa_field(rdata, 2, serial);
 }

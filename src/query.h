@@ -74,8 +74,38 @@ struct pt_answer {
 	size_t nreferral_ns;
 };
 
-/** struct pt_answer carries referral_ns (for code written before it did). */
-#define PT_ANSWER_HAS_REFERRAL_NS 1
+/** How a query ended. */
+enum pt_reply_result {
+	PT_REPLY_OK = 0,      /**< a valid reply; see answer */
+	PT_REPLY_TIMEOUT,     /**< no valid reply after every try */
+	PT_REPLY_MALFORMED,   /**< only malformed replies came from the server */
+	PT_REPLY_UNREACHABLE, /**< the network said no: ICMP port unreachable, TCP reset, no route
+			       */
+	PT_REPLY_LOCAL_ERROR, /**< could not send at all (socket limits, bad address family) */
+};
+
+/** The outcome of one query. Embedded; release with pt_reply_fini(). */
+struct pt_reply {
+	/** how it ended */
+	enum pt_reply_result result;
+	/** the parsed answer when result is PT_REPLY_OK; zeroed otherwise */
+	struct pt_answer answer;
+	/** round-trip time of the try that was answered, milliseconds */
+	double rtt_ms;
+	/** pt_clock time the reply arrived (or the query gave up), nanoseconds */
+	uint64_t received_ns;
+	/** tries sent (1 + retries used) */
+	unsigned tries;
+	/** true when the answer came over TCP */
+	bool via_tcp;
+	/** replies dropped as not ours (wrong ID, question or malformed) */
+	unsigned dropped;
+	/** errno of the last failure for UNREACHABLE / LOCAL_ERROR, else 0 */
+	int err;
+};
+
+/** Release what @p r holds. NULL does nothing. */
+void pt_reply_fini(struct pt_reply *r);
 
 /**
  * Build a query for @p qname / @p qtype (class IN) with EDNS0 (UDP size 1232).
@@ -102,11 +132,29 @@ enum pt_status pt_query_parse(struct pt_answer *out, const uint8_t *wire, size_t
 /** Release what @p a holds and zero it. NULL does nothing. */
 void pt_answer_fini(struct pt_answer *a);
 
+/**
+ * Copy @p n strings. @param[out] dst caller owns (free each, then the array); NULL when @p n
+ * is 0. @return PT_OK or PT_ERR_NOMEM (then what was copied is still in *dst, calloc'd, for
+ * the caller to free).
+ */
+enum pt_status pt_strv_copy(char ***dst, char *const *src, size_t n);
+
 /** Deep copy @p src into @p dst. @return PT_OK or PT_ERR_NOMEM (dst zeroed). */
 enum pt_status pt_answer_copy(struct pt_answer *dst, const struct pt_answer *src);
 
 /** True when both have the same kind and the same RDATA set (TTLs and flags ignored). */
 bool pt_answer_same(const struct pt_answer *a, const struct pt_answer *b);
+
+/**
+ * The one text of an answer for people: its records joined by @p sep ("10 a. | 20 b."), or
+ * "NXDOMAIN", "NODATA", "referral", the rcode name ("SERVFAIL"), "-" for no records.
+ * Cut to @p size at a record boundary when possible. @return @p buf.
+ */
+char *pt_answer_summary(char *buf, size_t size, const struct pt_answer *a, const char *sep);
+
+/** Short text of how a query ended ("timeout", "unreachable", "malformed reply", "cannot
+ *  send"); "" for PT_REPLY_OK. Static string. */
+const char *pt_reply_result_text(enum pt_reply_result r);
 
 /**
  * Record type number for a name ("MX", "mx", "TYPE65"). @return the number or 0 when unknown.
@@ -134,7 +182,19 @@ enum pt_status pt_name_normalise(char *out, size_t size, const char *name);
  */
 enum pt_status pt_rdata_normalise(char **out, uint16_t qtype, const char *text);
 
+/**
+ * The name one label up, with escaped dots ("a\\.b.example.") counted as label text:
+ * "b.example." for "a.b.example.", "." for "example.". @return false for the root.
+ */
+bool pt_name_parent(const char *name, char *out, size_t size);
+
+/** True when @p name is @p zone or below it (both lower-case absolute). */
+bool pt_name_in_zone(const char *name, const char *zone);
+
 /** Read the SOA serial (third field) from SOA RDATA text. @return true when found. */
 bool pt_soa_serial_from_rdata(const char *rdata, uint32_t *serial);
+
+/** Read the SOA MINIMUM (seventh field) from SOA RDATA text. @return true when found. */
+bool pt_soa_minimum_from_rdata(const char *rdata, uint32_t *minimum);
 
 #endif /* PT_QUERY_H */

@@ -12,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "dns.h"
+#include "text.h"
+
 /* Longer lines are rejected before they are copied anywhere. */
 #define LINE_BYTES_MAX 4096
 /* Diagnostics kept per report; report->rejected keeps counting past it. */
@@ -58,33 +61,6 @@ static bool is_blank(char ch)
 	return ch == ' ' || ch == '\t' || ch == '\v' || ch == '\f';
 }
 
-/* Length of the valid UTF-8 sequence at @s (no overlong forms or surrogates), or 0 for none. */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	static const unsigned min[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t k = s[0] < 0x80	 ? 1
-		   : s[0] < 0xc0 ? 0
-		   : s[0] < 0xe0 ? 2
-		   : s[0] < 0xf0 ? 3
-		   : s[0] < 0xf5 ? 4
-				 : 0;
-	unsigned cp = s[0] & (0x7fu >> k);
-
-	if (k < 2) {
-		return k;
-	}
-	if (n < k) {
-		return 0;
-	}
-	for (size_t i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80) {
-			return 0;
-		}
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	return cp >= min[k] && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff) ? k : 0;
-}
-
 /*
  * Copy src[0..n) into dst as printable UTF-8: invalid bytes become '?', C0/C1 controls and DEL
  * become spaces. Stops before a character that would not fit, so a cut never splits one.
@@ -96,7 +72,7 @@ static size_t sanitize(char *dst, size_t dsz, const char *src, size_t n)
 	size_t i = 0, o = 0, k;
 
 	while (i < n) {
-		k = utf8_len(s + i, n - i);
+		k = pt_utf8_seq(src + i, n - i);
 		if (o + (k ? k : 1) >= dsz) {
 			break;
 		}
@@ -411,7 +387,7 @@ static enum tok_kind parse_tok(struct pt_resolver *r, const char *tok, char *nam
 	const char *s = tok[0] == '@' ? tok + 1 : tok, *port = NULL, *sep;
 	char host[TOKEN_MAX];
 	enum tok_kind kind;
-	uint16_t num = 53;
+	uint16_t num = PT_DNS_PORT;
 	size_t hlen;
 
 	memset(r, 0, sizeof(*r));
@@ -940,14 +916,11 @@ static bool is_plain(const char *s, bool label)
 
 static void write_quoted(FILE *out, const char *s)
 {
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"') {
-			fputc('"', out);
-		}
-		fputc(*s, out);
-	}
-	fputc('"', out);
+	struct pt_buf b = { 0 };
+
+	pt_buf_quoted(&b, s);
+	fputs(pt_buf_str(&b), out);
+	pt_buf_fini(&b);
 }
 
 enum pt_status pt_resolvers_write(const struct pt_resolvers *list, FILE *out)
@@ -957,7 +930,7 @@ enum pt_status pt_resolvers_write(const struct pt_resolvers *list, FILE *out)
 		const struct pt_resolver *r = &list->items[i];
 		bool v6 = strchr(r->address, ':') != NULL;
 
-		if (r->port == 53) {
+		if (r->port == PT_DNS_PORT) {
 			fputs(r->address, out);
 		} else {
 			fprintf(out, v6 ? "[%s]:%u" : "%s:%u", r->address, (unsigned)r->port);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "text.h"
 
 #define PT_SMTP_DEFAULT_TIMEOUT_MS 5000
 /* RFC 5321 §4.5.3.1.5: a reply line is at most 512 octets; allow slack for odd servers. */
@@ -80,19 +81,6 @@ int pt_smtp_reply_line(const char *line, int *code)
 	return line[3] == '-' ? 0 : 1;
 }
 
-/* Copy text for display: control characters become '?', cut to fit. */
-static void pt_smtp_clean(char *dst, size_t size, const char *src)
-{
-	size_t i;
-
-	for (i = 0; src[i] && i + 1 < size; i++) {
-		unsigned char ch = (unsigned char)src[i];
-
-		dst[i] = (ch < 0x20 || ch == 0x7f) ? '?' : (char)ch;
-	}
-	dst[i] = '\0';
-}
-
 static void pt_smtp_finish(struct pt_smtp_conn *c, enum pt_smtp_result r, uint64_t now)
 {
 	if (c->step != PT_STEP_QUIT) {
@@ -147,13 +135,14 @@ static void pt_smtp_flush(struct pt_smtp_conn *c, uint64_t now)
 /* Remember an EHLO extension keyword (the first word of each line after the greeting line). */
 static void pt_smtp_extension(struct pt_smtp_probe *p, const char *text)
 {
-	char word[64];
+	char raw[64], word[64];
 	size_t i, used = strlen(p->extensions);
 
-	for (i = 0; text[i] && text[i] != ' ' && i + 1 < sizeof(word); i++) {
-		word[i] = (char)toupper((unsigned char)text[i]);
+	for (i = 0; text[i] && text[i] != ' ' && i + 1 < sizeof(raw); i++) {
+		raw[i] = text[i] >= 'a' && text[i] <= 'z' ? (char)(text[i] - 'a' + 'A') : text[i];
 	}
-	word[i] = '\0';
+	/* keywords are ASCII; whatever else a server sends is data, cleaned like the banner */
+	pt_text_clean(word, sizeof(word), raw, i);
 	if (word[0] == '\0') {
 		return;
 	}
@@ -177,7 +166,7 @@ static void pt_smtp_line(struct pt_smtp_conn *c, const char *line, const char *h
 
 	if (end < 0) {
 		if (c->step == PT_STEP_BANNER) {
-			pt_smtp_clean(p->banner, sizeof(p->banner), line);
+			pt_text_clean(p->banner, sizeof(p->banner), line, strlen(line));
 		}
 		pt_smtp_finish(c,
 			       c->step == PT_STEP_BANNER ? PT_SMTP_BAD_BANNER : PT_SMTP_EHLO_FAILED,
@@ -188,7 +177,7 @@ static void pt_smtp_line(struct pt_smtp_conn *c, const char *line, const char *h
 	switch (c->step) {
 	case PT_STEP_BANNER:
 		if (c->lines == 1) {
-			pt_smtp_clean(p->banner, sizeof(p->banner), text);
+			pt_text_clean(p->banner, sizeof(p->banner), text, strlen(text));
 		}
 		if (end) {
 			p->banner_code = c->code;

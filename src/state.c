@@ -6,16 +6,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-/* One tracked resolver. The id handed out is the index in st->entries, so it stays stable:
- * removed entries keep their slot (flagged) instead of shifting the others. */
+/* Distinct answers counted for groups and the majority; more are uncounted minorities. */
+#define ANSWERS_MAX 256
+
+/* One resolver slot; the slot index is the resolver's id. */
 struct entry {
 	struct pt_resolver resolver;
-	bool removed;
+	bool tracked;
 	bool has_reply;
 	enum pt_reply_result result;
 	struct pt_answer answer;
+	enum pt_verdict verdict;
+	/* index in st->answers of the answer, -1 without a judgeable one */
+	int answer_ix;
 	double rtt_ms;
 	uint64_t received_ns;
 	int err;
@@ -29,8 +35,16 @@ struct entry {
 	size_t nhistory;
 };
 
+/* A distinct judgeable answer and how many resolvers serve it now. */
+struct answer_slot {
+	struct pt_answer key;
+	size_t count;
+};
+
 struct pt_state {
 	pthread_mutex_t lock;
+	/* signalled when events become ready or on pt_state_wake() */
+	pthread_cond_t events_cond;
 	pt_clock_fn clock;
 	char domain[256];
 	uint16_t qtype;
@@ -38,13 +52,21 @@ struct pt_state {
 	struct entry *entries;
 	size_t nentries;
 	size_t cap;
+	size_t ntracked;
+	struct answer_slot answers[ANSWERS_MAX];
+	size_t nanswers;
 	struct pt_truth truth;
-	/* set_truth was called with source NONE: no authoritative server answered, so the
-	 * snapshot falls back to the majority */
+	/* set_truth was called: with source NONE no authoritative server answered, so the
+	 * resolvers' majority stands in */
 	bool truth_looked;
+	/* the answer resolvers are judged against: the truth's, the majority's, or NULL */
+	const struct pt_answer *reference;
+	int majority_ix;
+	struct pt_counts counts;
+	unsigned reasons;
 	uint64_t generation;
+	uint64_t queries;
 	uint64_t start_ns;
-	bool was_converged;
 	uint64_t converged_ns;
 	uint64_t truth_changed_ns;
 	struct pt_progress progress[PT_PROGRESS_MAX];
@@ -53,89 +75,20 @@ struct pt_state {
 	struct pt_event *events;
 	size_t nevents;
 	size_t events_cap;
+	uint64_t wakes;
 	int wake_rd;
 	int wake_wr;
 };
 
-static const char *const verdict_names[PT_VERDICT_COUNT] = {
-	"pending", "match", "differ", "negative", "servfail", "refused", "timeout", "error",
-};
-
-const char *pt_verdict_name(enum pt_verdict v)
+long pt_row_ttl_left(const struct pt_row *row, uint64_t now_ns)
 {
-	if ((unsigned)v >= PT_VERDICT_COUNT) {
-		return "error";
+	if (!row->has_reply || row->result != PT_REPLY_OK || !row->answer.has_ttl) {
+		return -1;
 	}
-	return verdict_names[v];
-}
+	uint64_t elapsed =
+		now_ns > row->received_ns ? (now_ns - row->received_ns) / PT_NS_PER_S : 0;
 
-const char *pt_truth_source_name(enum pt_truth_source s)
-{
-	switch (s) {
-	case PT_TRUTH_EXPECTED:
-		return "expected";
-	case PT_TRUTH_AUTHORITATIVE:
-		return "authoritative";
-	case PT_TRUTH_MAJORITY:
-		return "majority";
-	default:
-		return "none";
-	}
-}
-
-const char *pt_auth_status_name(enum pt_auth_status s)
-{
-	static const char *const names[] = {
-		"ok", "lagging", "lame", "timeout", "refused", "error"
-	};
-
-	if ((unsigned)s >= sizeof(names) / sizeof(names[0])) {
-		return "error";
-	}
-	return names[s];
-}
-
-void pt_truth_fini(struct pt_truth *t)
-{
-	if (t == NULL) {
-		return;
-	}
-	pt_answer_fini(&t->answer);
-	for (size_t i = 0; i < t->nservers; i++) {
-		pt_answer_fini(&t->servers[i].answer);
-	}
-	free(t->servers);
-	memset(t, 0, sizeof(*t));
-}
-
-enum pt_status pt_truth_copy(struct pt_truth *dst, const struct pt_truth *src)
-{
-	*dst = *src;
-	dst->servers = NULL;
-	dst->nservers = 0;
-	memset(&dst->answer, 0, sizeof(dst->answer));
-	if (pt_answer_copy(&dst->answer, &src->answer) != PT_OK) {
-		goto fail;
-	}
-	if (src->nservers > 0) {
-		dst->servers = calloc(src->nservers, sizeof(*dst->servers));
-		if (dst->servers == NULL) {
-			goto fail;
-		}
-		for (size_t i = 0; i < src->nservers; i++) {
-			dst->servers[i] = src->servers[i];
-			memset(&dst->servers[i].answer, 0, sizeof(struct pt_answer));
-			dst->nservers = i + 1;
-			if (pt_answer_copy(&dst->servers[i].answer, &src->servers[i].answer) !=
-			    PT_OK) {
-				goto fail;
-			}
-		}
-	}
-	return PT_OK;
-fail:
-	pt_truth_fini(dst);
-	return PT_ERR_NOMEM;
+	return elapsed >= row->answer.ttl ? 0 : (long)(row->answer.ttl - elapsed);
 }
 
 void pt_event_fini(struct pt_event *ev)
@@ -158,60 +111,6 @@ void pt_snapshot_free(struct pt_snapshot *s)
 	}
 	free(s->rows);
 	free(s);
-}
-
-static bool is_judgeable(const struct pt_answer *a)
-{
-	return a->kind == PT_ANSWER_DATA || a->kind == PT_ANSWER_NODATA ||
-	       a->kind == PT_ANSWER_NXDOMAIN;
-}
-
-enum pt_verdict pt_state_judge(const struct pt_truth *truth, enum pt_reply_result result,
-			       const struct pt_answer *answer)
-{
-	switch (result) {
-	case PT_REPLY_OK:
-		break;
-	case PT_REPLY_TIMEOUT:
-	case PT_REPLY_UNREACHABLE:
-		return PT_VERDICT_TIMEOUT;
-	default:
-		return PT_VERDICT_ERROR;
-	}
-	if (answer->kind == PT_ANSWER_RCODE) {
-		if (answer->rcode == 2) {
-			return PT_VERDICT_SERVFAIL;
-		}
-		if (answer->rcode == 5) {
-			return PT_VERDICT_REFUSED;
-		}
-		return PT_VERDICT_ERROR;
-	}
-	/* A referral from a resolver means it would not recurse for us: unusable. */
-	if (!is_judgeable(answer)) {
-		return PT_VERDICT_ERROR;
-	}
-	if (truth == NULL || truth->source == PT_TRUTH_NONE) {
-		return PT_VERDICT_PENDING;
-	}
-	bool truth_data = truth->answer.kind == PT_ANSWER_DATA;
-	bool data = answer->kind == PT_ANSWER_DATA;
-
-	if (truth_data != data) {
-		return PT_VERDICT_NEGATIVE;
-	}
-	return pt_answer_same(&truth->answer, answer) ? PT_VERDICT_MATCH : PT_VERDICT_DIFFER;
-}
-
-long pt_row_ttl_left(const struct pt_row *row, uint64_t now_ns)
-{
-	if (!row->has_reply || row->result != PT_REPLY_OK || !row->answer.has_ttl) {
-		return -1;
-	}
-	uint64_t elapsed =
-		now_ns > row->received_ns ? (now_ns - row->received_ns) / PT_NS_PER_S : 0;
-
-	return elapsed >= row->answer.ttl ? 0 : (long)(row->answer.ttl - elapsed);
 }
 
 static void wake(struct pt_state *st)
@@ -243,23 +142,27 @@ struct pt_state *pt_state_new(const char *domain, uint16_t qtype, pt_clock_fn cl
 	st->wake_rd = fds[0];
 	st->wake_wr = fds[1];
 	pthread_mutex_init(&st->lock, NULL);
+	pthread_cond_init(&st->events_cond, NULL);
 	st->clock = clock != NULL ? clock : pt_clock_monotonic;
 	st->qtype = qtype;
 	st->target_gen = 1;
 	st->start_ns = st->clock();
+	st->majority_ix = -1;
+	st->reasons = pt_verdict_reasons(&st->counts, false);
 	return st;
 }
 
 static void entry_clear(struct entry *e)
 {
+	struct pt_resolver keep = e->resolver;
+	bool tracked = e->tracked;
+
 	pt_answer_fini(&e->answer);
 	pt_answer_fini(&e->last_good);
-	struct pt_resolver keep = e->resolver;
-	bool removed = e->removed;
-
 	memset(e, 0, sizeof(*e));
 	e->resolver = keep;
-	e->removed = removed;
+	e->tracked = tracked;
+	e->answer_ix = -1;
 }
 
 static void events_clear(struct pt_state *st)
@@ -268,6 +171,15 @@ static void events_clear(struct pt_state *st)
 		pt_event_fini(&st->events[i]);
 	}
 	st->nevents = 0;
+}
+
+static void answers_clear(struct pt_state *st)
+{
+	for (size_t i = 0; i < st->nanswers; i++) {
+		pt_answer_fini(&st->answers[i].key);
+	}
+	st->nanswers = 0;
+	st->majority_ix = -1;
 }
 
 void pt_state_free(struct pt_state *st)
@@ -279,37 +191,265 @@ void pt_state_free(struct pt_state *st)
 		entry_clear(&st->entries[i]);
 	}
 	free(st->entries);
+	answers_clear(st);
 	events_clear(st);
 	free(st->events);
 	pt_truth_fini(&st->truth);
 	close(st->wake_rd);
 	close(st->wake_wr);
+	pthread_cond_destroy(&st->events_cond);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
 
-enum pt_status pt_state_add(struct pt_state *st, const struct pt_resolver *r, uint64_t *id)
+/* ---- judging, kept current (called with the lock held) ---- */
+
+/* Wall time of the pt_clock moment @p at (a reply's time may lie a little in the past). */
+static uint64_t wall_at(const struct pt_state *st, uint64_t at)
+{
+	uint64_t now = st->clock();
+	uint64_t ago = now > at ? (now - at) / PT_NS_PER_MS : 0;
+
+	return pt_clock_wall_ms() - ago;
+}
+
+/* Append an event. A failed allocation drops the event rather than the reply: the state stays
+ * right, only the stream misses a line. */
+static struct pt_event *event_push(struct pt_state *st, enum pt_event_kind kind, uint64_t now)
+{
+	struct pt_event *ev;
+
+	if (!st->keep_events) {
+		return NULL;
+	}
+	if (st->nevents == st->events_cap) {
+		size_t cap = st->events_cap ? st->events_cap * 2 : 64;
+		struct pt_event *n = realloc(st->events, cap * sizeof(*n));
+
+		if (n == NULL) {
+			return NULL;
+		}
+		st->events = n;
+		st->events_cap = cap;
+	}
+	ev = &st->events[st->nevents++];
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->at_ns = now;
+	ev->wall_ms = wall_at(st, now);
+	return ev;
+}
+
+/* Seconds until the last answer that is not the truth must leave its cache, at @p now. */
+static uint32_t expiry(const struct pt_state *st, uint64_t now)
+{
+	uint32_t left = 0;
+
+	for (size_t i = 0; i < st->nentries; i++) {
+		const struct entry *e = &st->entries[i];
+		struct pt_row r;
+
+		if (!e->tracked || !pt_verdict_is_old(e->verdict)) {
+			continue;
+		}
+		memset(&r, 0, sizeof(r));
+		r.has_reply = e->has_reply;
+		r.result = e->result;
+		r.answer = e->answer;
+		r.received_ns = e->received_ns;
+		long l = pt_row_ttl_left(&r, now);
+
+		if (l > (long)left) {
+			left = (uint32_t)l;
+		}
+	}
+	return left;
+}
+
+/* Add a progress point when the numbers moved (nothing judged yet is no point). */
+static void record_progress(struct pt_state *st, uint64_t now)
+{
+	uint32_t match = (uint32_t)st->counts.by[PT_VERDICT_MATCH];
+	uint32_t judged = (uint32_t)pt_counts_judged(&st->counts);
+
+	if (judged == 0) {
+		return;
+	}
+	if (st->nprogress > 0) {
+		const struct pt_progress *last = &st->progress[st->nprogress - 1];
+
+		if (last->match == match && last->judged == judged) {
+			return;
+		}
+	}
+	if (st->nprogress == PT_PROGRESS_MAX) {
+		/* Keep the first point, thin the rest evenly: the series always spans the run. */
+		size_t w = 1;
+
+		for (size_t r = 2; r < PT_PROGRESS_MAX; r += 2) {
+			st->progress[w++] = st->progress[r];
+		}
+		st->nprogress = w;
+	}
+	st->progress[st->nprogress++] = (struct pt_progress){ now, match, judged };
+}
+
+/* The counts changed: new reasons, convergence time and events, progress. */
+static void counts_changed(struct pt_state *st, uint64_t now)
+{
+	bool was = st->reasons == 0;
+	bool known = st->reference != NULL;
+
+	st->reasons = pt_verdict_reasons(&st->counts, known);
+	if (known) {
+		record_progress(st, now);
+	}
+	if ((st->reasons == 0) == was) {
+		return;
+	}
+	struct pt_event *ev = event_push(st, was ? PT_EVENT_DIVERGED : PT_EVENT_CONVERGED, now);
+
+	st->converged_ns = was ? 0 : now;
+	if (ev != NULL) {
+		ev->counts = st->counts;
+		ev->reasons = st->reasons;
+		ev->expires_within = was ? expiry(st, now) : 0;
+	}
+	pthread_cond_broadcast(&st->events_cond);
+}
+
+static void judge_entry(struct pt_state *st, struct entry *e)
+{
+	enum pt_verdict v = PT_VERDICT_PENDING;
+
+	if (e->has_reply) {
+		v = pt_verdict_judge(st->reference, e->result, &e->answer);
+	}
+	st->counts.by[e->verdict]--;
+	st->counts.by[v]++;
+	e->verdict = v;
+}
+
+static void judge_all(struct pt_state *st)
+{
+	for (size_t i = 0; i < st->nentries; i++) {
+		if (st->entries[i].tracked) {
+			judge_entry(st, &st->entries[i]);
+		}
+	}
+}
+
+/* The most common answer (ties: the one seen first), -1 when none. */
+static int majority(const struct pt_state *st)
+{
+	int best = -1;
+
+	for (size_t i = 0; i < st->nanswers; i++) {
+		if (st->answers[i].count > 0 &&
+		    (best < 0 || st->answers[i].count > st->answers[best].count)) {
+			best = (int)i;
+		}
+	}
+	return best;
+}
+
+/* Point st->reference at what resolvers are judged against; re-judge all when it moved.
+ * @return true when it moved. */
+static bool update_reference(struct pt_state *st)
+{
+	const struct pt_answer *ref = NULL;
+	int maj = -1;
+
+	if (pt_truth_known(&st->truth)) {
+		ref = &st->truth.answer;
+	} else if (st->truth_looked) {
+		maj = majority(st);
+		ref = maj >= 0 ? &st->answers[maj].key : NULL;
+	}
+	if (ref == st->reference && maj == st->majority_ix) {
+		return false;
+	}
+	st->reference = ref;
+	st->majority_ix = maj;
+	judge_all(st);
+	return true;
+}
+
+/* The answer slot of @p a, made when new; -1 when @p a is not judgeable or the table is full. */
+static int answer_slot(struct pt_state *st, const struct pt_answer *a)
+{
+	int free_slot = -1;
+
+	for (size_t i = 0; i < st->nanswers; i++) {
+		if (pt_answer_same(&st->answers[i].key, a)) {
+			return (int)i;
+		}
+		if (free_slot < 0 && st->answers[i].count == 0 && (int)i != st->majority_ix) {
+			free_slot = (int)i;
+		}
+	}
+	if (st->nanswers < ANSWERS_MAX) {
+		free_slot = (int)st->nanswers;
+	}
+	if (free_slot < 0) {
+		return -1;
+	}
+	/* a slot no resolver uses any more may take a new answer: the table never fills up
+	 * with answers of the past; the first-seen order of ties is kept among live ones */
+	pt_answer_fini(&st->answers[free_slot].key);
+	if (pt_answer_copy(&st->answers[free_slot].key, a) != PT_OK) {
+		memset(&st->answers[free_slot].key, 0, sizeof(struct pt_answer));
+		return -1;
+	}
+	/* only the RDATA set and kind matter for grouping */
+	st->answers[free_slot].key.has_ttl = false;
+	st->answers[free_slot].count = 0;
+	if ((size_t)free_slot == st->nanswers) {
+		st->nanswers++;
+	}
+	return free_slot;
+}
+
+/* ---- resolvers ---- */
+
+enum pt_status pt_state_add(struct pt_state *st, uint64_t id, const struct pt_resolver *r)
 {
 	enum pt_status rc = PT_OK;
 
 	pthread_mutex_lock(&st->lock);
-	if (st->nentries == st->cap) {
-		size_t cap = st->cap ? st->cap * 2 : 64;
-		struct entry *n = realloc(st->entries, cap * sizeof(*n));
+	if (id < st->nentries && st->entries[id].tracked) {
+		rc = PT_ERR_PARSE;
+		goto out;
+	}
+	if (id >= st->cap) {
+		size_t cap = st->cap ? st->cap : 64;
+		struct entry *n;
 
+		while (cap <= id) {
+			cap *= 2;
+		}
+		n = realloc(st->entries, cap * sizeof(*n));
 		if (n == NULL) {
 			rc = PT_ERR_NOMEM;
 			goto out;
 		}
+		memset(n + st->cap, 0, (cap - st->cap) * sizeof(*n));
 		st->entries = n;
 		st->cap = cap;
 	}
-	memset(&st->entries[st->nentries], 0, sizeof(struct entry));
-	st->entries[st->nentries].resolver = *r;
-	if (id != NULL) {
-		*id = st->nentries;
+	if (id >= st->nentries) {
+		st->nentries = id + 1;
 	}
-	st->nentries++;
+	struct entry *e = &st->entries[id];
+
+	entry_clear(e);
+	e->resolver = *r;
+	e->tracked = true;
+	e->verdict = PT_VERDICT_PENDING;
+	st->ntracked++;
+	st->counts.total++;
+	st->counts.by[PT_VERDICT_PENDING]++;
+	counts_changed(st, st->clock());
 	st->generation++;
 out:
 	pthread_mutex_unlock(&st->lock);
@@ -322,9 +462,19 @@ out:
 void pt_state_remove(struct pt_state *st, uint64_t id)
 {
 	pthread_mutex_lock(&st->lock);
-	if (id < st->nentries && !st->entries[id].removed) {
-		st->entries[id].removed = true;
-		entry_clear(&st->entries[id]);
+	if (id < st->nentries && st->entries[id].tracked) {
+		struct entry *e = &st->entries[id];
+
+		if (e->answer_ix >= 0) {
+			st->answers[e->answer_ix].count--;
+		}
+		st->counts.by[e->verdict]--;
+		st->counts.total--;
+		st->ntracked--;
+		entry_clear(e);
+		e->tracked = false;
+		update_reference(st);
+		counts_changed(st, st->clock());
 		st->generation++;
 	}
 	pthread_mutex_unlock(&st->lock);
@@ -342,16 +492,25 @@ enum pt_status pt_state_retarget(struct pt_state *st, const char *domain, uint16
 	memcpy(st->domain, name, sizeof(name));
 	st->qtype = qtype;
 	st->target_gen++;
+	memset(&st->counts, 0, sizeof(st->counts));
 	for (size_t i = 0; i < st->nentries; i++) {
 		entry_clear(&st->entries[i]);
+		if (st->entries[i].tracked) {
+			st->counts.total++;
+			st->counts.by[PT_VERDICT_PENDING]++;
+		}
 	}
+	answers_clear(st);
 	pt_truth_fini(&st->truth);
 	st->truth_looked = false;
-	st->was_converged = false;
+	st->reference = NULL;
+	st->reasons = pt_verdict_reasons(&st->counts, false);
 	st->converged_ns = 0;
 	st->truth_changed_ns = 0;
 	st->nprogress = 0;
 	st->start_ns = st->clock();
+	/* events of the old target are of no use to the new one's stream */
+	events_clear(st);
 	st->generation++;
 	pthread_mutex_unlock(&st->lock);
 	wake(st);
@@ -375,71 +534,49 @@ uint64_t pt_state_target_generation(struct pt_state *st)
 	return g;
 }
 
-/* Summary of an answer for history lines; rows and snapshots use output.c for display. */
-static void summarise(char *buf, size_t size, const struct pt_answer *a)
+/* ---- publishing ---- */
+
+static void history_push(struct entry *e, uint64_t now, uint64_t wall_ms)
 {
-	size_t used = 0;
+	struct pt_change *h;
 
-	buf[0] = '\0';
-	if (a->kind == PT_ANSWER_NXDOMAIN) {
-		snprintf(buf, size, "NXDOMAIN");
-		return;
+	if (e->nhistory == PT_HISTORY_MAX) {
+		memmove(&e->history[0], &e->history[1],
+			(PT_HISTORY_MAX - 1) * sizeof(e->history[0]));
+		e->nhistory--;
 	}
-	if (a->kind == PT_ANSWER_NODATA) {
-		snprintf(buf, size, "NODATA");
-		return;
-	}
-	for (size_t i = 0; i < a->count && used + 1 < size; i++) {
-		int n = snprintf(buf + used, size - used, "%s%s", i ? " | " : "", a->rdata[i]);
-
-		if (n < 0) {
-			break;
-		}
-		used += (size_t)n;
-	}
-}
-
-/* Append an event; called with the lock held. A failed allocation drops the event rather
- * than the reply: the state stays right, only the stream misses a line. */
-static struct pt_event *event_push(struct pt_state *st, enum pt_event_kind kind, uint64_t now)
-{
-	if (st->nevents == st->events_cap) {
-		size_t cap = st->events_cap ? st->events_cap * 2 : 64;
-		struct pt_event *n = realloc(st->events, cap * sizeof(*n));
-
-		if (n == NULL) {
-			return NULL;
-		}
-		st->events = n;
-		st->events_cap = cap;
-	}
-	struct pt_event *ev = &st->events[st->nevents++];
-
-	memset(ev, 0, sizeof(*ev));
-	ev->kind = kind;
-	ev->at_ns = now;
-	ev->wall_ms = pt_clock_wall_ms();
-	return ev;
+	h = &e->history[e->nhistory++];
+	h->at_ns = now;
+	h->wall_ms = wall_ms;
+	h->verdict = e->verdict;
+	pt_answer_summary(h->summary, sizeof(h->summary), &e->answer, " | ");
 }
 
 void pt_state_publish(struct pt_state *st, uint64_t id, uint64_t generation,
 		      const struct pt_reply *reply)
 {
 	struct pt_answer copy = { 0 };
+	bool judgeable;
 
 	/* Copy outside the lock: allocation is the slow part. */
 	if (reply->result == PT_REPLY_OK && pt_answer_copy(&copy, &reply->answer) != PT_OK) {
 		return;
 	}
+	judgeable = pt_reply_class(reply->result, &copy) == PT_CLASS_ANSWER;
 	pthread_mutex_lock(&st->lock);
-	if (generation != st->target_gen || id >= st->nentries || st->entries[id].removed) {
+	st->queries += reply->tries;
+	if (generation != st->target_gen || id >= st->nentries || !st->entries[id].tracked) {
 		pthread_mutex_unlock(&st->lock);
 		pt_answer_fini(&copy);
 		return;
 	}
 	struct entry *e = &st->entries[id];
 	uint64_t now = reply->received_ns ? reply->received_ns : st->clock();
-	enum pt_verdict v = pt_state_judge(&st->truth, reply->result, &copy);
+	int ix = judgeable ? answer_slot(st, &copy) : -1;
+	bool changed = judgeable && (!e->has_last_good || !pt_answer_same(&e->last_good, &copy));
+	enum pt_verdict from_verdict =
+		e->has_last_good ? pt_verdict_judge(st->reference, PT_REPLY_OK, &e->last_good)
+				 : PT_VERDICT_PENDING;
 
 	pt_answer_fini(&e->answer);
 	e->answer = copy;
@@ -449,58 +586,53 @@ void pt_state_publish(struct pt_state *st, uint64_t id, uint64_t generation,
 	e->received_ns = now;
 	e->err = reply->err;
 	e->queries++;
-	if (st->keep_events) {
-		struct pt_event *ev = event_push(st, PT_EVENT_ANSWER, now);
+	if (e->answer_ix >= 0) {
+		st->answers[e->answer_ix].count--;
+	}
+	e->answer_ix = ix;
+	if (ix >= 0) {
+		st->answers[ix].count++;
+	}
+	if (!update_reference(st)) {
+		judge_entry(st, e);
+	}
+	struct pt_event *ev = event_push(st, PT_EVENT_ANSWER, now);
 
-		if (ev != NULL) {
+	if (ev != NULL) {
+		ev->resolver = e->resolver;
+		ev->verdict = e->verdict;
+		ev->result = reply->result;
+		ev->rtt_ms = reply->rtt_ms;
+		ev->err = reply->err;
+		if (pt_answer_copy(&ev->answer, &copy) != PT_OK) {
+			st->nevents--;
+		}
+	}
+	if (changed) {
+		bool first = !e->has_last_good;
+
+		if (!first && (ev = event_push(st, PT_EVENT_CHANGE, now)) != NULL) {
 			ev->resolver = e->resolver;
-			ev->verdict = v;
-			ev->result = reply->result;
-			ev->rtt_ms = reply->rtt_ms;
-			if (pt_answer_copy(&ev->answer, &copy) != PT_OK) {
+			ev->verdict = e->verdict;
+			ev->from_verdict = from_verdict;
+			if (pt_answer_copy(&ev->answer, &copy) != PT_OK ||
+			    pt_answer_copy(&ev->from, &e->last_good) != PT_OK) {
+				pt_event_fini(ev);
 				st->nevents--;
 			}
 		}
-	}
-	if (reply->result == PT_REPLY_OK && is_judgeable(&copy) &&
-	    (!e->has_last_good || !pt_answer_same(&e->last_good, &copy))) {
-		bool first = !e->has_last_good;
-		struct pt_change *h;
-
-		if (!first && st->keep_events) {
-			struct pt_event *ev = event_push(st, PT_EVENT_CHANGE, now);
-
-			if (ev != NULL) {
-				ev->resolver = e->resolver;
-				ev->verdict = v;
-				ev->from_verdict =
-					pt_state_judge(&st->truth, PT_REPLY_OK, &e->last_good);
-				if (pt_answer_copy(&ev->answer, &copy) != PT_OK ||
-				    pt_answer_copy(&ev->from, &e->last_good) != PT_OK) {
-					pt_event_fini(ev);
-					st->nevents--;
-				}
-			}
-		}
 		pt_answer_fini(&e->last_good);
-		if (pt_answer_copy(&e->last_good, &copy) == PT_OK) {
-			e->has_last_good = true;
-		}
+		e->has_last_good = pt_answer_copy(&e->last_good, &copy) == PT_OK;
 		if (!first) {
 			e->changed_ns = now;
 		}
-		if (e->nhistory == PT_HISTORY_MAX) {
-			memmove(&e->history[0], &e->history[1],
-				(PT_HISTORY_MAX - 1) * sizeof(e->history[0]));
-			e->nhistory--;
-		}
-		h = &e->history[e->nhistory++];
-		h->at_ns = now;
-		h->wall_ms = pt_clock_wall_ms();
-		h->verdict = v;
-		summarise(h->summary, sizeof(h->summary), &copy);
+		history_push(e, now, wall_at(st, now));
 	}
+	counts_changed(st, now);
 	st->generation++;
+	if (st->truth_looked && st->nevents > 0) {
+		pthread_cond_broadcast(&st->events_cond);
+	}
 	pthread_mutex_unlock(&st->lock);
 	wake(st);
 }
@@ -513,12 +645,13 @@ void pt_state_set_truth(struct pt_state *st, const struct pt_truth *truth)
 		return;
 	}
 	pthread_mutex_lock(&st->lock);
+	uint64_t now = st->clock();
 	bool changed = st->truth.source != copy.source ||
 		       !pt_answer_same(&st->truth.answer, &copy.answer) ||
 		       st->truth.has_serial != copy.has_serial || st->truth.serial != copy.serial;
 
-	if (changed && st->keep_events && copy.source != PT_TRUTH_NONE) {
-		struct pt_event *ev = event_push(st, PT_EVENT_TRUTH, st->clock());
+	if (changed && copy.source != PT_TRUTH_NONE) {
+		struct pt_event *ev = event_push(st, PT_EVENT_TRUTH, now);
 
 		if (ev != NULL) {
 			ev->source = copy.source;
@@ -533,210 +666,105 @@ void pt_state_set_truth(struct pt_state *st, const struct pt_truth *truth)
 	 * the moment propagation starts: views count convergence from it. */
 	if (st->truth.source != PT_TRUTH_NONE && copy.source != PT_TRUTH_NONE &&
 	    !pt_answer_same(&st->truth.answer, &copy.answer)) {
-		st->truth_changed_ns = st->clock();
+		st->truth_changed_ns = now;
 	}
 	pt_truth_fini(&st->truth);
 	st->truth = copy;
 	st->truth_looked = true;
+	/* the truth's answer moved in memory: every verdict is judged again */
+	st->reference = NULL;
+	st->majority_ix = -2;
+	update_reference(st);
+	counts_changed(st, now);
 	st->generation++;
+	pthread_cond_broadcast(&st->events_cond);
 	pthread_mutex_unlock(&st->lock);
 	wake(st);
 }
 
-/* Index of @p a among @p keys (answers already seen), or -1. */
-static int group_find(const struct pt_answer *const *keys, size_t n, const struct pt_answer *a)
+/* ---- reading ---- */
+
+/* Display groups: 0 is the truth's answer, the others by descending size (ties: first seen);
+ * beyond PT_GROUPS_MAX - 1 others, the rest share the last group. */
+static void assign_groups(struct pt_snapshot *s, const struct pt_state *st, const int *slot_of_row)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (pt_answer_same(keys[i], a)) {
-			return (int)i;
+	int rank[ANSWERS_MAX];
+	size_t order[ANSWERS_MAX];
+	size_t n = 0, first = 0;
+	int truth_slot = -1;
+	bool truth = pt_truth_known(&s->truth);
+
+	if (truth) {
+		for (size_t i = 0; i < st->nanswers; i++) {
+			if (pt_answer_same(&st->answers[i].key, &s->truth.answer)) {
+				truth_slot = (int)i;
+			}
+		}
+		first = 1;
+	}
+	for (size_t i = 0; i < st->nanswers; i++) {
+		rank[i] = -1;
+		if (st->answers[i].count > 0 && (int)i != truth_slot) {
+			order[n++] = i;
 		}
 	}
-	return -1;
-}
+	/* insertion sort by size, stable: the answers are few */
+	for (size_t i = 1; i < n; i++) {
+		size_t cur = order[i], j = i;
 
-/* Group rows by distinct answer: group 0 is the truth's, the others by descending size.
- * Called without the lock, on the snapshot. */
-static void assign_groups(struct pt_snapshot *s)
-{
-	enum { MAXG = 16 };
-	const struct pt_answer *keys[MAXG];
-	size_t sizes[MAXG] = { 0 };
-	size_t nkeys = 0;
-	int order[MAXG];
-
-	if (s->truth.source != PT_TRUTH_NONE) {
-		keys[nkeys++] = &s->truth.answer;
-	}
-	for (size_t i = 0; i < s->nrows; i++) {
-		struct pt_row *r = &s->rows[i];
-
-		r->group = -1;
-		if (!r->has_reply || r->result != PT_REPLY_OK || !is_judgeable(&r->answer)) {
-			continue;
-		}
-		int g = group_find(keys, nkeys, &r->answer);
-
-		if (g < 0 && nkeys < MAXG) {
-			g = (int)nkeys;
-			keys[nkeys++] = &r->answer;
-		} else if (g < 0) {
-			g = MAXG - 1;
-		}
-		sizes[g]++;
-		r->group = g;
-	}
-	/* Renumber: keep the truth first, sort the rest by size (stable: first seen wins ties). */
-	size_t first = s->truth.source != PT_TRUTH_NONE ? 1 : 0;
-	int rank[MAXG];
-
-	for (size_t i = 0; i < nkeys; i++) {
-		order[i] = (int)i;
-	}
-	for (size_t i = first + 1; i < nkeys; i++) {
-		int cur = order[i];
-		size_t j = i;
-
-		while (j > first && sizes[order[j - 1]] < sizes[cur]) {
+		while (j > 0 && st->answers[order[j - 1]].count < st->answers[cur].count) {
 			order[j] = order[j - 1];
 			j--;
 		}
 		order[j] = cur;
 	}
-	for (size_t i = 0; i < nkeys; i++) {
-		rank[order[i]] = (int)i;
-		s->group_sizes[i] = sizes[order[i]];
+	memset(s->group_sizes, 0, sizeof(s->group_sizes));
+	s->ngroups = first;
+	if (truth_slot >= 0) {
+		rank[truth_slot] = 0;
+		s->group_sizes[0] = st->answers[truth_slot].count;
 	}
-	s->ngroups = nkeys;
+	for (size_t i = 0; i < n; i++) {
+		size_t g = first + i < PT_GROUPS_MAX ? first + i : PT_GROUPS_MAX - 1;
+
+		rank[order[i]] = (int)g;
+		s->group_sizes[g] += st->answers[order[i]].count;
+		s->ngroups = g + 1 > s->ngroups ? g + 1 : s->ngroups;
+	}
 	for (size_t i = 0; i < s->nrows; i++) {
-		if (s->rows[i].group >= 0) {
-			s->rows[i].group = rank[s->rows[i].group];
-		}
+		s->rows[i].group = slot_of_row[i] >= 0 ? rank[slot_of_row[i]] : -1;
 	}
-}
-
-bool pt_snapshot_majority(const struct pt_snapshot *s, struct pt_answer *out)
-{
-	/* Distinct answers are few in practice; past this many, the rest are minorities too
-	 * small to matter and are not counted, which keeps this O(rows). */
-	enum { MAXD = 256 };
-	const struct pt_answer *keys[MAXD];
-	size_t counts[MAXD];
-	size_t nkeys = 0;
-	size_t best = 0;
-
-	for (size_t i = 0; i < s->nrows; i++) {
-		const struct pt_row *r = &s->rows[i];
-		int k;
-
-		if (!r->has_reply || r->result != PT_REPLY_OK || !is_judgeable(&r->answer)) {
-			continue;
-		}
-		k = group_find(keys, nkeys, &r->answer);
-		if (k < 0 && nkeys < MAXD) {
-			k = (int)nkeys;
-			keys[nkeys] = &r->answer;
-			counts[nkeys++] = 0;
-		}
-		if (k >= 0) {
-			counts[k]++;
-		}
-	}
-	if (nkeys == 0) {
-		return false;
-	}
-	/* Ties go to the answer seen first (strictly greater to replace). */
-	for (size_t k = 1; k < nkeys; k++) {
-		if (counts[k] > counts[best]) {
-			best = k;
-		}
-	}
-	return pt_answer_copy(out, keys[best]) == PT_OK;
-}
-
-/* Verdicts, counts, groups, convergence and expiry for a snapshot, outside the lock. */
-static void judge_snapshot(struct pt_snapshot *s)
-{
-	bool any_match = false;
-	bool all_ok = true;
-	uint32_t expires = 0;
-
-	memset(&s->counts, 0, sizeof(s->counts));
-	s->counts.total = s->nrows;
-	for (size_t i = 0; i < s->nrows; i++) {
-		struct pt_row *r = &s->rows[i];
-		enum pt_verdict v = PT_VERDICT_PENDING;
-
-		if (r->has_reply) {
-			v = pt_state_judge(&s->truth, r->result, &r->answer);
-		}
-		r->verdict = v;
-		s->counts.by[v]++;
-		if (v == PT_VERDICT_MATCH) {
-			any_match = true;
-		} else if (v != PT_VERDICT_REFUSED && v != PT_VERDICT_TIMEOUT) {
-			all_ok = false;
-		}
-		if (v == PT_VERDICT_DIFFER || v == PT_VERDICT_NEGATIVE) {
-			long left = pt_row_ttl_left(r, s->taken_ns);
-
-			if (left > (long)expires) {
-				expires = (uint32_t)left;
-			}
-		}
-	}
-	s->converged = any_match && all_ok;
-	s->expires_within = s->converged ? 0 : expires;
-	assign_groups(s);
-}
-
-/* Add a progress point when the numbers moved; called with the lock held. */
-static void record_progress(struct pt_state *st, uint64_t now, uint32_t match, uint32_t judged)
-{
-	if (st->nprogress > 0) {
-		const struct pt_progress *last = &st->progress[st->nprogress - 1];
-
-		if (last->match == match && last->judged == judged) {
-			return;
-		}
-	}
-	if (st->nprogress == PT_PROGRESS_MAX) {
-		/* Keep the first point, thin the rest evenly: the series always spans the run. */
-		size_t w = 1;
-
-		for (size_t r = 2; r < PT_PROGRESS_MAX; r += 2) {
-			st->progress[w++] = st->progress[r];
-		}
-		st->nprogress = w;
-	}
-	st->progress[st->nprogress++] = (struct pt_progress){ now, match, judged };
 }
 
 struct pt_snapshot *pt_state_snapshot(struct pt_state *st)
 {
 	struct pt_snapshot *s = calloc(1, sizeof(*s));
-	bool ok = true;
+	int *slots = NULL;
+	bool ok;
 
 	if (s == NULL) {
 		return NULL;
 	}
 	pthread_mutex_lock(&st->lock);
-	size_t live = 0;
-
-	for (size_t i = 0; i < st->nentries; i++) {
-		live += !st->entries[i].removed;
+	s->rows = calloc(st->ntracked ? st->ntracked : 1, sizeof(*s->rows));
+	slots = calloc(st->ntracked ? st->ntracked : 1, sizeof(*slots));
+	ok = s->rows != NULL && slots != NULL && pt_truth_copy(&s->truth, &st->truth) == PT_OK;
+	if (ok && !pt_truth_known(&st->truth) && st->reference != NULL) {
+		/* no authoritative server answered: the majority stands in, and says so */
+		s->truth.source = PT_TRUTH_MAJORITY;
+		ok = pt_answer_copy(&s->truth.answer, st->reference) == PT_OK;
 	}
-	s->rows = calloc(live ? live : 1, sizeof(*s->rows));
-	ok = s->rows != NULL && pt_truth_copy(&s->truth, &st->truth) == PT_OK;
 	for (size_t i = 0; ok && i < st->nentries; i++) {
 		const struct entry *e = &st->entries[i];
 		struct pt_row *r;
 
-		if (e->removed) {
+		if (!e->tracked) {
 			continue;
 		}
 		r = &s->rows[s->nrows];
 		r->id = i;
 		r->resolver = e->resolver;
+		r->verdict = e->verdict;
 		r->has_reply = e->has_reply;
 		r->result = e->result;
 		r->rtt_ms = e->rtt_ms;
@@ -744,52 +772,52 @@ struct pt_snapshot *pt_state_snapshot(struct pt_state *st)
 		r->err = e->err;
 		r->queries = e->queries;
 		r->changed_ns = e->changed_ns;
-		memcpy(r->history, e->history, sizeof(r->history));
+		memcpy(r->history, e->history, e->nhistory * sizeof(r->history[0]));
 		r->nhistory = e->nhistory;
+		slots[s->nrows] = e->answer_ix;
 		if (pt_answer_copy(&r->answer, &e->answer) != PT_OK) {
 			ok = false;
 			break;
 		}
 		s->nrows++;
 	}
-	memcpy(s->domain, st->domain, sizeof(s->domain));
-	s->qtype = st->qtype;
-	s->generation = st->generation;
-	s->start_ns = st->start_ns;
-	s->taken_ns = st->clock();
-	bool looked = st->truth_looked;
-
+	if (ok) {
+		memcpy(s->domain, st->domain, sizeof(s->domain));
+		s->qtype = st->qtype;
+		s->counts = st->counts;
+		s->reasons = st->reasons;
+		s->converged = st->reasons == 0;
+		s->generation = st->generation;
+		s->queries = st->queries;
+		s->start_ns = st->start_ns;
+		s->taken_ns = st->clock();
+		s->converged_ns = st->converged_ns;
+		s->truth_changed_ns = st->truth_changed_ns;
+		memcpy(s->progress, st->progress, st->nprogress * sizeof(st->progress[0]));
+		s->nprogress = st->nprogress;
+		s->expires_within = s->converged ? 0 : expiry(st, s->taken_ns);
+		assign_groups(s, st, slots);
+	}
 	pthread_mutex_unlock(&st->lock);
+	free(slots);
 	if (!ok) {
 		pt_snapshot_free(s);
 		return NULL;
 	}
-	if (s->truth.source == PT_TRUTH_NONE && looked &&
-	    pt_snapshot_majority(s, &s->truth.answer)) {
-		s->truth.source = PT_TRUTH_MAJORITY;
-	}
-	judge_snapshot(s);
+	return s;
+}
 
-	/* Remember when convergence was reached, so views can say how long it took, and the
-	 * share matching whenever it moved. Skipped when the target changed meanwhile. */
-	uint32_t match = (uint32_t)s->counts.by[PT_VERDICT_MATCH];
-	uint32_t judged = (uint32_t)(s->counts.total - s->counts.by[PT_VERDICT_REFUSED] -
-				     s->counts.by[PT_VERDICT_TIMEOUT]);
+unsigned pt_state_reasons(struct pt_state *st, struct pt_counts *counts)
+{
+	unsigned r;
 
 	pthread_mutex_lock(&st->lock);
-	if (s->start_ns == st->start_ns) {
-		if (s->converged && !st->was_converged) {
-			st->converged_ns = s->taken_ns;
-		}
-		st->was_converged = s->converged;
-		record_progress(st, s->taken_ns, match, judged);
+	r = st->reasons;
+	if (counts != NULL) {
+		*counts = st->counts;
 	}
-	s->converged_ns = s->converged ? st->converged_ns : 0;
-	s->truth_changed_ns = st->truth_changed_ns;
-	memcpy(s->progress, st->progress, st->nprogress * sizeof(st->progress[0]));
-	s->nprogress = st->nprogress;
 	pthread_mutex_unlock(&st->lock);
-	return s;
+	return r;
 }
 
 int pt_state_wakeup_fd(struct pt_state *st)
@@ -807,6 +835,10 @@ void pt_state_drain(struct pt_state *st)
 
 void pt_state_wake(struct pt_state *st)
 {
+	pthread_mutex_lock(&st->lock);
+	st->wakes++;
+	pthread_cond_broadcast(&st->events_cond);
+	pthread_mutex_unlock(&st->lock);
 	wake(st);
 }
 
@@ -820,66 +852,30 @@ void pt_state_keep_events(struct pt_state *st, bool on)
 	pthread_mutex_unlock(&st->lock);
 }
 
-/* The majority of the latest answers, as a truth; called with the lock held. */
-static bool entries_majority(const struct pt_state *st, struct pt_truth *out)
-{
-	struct pt_snapshot tmp;
-	struct pt_row *rows = calloc(st->nentries ? st->nentries : 1, sizeof(*rows));
-	bool ok;
-
-	if (rows == NULL) {
-		return false;
-	}
-	/* Rows borrow the entries' answers: pt_snapshot_majority() only reads them. */
-	memset(&tmp, 0, sizeof(tmp));
-	for (size_t i = 0; i < st->nentries; i++) {
-		const struct entry *e = &st->entries[i];
-
-		if (!e->removed && e->has_reply) {
-			rows[tmp.nrows].has_reply = true;
-			rows[tmp.nrows].result = e->result;
-			rows[tmp.nrows].answer = e->answer;
-			tmp.nrows++;
-		}
-	}
-	tmp.rows = rows;
-	memset(out, 0, sizeof(*out));
-	ok = pt_snapshot_majority(&tmp, &out->answer);
-	out->source = ok ? PT_TRUTH_MAJORITY : PT_TRUTH_NONE;
-	free(rows);
-	return ok;
-}
-
-size_t pt_state_events(struct pt_state *st, struct pt_event **out)
+size_t pt_state_events(struct pt_state *st, bool all, struct pt_event **out)
 {
 	size_t n;
-	struct pt_truth majority;
-	const struct pt_truth *truth = &st->truth;
 
 	*out = NULL;
 	pthread_mutex_lock(&st->lock);
 	/* Replies that came before the truth was known were judged "pending": hold them until
 	 * it is, then judge them against it, so the stream never reports a verdict it lacked. */
-	if (!st->truth_looked) {
+	if (!st->truth_looked && !all) {
 		pthread_mutex_unlock(&st->lock);
 		return 0;
-	}
-	memset(&majority, 0, sizeof(majority));
-	if (truth->source == PT_TRUTH_NONE && entries_majority(st, &majority)) {
-		truth = &majority;
 	}
 	n = st->nevents;
 	for (size_t i = 0; i < n; i++) {
 		struct pt_event *ev = &st->events[i];
 
-		if (ev->kind == PT_EVENT_TRUTH) {
-			continue;
+		if (ev->kind == PT_EVENT_ANSWER && ev->verdict == PT_VERDICT_PENDING) {
+			ev->verdict = pt_verdict_judge(st->reference, ev->result, &ev->answer);
 		}
-		if (ev->verdict == PT_VERDICT_PENDING) {
-			ev->verdict = pt_state_judge(truth, ev->result, &ev->answer);
+		if (ev->kind == PT_EVENT_CHANGE && ev->verdict == PT_VERDICT_PENDING) {
+			ev->verdict = pt_verdict_judge(st->reference, PT_REPLY_OK, &ev->answer);
 		}
 		if (ev->kind == PT_EVENT_CHANGE && ev->from_verdict == PT_VERDICT_PENDING) {
-			ev->from_verdict = pt_state_judge(truth, PT_REPLY_OK, &ev->from);
+			ev->from_verdict = pt_verdict_judge(st->reference, PT_REPLY_OK, &ev->from);
 		}
 	}
 	if (n) {
@@ -889,6 +885,32 @@ size_t pt_state_events(struct pt_state *st, struct pt_event **out)
 		st->events_cap = 0;
 	}
 	pthread_mutex_unlock(&st->lock);
-	pt_truth_fini(&majority);
 	return n;
+}
+
+bool pt_state_wait_events(struct pt_state *st, int timeout_ms)
+{
+	struct timespec ts;
+	bool ready;
+
+	pthread_mutex_lock(&st->lock);
+	uint64_t wakes = st->wakes;
+
+	if (timeout_ms >= 0) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += timeout_ms / 1000;
+		ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		ts.tv_sec += ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
+	}
+	while (!(ready = st->truth_looked && st->nevents > 0) && st->wakes == wakes) {
+		if (timeout_ms < 0) {
+			pthread_cond_wait(&st->events_cond, &st->lock);
+		} else if (pthread_cond_timedwait(&st->events_cond, &st->lock, &ts) == ETIMEDOUT) {
+			break;
+		}
+	}
+	ready = st->truth_looked && st->nevents > 0;
+	pthread_mutex_unlock(&st->lock);
+	return ready;
 }

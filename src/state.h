@@ -1,14 +1,18 @@
 /**
  * @file state.h
- * Latest answer per resolver, the truth, verdicts and convergence, shared by the engine's
- * callbacks (publishers) and the views (readers).
+ * The latest answer per resolver id, the truth, verdicts, answer groups, convergence, the
+ * progress series and the events, shared by the driver's reply callbacks (publishers) and the
+ * views (readers).
+ *
+ * Verdicts are kept up to date on every publish and truth change (src/verdict.c decides
+ * them), so convergence, its time and the progress series are recorded when they change,
+ * whichever view looks and however often. Taking a snapshot changes nothing.
  *
  * Locking: one mutex inside struct pt_state guards every field, held only while copying;
  * never during I/O, ldns or drawing calls. Publishers call pt_state_publish() from worker
- * threads; views wait for pt_state_wakeup_fd() to become readable, call pt_state_drain(),
- * then pt_state_snapshot(), which returns an immutable copy the caller owns.
- *
- * Verdicts are computed here (pt_state_judge()) and nowhere else; views only show them.
+ * threads; views wait for pt_state_wakeup_fd() to become readable, call pt_state_drain(), then
+ * pt_state_snapshot(), which returns an immutable copy the caller owns. Event writers wait
+ * in pt_state_wait_events().
  */
 #ifndef PT_STATE_H
 #define PT_STATE_H
@@ -18,94 +22,11 @@
 #include <stdint.h>
 
 #include "clock.h"
-#include "engine.h"
 #include "query.h"
 #include "resolvers.h"
 #include "status.h"
-
-/** A resolver's status against the truth (CONTRACT.md "Truth and verdicts"). */
-enum pt_verdict {
-	PT_VERDICT_PENDING = 0, /**< no reply yet */
-	PT_VERDICT_MATCH,	/**< same RRset as the truth */
-	PT_VERDICT_DIFFER,	/**< another RRset */
-	PT_VERDICT_NEGATIVE,	/**< NXDOMAIN/NODATA while the truth has data, or the reverse */
-	PT_VERDICT_SERVFAIL,	/**< SERVFAIL */
-	PT_VERDICT_REFUSED,	/**< REFUSED */
-	PT_VERDICT_TIMEOUT,	/**< no reply (also: port unreachable) */
-	PT_VERDICT_ERROR,	/**< malformed or unusable reply (other rcodes, referrals) */
-	PT_VERDICT_COUNT	/**< number of verdicts */
-};
-
-/** Contract name of a verdict ("match", "differ", ..., "pending"). */
-const char *pt_verdict_name(enum pt_verdict v);
-
-/** Where the truth came from. */
-enum pt_truth_source {
-	PT_TRUTH_NONE = 0,	/**< not known yet */
-	PT_TRUTH_EXPECTED,	/**< --expect */
-	PT_TRUTH_AUTHORITATIVE, /**< the zone's authoritative servers */
-	PT_TRUTH_MAJORITY,	/**< no authoritative server answered: the resolvers' majority */
-};
-
-/** Contract name of a truth source ("expected", "authoritative", "majority", "none"). */
-const char *pt_truth_source_name(enum pt_truth_source s);
-
-/** Status of one authoritative server. */
-enum pt_auth_status {
-	PT_AUTH_OK = 0,	 /**< answered authoritatively */
-	PT_AUTH_LAGGING, /**< answered, but with a lower SOA serial than the highest */
-	PT_AUTH_LAME,	 /**< answered without AA, or with a referral */
-	PT_AUTH_TIMEOUT, /**< no reply */
-	PT_AUTH_REFUSED, /**< REFUSED */
-	PT_AUTH_ERROR,	 /**< SERVFAIL, malformed, unreachable */
-};
-
-/** Contract name ("ok", "lagging", "lame", "timeout", "refused", "error"). */
-const char *pt_auth_status_name(enum pt_auth_status s);
-
-/** One authoritative server's view. Embedded; released by its owner. */
-struct pt_auth_server {
-	/** name server host name, lower-case absolute; "" for --auth servers */
-	char name[256];
-	/** numeric address */
-	char address[PT_ADDRESS_MAX];
-	/** port */
-	uint16_t port;
-	/** status */
-	enum pt_auth_status status;
-	/** SOA serial, valid when has_serial */
-	uint32_t serial;
-	/** true when the SOA query answered */
-	bool has_serial;
-	/** its answer for the tracked name and type */
-	struct pt_answer answer;
-	/** round trip of the record query, milliseconds */
-	double rtt_ms;
-};
-
-/** The truth every resolver is judged against. Embedded; release with pt_truth_fini(). */
-struct pt_truth {
-	/** where it came from */
-	enum pt_truth_source source;
-	/** the answer (kind DATA, NODATA or NXDOMAIN; rdata sorted) */
-	struct pt_answer answer;
-	/** highest SOA serial among the authoritative servers, valid when has_serial */
-	uint32_t serial;
-	/** see @ref serial */
-	bool has_serial;
-	/** the zone apex the servers were found for ("" when unknown) */
-	char zone[256];
-	/** every authoritative server asked (caller-visible: lagging secondaries show here) */
-	struct pt_auth_server *servers;
-	/** number of @ref servers */
-	size_t nservers;
-};
-
-/** Release what @p t holds and zero it. */
-void pt_truth_fini(struct pt_truth *t);
-
-/** Deep copy. @return PT_OK or PT_ERR_NOMEM. */
-enum pt_status pt_truth_copy(struct pt_truth *dst, const struct pt_truth *src);
+#include "truth.h"
+#include "verdict.h"
 
 /** One recorded change of a resolver's answer. */
 struct pt_change {
@@ -124,7 +45,7 @@ struct pt_change {
 
 /** One resolver in a snapshot: what it said last and how that compares. */
 struct pt_row {
-	/** stable id of this resolver for the state's lifetime (survives removals of others) */
+	/** the resolver's id (given by the driver; stable while it is tracked) */
 	uint64_t id;
 	/** the resolver */
 	struct pt_resolver resolver;
@@ -155,13 +76,11 @@ struct pt_row {
 	int group;
 };
 
-/** Counts per verdict. */
-struct pt_counts {
-	/** resolvers in the snapshot */
-	size_t total;
-	/** per verdict, indexed by enum pt_verdict */
-	size_t by[PT_VERDICT_COUNT];
-};
+/**
+ * Remaining TTL of a row's answer at @p now_ns: ttl - elapsed, clamped at 0.
+ * @return seconds, or -1 when the row has no TTL.
+ */
+long pt_row_ttl_left(const struct pt_row *row, uint64_t now_ns);
 
 /** One point of the fleet's progress: how many resolvers matched the truth, and when. */
 struct pt_progress {
@@ -169,12 +88,15 @@ struct pt_progress {
 	uint64_t at_ns;
 	/** resolvers matching the truth */
 	uint32_t match;
-	/** resolvers that count for convergence (not refused, not timed out) */
+	/** resolvers that count for convergence (pt_counts_judged()) */
 	uint32_t judged;
 };
 
 /** Progress points kept; when full, every other point is dropped (the series thins evenly). */
 #define PT_PROGRESS_MAX 128
+
+/** Answer groups a snapshot shows (answers beyond share the last). */
+#define PT_GROUPS_MAX 16
 
 /** An immutable copy of the state. Caller owns; free with pt_snapshot_free(). */
 struct pt_snapshot {
@@ -182,7 +104,7 @@ struct pt_snapshot {
 	char domain[256];
 	/** tracked type */
 	uint16_t qtype;
-	/** the truth (source NONE until known) */
+	/** the truth (source NONE until known; MAJORITY when no authoritative server answered) */
 	struct pt_truth truth;
 	/** rows in the order resolvers were added */
 	struct pt_row *rows;
@@ -190,25 +112,29 @@ struct pt_snapshot {
 	size_t nrows;
 	/** counts per verdict */
 	struct pt_counts counts;
-	/** CONTRACT.md: at least one answered and every non-refused, non-timeout row matches */
+	/** why it is not converged (enum pt_reason bits); 0 when converged */
+	unsigned reasons;
+	/** reasons == 0 (CONTRACT.md convergence rule) */
 	bool converged;
 	/** seconds until the last differing answer must leave its cache, at @ref taken_ns; 0 when
 	 * converged */
 	uint32_t expires_within;
 	/** pt_clock time the snapshot was taken */
 	uint64_t taken_ns;
-	/** pt_clock time the state was created */
+	/** pt_clock time the state was created (or last retargeted) */
 	uint64_t start_ns;
 	/** pt_clock time of the latest transition to converged, 0 if not converged */
 	uint64_t converged_ns;
 	/** pt_clock time the truth's answer last changed while watching (a new record was
 	 *  published), 0 if it has not changed since it was first found */
 	uint64_t truth_changed_ns;
-	/** bumped on every publish; equal generations mean equal content */
+	/** bumped on every change; equal generations mean equal content */
 	uint64_t generation;
+	/** queries sent so far (every try) */
+	uint64_t queries;
 	/** distinct answers seen, group 0 = truth; each distinct answer's row count */
-	size_t group_sizes[16];
-	/** number of groups used in @ref group_sizes (answers beyond 15 groups share the last) */
+	size_t group_sizes[PT_GROUPS_MAX];
+	/** number of groups used in @ref group_sizes */
 	size_t ngroups;
 	/** the share matching over time, oldest first: a point whenever it changed */
 	struct pt_progress progress[PT_PROGRESS_MAX];
@@ -219,24 +145,13 @@ struct pt_snapshot {
 /** Free a snapshot. NULL does nothing. */
 void pt_snapshot_free(struct pt_snapshot *s);
 
-/**
- * Verdict of one reply against the truth (pure).
- * @param truth NULL or source NONE: every answered row is judged against nothing: PENDING
- */
-enum pt_verdict pt_state_judge(const struct pt_truth *truth, enum pt_reply_result result,
-			       const struct pt_answer *answer);
-
-/**
- * Remaining TTL of a row's answer at @p now_ns: ttl - elapsed, clamped at 0.
- * @return seconds, or -1 when the row has no TTL.
- */
-long pt_row_ttl_left(const struct pt_row *row, uint64_t now_ns);
-
 /** Kinds of event kept for the NDJSON stream and the log. */
 enum pt_event_kind {
-	PT_EVENT_ANSWER, /**< one reply */
-	PT_EVENT_CHANGE, /**< a resolver's answer changed */
-	PT_EVENT_TRUTH,	 /**< the truth changed */
+	PT_EVENT_ANSWER,    /**< one reply */
+	PT_EVENT_CHANGE,    /**< a resolver's answer changed */
+	PT_EVENT_TRUTH,	    /**< the truth changed */
+	PT_EVENT_CONVERGED, /**< the verdicts became converged */
+	PT_EVENT_DIVERGED,  /**< they were converged and are not any more */
 };
 
 /** One event. Embedded; release with pt_event_fini(). */
@@ -253,6 +168,8 @@ struct pt_event {
 	enum pt_verdict verdict;
 	/** reply result (ANSWER) */
 	enum pt_reply_result result;
+	/** errno of a network failure (ANSWER) */
+	int err;
 	/** the answer (ANSWER), the new answer (CHANGE), the new truth answer (TRUTH) */
 	struct pt_answer answer;
 	/** the previous answer (CHANGE) */
@@ -267,6 +184,12 @@ struct pt_event {
 	uint32_t serial;
 	/** see @ref serial */
 	bool has_serial;
+	/** counts at that moment (CONVERGED, DIVERGED) */
+	struct pt_counts counts;
+	/** reasons at that moment (CONVERGED, DIVERGED) */
+	unsigned reasons;
+	/** seconds until the last differing answer expires (DIVERGED) */
+	uint32_t expires_within;
 };
 
 /** Release what @p ev holds. */
@@ -285,10 +208,11 @@ struct pt_state *pt_state_new(const char *domain, uint16_t qtype, pt_clock_fn cl
 void pt_state_free(struct pt_state *st);
 
 /**
- * Track a resolver. @param[out] id its stable id (may be NULL)
- * @return PT_OK or PT_ERR_NOMEM.
+ * Track resolver @p id (ids are chosen by the driver that owns the resolver set; a new id is
+ * larger than every earlier one). @return PT_OK, PT_ERR_NOMEM, or PT_ERR_PARSE when @p id is
+ * already tracked.
  */
-enum pt_status pt_state_add(struct pt_state *st, const struct pt_resolver *r, uint64_t *id);
+enum pt_status pt_state_add(struct pt_state *st, uint64_t id, const struct pt_resolver *r);
 
 /** Stop tracking resolver @p id; later publishes for it are ignored. */
 void pt_state_remove(struct pt_state *st, uint64_t id);
@@ -302,27 +226,37 @@ enum pt_status pt_state_retarget(struct pt_state *st, const char *domain, uint16
 /** The tracked name and type (copied into @p domain, @p size bytes). */
 void pt_state_target(struct pt_state *st, char *domain, size_t size, uint16_t *qtype);
 
+/** Target generation: bumped by pt_state_retarget(). */
+uint64_t pt_state_target_generation(struct pt_state *st);
+
 /**
- * Store a reply for resolver @p id (copied; the caller keeps @p reply). Records ANSWER and,
- * when the answer differs from the previous one, CHANGE events when events are on. Wakes views.
- * @param generation the state's target generation the query was sent for (see
- *        pt_state_target_generation()); stale replies (name/type changed since) are ignored
+ * Store a reply for resolver @p id (copied; the caller keeps @p reply). Re-judges, and records
+ * ANSWER, CHANGE, CONVERGED and DIVERGED events when events are on. Wakes views.
+ * @param generation the target generation the query was sent for; stale replies (the name or
+ *        type changed since) are ignored
  */
 void pt_state_publish(struct pt_state *st, uint64_t id, uint64_t generation,
 		      const struct pt_reply *reply);
 
-/** Target generation: bumped by pt_state_retarget(). */
-uint64_t pt_state_target_generation(struct pt_state *st);
-
-/** Replace the truth (copied). Records a TRUTH event when its answer or serial changed. Wakes
- * views. */
+/**
+ * Replace the truth (copied) and re-judge every resolver. Records a TRUTH event when its
+ * answer or serial changed. A truth of source NONE means no authoritative server answered:
+ * the resolvers' majority stands in for it. Wakes views.
+ */
 void pt_state_set_truth(struct pt_state *st, const struct pt_truth *truth);
 
 /**
- * Take an immutable copy with verdicts, counts, groups and convergence computed.
+ * Take an immutable copy (a pure read).
  * @return caller owns; free with pt_snapshot_free(). NULL on allocation failure.
  */
 struct pt_snapshot *pt_state_snapshot(struct pt_state *st);
+
+/**
+ * The counts and the convergence reasons now, without copying any row (a pure read, cheap
+ * enough to call on every wake-up). @param[out] counts may be NULL. @return the reasons
+ * (0 when converged).
+ */
+unsigned pt_state_reasons(struct pt_state *st, struct pt_counts *counts);
 
 /** Readable when something changed. Borrowed; valid until pt_state_free(). */
 int pt_state_wakeup_fd(struct pt_state *st);
@@ -330,7 +264,7 @@ int pt_state_wakeup_fd(struct pt_state *st);
 /** Empty the wakeup fd (call before pt_state_snapshot()). */
 void pt_state_drain(struct pt_state *st);
 
-/** Wake views without a change (used by the engine driver, e.g. on stop). */
+/** Wake views and event writers without a change (used on stop). */
 void pt_state_wake(struct pt_state *st);
 
 /** Keep events from now on (off by default: nothing consumes them). */
@@ -338,19 +272,19 @@ void pt_state_keep_events(struct pt_state *st, bool on);
 
 /**
  * Take the events recorded since the last call, oldest first. Until the truth has been
- * looked for (pt_state_set_truth()), nothing is returned: events wait, and replies judged
- * "pending" before it are judged again against the truth (or the majority) when released.
+ * looked for (pt_state_set_truth()), nothing is returned unless @p all: events wait, and
+ * replies judged "pending" before it are judged again against the truth (or the majority)
+ * when released.
+ * @param all take them even before the truth was looked for (the end of a run)
  * @param[out] out array; caller owns: pt_event_fini() each, then free()
  * @return number of events (0 with *out NULL when none).
  */
-size_t pt_state_events(struct pt_state *st, struct pt_event **out);
+size_t pt_state_events(struct pt_state *st, bool all, struct pt_event **out);
 
 /**
- * Majority truth from a snapshot's rows (used when no authoritative server answered):
- * the most common DATA/NODATA/NXDOMAIN answer; ties go to the answer seen first.
- * @param[out] out caller owns; pt_answer_fini()
- * @return true when any row had an answer.
+ * Wait until events can be taken with pt_state_events(), pt_state_wake() was called, or
+ * @p timeout_ms passed (-1: no limit). @return true when events are ready.
  */
-bool pt_snapshot_majority(const struct pt_snapshot *s, struct pt_answer *out);
+bool pt_state_wait_events(struct pt_state *st, int timeout_ms);
 
 #endif /* PT_STATE_H */

@@ -1,10 +1,13 @@
 /**
  * @file truth.h
- * Finding the truth: the expected value, else the zone's authoritative servers (found by
- * walking to the zone cut through the tracked resolvers, or given with --auth), taken from
- * the server(s) with the highest SOA serial (RFC 1982 serial arithmetic).
- * Threads: pt_truth_find() blocks on the engine; call it from any one thread at a time per
- * struct pt_truth_cache.
+ * The truth every resolver is judged against, and how it is found: the expected value, else
+ * the zone's authoritative servers (found through the tracked resolvers, or given with
+ * --auth), taken from the server(s) with the highest SOA serial (RFC 1982 serial arithmetic).
+ * Also the zone and name server discovery and the judging of one authoritative server, which
+ * the diagnosis reuses.
+ *
+ * Threads: the finders block on the network (struct pt_net); call them from one thread at a
+ * time per struct pt_truth_cache. The value types are plain data.
  */
 #ifndef PT_TRUTH_H
 #define PT_TRUTH_H
@@ -13,11 +16,83 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "net.h"
+#include "query.h"
 #include "resolvers.h"
-#include "state.h"
+#include "status.h"
 
-/** How to find the truth. Borrowed pointers must outlive the call / the driver. */
+/** Where the truth came from. */
+enum pt_truth_source {
+	PT_TRUTH_NONE = 0,	/**< not known yet */
+	PT_TRUTH_EXPECTED,	/**< --expect */
+	PT_TRUTH_AUTHORITATIVE, /**< the zone's authoritative servers */
+	PT_TRUTH_MAJORITY,	/**< no authoritative server answered: the resolvers' majority */
+};
+
+/** Contract name of a truth source ("expected", "authoritative", "majority", "none"). */
+const char *pt_truth_source_name(enum pt_truth_source s);
+
+/** Status of one authoritative server. */
+enum pt_auth_status {
+	PT_AUTH_OK = 0,	 /**< answered authoritatively */
+	PT_AUTH_LAGGING, /**< answered, but with a lower SOA serial than the highest */
+	PT_AUTH_LAME,	 /**< answered without AA, or with a referral */
+	PT_AUTH_TIMEOUT, /**< no reply */
+	PT_AUTH_REFUSED, /**< REFUSED */
+	PT_AUTH_ERROR,	 /**< SERVFAIL, malformed, unreachable */
+};
+
+/** Contract name ("ok", "lagging", "lame", "timeout", "refused", "error"). */
+const char *pt_auth_status_name(enum pt_auth_status s);
+
+/** One authoritative server's view. Embedded; released by its owner. */
+struct pt_auth_server {
+	/** name server host name, lower-case absolute; "" for --auth servers */
+	char name[256];
+	/** numeric address */
+	char address[PT_ADDRESS_MAX];
+	/** port */
+	uint16_t port;
+	/** status */
+	enum pt_auth_status status;
+	/** SOA serial, valid when has_serial */
+	uint32_t serial;
+	/** true when the SOA query answered */
+	bool has_serial;
+	/** its answer for the tracked name and type */
+	struct pt_answer answer;
+	/** round trip of the record query, milliseconds */
+	double rtt_ms;
+};
+
+/** The truth every resolver is judged against. Embedded; release with pt_truth_fini(). */
+struct pt_truth {
+	/** where it came from */
+	enum pt_truth_source source;
+	/** the answer (kind DATA, NODATA or NXDOMAIN; rdata sorted) */
+	struct pt_answer answer;
+	/** highest SOA serial among the authoritative servers, valid when has_serial */
+	uint32_t serial;
+	/** see @ref serial */
+	bool has_serial;
+	/** the zone apex the servers were found for ("" when unknown) */
+	char zone[256];
+	/** every authoritative server asked (caller-visible: lagging secondaries show here) */
+	struct pt_auth_server *servers;
+	/** number of @ref servers */
+	size_t nservers;
+};
+
+/** Release what @p t holds and zero it. NULL does nothing. */
+void pt_truth_fini(struct pt_truth *t);
+
+/** Deep copy. @return PT_OK or PT_ERR_NOMEM (@p dst zeroed). */
+enum pt_status pt_truth_copy(struct pt_truth *dst, const struct pt_truth *src);
+
+/** True when @p t is known: its answer can judge resolvers. */
+bool pt_truth_known(const struct pt_truth *t);
+
+/** How to find the truth. */
 struct pt_truth_config {
 	/** --expect values, presentation form (normalised by pt_truth_find) */
 	char **expect;
@@ -27,10 +102,6 @@ struct pt_truth_config {
 	struct pt_resolver *auth;
 	/** number of @ref auth */
 	size_t nauth;
-	/** resolvers to ask for the zone cut and NS addresses (the first few answering are used) */
-	struct pt_resolver *via;
-	/** number of @ref via */
-	size_t nvia;
 	/** port used for discovered name servers (53) */
 	uint16_t auth_port;
 };
@@ -47,6 +118,61 @@ void pt_truth_config_fini(struct pt_truth_config *cfg);
  */
 int pt_serial_cmp(uint32_t a, uint32_t b);
 
+/** Resolvers asked at once for a discovery lookup (the first few of the list). */
+#define PT_TRUTH_VIA_MAX 5
+
+/**
+ * The zone holding @p name: the owner of the SOA a resolver returns for it (at the apex in
+ * the answer, below it in the authority section), climbing one label up past aliases and
+ * failed lookups. Lookups race the first PT_TRUTH_VIA_MAX resolvers of @p via; a lookup that
+ * only got SERVFAIL is asked again with CD set (a DNSSEC-bogus zone still has servers).
+ * @param[out] zone "" when not found
+ * @return PT_OK (also when not found) or PT_ERR_NOMEM.
+ */
+enum pt_status pt_truth_find_zone(char *zone, size_t size, const struct pt_net *net,
+				  const struct pt_resolver *via, size_t nvia, const char *name);
+
+/** One address of a name server. */
+struct pt_ns_addr {
+	/** the name server's host name, lower-case absolute */
+	char name[256];
+	/** its address and port */
+	struct pt_resolver addr;
+};
+
+/** A zone's name servers and their addresses. Embedded; release with pt_zone_servers_fini(). */
+struct pt_zone_servers {
+	/** the zone apex */
+	char zone[256];
+	/** the zone's NS names, lower-case absolute, sorted; NULL when none */
+	char **names;
+	/** number of @ref names */
+	size_t nnames;
+	/** every address of every name (IPv4 and IPv6), in name order */
+	struct pt_ns_addr *servers;
+	/** number of @ref servers */
+	size_t nservers;
+};
+
+/** Release what @p z holds and zero it. */
+void pt_zone_servers_fini(struct pt_zone_servers *z);
+
+/**
+ * The NS names of @p zone and their A and AAAA addresses, through the resolvers (as
+ * pt_truth_find_zone() asks them). Names without an address are listed in names only.
+ * @param port the port to set on every address (53)
+ * @return PT_OK (an empty result when nothing answered) or PT_ERR_NOMEM.
+ */
+enum pt_status pt_truth_zone_servers(struct pt_zone_servers *out, const struct pt_net *net,
+				     const struct pt_resolver *via, size_t nvia, const char *zone,
+				     uint16_t port);
+
+/**
+ * Judge one authoritative server from its replies to the record query (@p rec) and the SOA
+ * query (@p soa), both asked with RD=0: OK, LAME (no AA, a referral), TIMEOUT, REFUSED, ERROR.
+ */
+enum pt_auth_status pt_truth_judge_server(const struct pt_reply *rec, const struct pt_reply *soa);
+
 /** Name servers found by the last discovery; reused by the next call for a while. */
 struct pt_truth_cache;
 
@@ -56,21 +182,27 @@ struct pt_truth_cache *pt_truth_cache_new(void);
 /** Free. NULL does nothing. */
 void pt_truth_cache_free(struct pt_truth_cache *c);
 
-/**
- * Forget the discovered servers so the next pt_truth_find() discovers again.
- */
+/** Forget the discovered servers so the next pt_truth_find() discovers again. */
 void pt_truth_cache_reset(struct pt_truth_cache *c);
+
+/** The name servers are found again after this long (pt_clock nanoseconds). */
+#define PT_TRUTH_REDISCOVER_NS (300ULL * 1000000000ULL)
 
 /**
  * Find the truth for @p domain / @p qtype.
  * Expected values win; else asks every authoritative server (RD=0) for the record and the
  * zone's SOA and takes the answer of the highest serial; servers with a lower serial are
- * marked lagging. When no authoritative server answers, out->source is PT_TRUTH_NONE (the
- * caller may fall back to the majority).
+ * marked lagging. A CNAME chain that leaves the zone is followed to the target zone's own
+ * servers. When no authoritative server answers, out->source is PT_TRUTH_NONE (the caller
+ * may fall back to the majority).
+ * @param via the resolvers to discover the servers through (the tracked ones, as they are now)
+ * @param now_ns pt_clock time, for the cache's age
  * @param[out] out caller owns; pt_truth_fini()
  * @return PT_OK, PT_ERR_PARSE (bad --expect value), PT_ERR_NOMEM.
  */
-enum pt_status pt_truth_find(struct pt_truth *out, struct pt_engine *e, struct pt_truth_cache *c,
-			     const struct pt_truth_config *cfg, const char *domain, uint16_t qtype);
+enum pt_status pt_truth_find(struct pt_truth *out, const struct pt_net *net,
+			     struct pt_truth_cache *c, const struct pt_truth_config *cfg,
+			     const struct pt_resolver *via, size_t nvia, const char *domain,
+			     uint16_t qtype, uint64_t now_ns);
 
 #endif /* PT_TRUTH_H */

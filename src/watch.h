@@ -1,12 +1,16 @@
 /**
  * @file watch.h
- * The driver that keeps the state fresh: it polls each resolver just after its cached answer
- * expires (src/sched.c decides when), re-checks the truth every few seconds, and feeds every
- * reply to the state. It runs its own thread; the engine's workers do the I/O.
+ * The driver: it owns the set of tracked resolvers (their ids, their schedule), polls each
+ * one just after its cached answer expires (src/sched.c decides when), re-checks the truth
+ * every few seconds through the resolvers tracked at that moment, and feeds every reply to the
+ * state. It asks through a struct pt_net (the engine, or a test's fake) and runs two threads of
+ * its own (polling, truth) once started; without them, pt_watch_step() and
+ * pt_watch_check_truth() drive it by hand on a fake clock.
  *
- * Threads: every pt_watch_* function may be called from the UI thread while the driver runs.
- * Locking: one mutex in struct pt_watch guards the resolver schedule; never held during
- * engine calls that wait, nor while calling into the state.
+ * Threads: every pt_watch_* function may be called from the controlling thread while the
+ * driver runs. Locking: one mutex in struct pt_watch guards the resolver set and schedule;
+ * it is never held while calling into the network (a fake may answer at once) or the truth
+ * finder; the state's lock may be taken while it is held (order: watch, then state).
  */
 #ifndef PT_WATCH_H
 #define PT_WATCH_H
@@ -15,7 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine.h"
+#include "clock.h"
+#include "net.h"
 #include "resolvers.h"
 #include "state.h"
 #include "truth.h"
@@ -35,20 +40,35 @@ struct pt_watch_config {
 struct pt_watch;
 
 /**
- * Start driving @p state with @p engine. Resolvers already in the state are polled at once.
+ * A driver for @p state, asking through @p net; no thread runs yet (pt_watch_start()).
  * @param truth_cfg how to find the truth; copied
- * @return new driver or NULL on failure. Caller owns; stop and free with pt_watch_free().
- *         @p engine and @p state must outlive it.
+ * @param clock NULL for pt_clock_monotonic
+ * @return new driver or NULL on failure. Caller owns; free with pt_watch_free(). @p net's
+ *         implementation and @p state must outlive it.
  */
-struct pt_watch *pt_watch_start(struct pt_engine *engine, struct pt_state *state,
-				const struct pt_truth_config *truth_cfg,
-				const struct pt_watch_config *cfg, pt_clock_fn clock);
+struct pt_watch *pt_watch_new(const struct pt_net *net, struct pt_state *state,
+			      const struct pt_truth_config *truth_cfg,
+			      const struct pt_watch_config *cfg, pt_clock_fn clock);
 
-/** Add a resolver to the state and poll it at once. @return PT_OK or PT_ERR_NOMEM. */
+/** Start the polling and truth threads (signals blocked in them). @return PT_OK or
+ *  PT_ERR_NOMEM. */
+enum pt_status pt_watch_start(struct pt_watch *w);
+
+/**
+ * Track a resolver and poll it at once. The watch gives it its id (ids grow and are never
+ * reused). @param[out] id may be NULL. @return PT_OK or PT_ERR_NOMEM.
+ */
 enum pt_status pt_watch_add(struct pt_watch *w, const struct pt_resolver *r, uint64_t *id);
 
 /** Stop polling and tracking resolver @p id. */
 void pt_watch_remove(struct pt_watch *w, uint64_t id);
+
+/**
+ * The tracked resolvers, in the order added.
+ * @param[out] out caller owns; free() (NULL when none)
+ * @return how many.
+ */
+size_t pt_watch_resolvers(struct pt_watch *w, struct pt_resolver **out);
 
 /** Poll every resolver and re-check the truth now (the `r` key). */
 void pt_watch_refresh(struct pt_watch *w);
@@ -68,13 +88,20 @@ enum pt_status pt_watch_expect(struct pt_watch *w, const char *const *rdata, siz
 /** True once every resolver has been polled at least once and the truth was looked for. */
 bool pt_watch_first_sweep_done(struct pt_watch *w);
 
-/** Queries sent so far (engine tries). */
-uint64_t pt_watch_queries(struct pt_watch *w);
+/**
+ * Send every poll that is due at the clock's time now.
+ * @return the clock time of the next due poll, UINT64_MAX when none is scheduled.
+ */
+uint64_t pt_watch_step(struct pt_watch *w);
+
+/** Look for the truth now, through the resolvers tracked now, and give it to the state
+ *  (blocks on the network). */
+void pt_watch_check_truth(struct pt_watch *w);
 
 /**
  * Stop and join the driver's threads (a truth check in progress finishes first; cancel the
- * engine to cut it short). Queries still in the engine keep pointing at @p w: free the engine
- * before pt_watch_free(). NULL or a second call does nothing.
+ * engine to cut it short). Queries still in the network keep pointing at @p w: free the
+ * engine before pt_watch_free(). NULL or a second call does nothing.
  */
 void pt_watch_stop(struct pt_watch *w);
 

@@ -223,7 +223,7 @@ static void test_healthy_passes(void **state)
 	assert_int_equal(status_of(&d, "smtp-reachable", NULL), PT_CHECK_SKIP);
 	assert_int_equal(status_of(&d, "dnssec-validation", NULL), PT_CHECK_SKIP);
 	assert_non_null(strstr(pt_diagnosis_find(&d, "mx-exists", NULL)->data_json,
-			       "\"answer\":[\"10 mx1.example.test.\",\"20 mx2.example.test.\"]"));
+			       "\"answer\": [\"10 mx1.example.test.\", \"20 mx2.example.test.\"]"));
 	pt_diagnosis_fini(&d);
 	pt_diag_facts_fini(&f);
 }
@@ -436,7 +436,7 @@ static void test_targets(void **state)
 			 PT_CHECK_SKIP);
 	assert_int_equal(status_of(&d, "mx-target-address-range", "10.0.0.25"), PT_CHECK_WARN);
 	assert_non_null(strstr(pt_diagnosis_find(&d, "mx-target-address-range", "10.0.0.25")->data_json,
-			       "\"class\":\"private\""));
+			       "\"class\": \"private\""));
 	assert_int_equal(status_of(&d, "mx-target-address-range", "2001:db8::25"), PT_CHECK_WARN);
 	assert_int_equal(status_of(&d, "mx-target-exists", "broken.example.test."), PT_CHECK_SKIP);
 	pt_diagnosis_fini(&d);
@@ -460,7 +460,7 @@ static void test_propagation_and_ttls(void **state)
 	c = pt_diagnosis_find(&d, "propagation", NULL);
 	assert_int_equal(c->status, PT_CHECK_WARN);
 	assert_non_null(strstr(c->message, "1 of 3 resolvers serve the current MX"));
-	assert_non_null(strstr(c->data_json, "\"expires_within\":250"));
+	assert_non_null(strstr(c->data_json, "\"expires_within\": 250"));
 	c = pt_diagnosis_find(&d, "negative-ttl", NULL);
 	assert_int_equal(c->status, PT_CHECK_WARN);
 	assert_non_null(strstr(c->message, "negative-caching TTL 300s"));
@@ -502,7 +502,7 @@ static void test_smtp_results(void **state)
 	judge(&d, &f);
 	assert_int_equal(status_of(&d, "smtp-reachable", "8.8.4.4:25"), PT_CHECK_PASS);
 	assert_non_null(strstr(pt_diagnosis_find(&d, "smtp-reachable", "8.8.4.4:25")->data_json,
-			       "\"starttls\":true"));
+			       "\"starttls\": true"));
 	assert_int_equal(status_of(&d, "smtp-reachable", "1.1.1.1:25"), PT_CHECK_FAIL);
 	pt_diagnosis_fini(&d);
 

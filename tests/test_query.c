@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -683,6 +684,24 @@ static void test_txt_caa(void **state)
 	pt_answer_fini(&a);
 }
 
+/* Bytes ldns lets through (a TAB; what a Latin-1 locale's isprint() accepts) are cleaned:
+ * every DNS string is printable UTF-8; escape sequences stay escaped as \DDD. */
+static void test_txt_bytes_cleaned(void **state)
+{
+	struct fx f = {
+		.qtype = "TXT",
+		.an = { "example.com. 60 IN TXT \"tab\there \\027[2J \\255\"" },
+	};
+	struct pt_answer a;
+
+	(void)state;
+	setlocale(LC_CTYPE, "C");
+	assert_int_equal(fx_parse(&a, &f, "example.com", LDNS_RR_TYPE_TXT), PT_OK);
+	assert_int_equal(a.count, 1);
+	assert_string_equal(a.rdata[0], "\"tab?here \\027[2J \\255\"");
+	pt_answer_fini(&a);
+}
+
 static void test_dedupe(void **state)
 {
 	struct fx f = {
@@ -970,6 +989,7 @@ int main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_hostile_fixtures),
 		cmocka_unit_test(test_txt_caa),
+		cmocka_unit_test(test_txt_bytes_cleaned),
 		cmocka_unit_test(test_dedupe),
 		cmocka_unit_test(test_rdata_normalise),
 		cmocka_unit_test(test_any),

@@ -310,7 +310,7 @@ static void test_line_truncation(void **state)
 	pt_line_add(&l, PT_COLOR_HEADER, "\xc3\x84\xc3\x96\xc3\x9c-"); /* ÄÖÜ- : 4 cells */
 	pt_line_add(&l, PT_COLOR_NORMAL, "\xc3\xa4\xc3\xb6\xc3\xbc\xc3\x9f\xc3\xa9\xc3\xa8\xc3\xaa");
 	assert_int_equal(l.width, 10);
-	assert_int_equal(pt_output_width(l.text), 10);
+	assert_int_equal(pt_text_width(l.text), 10);
 	assert_true(valid_utf8(l.text));
 	assert_int_equal(strcmp(l.text + l.len - 3, ell), 0);
 	assert_int_equal(l.nsegs, 2);
@@ -385,7 +385,7 @@ static void check_table(const struct pt_snapshot *s, int width, bool utf8)
 	assert_true(strstr(l.text, "STATUS") != NULL);
 	for (i = 0; i < s->nrows; i++) {
 		pt_rows_line(&l, &lay, s, &s->rows[i], S(50));
-		assert_int_equal(pt_output_width(l.text), l.width);
+		assert_int_equal(pt_text_width(l.text), l.width);
 		assert_true(l.width <= width);
 		assert_true(valid_utf8(l.text));
 		/* group letter in the group's colour, the rest in the row's role */
@@ -478,7 +478,7 @@ static void test_utf8_answer_cut(void **state)
 	set_data(&s->rows[1], txt, 1, 60, S(0), 3);
 	pt_rows_layout(&lay, 60, true);
 	pt_rows_line(&l, &lay, s, &s->rows[1], S(50));
-	assert_int_equal(pt_output_width(l.text), 60);
+	assert_int_equal(pt_text_width(l.text), 60);
 	assert_true(valid_utf8(l.text));
 	assert_non_null(strstr(l.text, "\xe2\x80\xa6")); /* cut with … */
 	pt_rows_layout(&lay, 60, false);

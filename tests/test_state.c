@@ -93,48 +93,9 @@ static struct pt_state *new_state(size_t n)
 
 		snprintf(addr, sizeof(addr), "127.0.0.%zu", i + 1);
 		r = resolver(addr);
-		assert_int_equal(pt_state_add(st, &r, NULL), PT_OK);
+		assert_int_equal(pt_state_add(st, i, &r), PT_OK);
 	}
 	return st;
-}
-
-static void test_judge(void **unused)
-{
-	struct pt_truth t;
-	struct pt_answer a = data("10 new.", NULL, 60);
-	struct pt_answer b = data("10 old.", NULL, 60);
-	struct pt_answer nx = negative(PT_ANSWER_NXDOMAIN, 3, 30);
-	struct pt_answer nodata = negative(PT_ANSWER_NODATA, 0, 30);
-	struct pt_answer sf = negative(PT_ANSWER_RCODE, 2, 0);
-	struct pt_answer rf = negative(PT_ANSWER_RCODE, 5, 0);
-	struct pt_answer ni = negative(PT_ANSWER_RCODE, 4, 0);
-	struct pt_answer ref = negative(PT_ANSWER_REFERRAL, 0, 0);
-
-	(void)unused;
-	memset(&t, 0, sizeof(t));
-	/* Without a truth, answers wait; failures are failures anyway. */
-	assert_int_equal(pt_state_judge(NULL, PT_REPLY_OK, &a), PT_VERDICT_PENDING);
-	assert_int_equal(pt_state_judge(&t, PT_REPLY_OK, &sf), PT_VERDICT_SERVFAIL);
-	t.source = PT_TRUTH_AUTHORITATIVE;
-	t.answer = a;
-	assert_int_equal(pt_state_judge(&t, PT_REPLY_OK, &a), PT_VERDICT_MATCH);
-	assert_int_equal(pt_state_judge(&t, PT_REPLY_OK, &b), PT_VERDICT_DIFFER);
-	assert_int_equal(pt_state_judge(&t, PT_REPLY_OK, &nx), PT_VERDICT_NEGATIVE);
-	assert_int_equal(pt_state_judge(&t, PT_REPLY_OK, &nodata), PT_VERDICT_NEGATIVE);
-	assert_int_equal(pt_state_judge(&t, PT_REPLY_OK, &sf), PT_VERDICT_SERVFAIL);
-	assert_int_equal(pt_state_judge(&t, PT_REPLY_OK, &rf), PT_VERDICT_REFUSED);
-	assert_int_equal(pt_state_judge(&t, PT_REPLY_OK, &ni), PT_VERDICT_ERROR);
-	assert_int_equal(pt_state_judge(&t, PT_REPLY_OK, &ref), PT_VERDICT_ERROR);
-	assert_int_equal(pt_state_judge(&t, PT_REPLY_TIMEOUT, NULL), PT_VERDICT_TIMEOUT);
-	assert_int_equal(pt_state_judge(&t, PT_REPLY_UNREACHABLE, NULL), PT_VERDICT_TIMEOUT);
-	assert_int_equal(pt_state_judge(&t, PT_REPLY_MALFORMED, NULL), PT_VERDICT_ERROR);
-	/* A negative truth: the same negative matches, data is "negative", the other kind differs. */
-	t.answer = nx;
-	assert_int_equal(pt_state_judge(&t, PT_REPLY_OK, &nx), PT_VERDICT_MATCH);
-	assert_int_equal(pt_state_judge(&t, PT_REPLY_OK, &a), PT_VERDICT_NEGATIVE);
-	assert_int_equal(pt_state_judge(&t, PT_REPLY_OK, &nodata), PT_VERDICT_DIFFER);
-	pt_answer_fini(&a);
-	pt_answer_fini(&b);
 }
 
 static void test_convergence_and_expiry(void **unused)
@@ -243,11 +204,14 @@ static void test_events_and_retarget(void **unused)
 	publish(st, 0, PT_REPLY_OK, data("10 old.", NULL, 30));
 	publish(st, 0, PT_REPLY_OK, data("10 old.", NULL, 29));
 	publish(st, 0, PT_REPLY_OK, data("10 new.", NULL, 300));
-	n = pt_state_events(st, &evs);
-	/* truth, 3 answers, 1 change (the first answer is not a change, nor a repeat) */
-	assert_int_equal(n, 5);
+	n = pt_state_events(st, false, &evs);
+	/* truth, 3 answers, 1 change (the first answer is not a change, nor a repeat), then
+	 * the verdicts converged */
+	assert_int_equal(n, 6);
 	assert_int_equal(evs[0].kind, PT_EVENT_TRUTH);
 	assert_int_equal(evs[4].kind, PT_EVENT_CHANGE);
+	assert_int_equal(evs[5].kind, PT_EVENT_CONVERGED);
+	assert_int_equal(evs[5].counts.by[PT_VERDICT_MATCH], 1);
 	assert_string_equal(evs[4].from.rdata[0], "10 old.");
 	assert_string_equal(evs[4].answer.rdata[0], "10 new.");
 	assert_int_equal(evs[4].verdict, PT_VERDICT_MATCH);
@@ -329,7 +293,7 @@ static void test_stress_publish_snapshot(void **unused)
 	for (int k = 0; k < 200; k++) {
 		struct pt_snapshot *s = pt_state_snapshot(st);
 		struct pt_event *evs;
-		size_t n = pt_state_events(st, &evs);
+		size_t n = pt_state_events(st, false, &evs);
 
 		bad += s == NULL || s->nrows != N;
 		for (size_t i = 0; i < n; i++) {
@@ -364,10 +328,10 @@ static void test_events_wait_for_the_truth(void **unused)
 	pt_state_keep_events(st, true);
 	publish(st, 0, PT_REPLY_OK, data("10 old.", NULL, 30));
 	publish(st, 1, PT_REPLY_OK, data("10 new.", NULL, 30));
-	assert_int_equal(pt_state_events(st, &evs), 0);
+	assert_int_equal(pt_state_events(st, false, &evs), 0);
 	assert_null(evs);
 	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 new.", NULL, 300));
-	n = pt_state_events(st, &evs);
+	n = pt_state_events(st, false, &evs);
 	assert_int_equal(n, 3);
 	assert_int_equal(evs[0].kind, PT_EVENT_ANSWER);
 	assert_int_equal(evs[0].verdict, PT_VERDICT_DIFFER);
@@ -387,7 +351,7 @@ static void test_events_wait_for_the_truth(void **unused)
 	publish(st, 2, PT_REPLY_OK, data("10 b.", NULL, 30));
 	memset(&none, 0, sizeof(none));
 	pt_state_set_truth(st, &none);
-	n = pt_state_events(st, &evs);
+	n = pt_state_events(st, false, &evs);
 	assert_int_equal(n, 3);
 	assert_int_equal(evs[0].verdict, PT_VERDICT_DIFFER);
 	assert_int_equal(evs[2].verdict, PT_VERDICT_MATCH);
@@ -420,6 +384,7 @@ static void test_truth_change_time(void **unused)
 	pt_state_free(st);
 }
 
+/* Progress points are recorded as the verdicts change, whoever looks (and how often). */
 static void test_progress_series(void **unused)
 {
 	struct pt_state *st = new_state(2);
@@ -429,25 +394,30 @@ static void test_progress_series(void **unused)
 	fake_now = 10 * PT_NS_PER_S;
 	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 new.", NULL, 300));
 	publish(st, 0, PT_REPLY_OK, data("10 old.", NULL, 30));
+	fake_now += 50 * PT_NS_PER_MS;
 	publish(st, 1, PT_REPLY_OK, data("10 new.", NULL, 30));
-	pt_snapshot_free(pt_state_snapshot(st));
-	/* Unchanged numbers add no point. */
+	/* a repeat of the same numbers adds no point; snapshots add none either */
 	fake_now += PT_NS_PER_S;
+	publish(st, 1, PT_REPLY_OK, data("10 new.", NULL, 29));
+	pt_snapshot_free(pt_state_snapshot(st));
 	pt_snapshot_free(pt_state_snapshot(st));
 	fake_now += PT_NS_PER_S;
 	publish(st, 0, PT_REPLY_OK, data("10 new.", NULL, 30));
 	s = pt_state_snapshot(st);
-	assert_int_equal(s->nprogress, 2);
-	assert_int_equal(s->progress[0].match, 1);
-	assert_int_equal(s->progress[0].judged, 2);
-	assert_int_equal(s->progress[1].match, 2);
-	assert_int_equal(s->progress[1].at_ns, 12 * PT_NS_PER_S);
+	/* nothing judged yet is no point: the series starts with the first judged answer */
+	assert_int_equal(s->nprogress, 3);
+	assert_int_equal(s->progress[0].match, 0);
+	assert_int_equal(s->progress[0].judged, 1);
+	assert_int_equal(s->progress[0].at_ns, 10 * PT_NS_PER_S);
+	assert_int_equal(s->progress[1].match, 1);
+	assert_int_equal(s->progress[1].judged, 2);
+	assert_int_equal(s->progress[2].match, 2);
+	assert_int_equal(s->progress[2].at_ns, fake_now);
 	pt_snapshot_free(s);
 	/* A long run thins the series but keeps its first point and its latest. */
 	for (int i = 0; i < 3 * PT_PROGRESS_MAX; i++) {
 		fake_now += PT_NS_PER_S;
 		publish(st, 1, PT_REPLY_OK, data(i % 2 ? "10 new." : "10 old.", NULL, 30));
-		pt_snapshot_free(pt_state_snapshot(st));
 	}
 	s = pt_state_snapshot(st);
 	assert_true(s->nprogress <= PT_PROGRESS_MAX);
@@ -461,10 +431,92 @@ static void test_progress_series(void **unused)
 	pt_state_free(st);
 }
 
+/* A snapshot is a pure read: two in a row are the same, and taking them changes nothing. */
+static void test_snapshot_is_a_read(void **unused)
+{
+	struct pt_state *st = new_state(2);
+	struct pt_snapshot *a, *b;
+
+	(void)unused;
+	fake_now = 5 * PT_NS_PER_S;
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 new.", NULL, 300));
+	publish(st, 0, PT_REPLY_OK, data("10 new.", NULL, 30));
+	publish(st, 1, PT_REPLY_OK, data("10 new.", NULL, 30));
+	fake_now += 7 * PT_NS_PER_S;
+	a = pt_state_snapshot(st);
+	fake_now += 7 * PT_NS_PER_S;
+	b = pt_state_snapshot(st);
+	assert_true(a->converged);
+	/* converged when the last answer came, not when somebody looked */
+	assert_int_equal(a->converged_ns, 5 * PT_NS_PER_S);
+	assert_int_equal(b->converged_ns, a->converged_ns);
+	assert_int_equal(a->generation, b->generation);
+	assert_int_equal(a->nprogress, b->nprogress);
+	assert_int_equal(pt_state_reasons(st, NULL), 0);
+	pt_snapshot_free(a);
+	pt_snapshot_free(b);
+	pt_state_free(st);
+}
+
+/* Ids are the caller's; one id cannot be tracked twice. */
+static void test_ids_from_the_driver(void **unused)
+{
+	struct pt_state *st = pt_state_new("example.com", 15, fake_clock);
+	struct pt_resolver r = resolver("192.0.2.1");
+	struct pt_snapshot *s;
+
+	(void)unused;
+	assert_int_equal(pt_state_add(st, 7, &r), PT_OK);
+	assert_int_equal(pt_state_add(st, 7, &r), PT_ERR_PARSE);
+	assert_int_equal(pt_state_add(st, 9, &r), PT_OK);
+	s = pt_state_snapshot(st);
+	assert_int_equal(s->nrows, 2);
+	assert_int_equal(s->rows[0].id, 7);
+	assert_int_equal(s->rows[1].id, 9);
+	assert_int_equal(s->counts.total, 2);
+	assert_int_equal(s->counts.by[PT_VERDICT_PENDING], 2);
+	pt_snapshot_free(s);
+	pt_state_remove(st, 7);
+	s = pt_state_snapshot(st);
+	assert_int_equal(s->nrows, 1);
+	assert_int_equal(s->counts.total, 1);
+	pt_snapshot_free(s);
+	pt_state_free(st);
+}
+
+/* The majority follows the answers: when it moves, every verdict follows it. */
+static void test_majority_moves(void **unused)
+{
+	struct pt_state *st = new_state(3);
+	struct pt_snapshot *s;
+	struct pt_truth none;
+
+	(void)unused;
+	memset(&none, 0, sizeof(none));
+	pt_state_set_truth(st, &none);
+	publish(st, 0, PT_REPLY_OK, data("10 a.", NULL, 60));
+	publish(st, 1, PT_REPLY_OK, data("10 b.", NULL, 60));
+	/* a tie goes to the answer seen first */
+	s = pt_state_snapshot(st);
+	assert_int_equal(s->truth.source, PT_TRUTH_MAJORITY);
+	assert_string_equal(s->truth.answer.rdata[0], "10 a.");
+	assert_int_equal(s->rows[0].verdict, PT_VERDICT_MATCH);
+	pt_snapshot_free(s);
+	publish(st, 2, PT_REPLY_OK, data("10 b.", NULL, 60));
+	s = pt_state_snapshot(st);
+	assert_string_equal(s->truth.answer.rdata[0], "10 b.");
+	assert_int_equal(s->rows[0].verdict, PT_VERDICT_DIFFER);
+	assert_int_equal(s->rows[1].verdict, PT_VERDICT_MATCH);
+	assert_int_equal(s->counts.by[PT_VERDICT_MATCH], 2);
+	assert_int_equal(s->group_sizes[0], 2);
+	assert_int_equal(s->group_sizes[1], 1);
+	pt_snapshot_free(s);
+	pt_state_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_convergence_and_expiry),
 		cmocka_unit_test(test_nothing_answered_is_not_converged),
 		cmocka_unit_test(test_majority_only_when_no_authority),
@@ -474,6 +526,9 @@ int main(void)
 		cmocka_unit_test(test_progress_series),
 		cmocka_unit_test(test_truth_change_time),
 		cmocka_unit_test(test_events_wait_for_the_truth),
+		cmocka_unit_test(test_snapshot_is_a_read),
+		cmocka_unit_test(test_ids_from_the_driver),
+		cmocka_unit_test(test_majority_moves),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
-/* RFC 1982 serial arithmetic and truth configuration copies (src/truth.c). The discovery
- * itself runs against real name servers in tests/e2e/t_once.sh. */
+/* The truth (src/truth.c) on a scripted network: discovery through the resolvers, the
+ * highest serial, lagging and lame servers, --auth, --expect, CNAMEs leaving the zone,
+ * SERVFAIL retried with CD, the cache, and RFC 1982 serial arithmetic. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +9,343 @@
 
 #include <string.h>
 
+#include "dns.h"
+#include "fake_net.h"
 #include "truth.h"
+
+#define RESOLVER "192.0.2.53"
+#define NS1 "198.51.100.1"
+#define NS1_V6 "2001:db8::1"
+#define NS2 "198.51.100.2"
+
+static struct pt_resolver resolver(const char *addr)
+{
+	struct pt_resolver r;
+
+	assert_int_equal(pt_resolver_parse_address(&r, addr, NULL, 0), PT_OK);
+	return r;
+}
+
+/* The zone example.test. with two name servers (ns1 also over IPv6); ns2 lags one serial. */
+static void zone(struct fake_net *f)
+{
+	struct fake_rule *r;
+
+	r = fake_rule(f, RESOLVER, "example.test.", PT_TYPE_SOA);
+	r->rdata[0] = "ns1.example.test. host.example.test. 2 10 5 600 5";
+	r->zone = "example.test.";
+	r->serial = 2;
+	r = fake_rule(f, RESOLVER, "example.test.", PT_TYPE_NS);
+	r->rdata[0] = "ns1.example.test.";
+	r->rdata[1] = "ns2.example.test.";
+	fake_rule(f, RESOLVER, "ns1.example.test.", PT_TYPE_A)->rdata[0] = NS1;
+	fake_rule(f, RESOLVER, "ns1.example.test.", PT_TYPE_AAAA)->rdata[0] = NS1_V6;
+	fake_rule(f, RESOLVER, "ns2.example.test.", PT_TYPE_A)->rdata[0] = NS2;
+	fake_rule(f, RESOLVER, "ns2.example.test.", PT_TYPE_AAAA)->kind = PT_ANSWER_NODATA;
+	for (int i = 0; i < 3; i++) {
+		const char *s = i == 0 ? NS1 : i == 1 ? NS1_V6 : NS2;
+
+		r = fake_rule(f, s, "example.test.", PT_TYPE_MX);
+		r->rdata[0] = i < 2 ? "10 mx-new.example.test." : "10 mx-old.example.test.";
+		r->flags = PT_FLAG_AA;
+		r->ttl = 300;
+		r = fake_rule(f, s, "example.test.", PT_TYPE_SOA);
+		r->rdata[0] = "ns1.example.test. host.example.test. 2 10 5 600 5";
+		r->flags = PT_FLAG_AA;
+		r->zone = "example.test.";
+		r->serial = i < 2 ? 2 : 1;
+	}
+}
+
+static const struct pt_auth_server *server(const struct pt_truth *t, const char *addr)
+{
+	for (size_t i = 0; i < t->nservers; i++) {
+		if (strcmp(t->servers[i].address, addr) == 0) {
+			return &t->servers[i];
+		}
+	}
+	fail_msg("no server %s", addr);
+	return NULL;
+}
+
+static void test_discovery_and_highest_serial(void **unused)
+{
+	struct fake_net f;
+	struct pt_net net = fake_net(&f);
+	struct pt_resolver via = resolver(RESOLVER);
+	struct pt_truth_config cfg = { .auth_port = 53 };
+	struct pt_truth_cache *c = pt_truth_cache_new();
+	struct pt_truth t;
+
+	(void)unused;
+	fake_init(&f, true);
+	zone(&f);
+	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "example.test.", PT_TYPE_MX, 0),
+			 PT_OK);
+	assert_int_equal(t.source, PT_TRUTH_AUTHORITATIVE);
+	assert_string_equal(t.zone, "example.test.");
+	assert_int_equal(t.answer.count, 1);
+	assert_string_equal(t.answer.rdata[0], "10 mx-new.example.test.");
+	assert_true(t.has_serial);
+	assert_int_equal(t.serial, 2);
+	/* every address of every name server, IPv6 too; the one with the older serial lags */
+	assert_int_equal(t.nservers, 3);
+	assert_int_equal(server(&t, NS1)->status, PT_AUTH_OK);
+	assert_int_equal(server(&t, NS1_V6)->status, PT_AUTH_OK);
+	assert_string_equal(server(&t, NS1_V6)->name, "ns1.example.test.");
+	assert_int_equal(server(&t, NS2)->status, PT_AUTH_LAGGING);
+	assert_int_equal(server(&t, NS2)->serial, 1);
+	/* the servers were asked without recursion */
+	for (size_t i = 0; i < f.nqueries; i++) {
+		if (strcmp(f.queries[i].server, RESOLVER) != 0) {
+			assert_false(f.queries[i].opts & PT_FLAG_RD);
+		}
+	}
+	pt_truth_fini(&t);
+
+	/* a second check within the rediscovery time reuses the servers: no resolver asked */
+	size_t before = fake_count(&f, RESOLVER, 0);
+
+	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "example.test.", PT_TYPE_MX,
+				       PT_TRUTH_REDISCOVER_NS),
+			 PT_OK);
+	assert_int_equal(fake_count(&f, RESOLVER, 0), before);
+	pt_truth_fini(&t);
+	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "example.test.", PT_TYPE_MX,
+				       PT_TRUTH_REDISCOVER_NS + 1),
+			 PT_OK);
+	assert_true(fake_count(&f, RESOLVER, 0) > before);
+	pt_truth_fini(&t);
+	pt_truth_cache_free(c);
+	fake_fini(&f);
+}
+
+static void test_lame_and_silent_servers(void **unused)
+{
+	struct fake_net f;
+	struct pt_net net = fake_net(&f);
+	struct pt_resolver via = resolver(RESOLVER);
+	struct pt_truth_config cfg = { .auth_port = 53 };
+	struct pt_truth_cache *c = pt_truth_cache_new();
+	struct pt_truth t;
+
+	(void)unused;
+	fake_init(&f, true);
+	zone(&f);
+	/* ns1 answers without authority on both addresses; ns2 is right but older */
+	for (size_t i = 0; i < f.nrules; i++) {
+		if (strcmp(f.rules[i].server, NS1) == 0 || strcmp(f.rules[i].server, NS1_V6) == 0) {
+			f.rules[i].flags = 0;
+		}
+	}
+	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "example.test.", PT_TYPE_MX, 0),
+			 PT_OK);
+	assert_int_equal(server(&t, NS1)->status, PT_AUTH_LAME);
+	assert_int_equal(server(&t, NS2)->status, PT_AUTH_OK);
+	assert_string_equal(t.answer.rdata[0], "10 mx-old.example.test.");
+	assert_int_equal(t.serial, 1);
+	pt_truth_fini(&t);
+	pt_truth_cache_free(c);
+	fake_fini(&f);
+
+	/* nobody answers: no truth (the caller may fall back to the majority) */
+	fake_init(&f, true);
+	zone(&f);
+	f.nrules = 6; /* the resolver's rules only: every server times out */
+	c = pt_truth_cache_new();
+	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "example.test.", PT_TYPE_MX, 0),
+			 PT_OK);
+	assert_int_equal(t.source, PT_TRUTH_NONE);
+	assert_int_equal(t.nservers, 3);
+	assert_int_equal(server(&t, NS1)->status, PT_AUTH_TIMEOUT);
+	pt_truth_fini(&t);
+	pt_truth_cache_free(c);
+	fake_fini(&f);
+}
+
+static void test_auth_and_expect(void **unused)
+{
+	struct fake_net f;
+	struct pt_net net = fake_net(&f);
+	struct pt_resolver via = resolver(RESOLVER), auth = resolver(NS2);
+	char *expect[] = { "10 MX-NEW.example.test" };
+	struct pt_truth_config cfg = { .auth = &auth, .nauth = 1, .auth_port = 53 };
+	struct pt_truth_cache *c = pt_truth_cache_new();
+	struct pt_truth t;
+
+	(void)unused;
+	fake_init(&f, true);
+	zone(&f);
+	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "example.test.", PT_TYPE_MX, 0),
+			 PT_OK);
+	/* --auth replaces discovery: only that server is asked, no resolver */
+	assert_int_equal(fake_count(&f, RESOLVER, 0), 0);
+	assert_int_equal(t.nservers, 1);
+	assert_string_equal(t.answer.rdata[0], "10 mx-old.example.test.");
+	assert_string_equal(t.servers[0].name, "");
+	pt_truth_fini(&t);
+	/* --expect is the truth, normalised; the servers are still asked and shown */
+	cfg.expect = expect;
+	cfg.nexpect = 1;
+	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "example.test.", PT_TYPE_MX, 0),
+			 PT_OK);
+	assert_int_equal(t.source, PT_TRUTH_EXPECTED);
+	assert_string_equal(t.answer.rdata[0], "10 mx-new.example.test.");
+	assert_int_equal(t.nservers, 1);
+	assert_int_equal(t.serial, 1);
+	pt_truth_fini(&t);
+	expect[0] = "not an MX";
+	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "example.test.", PT_TYPE_MX, 0),
+			 PT_ERR_PARSE);
+	pt_truth_cache_free(c);
+	fake_fini(&f);
+}
+
+/* A validating resolver SERVFAILs a bogus zone; asked again with CD it still finds it. */
+static void test_servfail_retried_with_cd(void **unused)
+{
+	struct fake_net f;
+	struct pt_net net = fake_net(&f);
+	struct pt_resolver via = resolver(RESOLVER);
+	char zonebuf[256];
+
+	(void)unused;
+	fake_init(&f, true);
+	zone(&f);
+	for (size_t i = 0; i < f.nrules; i++) {
+		if (strcmp(f.rules[i].server, RESOLVER) == 0) {
+			f.rules[i].cd = 1;
+		}
+	}
+	struct fake_rule *r = fake_rule(&f, RESOLVER, "example.test.", PT_TYPE_SOA);
+
+	r->cd = 0;
+	r->kind = PT_ANSWER_RCODE;
+	r->rcode = PT_RCODE_SERVFAIL;
+	assert_int_equal(pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1,
+					    "www.example.test."),
+			 PT_OK);
+	/* www has no SOA rule of its own: its reply (a timeout) stops the climb... */
+	assert_string_equal(zonebuf, "");
+	assert_int_equal(pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1,
+					    "example.test."),
+			 PT_OK);
+	assert_string_equal(zonebuf, "example.test.");
+	/* ...and the zone came from the CD retry of the SERVFAIL */
+	assert_true(fake_count(&f, RESOLVER, PT_TYPE_SOA) >= 3);
+	fake_fini(&f);
+}
+
+/* The zone cut climbs past a name that exists without an SOA (NODATA from below the apex
+ * carries the zone's SOA; here the resolver says NXDOMAIN without one, then the parent). */
+static void test_zone_climbs(void **unused)
+{
+	struct fake_net f;
+	struct pt_net net = fake_net(&f);
+	struct pt_resolver via = resolver(RESOLVER);
+	char zonebuf[256];
+	struct fake_rule *r;
+
+	(void)unused;
+	fake_init(&f, true);
+	zone(&f);
+	r = fake_rule(&f, RESOLVER, "a.b.example.test.", PT_TYPE_SOA);
+	r->kind = PT_ANSWER_NXDOMAIN;
+	r->rcode = PT_RCODE_NXDOMAIN;
+	r = fake_rule(&f, RESOLVER, "b.example.test.", PT_TYPE_SOA);
+	r->kind = PT_ANSWER_NODATA;
+	r->zone = "example.test.";
+	r->serial = 2;
+	assert_int_equal(pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1,
+					    "a.b.example.test."),
+			 PT_OK);
+	assert_string_equal(zonebuf, "example.test.");
+	fake_fini(&f);
+}
+
+/* An alias whose chain leaves the zone is followed to the target zone's own servers. */
+static void test_cname_leaves_the_zone(void **unused)
+{
+	struct fake_net f;
+	struct pt_net net = fake_net(&f);
+	struct pt_resolver via = resolver(RESOLVER);
+	struct pt_truth_config cfg = { .auth_port = 53 };
+	struct pt_truth_cache *c = pt_truth_cache_new();
+	struct pt_truth t;
+	struct fake_rule *r;
+
+	(void)unused;
+	fake_init(&f, true);
+	zone(&f);
+	/* the alias: its own SOA query is the zone's (one label up) */
+	r = fake_rule(&f, RESOLVER, "www.example.test.", PT_TYPE_SOA);
+	r->kind = PT_ANSWER_NODATA;
+	r->cnames[0] = "www.other.test.";
+	for (int i = 0; i < 3; i++) {
+		const char *s = i == 0 ? NS1 : i == 1 ? NS1_V6 : NS2;
+
+		r = fake_rule(&f, s, "www.example.test.", PT_TYPE_A);
+		r->kind = PT_ANSWER_NODATA;
+		r->flags = PT_FLAG_AA;
+		r->cnames[0] = "www.other.test.";
+	}
+	r = fake_rule(&f, RESOLVER, "www.other.test.", PT_TYPE_SOA);
+	r->kind = PT_ANSWER_NODATA;
+	r->zone = "other.test.";
+	r->serial = 7;
+	fake_rule(&f, RESOLVER, "other.test.", PT_TYPE_NS)->rdata[0] = "ns.other.test.";
+	fake_rule(&f, RESOLVER, "ns.other.test.", PT_TYPE_A)->rdata[0] = "203.0.113.9";
+	r = fake_rule(&f, "203.0.113.9", "www.other.test.", PT_TYPE_A);
+	r->rdata[0] = "203.0.113.80";
+	r->flags = PT_FLAG_AA;
+	r->ttl = 60;
+	r = fake_rule(&f, "203.0.113.9", "other.test.", PT_TYPE_SOA);
+	r->flags = PT_FLAG_AA;
+	r->zone = "other.test.";
+	r->serial = 7;
+	assert_int_equal(
+		pt_truth_find(&t, &net, c, &cfg, &via, 1, "www.example.test.", PT_TYPE_A, 0),
+		PT_OK);
+	assert_int_equal(t.source, PT_TRUTH_AUTHORITATIVE);
+	assert_int_equal(t.answer.kind, PT_ANSWER_DATA);
+	assert_string_equal(t.answer.rdata[0], "203.0.113.80");
+	/* the zone and serial shown stay the alias's */
+	assert_string_equal(t.zone, "example.test.");
+	assert_int_equal(t.serial, 2);
+	pt_truth_fini(&t);
+	pt_truth_cache_free(c);
+	fake_fini(&f);
+}
+
+static void test_judge_server(void **unused)
+{
+	struct pt_reply rec, soa;
+
+	(void)unused;
+	memset(&rec, 0, sizeof(rec));
+	memset(&soa, 0, sizeof(soa));
+	rec.answer.kind = PT_ANSWER_DATA;
+	rec.answer.flags = PT_FLAG_AA;
+	soa.answer.kind = PT_ANSWER_DATA;
+	assert_int_equal(pt_truth_judge_server(&rec, &soa), PT_AUTH_OK);
+	rec.answer.flags = 0;
+	assert_int_equal(pt_truth_judge_server(&rec, &soa), PT_AUTH_LAME);
+	rec.answer.kind = PT_ANSWER_REFERRAL;
+	assert_int_equal(pt_truth_judge_server(&rec, &soa), PT_AUTH_LAME);
+	rec.answer.kind = PT_ANSWER_RCODE;
+	rec.answer.rcode = PT_RCODE_REFUSED;
+	assert_int_equal(pt_truth_judge_server(&rec, &soa), PT_AUTH_REFUSED);
+	rec.answer.rcode = PT_RCODE_SERVFAIL;
+	assert_int_equal(pt_truth_judge_server(&rec, &soa), PT_AUTH_ERROR);
+	rec.result = PT_REPLY_TIMEOUT;
+	assert_int_equal(pt_truth_judge_server(&rec, &soa), PT_AUTH_TIMEOUT);
+	/* the record answered, only the SOA query failed: the SOA decides */
+	rec.result = PT_REPLY_OK;
+	rec.answer.kind = PT_ANSWER_DATA;
+	rec.answer.flags = PT_FLAG_AA;
+	soa.result = PT_REPLY_UNREACHABLE;
+	assert_int_equal(pt_truth_judge_server(&rec, &soa), PT_AUTH_TIMEOUT);
+}
 
 static void test_serial_cmp(void **unused)
 {
@@ -35,7 +372,7 @@ static void test_config_copy(void **unused)
 
 	(void)unused;
 	memset(&src, 0, sizeof(src));
-	assert_int_equal(pt_resolver_parse_address(&auth[0], "127.0.0.1:5300", NULL, 0), PT_OK);
+	auth[0] = resolver("127.0.0.1:5300");
 	src.expect = expect;
 	src.nexpect = 2;
 	src.auth = auth;
@@ -45,7 +382,6 @@ static void test_config_copy(void **unused)
 	assert_ptr_not_equal(dst.expect, src.expect);
 	assert_string_equal(dst.expect[1], "20 b.example.");
 	assert_int_equal(dst.auth[0].port, 5300);
-	assert_int_equal(dst.nvia, 0);
 	pt_truth_config_fini(&dst);
 	assert_null(dst.expect);
 }
@@ -53,6 +389,13 @@ static void test_config_copy(void **unused)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_discovery_and_highest_serial),
+		cmocka_unit_test(test_lame_and_silent_servers),
+		cmocka_unit_test(test_auth_and_expect),
+		cmocka_unit_test(test_servfail_retried_with_cd),
+		cmocka_unit_test(test_zone_climbs),
+		cmocka_unit_test(test_cname_leaves_the_zone),
+		cmocka_unit_test(test_judge_server),
 		cmocka_unit_test(test_serial_cmp),
 		cmocka_unit_test(test_config_copy),
 	};

@@ -10,6 +10,7 @@
 
 #include "keys.h"
 #include "query.h"
+#include "text.h"
 
 static const char *const sort_names[PT_SORT_COUNT] = {
 	[PT_SORT_ADDED] = "added", [PT_SORT_STATUS] = "status", [PT_SORT_GROUP] = "answer",
@@ -357,11 +358,11 @@ void pt_line_add(struct pt_line *l, enum pt_color role, const char *text)
 	if (room <= 0 || !text || text[0] == '\0') {
 		return;
 	}
-	w = pt_output_width(text);
+	w = pt_text_width(text);
 	if (w > room) {
-		pt_output_fit(fit, sizeof(fit), text, room, l->ascii);
+		pt_text_fit(fit, sizeof(fit), text, room, l->ascii);
 		src = fit;
-		w = pt_output_width(fit);
+		w = pt_text_width(fit);
 	}
 	n = strlen(src);
 	if (l->len + n >= sizeof(l->text)) {
@@ -558,8 +559,8 @@ static void put_cell(char *buf, size_t size, size_t *off, const char *text, int 
 	char fit[PT_LINE_BYTES];
 	int tw, pad;
 
-	pt_output_fit(fit, sizeof(fit), text, w, ascii);
-	tw = pt_output_width(fit);
+	pt_text_fit(fit, sizeof(fit), text, w, ascii);
+	tw = pt_text_width(fit);
 	pad = w - tw;
 	if (pad < 0) {
 		pad = 0;
@@ -939,8 +940,8 @@ void pt_rows_status(struct pt_line *out, int width, bool utf8, const struct pt_s
 	left = info->message && info->message[0] != '\0'
 		       ? info->message
 		       : "q quit  ? help  / filter  s sort  Enter details  r refresh";
-	rw = pt_output_width(right);
-	lw = pt_output_width(left) + 1;
+	rw = pt_text_width(right);
+	lw = pt_text_width(left) + 1;
 	pt_line_init(out, width, utf8);
 	pt_line_add(out, PT_COLOR_STATUSBAR, " ");
 	if (lw + rw + 1 > width && width - rw - 1 >= 12) {

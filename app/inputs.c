@@ -1,0 +1,173 @@
+#include "inputs.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "query.h"
+#include "verdict.h"
+
+static void report_diags(FILE *err, const char *source, const struct pt_parse_report *rep)
+{
+	for (size_t i = 0; i < rep->ndiags; i++) {
+		fprintf(err, "%s:%zu: %s\n", source, rep->diags[i].line, rep->diags[i].reason);
+	}
+	if (rep->rejected > rep->ndiags) {
+		fprintf(err, "%s: %zu more lines rejected\n", source, rep->rejected - rep->ndiags);
+	}
+}
+
+/* The default list: beside the binary, then the installed copy (found relative to the
+ * binary, so a relocated install works, then at the compiled-in data directory). */
+static const char *default_list(char *buf, size_t size)
+{
+	static const char *const rel[] = { "resolvers.txt", "../share/proptrack/resolvers.txt" };
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+	if (n > 0) {
+		exe[n] = '\0';
+		char *slash = strrchr(exe, '/');
+
+		for (size_t i = 0; slash != NULL && i < sizeof(rel) / sizeof(rel[0]); i++) {
+			if (snprintf(buf, size, "%.*s/%s", (int)(slash - exe), exe, rel[i]) <
+				    (int)size &&
+			    access(buf, R_OK) == 0) {
+				return buf;
+			}
+		}
+	}
+	return PT_DATADIR "/resolvers.txt";
+}
+
+/* One list file (or "-"). @return -1 to go on, else the exit status. */
+static int load_file(struct pt_resolvers *list, const char *path, unsigned flags, FILE *err,
+		     const char *hint)
+{
+	struct pt_parse_report rep = { 0 };
+	const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+
+	if (pt_resolvers_load(list, path, flags, &rep) != PT_OK) {
+		fprintf(err, "proptrack: %s: %s%s\n", name, strerror(errno), hint);
+		pt_parse_report_fini(&rep);
+		return PT_EXIT_USAGE;
+	}
+	report_diags(err, name, &rep);
+	pt_parse_report_fini(&rep);
+	return -1;
+}
+
+static int load_resolvers(struct pt_resolvers *list, const struct pt_options *o, FILE *err)
+{
+	char path[PATH_MAX];
+	int st;
+
+	for (size_t i = 0; i < o->nlists; i++) {
+		st = load_file(list, o->lists[i], PT_PARSE_RESOLVE_NAMES, err, "");
+		if (st >= 0) {
+			return st;
+		}
+	}
+	for (size_t i = 0; i < o->ninline; i++) {
+		struct pt_parse_report rep = { 0 };
+		/* The same parser as files, with each comma ending an entry: "a, b c" is three
+		 * entries, "8.8.8.8 Google" one with a label, "nameserver 1.1.1.1" one, and
+		 * "1.1.1.1,junk" an entry and a rejected one (not a label "junk"). */
+		char *text = strdup(o->inline_lists[i]);
+
+		if (text == NULL) {
+			return PT_EXIT_USAGE;
+		}
+		for (char *p = text; *p; p++) {
+			if (*p == ',') {
+				*p = '\n';
+			}
+		}
+		pt_resolvers_parse(list, text, strlen(text), PT_PARSE_RESOLVE_NAMES, &rep);
+		free(text);
+		report_diags(err, "--server", &rep);
+		pt_parse_report_fini(&rep);
+	}
+	if (o->nlists == 0 && o->ninline == 0) {
+		st = load_file(list, default_list(path, sizeof(path)), 0, err,
+			       " (give a list with -r or -s)");
+		if (st >= 0) {
+			return st;
+		}
+	}
+	if (pt_resolvers_count(list) == 0) {
+		fprintf(err, "proptrack: the resolver list has no usable entry\n");
+		return PT_EXIT_USAGE;
+	}
+	return -1;
+}
+
+static int parse_auth(struct pt_inputs *in, const struct pt_options *o, FILE *err)
+{
+	char reason[160];
+
+	if (o->nauth == 0) {
+		return -1;
+	}
+	in->auth = calloc(o->nauth, sizeof(*in->auth));
+	if (in->auth == NULL) {
+		return PT_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < o->nauth; i++) {
+		if (pt_resolver_parse_address(&in->auth[i], o->auth[i], reason, sizeof(reason)) !=
+		    PT_OK) {
+			fprintf(err, "proptrack: --auth %s: %s\n", o->auth[i], reason);
+			return PT_EXIT_USAGE;
+		}
+		in->nauth++;
+	}
+	return -1;
+}
+
+int pt_inputs_load(struct pt_inputs *in, const struct pt_options *o, FILE *err)
+{
+	char ty[24];
+	int st;
+
+	memset(in, 0, sizeof(*in));
+	if (pt_name_normalise(in->domain, sizeof(in->domain), o->domain) != PT_OK) {
+		fprintf(err, "proptrack: invalid domain name '%s'\n", o->domain);
+		return PT_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < o->nexpect; i++) {
+		char *norm = NULL;
+
+		if (pt_rdata_normalise(&norm, o->qtype, o->expect[i]) != PT_OK) {
+			fprintf(err, "proptrack: --expect '%s' is not valid %s data\n",
+				o->expect[i], pt_rrtype_name(o->qtype, ty, sizeof(ty)));
+			return PT_EXIT_USAGE;
+		}
+		free(norm);
+	}
+	in->list = pt_resolvers_new();
+	if (in->list == NULL) {
+		return PT_EXIT_USAGE;
+	}
+	st = load_resolvers(in->list, o, err);
+	return st >= 0 ? st : parse_auth(in, o, err);
+}
+
+void pt_inputs_fini(struct pt_inputs *in)
+{
+	pt_resolvers_free(in->list);
+	free(in->auth);
+	memset(in, 0, sizeof(*in));
+}
+
+size_t pt_inputs_resolvers(const struct pt_inputs *in, struct pt_resolver **out)
+{
+	size_t n = pt_resolvers_count(in->list);
+
+	*out = calloc(n ? n : 1, sizeof(**out));
+	for (size_t i = 0; *out != NULL && i < n; i++) {
+		(*out)[i] = *pt_resolvers_get(in->list, i);
+	}
+	return *out != NULL ? n : 0;
+}

@@ -1,0 +1,19 @@
+/**
+ * @file run_text.h
+ * The text modes: --once (one sweep, then the table, JSON or CSV) and watching without a
+ * dashboard (--until-converged, the NDJSON stream), ended by convergence, --max-wait or
+ * SIGINT/SIGTERM/SIGHUP. Controlling thread only.
+ */
+#ifndef PT_RUN_TEXT_H
+#define PT_RUN_TEXT_H
+
+#include "inputs.h"
+#include "options.h"
+
+/**
+ * Run the tracker in text mode @p mode (PT_MODE_ONCE or PT_MODE_WATCH).
+ * @return the exit status.
+ */
+int pt_run_text(const struct pt_options *o, const struct pt_inputs *in, enum pt_mode mode);
+
+#endif /* PT_RUN_TEXT_H */

@@ -1,0 +1,530 @@
+/*
+ * Gathering the diagnosis's facts: the zone and its servers (and the parent's) through the
+ * truth module's discovery, then one batch of queries to every authoritative server (RD=0),
+ * the parent's servers and every resolver, the MX targets' addresses, SERVFAIL answers again
+ * with CD, and last the SMTP probes.
+ */
+#include "diagnose.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns.h"
+#include "netclass.h"
+#include "truth.h"
+#include "verdict.h"
+
+/* Caps that keep one diagnosis small whatever the zone publishes. */
+#define PT_DIAG_MAX_ADDRS 4
+#define PT_DIAG_MAX_TARGETS 16
+
+/* Queries of one batch and where each reply goes (the pointers stay valid until run). */
+struct pt_batch {
+	struct pt_request *reqs;
+	struct pt_diag_reply **dest;
+	size_t n;
+	size_t cap;
+	bool oom;
+};
+
+static void pt_batch_add(struct pt_batch *b, const struct pt_resolver *to, const char *qname,
+			 uint16_t qtype, unsigned opts, struct pt_diag_reply *dest)
+{
+	if (b->oom) {
+		return;
+	}
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 32;
+		struct pt_request *r = realloc(b->reqs, cap * sizeof(*r));
+		struct pt_diag_reply **d;
+
+		if (!r) {
+			b->oom = true;
+			return;
+		}
+		b->reqs = r;
+		d = realloc(b->dest, cap * sizeof(*d));
+		if (!d) {
+			b->oom = true;
+			return;
+		}
+		b->dest = d;
+		b->cap = cap;
+	}
+	/* the name is borrowed: it lives in the facts or the caller until pt_batch_run() */
+	pt_request_init(&b->reqs[b->n], &to->sa, to->salen, qname, qtype, opts);
+	b->reqs[b->n].tag = b->n;
+	b->dest[b->n] = dest;
+	dest->asked = true;
+	dest->result = PT_REPLY_TIMEOUT;
+	b->n++;
+}
+
+/* Send every query of @p b at once, move each answer to its destination, empty @p b. */
+static enum pt_status pt_batch_run(struct pt_batch *b, const struct pt_net *net)
+{
+	struct pt_reply *out = NULL;
+	enum pt_status rc = PT_OK;
+
+	if (b->oom) {
+		rc = PT_ERR_NOMEM;
+	} else if (b->n > 0) {
+		out = calloc(b->n, sizeof(*out));
+		rc = out ? pt_net_run(net, b->reqs, b->n, out) : PT_ERR_NOMEM;
+	}
+	for (size_t i = 0; rc == PT_OK && i < b->n; i++) {
+		struct pt_diag_reply *d = b->dest[i];
+
+		pt_answer_fini(&d->answer);
+		d->asked = true;
+		d->result = out[i].result;
+		d->answer = out[i].answer;
+		memset(&out[i].answer, 0, sizeof(out[i].answer));
+		pt_reply_fini(&out[i]);
+	}
+	free(out);
+	free(b->reqs);
+	free(b->dest);
+	memset(b, 0, sizeof(*b));
+	return rc;
+}
+
+/* The zone's names and addresses as facts: one auth entry per address, and one without an
+ * address for each name that has none (shown as lame). */
+static enum pt_status pt_gather_auth(struct pt_diag_facts *f, const struct pt_net *net,
+				     const struct pt_diagnose_config *cfg)
+{
+	struct pt_zone_servers zs;
+	enum pt_status rc;
+
+	if (cfg->nauth > 0) {
+		f->auth_given = true;
+		f->auth = calloc(cfg->nauth, sizeof(*f->auth));
+		if (!f->auth) {
+			return PT_ERR_NOMEM;
+		}
+		for (size_t i = 0; i < cfg->nauth; i++) {
+			snprintf(f->auth[i].address, sizeof(f->auth[i].address), "%s",
+				 cfg->auth[i].address);
+			f->auth[i].port = cfg->auth[i].port ? cfg->auth[i].port : PT_DNS_PORT;
+		}
+		f->nauth = cfg->nauth;
+	}
+	if (!*f->zone) {
+		return PT_OK;
+	}
+	rc = pt_truth_zone_servers(&zs, net, cfg->resolvers, cfg->nresolvers, f->zone, PT_DNS_PORT);
+	if (rc != PT_OK) {
+		return rc;
+	}
+	/* the names move to the facts */
+	f->ns_names = zs.names;
+	f->nns_names = zs.nnames;
+	zs.names = NULL;
+	zs.nnames = 0;
+	if (!f->auth_given) {
+		f->auth = calloc(zs.nservers + f->nns_names + 1, sizeof(*f->auth));
+		rc = f->auth ? PT_OK : PT_ERR_NOMEM;
+		for (size_t i = 0; rc == PT_OK && i < f->nns_names; i++) {
+			size_t before = f->nauth;
+
+			for (size_t k = 0; k < zs.nservers; k++) {
+				struct pt_diag_auth *a = &f->auth[f->nauth];
+
+				if (strcmp(zs.servers[k].name, f->ns_names[i]) != 0) {
+					continue;
+				}
+				snprintf(a->name, sizeof(a->name), "%s", zs.servers[k].name);
+				snprintf(a->address, sizeof(a->address), "%s",
+					 zs.servers[k].addr.address);
+				a->port = zs.servers[k].addr.port;
+				f->nauth++;
+			}
+			if (f->nauth == before) {
+				/* a name server without address: shown as lame */
+				snprintf(f->auth[f->nauth].name, sizeof(f->auth[0].name), "%s",
+					 f->ns_names[i]);
+				f->auth[f->nauth++].port = PT_DNS_PORT;
+			}
+		}
+	}
+	pt_zone_servers_fini(&zs);
+	return rc;
+}
+
+/* The parent zone and its servers, asked later for the delegation of the zone. */
+static enum pt_status pt_gather_parents(struct pt_diag_facts *f, const struct pt_net *net,
+					const struct pt_diagnose_config *cfg)
+{
+	struct pt_zone_servers zs;
+	char above[256];
+	enum pt_status rc;
+
+	if (!*f->zone || !pt_name_parent(f->zone, above, sizeof(above))) {
+		return PT_OK;
+	}
+	rc = pt_truth_find_zone(f->parent_zone, sizeof(f->parent_zone), net, cfg->resolvers,
+				cfg->nresolvers, above);
+	if (rc != PT_OK || !*f->parent_zone) {
+		return rc;
+	}
+	rc = pt_truth_zone_servers(&zs, net, cfg->resolvers, cfg->nresolvers, f->parent_zone,
+				   PT_DNS_PORT);
+	if (rc != PT_OK) {
+		return rc;
+	}
+	f->parents = calloc(zs.nservers + 1, sizeof(*f->parents));
+	if (!f->parents) {
+		pt_zone_servers_fini(&zs);
+		return PT_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < zs.nservers; i++) {
+		struct pt_diag_parent *p = &f->parents[f->nparents++];
+
+		snprintf(p->name, sizeof(p->name), "%s", zs.servers[i].name);
+		snprintf(p->address, sizeof(p->address), "%s", zs.servers[i].addr.address);
+		p->port = zs.servers[i].addr.port;
+	}
+	pt_zone_servers_fini(&zs);
+	return PT_OK;
+}
+
+static int pt_strp_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A sorted copy of @p n names (the count is set to what was copied, even on failure). */
+static enum pt_status pt_names_copy(char ***out, size_t *nout, char *const *names, size_t n)
+{
+	enum pt_status rc = pt_strv_copy(out, names, n);
+
+	*nout = 0;
+	while (*out != NULL && *nout < n && (*out)[*nout] != NULL) {
+		(*nout)++;
+	}
+	if (rc == PT_OK) {
+		qsort(*out, *nout, sizeof(char *), pt_strp_cmp);
+	}
+	return rc;
+}
+
+/* The delegation's NS names from a parent server's reply. */
+static enum pt_status pt_parent_delegation(struct pt_diag_parent *p)
+{
+	const struct pt_answer *a = &p->ns.answer;
+
+	if (!p->ns.asked || p->ns.result != PT_REPLY_OK) {
+		return PT_OK;
+	}
+	if (a->kind == PT_ANSWER_DATA) {
+		/* the parent's server also serves the zone: its answer is the zone's NS set */
+		p->delegation_known = true;
+		return pt_names_copy(&p->delegation, &p->ndelegation, a->rdata, a->count);
+	}
+	if (a->kind == PT_ANSWER_REFERRAL) {
+		p->delegation_known = true;
+		return pt_names_copy(&p->delegation, &p->ndelegation, a->referral_ns,
+				     a->nreferral_ns);
+	}
+	return PT_OK;
+}
+
+/* The reference MX: the answer of the good server with the highest serial, else the
+ * resolvers' most common answer. */
+static enum pt_status pt_gather_reference(struct pt_diag_facts *f)
+{
+	long best = pt_diag_auth_best(f);
+	size_t top = 0;
+	long pick = -1;
+
+	if (best >= 0) {
+		const struct pt_diag_auth *a = &f->auth[best];
+		uint32_t minimum;
+
+		f->serial = a->soa.answer.serial;
+		f->has_serial = true;
+		if (a->soa.answer.count > 0 &&
+		    pt_soa_minimum_from_rdata(a->soa.answer.rdata[0], &minimum)) {
+			f->soa_minimum = minimum;
+			f->soa_ttl = a->soa.answer.ttl;
+			f->has_soa = true;
+		}
+		for (size_t i = 0; i < f->nauth; i++) {
+			const struct pt_diag_reply *k = &f->auth[i].dnskey;
+
+			if (pt_diag_auth_good(&f->auth[i]) && pt_diag_reply_usable(k)) {
+				f->signed_known = true;
+				f->signed_zone |= k->answer.kind == PT_ANSWER_DATA;
+			}
+		}
+		if (pt_diag_reply_usable(&a->mx) && (a->mx.answer.flags & PT_FLAG_AA)) {
+			f->mx_source = PT_DIAG_MX_AUTHORITATIVE;
+			return pt_answer_copy(&f->mx, &a->mx.answer);
+		}
+	}
+	for (size_t i = 0; i < f->nresolvers; i++) {
+		size_t same = 0;
+
+		if (!pt_diag_reply_usable(&f->resolvers[i].mx)) {
+			continue;
+		}
+		for (size_t k = 0; k < f->nresolvers; k++) {
+			same += pt_diag_reply_usable(&f->resolvers[k].mx) &&
+				pt_answer_same(&f->resolvers[k].mx.answer,
+					       &f->resolvers[i].mx.answer);
+		}
+		if (same > top) {
+			top = same;
+			pick = (long)i;
+		}
+	}
+	if (pick < 0) {
+		return PT_OK;
+	}
+	f->mx_source = PT_DIAG_MX_RESOLVERS;
+	return pt_answer_copy(&f->mx, &f->resolvers[pick].mx.answer);
+}
+
+/* Each MX target's A and AAAA through the resolvers (the first usable answer of the first few;
+ * SERVFAIL asked again with CD), as one batch. */
+static enum pt_status pt_gather_targets(struct pt_diag_facts *f, const struct pt_net *net,
+					const struct pt_diagnose_config *cfg)
+{
+	size_t nh = cfg->nresolvers < PT_TRUTH_VIA_MAX ? cfg->nresolvers : PT_TRUTH_VIA_MAX;
+	struct pt_diag_reply *tries;
+	struct pt_batch b = { 0 };
+	enum pt_status rc;
+
+	if (f->mx_source == PT_DIAG_MX_NONE || f->mx.kind != PT_ANSWER_DATA) {
+		return PT_OK;
+	}
+	f->targets = calloc(f->mx.count + 1, sizeof(*f->targets));
+	if (!f->targets) {
+		return PT_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < f->mx.count && f->ntargets < PT_DIAG_MAX_TARGETS; i++) {
+		struct pt_diag_target *t = &f->targets[f->ntargets];
+		char target[256];
+		unsigned pref;
+
+		if (!pt_diag_mx_split(f->mx.rdata[i], &pref, target, sizeof(target)) ||
+		    pt_diag_mx_null(target)) {
+			continue;
+		}
+		snprintf(t->name, sizeof(t->name), "%s", target);
+		t->preference = pref;
+		t->literal = pt_netclass_is_literal(target);
+		f->ntargets++;
+	}
+	if (nh == 0) {
+		return PT_OK;
+	}
+	/* every helper asked, then per lookup the first usable reply in helper order */
+	tries = calloc(f->ntargets * 2 * nh + 1, sizeof(*tries));
+	if (!tries) {
+		return PT_ERR_NOMEM;
+	}
+	for (int round = 0; round < 2; round++) {
+		for (size_t l = 0; l < f->ntargets * 2; l++) {
+			struct pt_diag_reply *set = &tries[l * nh];
+			const char *name = f->targets[l / 2].name;
+			uint16_t type = l % 2 ? PT_TYPE_AAAA : PT_TYPE_A;
+			bool usable = false;
+
+			for (size_t h = 0; round == 1 && h < nh; h++) {
+				usable |= pt_diag_reply_usable(&set[h]);
+			}
+			for (size_t h = 0; !f->targets[l / 2].literal && !usable && h < nh; h++) {
+				if (round == 0) {
+					pt_batch_add(&b, &cfg->resolvers[h], name, type, PT_FLAG_RD,
+						     &set[h]);
+				} else if (pt_reply_class(set[h].result, &set[h].answer) ==
+					   PT_CLASS_SERVFAIL) {
+					/* a DNSSEC-bogus target zone: its data still matters here
+					 */
+					pt_batch_add(&b, &cfg->resolvers[h], name, type,
+						     PT_FLAG_RD | PT_FLAG_CD, &set[h]);
+				}
+			}
+		}
+		rc = pt_batch_run(&b, net);
+		if (rc != PT_OK) {
+			break;
+		}
+	}
+	for (size_t i = 0; rc == PT_OK && i < f->ntargets; i++) {
+		struct pt_diag_target *t = &f->targets[i];
+
+		for (int fam = 0; fam < 2 && !t->literal; fam++) {
+			struct pt_diag_reply *set = &tries[(i * 2 + (size_t)fam) * nh];
+			size_t pick = 0;
+
+			for (size_t h = 0; h < nh; h++) {
+				if (pt_diag_reply_usable(&set[h])) {
+					pick = h;
+					break;
+				}
+			}
+			*(fam ? &t->aaaa : &t->a) = set[pick];
+			memset(&set[pick], 0, sizeof(set[pick]));
+		}
+		if (t->literal) {
+			continue;
+		}
+		t->addrs = calloc(2 * PT_DIAG_MAX_ADDRS, sizeof(*t->addrs));
+		if (!t->addrs) {
+			rc = PT_ERR_NOMEM;
+			break;
+		}
+		for (int fam = 0; fam < 2; fam++) {
+			const struct pt_diag_reply *r = fam ? &t->aaaa : &t->a;
+
+			for (size_t m = 0;
+			     pt_diag_reply_usable(r) && r->answer.kind == PT_ANSWER_DATA &&
+			     m < r->answer.count && m < PT_DIAG_MAX_ADDRS;
+			     m++) {
+				snprintf(t->addrs[t->naddrs++].address, sizeof(t->addrs[0].address),
+					 "%s", r->answer.rdata[m]);
+			}
+		}
+	}
+	for (size_t i = 0; i < f->ntargets * 2 * nh; i++) {
+		pt_diag_reply_clear(&tries[i]);
+	}
+	free(tries);
+	return rc;
+}
+
+static enum pt_status pt_gather_smtp(const struct pt_diagnose_config *cfg, struct pt_diag_facts *f)
+{
+	struct pt_smtp_probe *probes;
+	size_t n = 0, k = 0;
+	enum pt_status rc;
+
+	f->smtp = cfg->smtp;
+	f->smtp_port = cfg->smtp_port ? cfg->smtp_port : 25;
+	if (!cfg->smtp) {
+		return PT_OK;
+	}
+	for (size_t i = 0; i < f->ntargets; i++) {
+		n += f->targets[i].naddrs;
+	}
+	if (n == 0) {
+		return PT_OK;
+	}
+	probes = calloc(n, sizeof(*probes));
+	if (!probes) {
+		return PT_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < f->ntargets; i++) {
+		for (size_t m = 0; m < f->targets[i].naddrs; m++) {
+			snprintf(probes[k].address, sizeof(probes[k].address), "%s",
+				 f->targets[i].addrs[m].address);
+			probes[k++].port = f->smtp_port;
+		}
+	}
+	rc = pt_smtp_probe_all(probes, n, cfg->helo, cfg->smtp_timeout_ms);
+	k = 0;
+	for (size_t i = 0; rc == PT_OK && i < f->ntargets; i++) {
+		for (size_t m = 0; m < f->targets[i].naddrs; m++) {
+			f->targets[i].addrs[m].smtp = probes[k++];
+			f->targets[i].addrs[m].probed = true;
+		}
+	}
+	free(probes);
+	return rc;
+}
+
+enum pt_status pt_diagnose_gather(struct pt_diag_facts *f, const struct pt_net *net,
+				  const struct pt_diagnose_config *cfg)
+{
+	struct pt_batch b = { 0 };
+	enum pt_status rc;
+
+	memset(f, 0, sizeof(*f));
+	f->wall_ms = pt_clock_wall_ms();
+	if (pt_name_normalise(f->domain, sizeof(f->domain), cfg->domain ? cfg->domain : "") !=
+	    PT_OK) {
+		return PT_ERR_PARSE;
+	}
+
+	/* 1. the zone, its name servers and the parent's, found as the truth finds them */
+	rc = pt_truth_find_zone(f->zone, sizeof(f->zone), net, cfg->resolvers, cfg->nresolvers,
+				f->domain);
+	if (rc == PT_OK) {
+		rc = pt_gather_auth(f, net, cfg);
+	}
+	if (rc == PT_OK) {
+		rc = pt_gather_parents(f, net, cfg);
+	}
+	if (rc != PT_OK) {
+		return rc;
+	}
+
+	/* 2. one batch: every authoritative server (RD=0), the parents, every resolver */
+	f->resolvers = calloc(cfg->nresolvers + 1, sizeof(*f->resolvers));
+	if (!f->resolvers) {
+		return PT_ERR_NOMEM;
+	}
+	f->nresolvers = cfg->nresolvers;
+	for (size_t i = 0; i < f->nauth; i++) {
+		struct pt_diag_auth *a = &f->auth[i];
+		const char *zone = *f->zone ? f->zone : f->domain;
+		struct pt_resolver to;
+
+		if (!*a->address || pt_resolver_parse_address(&to, a->address, NULL, 0) != PT_OK) {
+			continue;
+		}
+		pt_resolver_set_port(&to, a->port);
+		pt_batch_add(&b, &to, zone, PT_TYPE_SOA, 0, &a->soa);
+		pt_batch_add(&b, &to, f->domain, PT_TYPE_MX, 0, &a->mx);
+		pt_batch_add(&b, &to, zone, PT_TYPE_NS, 0, &a->ns);
+		pt_batch_add(&b, &to, f->domain, PT_TYPE_CNAME, 0, &a->cname);
+		pt_batch_add(&b, &to, zone, PT_TYPE_DNSKEY, 0, &a->dnskey);
+	}
+	for (size_t i = 0; i < f->nparents; i++) {
+		struct pt_diag_parent *p = &f->parents[i];
+		struct pt_resolver to;
+
+		if (pt_resolver_parse_address(&to, p->address, NULL, 0) == PT_OK) {
+			pt_resolver_set_port(&to, p->port);
+			pt_batch_add(&b, &to, f->zone, PT_TYPE_NS, 0, &p->ns);
+		}
+	}
+	for (size_t i = 0; i < f->nresolvers; i++) {
+		f->resolvers[i].resolver = cfg->resolvers[i];
+		pt_batch_add(&b, &cfg->resolvers[i], f->domain, PT_TYPE_MX, PT_FLAG_RD,
+			     &f->resolvers[i].mx);
+	}
+	rc = pt_batch_run(&b, net);
+	for (size_t i = 0; rc == PT_OK && i < f->nparents; i++) {
+		rc = pt_parent_delegation(&f->parents[i]);
+	}
+	if (rc == PT_OK) {
+		rc = pt_gather_reference(f);
+	}
+
+	/* 3. MX targets' addresses; resolvers that said SERVFAIL, again with CD */
+	if (rc == PT_OK) {
+		rc = pt_gather_targets(f, net, cfg);
+	}
+	for (size_t i = 0; rc == PT_OK && i < f->nresolvers; i++) {
+		struct pt_diag_resolver *r = &f->resolvers[i];
+
+		if (pt_reply_class(r->mx.result, &r->mx.answer) == PT_CLASS_SERVFAIL) {
+			pt_batch_add(&b, &r->resolver, f->domain, PT_TYPE_MX,
+				     PT_FLAG_RD | PT_FLAG_CD, &r->mx_cd);
+		}
+	}
+	if (rc == PT_OK) {
+		rc = pt_batch_run(&b, net);
+	}
+
+	/* 4. SMTP, every address at once */
+	if (rc == PT_OK) {
+		rc = pt_gather_smtp(cfg, f);
+	}
+	return rc;
+}

@@ -1,0 +1,174 @@
+#include "json.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void pt_json_init(struct pt_json *j, struct pt_buf *buf)
+{
+	memset(j, 0, sizeof(*j));
+	j->buf = buf;
+}
+
+void pt_json_escape(struct pt_buf *b, const char *s)
+{
+	size_t left;
+
+	if (s == NULL) {
+		pt_buf_puts(b, "null");
+		return;
+	}
+	left = strlen(s);
+	pt_buf_putc(b, '"');
+	while (left > 0) {
+		size_t n = pt_utf8_seq(s, left);
+		unsigned char c = (unsigned char)*s;
+
+		if (n == 0) {
+			pt_buf_puts(b, "\\ufffd");
+			n = 1;
+		} else if (n > 1) {
+			pt_buf_add(b, s, n);
+		} else if (c == '"' || c == '\\') {
+			pt_buf_putc(b, '\\');
+			pt_buf_putc(b, (char)c);
+		} else if (c == '\n') {
+			pt_buf_puts(b, "\\n");
+		} else if (c == '\r') {
+			pt_buf_puts(b, "\\r");
+		} else if (c == '\t') {
+			pt_buf_puts(b, "\\t");
+		} else if (c < 0x20 || c == 0x7f) {
+			pt_buf_printf(b, "\\u%04x", c);
+		} else {
+			pt_buf_putc(b, (char)c);
+		}
+		s += n;
+		left -= n;
+	}
+	pt_buf_putc(b, '"');
+}
+
+/* Comma, line break and key before the next member or element. */
+static void member(struct pt_json *j, const char *key)
+{
+	unsigned d = j->depth;
+
+	if (d > 0) {
+		if (j->more[d]) {
+			pt_buf_puts(j->buf, j->lines[d] ? "," : ", ");
+		}
+		if (j->lines[d]) {
+			pt_buf_putc(j->buf, '\n');
+			for (unsigned i = 0; i < d; i++) {
+				pt_buf_putc(j->buf, ' ');
+			}
+		}
+		j->more[d] = true;
+	}
+	if (key != NULL) {
+		pt_json_escape(j->buf, key);
+		pt_buf_puts(j->buf, ": ");
+	}
+}
+
+static void open_container(struct pt_json *j, const char *key, char open, char close, bool lines)
+{
+	if (j->depth + 1 >= PT_JSON_DEPTH) {
+		j->buf->oom = true;
+		return;
+	}
+	member(j, key);
+	pt_buf_putc(j->buf, open);
+	j->depth++;
+	j->more[j->depth] = false;
+	j->lines[j->depth] = lines;
+	j->close[j->depth] = close;
+}
+
+void pt_json_object(struct pt_json *j, const char *key)
+{
+	open_container(j, key, '{', '}', false);
+}
+
+void pt_json_object_lines(struct pt_json *j, const char *key)
+{
+	open_container(j, key, '{', '}', true);
+}
+
+void pt_json_array(struct pt_json *j, const char *key, bool lines)
+{
+	open_container(j, key, '[', ']', lines);
+}
+
+void pt_json_end(struct pt_json *j)
+{
+	unsigned d = j->depth;
+
+	if (d == 0) {
+		return;
+	}
+	if (j->lines[d] && j->more[d]) {
+		pt_buf_putc(j->buf, '\n');
+		for (unsigned i = 1; i < d; i++) {
+			pt_buf_putc(j->buf, ' ');
+		}
+	}
+	pt_buf_putc(j->buf, j->close[d]);
+	j->depth--;
+}
+
+void pt_json_str(struct pt_json *j, const char *key, const char *v)
+{
+	member(j, key);
+	pt_json_escape(j->buf, v);
+}
+
+void pt_json_int(struct pt_json *j, const char *key, long long v)
+{
+	member(j, key);
+	pt_buf_printf(j->buf, "%lld", v);
+}
+
+void pt_json_uint(struct pt_json *j, const char *key, unsigned long long v)
+{
+	member(j, key);
+	pt_buf_printf(j->buf, "%llu", v);
+}
+
+void pt_json_num(struct pt_json *j, const char *key, double v, int decimals)
+{
+	member(j, key);
+	/* JSON has no NaN or infinities */
+	if (v != v || v > 1e300 || v < -1e300) {
+		pt_buf_puts(j->buf, "null");
+		return;
+	}
+	pt_buf_printf(j->buf, "%.*f", decimals, v);
+}
+
+void pt_json_bool(struct pt_json *j, const char *key, bool v)
+{
+	member(j, key);
+	pt_buf_puts(j->buf, v ? "true" : "false");
+}
+
+void pt_json_null(struct pt_json *j, const char *key)
+{
+	member(j, key);
+	pt_buf_puts(j->buf, "null");
+}
+
+void pt_json_strv(struct pt_json *j, const char *key, char *const *v, size_t n)
+{
+	pt_json_array(j, key, false);
+	for (size_t i = 0; i < n; i++) {
+		pt_json_str(j, NULL, v[i]);
+	}
+	pt_json_end(j);
+}
+
+void pt_json_raw(struct pt_json *j, const char *key, const char *json)
+{
+	member(j, key);
+	pt_buf_puts(j->buf, json != NULL && *json ? json : "{}");
+}

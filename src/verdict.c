@@ -1,0 +1,143 @@
+#include "verdict.h"
+
+#include "dns.h"
+
+enum pt_reply_class pt_reply_class(enum pt_reply_result result, const struct pt_answer *answer)
+{
+	switch (result) {
+	case PT_REPLY_OK:
+		break;
+	case PT_REPLY_TIMEOUT:
+	case PT_REPLY_UNREACHABLE:
+		return PT_CLASS_TIMEOUT;
+	default:
+		return PT_CLASS_ERROR;
+	}
+	switch (answer->kind) {
+	case PT_ANSWER_DATA:
+	case PT_ANSWER_NODATA:
+	case PT_ANSWER_NXDOMAIN:
+		return PT_CLASS_ANSWER;
+	case PT_ANSWER_REFERRAL:
+		return PT_CLASS_REFERRAL;
+	default:
+		break;
+	}
+	if (answer->rcode == PT_RCODE_SERVFAIL) {
+		return PT_CLASS_SERVFAIL;
+	}
+	return answer->rcode == PT_RCODE_REFUSED ? PT_CLASS_REFUSED : PT_CLASS_ERROR;
+}
+
+static const char *const verdict_names[PT_VERDICT_COUNT] = {
+	"pending", "match", "differ", "negative", "servfail", "refused", "timeout", "error",
+};
+
+const char *pt_verdict_name(enum pt_verdict v)
+{
+	if ((unsigned)v >= PT_VERDICT_COUNT) {
+		return "error";
+	}
+	return verdict_names[v];
+}
+
+enum pt_verdict pt_verdict_judge(const struct pt_answer *truth, enum pt_reply_result result,
+				 const struct pt_answer *answer)
+{
+	switch (pt_reply_class(result, answer)) {
+	case PT_CLASS_ANSWER:
+		break;
+	case PT_CLASS_SERVFAIL:
+		return PT_VERDICT_SERVFAIL;
+	case PT_CLASS_REFUSED:
+		return PT_VERDICT_REFUSED;
+	case PT_CLASS_TIMEOUT:
+		return PT_VERDICT_TIMEOUT;
+	default:
+		/* a referral from a resolver means it would not recurse for us: unusable */
+		return PT_VERDICT_ERROR;
+	}
+	if (truth == NULL) {
+		return PT_VERDICT_PENDING;
+	}
+	if ((truth->kind == PT_ANSWER_DATA) != (answer->kind == PT_ANSWER_DATA)) {
+		return PT_VERDICT_NEGATIVE;
+	}
+	return pt_answer_same(truth, answer) ? PT_VERDICT_MATCH : PT_VERDICT_DIFFER;
+}
+
+bool pt_verdict_is_judged(enum pt_verdict v)
+{
+	return v != PT_VERDICT_PENDING && v != PT_VERDICT_REFUSED && v != PT_VERDICT_TIMEOUT &&
+	       (unsigned)v < PT_VERDICT_COUNT;
+}
+
+bool pt_verdict_is_old(enum pt_verdict v)
+{
+	return v == PT_VERDICT_DIFFER || v == PT_VERDICT_NEGATIVE;
+}
+
+size_t pt_counts_judged(const struct pt_counts *c)
+{
+	size_t n = 0;
+
+	for (int v = 0; v < PT_VERDICT_COUNT; v++) {
+		n += pt_verdict_is_judged((enum pt_verdict)v) ? c->by[v] : 0;
+	}
+	return n;
+}
+
+size_t pt_counts_answered(const struct pt_counts *c)
+{
+	return pt_counts_judged(c) + c->by[PT_VERDICT_REFUSED];
+}
+
+const char *pt_reason_name(unsigned reason)
+{
+	static const char *const names[PT_REASON_COUNT] = {
+		"no-truth", "no-match", "differ", "negative", "servfail", "error", "pending",
+	};
+
+	for (unsigned i = 0; i < PT_REASON_COUNT; i++) {
+		if (reason == 1u << i) {
+			return names[i];
+		}
+	}
+	return "unknown";
+}
+
+unsigned pt_verdict_reasons(const struct pt_counts *c, bool truth_known)
+{
+	static const struct {
+		enum pt_verdict v;
+		unsigned reason;
+	} bad[] = {
+		{ PT_VERDICT_DIFFER, PT_REASON_DIFFER },
+		{ PT_VERDICT_NEGATIVE, PT_REASON_NEGATIVE },
+		{ PT_VERDICT_SERVFAIL, PT_REASON_SERVFAIL },
+		{ PT_VERDICT_ERROR, PT_REASON_ERROR },
+		{ PT_VERDICT_PENDING, PT_REASON_PENDING },
+	};
+	unsigned r = 0;
+
+	if (!truth_known) {
+		r |= PT_REASON_NO_TRUTH;
+	}
+	if (c->by[PT_VERDICT_MATCH] == 0) {
+		r |= PT_REASON_NO_MATCH;
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (c->by[bad[i].v] > 0) {
+			r |= bad[i].reason;
+		}
+	}
+	return r;
+}
+
+int pt_verdict_exit_status(const struct pt_counts *c, unsigned reasons)
+{
+	if (reasons == 0) {
+		return PT_EXIT_OK;
+	}
+	return pt_counts_judged(c) == 0 ? PT_EXIT_NOTHING : PT_EXIT_NOT_CONVERGED;
+}

@@ -1,0 +1,117 @@
+/**
+ * @file verdict.h
+ * The one place where a reply becomes a verdict: the reply classifier (used by the state, the
+ * probe, the truth and the diagnosis), the verdict of an answer against the truth, the counts
+ * of judged and answered resolvers, the convergence rule with its reasons, and the exit
+ * status of every mode. Pure functions; safe from any thread.
+ */
+#ifndef PT_VERDICT_H
+#define PT_VERDICT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "query.h"
+
+/** What a reply is, before any truth is known. */
+enum pt_reply_class {
+	PT_CLASS_ANSWER = 0, /**< NOERROR data or NODATA, or NXDOMAIN: says something of the name */
+	PT_CLASS_REFERRAL,   /**< no answer but a delegation (a server that does not recurse) */
+	PT_CLASS_SERVFAIL,   /**< SERVFAIL */
+	PT_CLASS_REFUSED,    /**< REFUSED */
+	PT_CLASS_TIMEOUT,    /**< no reply (also: port unreachable, connection refused) */
+	PT_CLASS_ERROR,	     /**< malformed or unusable reply, another rcode, nothing sent */
+};
+
+/** Classify one reply. @p answer is read only when @p result is PT_REPLY_OK (may be NULL
+ *  otherwise). */
+enum pt_reply_class pt_reply_class(enum pt_reply_result result, const struct pt_answer *answer);
+
+/** A resolver's status against the truth (CONTRACT.md "Truth and verdicts"). */
+enum pt_verdict {
+	PT_VERDICT_PENDING = 0, /**< no reply yet, or no truth to judge it against */
+	PT_VERDICT_MATCH,	/**< same RRset as the truth */
+	PT_VERDICT_DIFFER,	/**< another RRset */
+	PT_VERDICT_NEGATIVE,	/**< NXDOMAIN/NODATA while the truth has data, or the reverse */
+	PT_VERDICT_SERVFAIL,	/**< SERVFAIL */
+	PT_VERDICT_REFUSED,	/**< REFUSED */
+	PT_VERDICT_TIMEOUT,	/**< no reply (also: port unreachable) */
+	PT_VERDICT_ERROR,	/**< malformed or unusable reply (other rcodes, referrals) */
+	PT_VERDICT_COUNT	/**< number of verdicts */
+};
+
+/** Contract name of a verdict ("match", "differ", ..., "pending"). Static string. */
+const char *pt_verdict_name(enum pt_verdict v);
+
+/**
+ * Verdict of one reply against the truth's answer.
+ * @param truth the truth's answer (kind DATA, NODATA or NXDOMAIN); NULL while the truth is
+ *        not known, which makes every answer PENDING (failures are failures anyway)
+ */
+enum pt_verdict pt_verdict_judge(const struct pt_answer *truth, enum pt_reply_result result,
+				 const struct pt_answer *answer);
+
+/** True for the verdicts that count for convergence: every verdict but pending, refused and
+ *  timeout (a resolver that refuses us or is silent tells nothing of propagation). */
+bool pt_verdict_is_judged(enum pt_verdict v);
+
+/** True for the verdicts of an answer that is not the truth: differ and negative. */
+bool pt_verdict_is_old(enum pt_verdict v);
+
+/** Resolvers per verdict. */
+struct pt_counts {
+	/** resolvers counted */
+	size_t total;
+	/** per verdict, indexed by enum pt_verdict */
+	size_t by[PT_VERDICT_COUNT];
+};
+
+/** Resolvers with a judged verdict (pt_verdict_is_judged()). */
+size_t pt_counts_judged(const struct pt_counts *c);
+
+/** Resolvers that replied at all (everything but pending and timeout). */
+size_t pt_counts_answered(const struct pt_counts *c);
+
+/** Why a set of verdicts is not converged: bits of a mask, named by pt_reason_name(). */
+enum pt_reason {
+	PT_REASON_NO_TRUTH = 1u << 0, /**< "no-truth": nothing to judge against yet */
+	PT_REASON_NO_MATCH = 1u << 1, /**< "no-match": no resolver serves the truth */
+	PT_REASON_DIFFER = 1u << 2,   /**< "differ": a resolver serves another answer */
+	PT_REASON_NEGATIVE = 1u << 3, /**< "negative": a resolver denies what exists, or reverse */
+	PT_REASON_SERVFAIL = 1u << 4, /**< "servfail": a resolver answers SERVFAIL */
+	PT_REASON_ERROR = 1u << 5,    /**< "error": a resolver gives unusable replies */
+	PT_REASON_PENDING = 1u << 6,  /**< "pending": a resolver has not answered yet */
+};
+
+/** Number of reason bits. */
+#define PT_REASON_COUNT 7
+
+/** Contract name of one reason bit ("differ", ...); "unknown" for anything else. */
+const char *pt_reason_name(unsigned reason);
+
+/**
+ * The convergence rule (CONTRACT.md): converged when the mask is 0, i.e. the truth is known,
+ * at least one resolver matches and every judged resolver matches (a SERVFAIL keeps it
+ * unconverged; refused and timed-out resolvers are not judged).
+ * @param truth_known false while there is no truth
+ * @return the mask of every reason that applies (enum pt_reason), 0 when converged.
+ */
+unsigned pt_verdict_reasons(const struct pt_counts *c, bool truth_known);
+
+/** Exit statuses (CONTRACT.md "Exit status"), shared by every mode. */
+enum pt_exit {
+	PT_EXIT_OK = 0,		   /**< converged (--diagnose: no failed check) */
+	PT_EXIT_NOT_CONVERGED = 1, /**< not converged, or a check failed */
+	PT_EXIT_USAGE = 2,	   /**< usage or input error */
+	PT_EXIT_NOTHING = 3,	   /**< nothing to judge: no resolver gave a judgeable answer */
+};
+
+/**
+ * The exit status of the tracker, the same in every mode (--once, --until-converged, NDJSON,
+ * the dashboard) for the same verdicts: 0 converged, 3 when no resolver gave a judgeable
+ * answer, 1 otherwise.
+ * @param reasons as returned by pt_verdict_reasons() for @p c
+ */
+int pt_verdict_exit_status(const struct pt_counts *c, unsigned reasons);
+
+#endif /* PT_VERDICT_H */
