@@ -90,8 +90,8 @@ test:
 
 # Sanitizer runs: the unit tests, then the real binary against the lab (leaks, races and
 # undefined behaviour in the engine, the driver and the truth threads).
-ASAN_E2E ?= once options check_resolvers diagnose watch dashboard paste core
-TSAN_E2E ?= once watch core
+ASAN_E2E ?= once options check_resolvers diagnose watch dashboard paste core truth move
+TSAN_E2E ?= once watch core truth move
 asan:
 	$(MAKE) SAN=address,undefined unit build-address,undefined/$(PROG)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

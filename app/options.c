@@ -22,6 +22,10 @@ static void usage(FILE *out)
 	      "(repeatable)\n"
 	      "      --expect RDATA     the expected answer, e.g. \"10 mx1.example.com.\" "
 	      "(repeatable)\n"
+	      "      --min-answered N|P%  judged resolvers needed before anything is called\n"
+	      "                         converged (default 50%)\n"
+	      "      --query-now        with --expect: ask the resolvers even before the record\n"
+	      "                         is published (it caches the denial for the SOA MINIMUM)\n"
 	      "      --once             query every resolver once, print, exit\n"
 	      "      --until-converged  keep polling; exit 0 as soon as converged\n"
 	      "      --max-wait DUR     with --until-converged: give up after DUR (90s, 10m, 2h)\n"
@@ -160,6 +164,8 @@ enum {
 	OPT_SMTPPORT,
 	OPT_CHECK,
 	OPT_WRITE,
+	OPT_MINANSWERED,
+	OPT_QUERYNOW,
 };
 
 static const struct option long_opts[] = {
@@ -187,6 +193,8 @@ static const struct option long_opts[] = {
 	{ "no-colour", no_argument, NULL, OPT_NOCOLOR },
 	{ "iterations", required_argument, NULL, OPT_ITERATIONS },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "min-answered", required_argument, NULL, OPT_MINANSWERED },
+	{ "query-now", no_argument, NULL, OPT_QUERYNOW },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -308,6 +316,32 @@ static int option(struct pt_options *o, int c, const char *arg, const char *opt,
 		}
 		o->engine.workers = u;
 		return -1;
+	case OPT_MINANSWERED: {
+		size_t n = strlen(arg);
+		bool pct = n > 0 && arg[n - 1] == '%', ok = false;
+		char num[32];
+		double v = 0;
+
+		if (n > 0 && n < sizeof(num)) {
+			memcpy(num, arg, n + 1);
+			num[pct ? n - 1 : n] = '\0';
+			if (pct) {
+				ok = parse_double(num, 0, 100, &v);
+			} else if ((ok = parse_uint(num, 10000000, &u))) {
+				v = u;
+			}
+		}
+		if (!ok) {
+			return usage_error(
+				err, "invalid --min-answered '%s' (a count, or a share like 50%%)",
+				arg);
+		}
+		o->quorum = (struct pt_quorum){ .percent = pct, .value = v };
+		return -1;
+	}
+	case OPT_QUERYNOW:
+		o->query_now = true;
+		return -1;
 	case 'h':
 		usage(out);
 		return PT_EXIT_OK;
@@ -377,6 +411,7 @@ int pt_options_parse(struct pt_options *o, int argc, char **argv, const char *no
 	o->max_interval_s = 60;
 	o->color = no_color == NULL || no_color[0] == '\0';
 	o->smtp = true;
+	o->quorum = PT_QUORUM_DEFAULT;
 	opterr = 0;
 	optind = 1;
 	while (st < 0 && (c = getopt_long(argc, argv, ":r:s:hV", long_opts, NULL)) != -1) {

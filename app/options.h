@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "engine.h"
+#include "verdict.h"
 
 /** Output formats of the text modes. */
 enum pt_format {
@@ -81,6 +82,10 @@ struct pt_options {
 	bool color;
 	/** --iterations N, 0 = unlimited */
 	long iterations;
+	/** --min-answered: judged resolvers needed before anything is converged */
+	struct pt_quorum quorum;
+	/** --query-now: ask the resolvers even before the expected record is published */
+	bool query_now;
 	/** DOMAIN as given ("." for --check-resolvers) */
 	const char *domain;
 	/** TYPE (MX by default; NS for --check-resolvers) */

@@ -87,6 +87,16 @@ int pt_run_text(const struct pt_options *o, const struct pt_inputs *in, enum pt_
 		pt_session_fini(&s);
 		return PT_EXIT_NOT_CONVERGED;
 	}
+	/* what is wrong with the truth itself goes to stderr too, whatever the format */
+	struct pt_note notes[16];
+	size_t nnotes = pt_output_notes(notes, 16, snap);
+
+	for (size_t i = 0; i < nnotes; i++) {
+		if (notes[i].kind == PT_NOTE_EXPECT_DIFFERS ||
+		    notes[i].kind == PT_NOTE_AUTH_SILENT || notes[i].kind == PT_NOTE_UNPUBLISHED) {
+			fprintf(stderr, "proptrack: warning: %s\n", notes[i].text);
+		}
+	}
 	switch (o->format) {
 	case PT_FORMAT_TABLE:
 		pt_output_table(stdout, snap, o->color && isatty(STDOUT_FILENO), terminal_width());

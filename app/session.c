@@ -21,8 +21,10 @@ int pt_session_start(struct pt_session *s, const struct pt_options *o, const str
 	struct pt_watch_config wcfg = {
 		.interval_s = o->interval_s,
 		.max_interval_s = o->max_interval_s,
-		.truth_interval_s = 5,
+		.truth_interval_s = 30,
+		.poll_interval_s = 1,
 		.once = once,
+		.query_now = o->query_now,
 	};
 	struct pt_net net;
 
@@ -41,6 +43,7 @@ int pt_session_start(struct pt_session *s, const struct pt_options *o, const str
 		fprintf(err, "proptrack: cannot start: %s\n", strerror(errno));
 		return PT_EXIT_USAGE;
 	}
+	pt_state_set_quorum(s->state, &o->quorum);
 	net = pt_engine_net(s->engine);
 	s->watch = pt_watch_new(&net, s->state, &tcfg, &wcfg, NULL);
 	if (s->watch == NULL) {

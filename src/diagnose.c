@@ -87,7 +87,8 @@ long pt_diag_auth_best(const struct pt_diag_facts *f)
 	long best = -1;
 
 	for (size_t i = 0; i < f->nauth; i++) {
-		if (!pt_diag_auth_good(&f->auth[i])) {
+		/* serials are only compared among the servers of the current delegation */
+		if (!pt_diag_auth_good(&f->auth[i]) || !f->auth[i].delegated) {
 			continue;
 		}
 		if (best < 0 || pt_serial_cmp(f->auth[i].soa.answer.serial,
@@ -104,6 +105,7 @@ void pt_diag_facts_fini(struct pt_diag_facts *f)
 		return;
 	}
 	pt_strv_free(f->ns_names, f->nns_names);
+	pt_strv_free(f->delegation, f->ndelegation);
 	for (size_t i = 0; i < f->nauth; i++) {
 		struct pt_diag_auth *a = &f->auth[i];
 

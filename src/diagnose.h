@@ -131,6 +131,9 @@ struct pt_diag_auth {
 	struct pt_diag_reply cname;
 	/** DNSKEY of the zone (is it signed?) */
 	struct pt_diag_reply dnskey;
+	/** named by the parent's current delegation (or given with --auth); false for a server
+	 *  the resolvers still hold in their cached NS set that is not delegated any more */
+	bool delegated;
 };
 
 /** One server of the parent zone, asked with RD=0 for the zone's NS (the delegation). */
@@ -209,6 +212,12 @@ struct pt_diag_facts {
 	char **ns_names;
 	/** number of @ref ns_names */
 	size_t nns_names;
+	/** the NS names the parent delegates to, sorted; owned (NULL when unknown) */
+	char **delegation;
+	/** number of @ref delegation */
+	size_t ndelegation;
+	/** the delegation's NS TTL at the parent */
+	uint32_t delegation_ttl;
 	/** true when the servers came from --auth rather than NS discovery */
 	bool auth_given;
 	/** authoritative server addresses; owned */
@@ -272,7 +281,7 @@ enum pt_auth_status pt_diag_auth_status(const struct pt_diag_reply *soa);
 /** A server that answers the zone's SOA authoritatively with a serial ("good"). */
 bool pt_diag_auth_good(const struct pt_diag_auth *a);
 
-/** Index of the good server with the highest serial (RFC 1982), or -1. */
+/** Index of the good delegated server with the highest serial (RFC 1982), or -1. */
 long pt_diag_auth_best(const struct pt_diag_facts *f);
 
 /** Split MX RDATA "10 mx.example." into preference and target. @return false if unreadable. */

@@ -13,6 +13,7 @@
 #include "dns.h"
 #include "json.h"
 #include "netclass.h"
+#include "output.h"
 #include "truth.h"
 #include "verdict.h"
 
@@ -220,6 +221,10 @@ static void pt_judge_lame(struct pt_judge *j)
 		const char *why = NULL;
 		enum pt_check_status st = PT_CHECK_FAIL;
 
+		/* a server no longer delegated is not the zone's to be lame: ns-parent-child */
+		if (!a->delegated) {
+			continue;
+		}
 		pt_server_label(subject, sizeof(subject), a->name, a->address, a->port);
 		if (!*a->address) {
 			why = "has no address (no A or AAAA record)";
@@ -288,7 +293,7 @@ static void pt_judge_serial(struct pt_judge *j)
 		const struct pt_diag_auth *a = &f->auth[i];
 		char who[256 + PT_ADDRESS_MAX + 16];
 
-		if (!pt_diag_auth_good(a)) {
+		if (!pt_diag_auth_good(a) || !a->delegated) {
 			continue;
 		}
 		ngood++;
@@ -347,7 +352,7 @@ static void pt_judge_auth_mx(struct pt_judge *j)
 		const struct pt_diag_auth *a = &f->auth[i];
 		char who[256 + PT_ADDRESS_MAX + 16], text[200];
 
-		if (!pt_diag_auth_good(a) || !pt_diag_reply_usable(&a->mx)) {
+		if (!pt_diag_auth_good(a) || !a->delegated || !pt_diag_reply_usable(&a->mx)) {
 			continue;
 		}
 		nseen++;
@@ -423,6 +428,89 @@ static size_t pt_strv_minus(char *buf, size_t size, char *const *a, size_t na, c
 	return n;
 }
 
+/*
+ * A move to other name servers in progress: the parent delegates to some servers while
+ * others, that the resolvers still hold in their cached NS set, keep answering for the zone.
+ * Say which side is new, what each side serves, and until when resolvers may keep asking the
+ * old side. @return true when that is the case (the check is written).
+ */
+static bool pt_judge_move(struct pt_judge *j, char *const *parent, size_t nparent)
+{
+	const struct pt_diag_facts *f = j->f;
+	long best = pt_diag_auth_best(f);
+	char newset[300] = "", oldset[600] = "", ans[200], when[40];
+	size_t used = 0, nold = 0;
+	uint32_t old_ns_ttl = 0;
+	struct pt_check *c;
+	struct data b = { 0 };
+
+	for (size_t i = 0; i < nparent; i++) {
+		used += (size_t)snprintf(newset + used,
+					 sizeof(newset) > used ? sizeof(newset) - used : 0, "%s%s",
+					 i ? ", " : "", parent[i]);
+	}
+	data_open(&b);
+	pt_json_str(&b.j, "parent_zone", f->parent_zone);
+	pt_json_strv(&b.j, "delegation", parent, nparent);
+	pt_json_uint(&b.j, "delegation_ttl", f->delegation_ttl);
+	pt_json_array(&b.j, "old_servers", false);
+	used = 0;
+	for (size_t i = 0; i < f->nauth; i++) {
+		const struct pt_diag_auth *a = &f->auth[i];
+		char who[256 + PT_ADDRESS_MAX + 16];
+
+		if (a->delegated || !pt_diag_auth_good(a)) {
+			continue;
+		}
+		nold++;
+		if (a->ns.asked && pt_diag_reply_usable(&a->ns) && a->ns.answer.has_ttl &&
+		    a->ns.answer.ttl > old_ns_ttl) {
+			old_ns_ttl = a->ns.answer.ttl;
+		}
+		pt_server_label(who, sizeof(who), a->name, a->address, a->port);
+		pt_answer_summary(ans, sizeof(ans), &a->mx.answer, ", ");
+		if (used < sizeof(oldset)) {
+			used += (size_t)snprintf(oldset + used, sizeof(oldset) - used,
+						 "%s%s (serial %u, MX %s)", nold > 1 ? "; " : "",
+						 who, (unsigned)a->soa.answer.serial, ans);
+		}
+		pt_json_object(&b.j, NULL);
+		pt_jb_server(&b.j, a->name, a->address, a->port);
+		pt_json_uint(&b.j, "serial", a->soa.answer.serial);
+		pt_output_json_answer(&b.j, "mx", &a->mx.answer);
+		pt_json_end(&b.j);
+	}
+	pt_json_end(&b.j);
+	if (nold == 0) {
+		pt_buf_fini(&b.buf);
+		return false;
+	}
+	uint32_t until = old_ns_ttl > f->delegation_ttl ? old_ns_ttl : f->delegation_ttl;
+
+	pt_clock_rfc3339(when, sizeof(when), f->wall_ms + (uint64_t)until * 1000);
+	pt_json_uint(&b.j, "old_ns_ttl", old_ns_ttl);
+	pt_json_str(&b.j, "old_servers_until", when);
+	if (best >= 0) {
+		pt_answer_summary(ans, sizeof(ans), &f->auth[best].mx.answer, ", ");
+	} else {
+		snprintf(ans, sizeof(ans), "nothing (no delegated server answers)");
+	}
+	c = pt_check_add(j, "ns-parent-child", f->zone, PT_CHECK_WARN, "RFC 1034 §4.2.2");
+	pt_check_msg(c,
+		     "a move to other name servers is in progress: %s delegates to %s (serial %u, "
+		     "MX %s); not delegated but still answering: %s; resolvers holding the old NS "
+		     "set ask it for up to %us after they fetched it",
+		     f->parent_zone, newset,
+		     best >= 0 ? (unsigned)f->auth[best].soa.answer.serial : 0u, ans, oldset,
+		     (unsigned)until);
+	pt_check_fix(c,
+		     "keep the old servers running, serving the new records, until at least %s; "
+		     "then retire them",
+		     when);
+	pt_check_data(j, c, &b);
+	return true;
+}
+
 static void pt_judge_parent_child(struct pt_judge *j)
 {
 	const struct pt_diag_facts *f = j->f;
@@ -459,6 +547,9 @@ static void pt_judge_parent_child(struct pt_judge *j)
 			     !parent ? "could not read the delegation from a %s server"
 				     : "could not read the zone's own NS records",
 			     *f->parent_zone ? f->parent_zone : "parent zone");
+		return;
+	}
+	if (pt_judge_move(j, parent, nparent)) {
 		return;
 	}
 	nmissing = pt_strv_minus(missing, sizeof(missing), child, nchild, parent, nparent);

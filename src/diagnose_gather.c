@@ -90,12 +90,50 @@ static enum pt_status pt_batch_run(struct pt_batch *b, const struct pt_net *net)
 	return rc;
 }
 
-/* The zone's names and addresses as facts: one auth entry per address, and one without an
- * address for each name that has none (shown as lame). */
+/* Add an auth entry for each address of @p name in @p servers, or one without an address
+ * (shown as lame) when it has none. */
+static void add_auth(struct pt_diag_facts *f, const char *name, const struct pt_ns_addr *servers,
+		     size_t n, bool delegated)
+{
+	size_t before = f->nauth;
+
+	for (size_t k = 0; k < n; k++) {
+		struct pt_diag_auth *a = &f->auth[f->nauth];
+
+		if (strcmp(servers[k].name, name) != 0) {
+			continue;
+		}
+		snprintf(a->name, sizeof(a->name), "%s", name);
+		snprintf(a->address, sizeof(a->address), "%s", servers[k].addr.address);
+		a->port = servers[k].addr.port;
+		a->delegated = delegated;
+		f->nauth++;
+	}
+	if (f->nauth == before) {
+		snprintf(f->auth[f->nauth].name, sizeof(f->auth[0].name), "%s", name);
+		f->auth[f->nauth].port = PT_DNS_PORT;
+		f->auth[f->nauth++].delegated = delegated;
+	}
+}
+
+static bool has_name(char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i], s) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The zone's servers as facts, found as the truth finds them: those of the parent's
+ * delegation, then those the resolvers still hold that it does not name (an old provider
+ * during a move). Also the parent's servers, asked later for the delegation once more. */
 static enum pt_status pt_gather_auth(struct pt_diag_facts *f, const struct pt_net *net,
 				     const struct pt_diagnose_config *cfg)
 {
-	struct pt_zone_servers zs;
+	struct pt_delegation del;
+	struct pt_zone_servers held;
 	enum pt_status rc;
 
 	if (cfg->nauth > 0) {
@@ -108,86 +146,67 @@ static enum pt_status pt_gather_auth(struct pt_diag_facts *f, const struct pt_ne
 			snprintf(f->auth[i].address, sizeof(f->auth[i].address), "%s",
 				 cfg->auth[i].address);
 			f->auth[i].port = cfg->auth[i].port ? cfg->auth[i].port : PT_DNS_PORT;
+			f->auth[i].delegated = true;
 		}
 		f->nauth = cfg->nauth;
 	}
 	if (!*f->zone) {
 		return PT_OK;
 	}
-	rc = pt_truth_zone_servers(&zs, net, cfg->resolvers, cfg->nresolvers, f->zone, PT_DNS_PORT);
+	rc = pt_truth_delegation(&del, net, cfg->resolvers, cfg->nresolvers, f->zone, PT_DNS_PORT);
 	if (rc != PT_OK) {
 		return rc;
 	}
-	/* the names move to the facts */
-	f->ns_names = zs.names;
-	f->nns_names = zs.nnames;
-	zs.names = NULL;
-	zs.nnames = 0;
+	rc = pt_truth_zone_servers(&held, net, cfg->resolvers, cfg->nresolvers, f->zone,
+				   PT_DNS_PORT);
+	if (rc != PT_OK) {
+		pt_delegation_fini(&del);
+		return rc;
+	}
+	snprintf(f->parent_zone, sizeof(f->parent_zone), "%s", del.parent);
+	/* the names move to the facts: the delegation's, and those the resolvers hold */
+	if (del.known) {
+		f->delegation = del.ns;
+		f->ndelegation = del.nns;
+		f->delegation_ttl = del.ttl;
+		del.ns = NULL;
+		del.nns = 0;
+	}
+	f->ns_names = held.names;
+	f->nns_names = held.nnames;
+	held.names = NULL;
+	held.nnames = 0;
 	if (!f->auth_given) {
-		f->auth = calloc(zs.nservers + f->nns_names + 1, sizeof(*f->auth));
+		char *const *names = f->ndelegation ? f->delegation : f->ns_names;
+		size_t n = f->ndelegation ? f->ndelegation : f->nns_names;
+
+		f->auth = calloc(del.nservers + held.nservers + n + f->nns_names + 1,
+				 sizeof(*f->auth));
 		rc = f->auth ? PT_OK : PT_ERR_NOMEM;
-		for (size_t i = 0; rc == PT_OK && i < f->nns_names; i++) {
-			size_t before = f->nauth;
-
-			for (size_t k = 0; k < zs.nservers; k++) {
-				struct pt_diag_auth *a = &f->auth[f->nauth];
-
-				if (strcmp(zs.servers[k].name, f->ns_names[i]) != 0) {
-					continue;
-				}
-				snprintf(a->name, sizeof(a->name), "%s", zs.servers[k].name);
-				snprintf(a->address, sizeof(a->address), "%s",
-					 zs.servers[k].addr.address);
-				a->port = zs.servers[k].addr.port;
-				f->nauth++;
-			}
-			if (f->nauth == before) {
-				/* a name server without address: shown as lame */
-				snprintf(f->auth[f->nauth].name, sizeof(f->auth[0].name), "%s",
-					 f->ns_names[i]);
-				f->auth[f->nauth++].port = PT_DNS_PORT;
+		for (size_t i = 0; rc == PT_OK && i < n; i++) {
+			add_auth(f, names[i], f->ndelegation ? del.servers : held.servers,
+				 f->ndelegation ? del.nservers : held.nservers, true);
+		}
+		for (size_t i = 0; rc == PT_OK && f->ndelegation && i < f->nns_names; i++) {
+			if (!has_name(f->delegation, f->ndelegation, f->ns_names[i])) {
+				add_auth(f, f->ns_names[i], held.servers, held.nservers, false);
 			}
 		}
 	}
-	pt_zone_servers_fini(&zs);
-	return rc;
-}
-
-/* The parent zone and its servers, asked later for the delegation of the zone. */
-static enum pt_status pt_gather_parents(struct pt_diag_facts *f, const struct pt_net *net,
-					const struct pt_diagnose_config *cfg)
-{
-	struct pt_zone_servers zs;
-	char above[256];
-	enum pt_status rc;
-
-	if (!*f->zone || !pt_name_parent(f->zone, above, sizeof(above))) {
-		return PT_OK;
+	f->parents = rc == PT_OK ? calloc(del.parents.nservers + 1, sizeof(*f->parents)) : NULL;
+	if (rc == PT_OK && !f->parents) {
+		rc = PT_ERR_NOMEM;
 	}
-	rc = pt_truth_find_zone(f->parent_zone, sizeof(f->parent_zone), net, cfg->resolvers,
-				cfg->nresolvers, above);
-	if (rc != PT_OK || !*f->parent_zone) {
-		return rc;
-	}
-	rc = pt_truth_zone_servers(&zs, net, cfg->resolvers, cfg->nresolvers, f->parent_zone,
-				   PT_DNS_PORT);
-	if (rc != PT_OK) {
-		return rc;
-	}
-	f->parents = calloc(zs.nservers + 1, sizeof(*f->parents));
-	if (!f->parents) {
-		pt_zone_servers_fini(&zs);
-		return PT_ERR_NOMEM;
-	}
-	for (size_t i = 0; i < zs.nservers; i++) {
+	for (size_t i = 0; rc == PT_OK && i < del.parents.nservers; i++) {
 		struct pt_diag_parent *p = &f->parents[f->nparents++];
 
-		snprintf(p->name, sizeof(p->name), "%s", zs.servers[i].name);
-		snprintf(p->address, sizeof(p->address), "%s", zs.servers[i].addr.address);
-		p->port = zs.servers[i].addr.port;
+		snprintf(p->name, sizeof(p->name), "%s", del.parents.servers[i].name);
+		snprintf(p->address, sizeof(p->address), "%s", del.parents.servers[i].addr.address);
+		p->port = del.parents.servers[i].addr.port;
 	}
-	pt_zone_servers_fini(&zs);
-	return PT_OK;
+	pt_delegation_fini(&del);
+	pt_zone_servers_fini(&held);
+	return rc;
 }
 
 static int pt_strp_cmp(const void *a, const void *b)
@@ -455,9 +474,6 @@ enum pt_status pt_diagnose_gather(struct pt_diag_facts *f, const struct pt_net *
 				f->domain);
 	if (rc == PT_OK) {
 		rc = pt_gather_auth(f, net, cfg);
-	}
-	if (rc == PT_OK) {
-		rc = pt_gather_parents(f, net, cfg);
 	}
 	if (rc != PT_OK) {
 		return rc;

@@ -97,6 +97,10 @@ void pt_eventlog_line(struct pt_buf *b, const struct pt_event *ev, uint64_t star
 		} else {
 			pt_json_null(&j, "serial");
 		}
+		pt_json_bool(&j, "unpublished", ev->unpublished);
+		if (ev->unpublished) {
+			pt_json_uint(&j, "negative_ttl", ev->negative_ttl);
+		}
 		break;
 	case PT_EVENT_CHANGE:
 		pt_output_json_resolver(&j, &ev->resolver);
@@ -104,6 +108,7 @@ void pt_eventlog_line(struct pt_buf *b, const struct pt_event *ev, uint64_t star
 		pt_output_json_answer(&j, "to", &ev->answer);
 		pt_json_str(&j, "status", pt_verdict_name(ev->verdict));
 		pt_json_str(&j, "from_status", pt_verdict_name(ev->from_verdict));
+		pt_json_bool(&j, "reverted", ev->reverted);
 		break;
 	case PT_EVENT_CONVERGED:
 	case PT_EVENT_DIVERGED:

@@ -30,6 +30,18 @@ char *pt_output_answer_summary(char *buf, size_t size, const struct pt_row *row,
 	return buf;
 }
 
+char *pt_output_answer_cell(char *buf, size_t size, const struct pt_row *row, const char *sep)
+{
+	size_t n;
+
+	if (!row->old_servers || size < 16) {
+		return pt_output_answer_summary(buf, size, row, sep);
+	}
+	n = (size_t)snprintf(buf, size, "old NS: ");
+	pt_output_answer_summary(buf + n, size - n, row, sep);
+	return buf;
+}
+
 char *pt_output_address(char *buf, size_t size, const struct pt_resolver *r)
 {
 	if (r->port == PT_DNS_PORT) {
@@ -120,7 +132,7 @@ static void cell_answer(char *buf, size_t size, const struct pt_snapshot *s, con
 {
 	(void)s;
 	(void)now;
-	pt_output_answer_summary(buf, size, r, " | ");
+	pt_output_answer_cell(buf, size, r, " | ");
 }
 
 static const struct pt_column_def columns[PT_COL_COUNT] = {
@@ -200,6 +212,13 @@ char *pt_output_reasons_text(char *buf, size_t size, unsigned reasons)
 	return buf;
 }
 
+static const char *kind_name(const struct pt_answer *a)
+{
+	return a->kind == PT_ANSWER_NXDOMAIN ? "nxdomain"
+	       : a->kind == PT_ANSWER_NODATA ? "nodata"
+					     : "data";
+}
+
 static void json_truth(struct pt_json *j, const struct pt_truth *t)
 {
 	pt_json_object(j, "truth");
@@ -210,15 +229,129 @@ static void json_truth(struct pt_json *j, const struct pt_truth *t)
 	} else {
 		pt_json_null(j, "serial");
 	}
-	pt_json_str(j, "kind",
-		    t->source == PT_TRUTH_NONE		   ? "none"
-		    : t->answer.kind == PT_ANSWER_NXDOMAIN ? "nxdomain"
-		    : t->answer.kind == PT_ANSWER_NODATA   ? "nodata"
-							   : "data");
+	pt_json_str(j, "kind", t->source == PT_TRUTH_NONE ? "none" : kind_name(&t->answer));
 	if (t->zone[0]) {
 		pt_json_str(j, "zone", t->zone);
 	}
+	if (t->has_authoritative) {
+		pt_output_json_answer(j, "authoritative_answer", &t->authoritative);
+		pt_json_str(j, "authoritative_kind", kind_name(&t->authoritative));
+	}
+	if (t->ndelegation > 0) {
+		pt_json_object(j, "delegation");
+		pt_json_str(j, "parent", t->parent[0] ? t->parent : NULL);
+		pt_json_strv(j, "ns", t->delegation, t->ndelegation);
+		pt_json_uint(j, "ttl", t->delegation_ttl);
+		pt_json_bool(j, "from_parent", t->delegation_known);
+		pt_json_end(j);
+	}
+	pt_json_bool(j, "auth_unreachable", t->auth_unreachable);
+	pt_json_bool(j, "servers_disagree", t->disagree);
+	pt_json_bool(j, "unpublished", t->unpublished);
+	if (t->unpublished) {
+		pt_json_uint(j, "negative_ttl", t->negative_ttl);
+	}
 	pt_json_end(j);
+}
+
+/* "ns2.example. (192.0.2.2)", or the address alone for --auth servers. */
+static char *server_text(char *buf, size_t size, const struct pt_auth_server *a)
+{
+	char addr[PT_ADDRESS_MAX + 16];
+	struct pt_resolver r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.address, sizeof(r.address), "%s", a->address);
+	r.port = a->port;
+	pt_output_address(addr, sizeof(addr), &r);
+	if (a->name[0]) {
+		snprintf(buf, size, "%s (%s)", a->name, addr);
+	} else {
+		snprintf(buf, size, "%s", addr);
+	}
+	return buf;
+}
+
+size_t pt_output_notes(struct pt_note *out, size_t max, const struct pt_snapshot *s)
+{
+	const struct pt_truth *t = &s->truth;
+	char who[400], ans[240], d[16];
+	size_t n = 0;
+
+#define NOTE(k, ...)                                                                               \
+	do {                                                                                       \
+		if (n < max) {                                                                     \
+			out[n].kind = (k);                                                         \
+			snprintf(out[n].text, sizeof(out[n].text), __VA_ARGS__);                   \
+			n++;                                                                       \
+		}                                                                                  \
+	} while (0)
+
+	if (t->has_authoritative && t->source == PT_TRUTH_EXPECTED &&
+	    !pt_answer_same(&t->authoritative, &t->answer)) {
+		NOTE(PT_NOTE_EXPECT_DIFFERS,
+		     "the authoritative servers serve %s, not the expected answer: check --expect",
+		     pt_answer_summary(ans, sizeof(ans), &t->authoritative, " | "));
+	}
+	for (size_t i = 0; t->auth_unreachable && i < t->nservers; i++) {
+		NOTE(PT_NOTE_AUTH_SILENT, "--auth %s does not answer (%s): no truth without it",
+		     server_text(who, sizeof(who), &t->servers[i]),
+		     pt_auth_status_name(t->servers[i].status));
+	}
+	for (size_t i = 0; t->disagree && i < t->nservers; i++) {
+		const struct pt_auth_server *a = &t->servers[i];
+
+		if (!pt_auth_server_answers(a) || pt_answer_same(&a->answer, &t->answer)) {
+			continue;
+		}
+		NOTE(PT_NOTE_UNBOUNDED,
+		     "convergence is not bounded: %s serves serial %u with %s, and resolvers "
+		     "that ask it fetch that answer again",
+		     server_text(who, sizeof(who), a), (unsigned)a->serial,
+		     pt_answer_summary(ans, sizeof(ans), &a->answer, " | "));
+	}
+	for (size_t i = 0; i < t->nservers; i++) {
+		const struct pt_auth_server *a = &t->servers[i];
+
+		if (a->status != PT_AUTH_NOT_DELEGATED) {
+			continue;
+		}
+		NOTE(PT_NOTE_NOT_DELEGATED,
+		     "%s is not delegated by %s any more but still answers: serial %u, %s",
+		     server_text(who, sizeof(who), a), t->parent[0] ? t->parent : "the parent",
+		     (unsigned)a->serial, pt_answer_summary(ans, sizeof(ans), &a->answer, " | "));
+	}
+	size_t old = 0;
+
+	for (size_t i = 0; i < s->nrows; i++) {
+		old += s->rows[i].old_servers;
+	}
+	if (old > 0) {
+		if (s->expiry_bounded) {
+			NOTE(PT_NOTE_OLD_SERVERS,
+			     "%zu resolver%s still fetch%s from the old name servers; old answers "
+			     "can "
+			     "keep coming until their cached NS set expires: at most %s, unless an "
+			     "answer from the old servers renews it",
+			     old, old == 1 ? "" : "s", old == 1 ? "es" : "",
+			     pt_text_duration(d, sizeof(d), s->expires_within));
+		} else {
+			NOTE(PT_NOTE_OLD_SERVERS,
+			     "%zu resolver%s still fetch%s from the old name servers; old answers "
+			     "can "
+			     "keep coming until their cached NS set expires",
+			     old, old == 1 ? "" : "s", old == 1 ? "es" : "");
+		}
+	}
+	if (t->unpublished) {
+		NOTE(PT_NOTE_UNPUBLISHED,
+		     "waiting for the authoritative servers to publish the expected record: asking "
+		     "the resolvers now would make them cache the denial for %s (the SOA "
+		     "MINIMUM); --query-now asks anyway",
+		     pt_text_duration(d, sizeof(d), t->negative_ttl));
+	}
+#undef NOTE
+	return n;
 }
 
 /* Header flags as dig shows them: "aa rd ra" without qr. */
@@ -261,6 +394,16 @@ void pt_output_json_row(struct pt_json *j, const struct pt_row *r)
 		}
 		pt_json_num(j, "rtt_ms", r->rtt_ms, 1);
 		json_flags(j, r->answer.flags);
+		if (r->old_servers) {
+			pt_json_bool(j, "old_servers", true);
+		}
+		if (r->ns_expires_ns != 0) {
+			/* when its cached NS set for the zone expires, seconds from the reply */
+			pt_json_uint(j, "ns_ttl",
+				     r->ns_expires_ns > r->received_ns
+					     ? (r->ns_expires_ns - r->received_ns) / PT_NS_PER_S
+					     : 0);
+		}
 		return;
 	}
 	pt_json_null(j, "rcode");
@@ -288,6 +431,29 @@ void pt_output_json(FILE *out, const struct pt_snapshot *s, uint64_t wall_ms)
 	pt_output_json_reasons(&j, "reasons", s->reasons);
 	pt_output_json_counts(&j, "counts", &s->counts);
 	pt_json_uint(&j, "expires_within", s->expires_within);
+	pt_json_bool(&j, "expiry_bounded", s->expiry_bounded);
+	pt_json_array(&j, "unbounded_by", false);
+	for (size_t i = 0; s->truth.disagree && i < s->truth.nservers; i++) {
+		const struct pt_auth_server *a = &s->truth.servers[i];
+
+		if (pt_auth_server_answers(a) && !pt_answer_same(&a->answer, &s->truth.answer)) {
+			pt_json_object(&j, NULL);
+			pt_json_str(&j, "name", a->name[0] ? a->name : NULL);
+			pt_json_str(&j, "address", a->address);
+			pt_json_uint(&j, "serial", a->serial);
+			pt_output_json_answer(&j, "answer", &a->answer);
+			pt_json_end(&j);
+		}
+	}
+	pt_json_end(&j);
+	struct pt_note notes[16];
+	size_t nnotes = pt_output_notes(notes, 16, s);
+
+	pt_json_array(&j, "notes", false);
+	for (size_t i = 0; i < nnotes; i++) {
+		pt_json_str(&j, NULL, notes[i].text);
+	}
+	pt_json_end(&j);
 	pt_json_array(&j, "resolvers", true);
 	for (size_t i = 0; i < s->nrows; i++) {
 		pt_json_object(&j, NULL);
@@ -310,6 +476,7 @@ void pt_output_json(FILE *out, const struct pt_snapshot *s, uint64_t wall_ms)
 		}
 		pt_output_json_answer(&j, "answer", &a->answer);
 		pt_json_str(&j, "status", pt_auth_status_name(a->status));
+		pt_json_bool(&j, "delegated", a->delegated);
 		pt_json_num(&j, "rtt_ms", a->rtt_ms, 1);
 		pt_json_end(&j);
 	}
@@ -484,6 +651,13 @@ void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int wid
 		fprintf(out, " %s%s\n", pt_auth_status_name(a->status),
 			bad && color ? ANSI_RESET : "");
 	}
+	struct pt_note notes[16];
+	size_t nnotes = pt_output_notes(notes, 16, s);
+
+	for (size_t i = 0; i < nnotes; i++) {
+		fprintf(out, "  %s! %s%s\n", color ? ANSI_YELLOW : "", notes[i].text,
+			color ? ANSI_RESET : "");
+	}
 	fputc('\n', out);
 	for (size_t c = 0; c < sizeof(shown) / sizeof(shown[0]); c++) {
 		enum pt_column col = shown[c];
@@ -537,7 +711,9 @@ void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int wid
 	}
 	fprintf(out, " - %snot converged%s (%s)", color ? ANSI_YELLOW : "", color ? ANSI_RESET : "",
 		pt_output_reasons_text(why, sizeof(why), s->reasons));
-	if (s->expires_within > 0) {
+	if (!s->expiry_bounded) {
+		fputs("; convergence is not bounded (see above)", out);
+	} else if (s->expires_within > 0) {
 		fprintf(out, "; old answers expire within %s",
 			pt_text_duration(d, sizeof(d), s->expires_within));
 	}

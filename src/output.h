@@ -56,6 +56,12 @@ const struct pt_column_def *pt_output_column(enum pt_column c);
  */
 char *pt_output_answer_summary(char *buf, size_t size, const struct pt_row *row, const char *sep);
 
+/**
+ * The answer column: pt_output_answer_summary(), marked "old NS: " when the row fetches from
+ * the old name servers (struct pt_row old_servers). @return @p buf.
+ */
+char *pt_output_answer_cell(char *buf, size_t size, const struct pt_row *row, const char *sep);
+
 /** "192.0.2.1", "192.0.2.1:5353", "[2001:db8::1]:5353": the port only when not 53. */
 char *pt_output_address(char *buf, size_t size, const struct pt_resolver *r);
 
@@ -88,6 +94,33 @@ void pt_output_json_reasons(struct pt_json *j, const char *key, unsigned reasons
  * @return @p buf.
  */
 char *pt_output_reasons_text(char *buf, size_t size, unsigned reasons);
+
+/** What a note about the truth says; the text modes warn on stderr for the first two. */
+enum pt_note_kind {
+	PT_NOTE_EXPECT_DIFFERS = 0, /**< --expect is not what the authoritative servers serve */
+	PT_NOTE_AUTH_SILENT,	    /**< an --auth server does not answer */
+	PT_NOTE_UNBOUNDED,	    /**< a delegated server serves another answer (lagging) */
+	PT_NOTE_NOT_DELEGATED,	    /**< a server still answers for the zone, not delegated */
+	PT_NOTE_OLD_SERVERS,	    /**< resolvers fetch from old name servers until ... */
+	PT_NOTE_UNPUBLISHED,	    /**< waiting for the expected record to be published */
+};
+
+/** One statement about the truth for people. */
+struct pt_note {
+	/** what it is about */
+	enum pt_note_kind kind;
+	/** the sentence, without a final period */
+	char text[480];
+};
+
+/**
+ * The statements a snapshot calls for, in the order of enum pt_note_kind: a wrong
+ * --expect, silent --auth servers, servers that disagree (convergence is then not bounded),
+ * servers no longer delegated, resolvers fetching from them (and until when), and the wait
+ * for an --expect'ed record to be published.
+ * @return notes written (at most @p max).
+ */
+size_t pt_output_notes(struct pt_note *out, size_t max, const struct pt_snapshot *s);
 
 struct pt_probe_result;
 

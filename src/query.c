@@ -391,27 +391,74 @@ static enum pt_answer_kind pt_classify(const struct pt_answer *a, const ldns_pkt
 	return PT_ANSWER_NODATA;
 }
 
-/* The delegation's NS names, for comparing the parent's NS set with the zone's own. */
+/* The delegation: its zone, NS names and TTL from the authority section, and the glue
+ * addresses of those names from the additional section. */
 static enum pt_status pt_referral_ns(struct pt_answer *a, const ldns_pkt *pkt)
 {
 	const ldns_rr_list *ns = ldns_pkt_authority(pkt);
-	struct pt_strv sv = { 0 };
+	const ldns_rr_list *ad = ldns_pkt_additional(pkt);
+	struct pt_strv sv = { 0 }, gv = { 0 };
+	const ldns_rdf *owner = NULL;
+	uint32_t ttl = PT_TTL_MAX;
 
 	for (size_t i = 0; i < ldns_rr_list_rr_count(ns); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(ns, i);
 
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS || ldns_rr_rd_count(rr) < 1) {
+		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_NS || ldns_rr_rd_count(rr) < 1 ||
+		    ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
 			continue;
 		}
+		/* one delegation: NS records of another owner are not part of it */
+		if (owner == NULL) {
+			owner = ldns_rr_owner(rr);
+		} else if (ldns_dname_compare(owner, ldns_rr_owner(rr)) != 0) {
+			continue;
+		}
+		if (pt_ttl_clamp(ldns_rr_ttl(rr)) < ttl) {
+			ttl = pt_ttl_clamp(ldns_rr_ttl(rr));
+		}
 		if (pt_strv_push(&sv, pt_dname_str(ldns_rr_rdf(rr, 0))) != PT_OK) {
-			pt_strv_free(sv.v, sv.n);
-			return PT_ERR_NOMEM;
+			goto nomem;
+		}
+	}
+	for (size_t i = 0; i < ldns_rr_list_rr_count(ad); i++) {
+		const ldns_rr *rr = ldns_rr_list_rr(ad, i);
+		char *name, *addr, *both;
+		bool ours = false;
+
+		if ((ldns_rr_get_type(rr) != LDNS_RR_TYPE_A &&
+		     ldns_rr_get_type(rr) != LDNS_RR_TYPE_AAAA) ||
+		    ldns_rr_rd_count(rr) != 1 || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
+			continue;
+		}
+		name = pt_dname_str(ldns_rr_owner(rr));
+		for (size_t k = 0; name && k < sv.n && !ours; k++) {
+			ours = strcmp(sv.v[k], name) == 0;
+		}
+		addr = ours ? ldns_rdf2str(ldns_rr_rdf(rr, 0)) : NULL;
+		both = addr ? malloc(strlen(name) + strlen(addr) + 2) : NULL;
+		if (both) {
+			sprintf(both, "%s %s", name, addr);
+		}
+		free(name);
+		free(addr);
+		if (ours && pt_strv_push(&gv, both) != PT_OK) {
+			goto nomem;
 		}
 	}
 	pt_strv_sort_unique(&sv);
+	pt_strv_sort_unique(&gv);
 	a->referral_ns = sv.v;
 	a->nreferral_ns = sv.n;
-	return PT_OK;
+	a->glue = gv.v;
+	a->nglue = gv.n;
+	a->referral_ttl = sv.n ? ttl : 0;
+	a->referral_zone = owner ? pt_dname_str(owner) : NULL;
+	return owner && !a->referral_zone ? PT_ERR_NOMEM : PT_OK;
+nomem:
+	pt_strv_free(sv.v, sv.n);
+	pt_strv_free(gv.v, gv.n);
+	return PT_ERR_NOMEM;
 }
 
 /* Negative-caching TTL, zone apex and serial from the SOA that came with the reply. */
@@ -562,6 +609,8 @@ void pt_answer_fini(struct pt_answer *a)
 	pt_strv_free(a->rdata, a->count);
 	pt_strv_free(a->cnames, a->ncnames);
 	pt_strv_free(a->referral_ns, a->nreferral_ns);
+	pt_strv_free(a->glue, a->nglue);
+	free(a->referral_zone);
 	free(a->zone);
 	memset(a, 0, sizeof(*a));
 }
@@ -591,12 +640,16 @@ enum pt_status pt_answer_copy(struct pt_answer *dst, const struct pt_answer *src
 	dst->rdata = NULL;
 	dst->cnames = NULL;
 	dst->referral_ns = NULL;
+	dst->glue = NULL;
+	dst->referral_zone = NULL;
 	dst->zone = NULL;
 	/* Arrays are calloc'd, so a partial copy is safe to release with pt_answer_fini(). */
 	if (pt_strv_copy(&dst->rdata, src->rdata, src->count) != PT_OK ||
 	    pt_strv_copy(&dst->cnames, src->cnames, src->ncnames) != PT_OK ||
 	    pt_strv_copy(&dst->referral_ns, src->referral_ns, src->nreferral_ns) != PT_OK ||
-	    (src->zone && !(dst->zone = strdup(src->zone)))) {
+	    pt_strv_copy(&dst->glue, src->glue, src->nglue) != PT_OK ||
+	    (src->zone && !(dst->zone = strdup(src->zone))) ||
+	    (src->referral_zone && !(dst->referral_zone = strdup(src->referral_zone)))) {
 		pt_answer_fini(dst);
 		return PT_ERR_NOMEM;
 	}

@@ -72,6 +72,16 @@ struct pt_answer {
 	char **referral_ns;
 	/** number of @ref referral_ns */
 	size_t nreferral_ns;
+	/** PT_ANSWER_REFERRAL: the delegated zone (owner of the NS records), lower-case
+	 *  absolute; NULL otherwise */
+	char *referral_zone;
+	/** PT_ANSWER_REFERRAL: the smallest TTL of the delegation's NS records */
+	uint32_t referral_ttl;
+	/** PT_ANSWER_REFERRAL: glue from the additional section, "NAME ADDRESS" for each A and
+	 *  AAAA record whose owner is one of @ref referral_ns, sorted; NULL when none */
+	char **glue;
+	/** number of @ref glue */
+	size_t nglue;
 };
 
 /** How a query ended. */

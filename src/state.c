@@ -33,6 +33,10 @@ struct entry {
 	uint64_t changed_ns;
 	struct pt_change history[PT_HISTORY_MAX];
 	size_t nhistory;
+	/* fetches from old name servers (see struct pt_row), and their answer's TTL there */
+	bool old_servers;
+	uint32_t old_ttl;
+	uint64_t ns_expires_ns;
 };
 
 /* A distinct judgeable answer and how many resolvers serve it now. */
@@ -64,6 +68,9 @@ struct pt_state {
 	int majority_ix;
 	struct pt_counts counts;
 	unsigned reasons;
+	struct pt_quorum quorum;
+	/* a resolver changed its answer or the truth changed, since the start */
+	bool changed;
 	uint64_t generation;
 	uint64_t queries;
 	uint64_t start_ns;
@@ -148,7 +155,8 @@ struct pt_state *pt_state_new(const char *domain, uint16_t qtype, pt_clock_fn cl
 	st->target_gen = 1;
 	st->start_ns = st->clock();
 	st->majority_ix = -1;
-	st->reasons = pt_verdict_reasons(&st->counts, false);
+	st->quorum = PT_QUORUM_DEFAULT;
+	st->reasons = PT_REASON_NO_TRUTH;
 	return st;
 }
 
@@ -240,10 +248,16 @@ static struct pt_event *event_push(struct pt_state *st, enum pt_event_kind kind,
 	return ev;
 }
 
-/* Seconds until the last answer that is not the truth must leave its cache, at @p now. */
-static uint32_t expiry(const struct pt_state *st, uint64_t now)
+/*
+ * Seconds until the last answer that is not the truth must leave its cache, at @p now. A
+ * resolver fetching from old name servers can fetch the old answer again until its cached NS
+ * set expires: its bound is that expiry plus the old answer's TTL.
+ * @param[out] bounded false when such a resolver's NS expiry is unknown (may be NULL)
+ */
+static uint32_t expiry(const struct pt_state *st, uint64_t now, bool *bounded)
 {
 	uint32_t left = 0;
+	bool known = true;
 
 	for (size_t i = 0; i < st->nentries; i++) {
 		const struct entry *e = &st->entries[i];
@@ -259,9 +273,22 @@ static uint32_t expiry(const struct pt_state *st, uint64_t now)
 		r.received_ns = e->received_ns;
 		long l = pt_row_ttl_left(&r, now);
 
+		if (e->old_servers && e->ns_expires_ns == 0) {
+			known = false;
+		} else if (e->old_servers) {
+			uint64_t ns =
+				e->ns_expires_ns > now ? (e->ns_expires_ns - now) / PT_NS_PER_S : 0;
+
+			if ((long)(ns + e->old_ttl) > l) {
+				l = (long)(ns + e->old_ttl);
+			}
+		}
 		if (l > (long)left) {
 			left = (uint32_t)l;
 		}
+	}
+	if (bounded != NULL) {
+		*bounded = known;
 	}
 	return left;
 }
@@ -294,13 +321,26 @@ static void record_progress(struct pt_state *st, uint64_t now)
 	st->progress[st->nprogress++] = (struct pt_progress){ now, match, judged };
 }
 
+/* What the rule needs beyond the counts, from the truth. */
+static struct pt_verdict_facts facts(const struct pt_state *st)
+{
+	return (struct pt_verdict_facts){
+		.truth_known = st->reference != NULL,
+		.auth_disagree = st->truth.source == PT_TRUTH_AUTHORITATIVE && st->truth.disagree,
+		.auth_unreachable = st->truth.auth_unreachable,
+		.unpublished = st->truth.unpublished,
+		.needed = pt_quorum_needed(&st->quorum, st->counts.total),
+	};
+}
+
 /* The counts changed: new reasons, convergence time and events, progress. */
 static void counts_changed(struct pt_state *st, uint64_t now)
 {
 	bool was = st->reasons == 0;
 	bool known = st->reference != NULL;
+	struct pt_verdict_facts f = facts(st);
 
-	st->reasons = pt_verdict_reasons(&st->counts, known);
+	st->reasons = pt_verdict_reasons(&st->counts, &f);
 	if (known) {
 		record_progress(st, now);
 	}
@@ -313,9 +353,34 @@ static void counts_changed(struct pt_state *st, uint64_t now)
 	if (ev != NULL) {
 		ev->counts = st->counts;
 		ev->reasons = st->reasons;
-		ev->expires_within = was ? expiry(st, now) : 0;
+		ev->expires_within = was ? expiry(st, now, NULL) : 0;
 	}
 	pthread_cond_broadcast(&st->events_cond);
+}
+
+/* Does @p e serve what a not-delegated server serves, and no delegated one? */
+static void old_servers(const struct pt_state *st, struct entry *e)
+{
+	bool delegated = false, old = false;
+
+	e->old_servers = false;
+	if (!pt_verdict_is_old(e->verdict)) {
+		return;
+	}
+	for (size_t i = 0; i < st->truth.nservers; i++) {
+		const struct pt_auth_server *s = &st->truth.servers[i];
+
+		if (!pt_answer_same(&s->answer, &e->answer)) {
+			continue;
+		}
+		if (s->status == PT_AUTH_NOT_DELEGATED) {
+			old = true;
+			e->old_ttl = s->answer.has_ttl ? s->answer.ttl : 0;
+		} else if (pt_auth_server_answers(s)) {
+			delegated = true;
+		}
+	}
+	e->old_servers = old && !delegated;
 }
 
 static void judge_entry(struct pt_state *st, struct entry *e)
@@ -328,6 +393,7 @@ static void judge_entry(struct pt_state *st, struct entry *e)
 	st->counts.by[e->verdict]--;
 	st->counts.by[v]++;
 	e->verdict = v;
+	old_servers(st, e);
 }
 
 static void judge_all(struct pt_state *st)
@@ -362,7 +428,8 @@ static bool update_reference(struct pt_state *st)
 
 	if (pt_truth_known(&st->truth)) {
 		ref = &st->truth.answer;
-	} else if (st->truth_looked) {
+	} else if (st->truth_looked && !st->truth.auth_unreachable) {
+		/* a silent --auth is an error for the truth, never a vote */
 		maj = majority(st);
 		ref = maj >= 0 ? &st->answers[maj].key : NULL;
 	}
@@ -504,9 +571,10 @@ enum pt_status pt_state_retarget(struct pt_state *st, const char *domain, uint16
 	pt_truth_fini(&st->truth);
 	st->truth_looked = false;
 	st->reference = NULL;
-	st->reasons = pt_verdict_reasons(&st->counts, false);
+	st->reasons = PT_REASON_NO_TRUTH;
 	st->converged_ns = 0;
 	st->truth_changed_ns = 0;
+	st->changed = false;
 	st->nprogress = 0;
 	st->start_ns = st->clock();
 	/* events of the old target are of no use to the new one's stream */
@@ -536,10 +604,31 @@ uint64_t pt_state_target_generation(struct pt_state *st)
 
 /* ---- publishing ---- */
 
-static void history_push(struct entry *e, uint64_t now, uint64_t wall_ms)
+/* FNV-1a over the kind and the sorted RDATA: equal answers hash equal. */
+static uint64_t answer_hash(const struct pt_answer *a)
+{
+	uint64_t h = 14695981039346656037ULL ^ (uint64_t)a->kind;
+
+	for (size_t i = 0; i < a->count; i++) {
+		for (const unsigned char *p = (const unsigned char *)a->rdata[i]; *p; p++) {
+			h = (h ^ *p) * 1099511628211ULL;
+		}
+		h = (h ^ 0xff) * 1099511628211ULL;
+	}
+	return h;
+}
+
+/* A new answer: into the history, marked as a flap when the resolver gave it before the
+ * previous one. @return whether it is a flap. */
+static bool history_push(struct entry *e, uint64_t now, uint64_t wall_ms)
 {
 	struct pt_change *h;
+	uint64_t hash = answer_hash(&e->answer);
+	bool reverted = false;
 
+	for (size_t i = 0; i + 1 < e->nhistory; i++) {
+		reverted |= e->history[i].hash == hash;
+	}
 	if (e->nhistory == PT_HISTORY_MAX) {
 		memmove(&e->history[0], &e->history[1],
 			(PT_HISTORY_MAX - 1) * sizeof(e->history[0]));
@@ -549,18 +638,22 @@ static void history_push(struct entry *e, uint64_t now, uint64_t wall_ms)
 	h->at_ns = now;
 	h->wall_ms = wall_ms;
 	h->verdict = e->verdict;
+	h->hash = hash;
+	h->reverted = reverted;
 	pt_answer_summary(h->summary, sizeof(h->summary), &e->answer, " | ");
+	return reverted;
 }
 
-void pt_state_publish(struct pt_state *st, uint64_t id, uint64_t generation,
-		      const struct pt_reply *reply)
+enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t generation,
+				 const struct pt_reply *reply)
 {
 	struct pt_answer copy = { 0 };
+	enum pt_verdict verdict;
 	bool judgeable;
 
 	/* Copy outside the lock: allocation is the slow part. */
 	if (reply->result == PT_REPLY_OK && pt_answer_copy(&copy, &reply->answer) != PT_OK) {
-		return;
+		return PT_VERDICT_PENDING;
 	}
 	judgeable = pt_reply_class(reply->result, &copy) == PT_CLASS_ANSWER;
 	pthread_mutex_lock(&st->lock);
@@ -568,7 +661,7 @@ void pt_state_publish(struct pt_state *st, uint64_t id, uint64_t generation,
 	if (generation != st->target_gen || id >= st->nentries || !st->entries[id].tracked) {
 		pthread_mutex_unlock(&st->lock);
 		pt_answer_fini(&copy);
-		return;
+		return PT_VERDICT_PENDING;
 	}
 	struct entry *e = &st->entries[id];
 	uint64_t now = reply->received_ns ? reply->received_ns : st->clock();
@@ -610,11 +703,13 @@ void pt_state_publish(struct pt_state *st, uint64_t id, uint64_t generation,
 	}
 	if (changed) {
 		bool first = !e->has_last_good;
+		bool reverted = history_push(e, now, wall_at(st, now));
 
 		if (!first && (ev = event_push(st, PT_EVENT_CHANGE, now)) != NULL) {
 			ev->resolver = e->resolver;
 			ev->verdict = e->verdict;
 			ev->from_verdict = from_verdict;
+			ev->reverted = reverted;
 			if (pt_answer_copy(&ev->answer, &copy) != PT_OK ||
 			    pt_answer_copy(&ev->from, &e->last_good) != PT_OK) {
 				pt_event_fini(ev);
@@ -625,14 +720,37 @@ void pt_state_publish(struct pt_state *st, uint64_t id, uint64_t generation,
 		e->has_last_good = pt_answer_copy(&e->last_good, &copy) == PT_OK;
 		if (!first) {
 			e->changed_ns = now;
+			st->changed = true;
 		}
-		history_push(e, now, wall_at(st, now));
 	}
 	counts_changed(st, now);
 	st->generation++;
+	verdict = e->verdict;
 	if (st->truth_looked && st->nevents > 0) {
 		pthread_cond_broadcast(&st->events_cond);
 	}
+	pthread_mutex_unlock(&st->lock);
+	wake(st);
+	return verdict;
+}
+
+void pt_state_set_ns_expiry(struct pt_state *st, uint64_t id, uint64_t at_ns, uint32_t ttl_s)
+{
+	pthread_mutex_lock(&st->lock);
+	if (id < st->nentries && st->entries[id].tracked) {
+		st->entries[id].ns_expires_ns = at_ns + (uint64_t)ttl_s * PT_NS_PER_S;
+		st->generation++;
+	}
+	pthread_mutex_unlock(&st->lock);
+	wake(st);
+}
+
+void pt_state_set_quorum(struct pt_state *st, const struct pt_quorum *q)
+{
+	pthread_mutex_lock(&st->lock);
+	st->quorum = *q;
+	counts_changed(st, st->clock());
+	st->generation++;
 	pthread_mutex_unlock(&st->lock);
 	wake(st);
 }
@@ -648,7 +766,8 @@ void pt_state_set_truth(struct pt_state *st, const struct pt_truth *truth)
 	uint64_t now = st->clock();
 	bool changed = st->truth.source != copy.source ||
 		       !pt_answer_same(&st->truth.answer, &copy.answer) ||
-		       st->truth.has_serial != copy.has_serial || st->truth.serial != copy.serial;
+		       st->truth.has_serial != copy.has_serial || st->truth.serial != copy.serial ||
+		       st->truth.unpublished != copy.unpublished;
 
 	if (changed && copy.source != PT_TRUTH_NONE) {
 		struct pt_event *ev = event_push(st, PT_EVENT_TRUTH, now);
@@ -657,6 +776,8 @@ void pt_state_set_truth(struct pt_state *st, const struct pt_truth *truth)
 			ev->source = copy.source;
 			ev->serial = copy.serial;
 			ev->has_serial = copy.has_serial;
+			ev->unpublished = copy.unpublished;
+			ev->negative_ttl = copy.negative_ttl;
 			if (pt_answer_copy(&ev->answer, &copy.answer) != PT_OK) {
 				st->nevents--;
 			}
@@ -667,6 +788,7 @@ void pt_state_set_truth(struct pt_state *st, const struct pt_truth *truth)
 	if (st->truth.source != PT_TRUTH_NONE && copy.source != PT_TRUTH_NONE &&
 	    !pt_answer_same(&st->truth.answer, &copy.answer)) {
 		st->truth_changed_ns = now;
+		st->changed = true;
 	}
 	pt_truth_fini(&st->truth);
 	st->truth = copy;
@@ -774,6 +896,9 @@ struct pt_snapshot *pt_state_snapshot(struct pt_state *st)
 		r->changed_ns = e->changed_ns;
 		memcpy(r->history, e->history, e->nhistory * sizeof(r->history[0]));
 		r->nhistory = e->nhistory;
+		r->old_servers = e->old_servers;
+		r->old_ttl = e->old_ttl;
+		r->ns_expires_ns = e->ns_expires_ns;
 		slots[s->nrows] = e->answer_ix;
 		if (pt_answer_copy(&r->answer, &e->answer) != PT_OK) {
 			ok = false;
@@ -795,7 +920,13 @@ struct pt_snapshot *pt_state_snapshot(struct pt_state *st)
 		s->truth_changed_ns = st->truth_changed_ns;
 		memcpy(s->progress, st->progress, st->nprogress * sizeof(st->progress[0]));
 		s->nprogress = st->nprogress;
-		s->expires_within = s->converged ? 0 : expiry(st, s->taken_ns);
+		s->expires_within = s->converged ? 0 : expiry(st, s->taken_ns, &s->expiry_bounded);
+		if (s->converged) {
+			s->expiry_bounded = true;
+		} else if (st->truth.disagree) {
+			s->expiry_bounded = false;
+		}
+		s->changed = st->changed;
 		assign_groups(s, st, slots);
 	}
 	pthread_mutex_unlock(&st->lock);

@@ -38,6 +38,10 @@ struct pt_change {
 	enum pt_verdict verdict;
 	/** short text of the new answer ("10 mx.example." or "NXDOMAIN"), cut to fit */
 	char summary[120];
+	/** a hash of the new answer (kind and RDATA set), to recognise it again */
+	uint64_t hash;
+	/** the resolver went back to an answer it had given before the previous one (a flap) */
+	bool reverted;
 };
 
 /** Changes kept per resolver; older ones are dropped. */
@@ -74,6 +78,13 @@ struct pt_row {
 	/** group number of this row's answer among the distinct answers (0 = same as truth,
 	 *  1.. = others by descending size), -1 for rows without an answer */
 	int group;
+	/** its answer is what a not-delegated server (an old DNS provider) serves and no
+	 *  delegated one: it fetches from the old name servers it still has cached */
+	bool old_servers;
+	/** pt_clock time its cached NS set for the zone expires, 0 when unknown */
+	uint64_t ns_expires_ns;
+	/** with @ref old_servers: the TTL the old servers give the answer, seconds */
+	uint32_t old_ttl;
 };
 
 /**
@@ -116,9 +127,14 @@ struct pt_snapshot {
 	unsigned reasons;
 	/** reasons == 0 (CONTRACT.md convergence rule) */
 	bool converged;
-	/** seconds until the last differing answer must leave its cache, at @ref taken_ns; 0 when
-	 * converged */
+	/** seconds until the last differing answer must leave its cache, at @ref taken_ns (for
+	 *  resolvers fetching from old name servers: until their cached NS set expires, plus the
+	 *  old answer's TTL); 0 when converged */
 	uint32_t expires_within;
+	/** false when nothing bounds @ref expires_within: a delegated server serves an old
+	 *  answer (resolvers may fetch it again), or a resolver fetches from old name servers
+	 *  whose cached NS set's expiry is unknown */
+	bool expiry_bounded;
 	/** pt_clock time the snapshot was taken */
 	uint64_t taken_ns;
 	/** pt_clock time the state was created (or last retargeted) */
@@ -128,6 +144,9 @@ struct pt_snapshot {
 	/** pt_clock time the truth's answer last changed while watching (a new record was
 	 *  published), 0 if it has not changed since it was first found */
 	uint64_t truth_changed_ns;
+	/** a resolver changed its answer, or the truth changed, since the start: a convergence
+	 *  is then news (the banner and the bell); without, every resolver agreed all along */
+	bool changed;
 	/** bumped on every change; equal generations mean equal content */
 	uint64_t generation;
 	/** queries sent so far (every try) */
@@ -190,6 +209,12 @@ struct pt_event {
 	unsigned reasons;
 	/** seconds until the last differing answer expires (DIVERGED) */
 	uint32_t expires_within;
+	/** the resolver went back to an answer it gave before the previous one (CHANGE) */
+	bool reverted;
+	/** the expected record is not published yet; resolvers are not asked (TRUTH) */
+	bool unpublished;
+	/** with @ref unpublished: the negative-caching TTL asking would cost (TRUTH) */
+	uint32_t negative_ttl;
 };
 
 /** Release what @p ev holds. */
@@ -234,9 +259,20 @@ uint64_t pt_state_target_generation(struct pt_state *st);
  * ANSWER, CHANGE, CONVERGED and DIVERGED events when events are on. Wakes views.
  * @param generation the target generation the query was sent for; stale replies (the name or
  *        type changed since) are ignored
+ * @return the resolver's verdict now (PENDING for an ignored reply).
  */
-void pt_state_publish(struct pt_state *st, uint64_t id, uint64_t generation,
-		      const struct pt_reply *reply);
+enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t generation,
+				 const struct pt_reply *reply);
+
+/**
+ * Record when resolver @p id's cached NS set for the zone expires: @p ttl_s seconds after
+ * @p at_ns (its answer to an NS query). Used for the expiry bound of resolvers that fetch
+ * from old name servers.
+ */
+void pt_state_set_ns_expiry(struct pt_state *st, uint64_t id, uint64_t at_ns, uint32_t ttl_s);
+
+/** The judged resolvers convergence needs (--min-answered); the default is 50%. */
+void pt_state_set_quorum(struct pt_state *st, const struct pt_quorum *q);
 
 /**
  * Replace the truth (copied) and re-judge every resolver. Records a TRUTH event when its

@@ -18,10 +18,27 @@
 #define CLIMB_MAX 128
 
 struct pt_truth_cache {
+	/* the name the servers were found for */
 	char domain[256];
-	struct pt_zone_servers zs;
-	uint64_t found_ns;
 	bool found;
+	/* a look (pt_truth_poll()) saw the delegation change: discover again */
+	bool stale;
+	uint64_t found_ns;
+	struct pt_delegation del;
+	/* the zone's NS set as a resolver gave it at discovery (it may hold an old one) */
+	char **seen;
+	size_t nseen;
+	/* names the resolvers hold that are not delegated, each looked up once */
+	char **looked;
+	size_t nlooked;
+	struct pt_ns_addr *extra;
+	size_t nextra;
+	/* the servers' SOA serials at the last full check, in the order of the servers asked */
+	uint32_t *serials;
+	bool *has_serial;
+	size_t nserials;
+	/* which parent server the next look asks for the delegation */
+	size_t next_parent;
 };
 
 const char *pt_truth_source_name(enum pt_truth_source s)
@@ -40,14 +57,26 @@ const char *pt_truth_source_name(enum pt_truth_source s)
 
 const char *pt_auth_status_name(enum pt_auth_status s)
 {
-	static const char *const names[] = {
-		"ok", "lagging", "lame", "timeout", "refused", "error"
-	};
+	static const char *const names[] = { "ok",	"lagging", "lame",	   "timeout",
+					     "refused", "error",   "not-delegated" };
 
 	if ((unsigned)s >= sizeof(names) / sizeof(names[0])) {
 		return "error";
 	}
 	return names[s];
+}
+
+bool pt_auth_server_answers(const struct pt_auth_server *s)
+{
+	return s->delegated && (s->status == PT_AUTH_OK || s->status == PT_AUTH_LAGGING);
+}
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i]);
+	}
+	free(v);
 }
 
 void pt_truth_fini(struct pt_truth *t)
@@ -56,10 +85,12 @@ void pt_truth_fini(struct pt_truth *t)
 		return;
 	}
 	pt_answer_fini(&t->answer);
+	pt_answer_fini(&t->authoritative);
 	for (size_t i = 0; i < t->nservers; i++) {
 		pt_answer_fini(&t->servers[i].answer);
 	}
 	free(t->servers);
+	strv_free(t->delegation, t->ndelegation);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -69,9 +100,16 @@ enum pt_status pt_truth_copy(struct pt_truth *dst, const struct pt_truth *src)
 	dst->servers = NULL;
 	dst->nservers = 0;
 	memset(&dst->answer, 0, sizeof(dst->answer));
-	if (pt_answer_copy(&dst->answer, &src->answer) != PT_OK) {
+	memset(&dst->authoritative, 0, sizeof(dst->authoritative));
+	dst->delegation = NULL;
+	dst->ndelegation = 0;
+	if (pt_answer_copy(&dst->answer, &src->answer) != PT_OK ||
+	    pt_answer_copy(&dst->authoritative, &src->authoritative) != PT_OK ||
+	    pt_strv_copy(&dst->delegation, src->delegation, src->ndelegation) != PT_OK) {
+		dst->ndelegation = dst->delegation ? src->ndelegation : 0;
 		goto fail;
 	}
+	dst->ndelegation = src->ndelegation;
 	if (src->nservers > 0) {
 		dst->servers = calloc(src->nservers, sizeof(*dst->servers));
 		if (dst->servers == NULL) {
@@ -118,7 +156,12 @@ struct pt_truth_cache *pt_truth_cache_new(void)
 
 void pt_truth_cache_reset(struct pt_truth_cache *c)
 {
-	pt_zone_servers_fini(&c->zs);
+	pt_delegation_fini(&c->del);
+	strv_free(c->seen, c->nseen);
+	strv_free(c->looked, c->nlooked);
+	free(c->extra);
+	free(c->serials);
+	free(c->has_serial);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -131,22 +174,25 @@ void pt_truth_cache_free(struct pt_truth_cache *c)
 	free(c);
 }
 
+static enum pt_status names_copy(char ***dst, size_t *ndst, char *const *src, size_t n)
+{
+	enum pt_status rc = pt_strv_copy(dst, src, n);
+
+	*ndst = 0;
+	while (*dst != NULL && *ndst < n && (*dst)[*ndst] != NULL) {
+		(*ndst)++;
+	}
+	return rc;
+}
+
 enum pt_status pt_truth_config_copy(struct pt_truth_config *dst, const struct pt_truth_config *src)
 {
 	memset(dst, 0, sizeof(*dst));
 	dst->auth_port = src->auth_port;
-	if (src->nexpect > 0) {
-		dst->expect = calloc(src->nexpect, sizeof(char *));
-		if (dst->expect == NULL) {
-			goto fail;
-		}
-		for (size_t i = 0; i < src->nexpect; i++) {
-			dst->expect[i] = strdup(src->expect[i]);
-			if (dst->expect[i] == NULL) {
-				goto fail;
-			}
-			dst->nexpect = i + 1;
-		}
+	if (names_copy(&dst->expect, &dst->nexpect, src->expect, src->nexpect) != PT_OK ||
+	    names_copy(&dst->cached_ns, &dst->ncached_ns, src->cached_ns, src->ncached_ns) !=
+		    PT_OK) {
+		goto fail;
 	}
 	if (src->nauth > 0) {
 		dst->auth = malloc(src->nauth * sizeof(*dst->auth));
@@ -164,22 +210,25 @@ fail:
 
 void pt_truth_config_fini(struct pt_truth_config *cfg)
 {
-	for (size_t i = 0; i < cfg->nexpect; i++) {
-		free(cfg->expect[i]);
-	}
-	free(cfg->expect);
+	strv_free(cfg->expect, cfg->nexpect);
+	strv_free(cfg->cached_ns, cfg->ncached_ns);
 	free(cfg->auth);
 	memset(cfg, 0, sizeof(*cfg));
 }
 
 void pt_zone_servers_fini(struct pt_zone_servers *z)
 {
-	for (size_t i = 0; i < z->nnames; i++) {
-		free(z->names[i]);
-	}
-	free(z->names);
+	strv_free(z->names, z->nnames);
 	free(z->servers);
 	memset(z, 0, sizeof(*z));
+}
+
+void pt_delegation_fini(struct pt_delegation *d)
+{
+	pt_zone_servers_fini(&d->parents);
+	strv_free(d->ns, d->nns);
+	free(d->servers);
+	memset(d, 0, sizeof(*d));
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -187,12 +236,24 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static bool strv_has(char *const *v, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(v[i], s) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* ---- lookups raced over the first resolvers ---- */
 
 /* What a lookup waits for. */
 enum want {
-	WANT_ZONE, /* any answer carrying an SOA (the zone cut) */
-	WANT_DATA, /* records of the asked type */
+	WANT_ZONE,	 /* any answer carrying an SOA (the zone cut) */
+	WANT_DATA,	 /* records of the asked type */
+	WANT_DELEGATION, /* the question's zone delegated (a referral), or its own NS set (AA) */
+	WANT_CACHED_NS,	 /* the question's NS set as a resolver holds it (data or a referral) */
 };
 
 /* One question raced over the helpers: the first usable reply wins. */
@@ -217,13 +278,38 @@ struct lookups {
 	size_t n;
 };
 
-static bool usable(enum want want, const struct pt_reply *reply)
+/* The NS names @p a gives for @p zone: a referral to it, or its NS set (authoritative, or any
+ * when @p cached: a resolver's cache); false when @p a says neither. */
+static bool ns_names_of(const struct pt_answer *a, const char *zone, bool cached, char *const **ns,
+			size_t *nns)
 {
-	if (pt_reply_class(reply->result, &reply->answer) != PT_CLASS_ANSWER) {
+	if (a->kind == PT_ANSWER_REFERRAL) {
+		*ns = a->referral_ns;
+		*nns = a->nreferral_ns;
+		return a->referral_zone != NULL && zone != NULL &&
+		       strcmp(a->referral_zone, zone) == 0;
+	}
+	*ns = a->rdata;
+	*nns = a->count;
+	return a->kind == PT_ANSWER_DATA && ((a->flags & PT_FLAG_AA) || cached);
+}
+
+static bool usable(const struct lookup *l, const struct pt_reply *reply)
+{
+	const struct pt_answer *a = &reply->answer;
+	enum pt_reply_class cls = pt_reply_class(reply->result, a);
+
+	if (l->want == WANT_DELEGATION || l->want == WANT_CACHED_NS) {
+		char *const *ns;
+		size_t nns;
+
+		return (cls == PT_CLASS_REFERRAL || cls == PT_CLASS_ANSWER) &&
+		       ns_names_of(a, l->qname, l->want == WANT_CACHED_NS, &ns, &nns);
+	}
+	if (cls != PT_CLASS_ANSWER) {
 		return false;
 	}
-	return want == WANT_ZONE ? reply->answer.zone != NULL
-				 : reply->answer.kind == PT_ANSWER_DATA;
+	return l->want == WANT_ZONE ? a->zone != NULL : a->kind == PT_ANSWER_DATA;
 }
 
 static void lookups_unref(struct lookups *ls)
@@ -257,7 +343,7 @@ static void lookup_done(void *ctx, const struct pt_request *req, struct pt_reply
 	if (pt_reply_class(reply->result, &reply->answer) == PT_CLASS_SERVFAIL) {
 		l->servfail |= 1u << helper;
 	}
-	if (l->winner < 0 && usable(l->want, reply)) {
+	if (l->winner < 0 && usable(l, reply)) {
 		l->winner = (int)helper;
 		l->answer = reply->answer;
 		memset(&reply->answer, 0, sizeof(reply->answer));
@@ -320,18 +406,59 @@ static void lookups_wait(struct lookups *ls)
  * @param[out] out n answers (zeroed where nothing usable came); caller releases each
  * @param[out] replied n flags: some helper replied at all (may be NULL)
  */
-static enum pt_status lookup_all(const struct pt_net *net, const struct pt_resolver *via,
-				 size_t nvia, const char *const *qnames, const uint16_t *qtypes,
-				 size_t n, enum want want, struct pt_answer *out, bool *replied)
+/* The servers a discovery asks (the first PT_TRUTH_VIA_MAX), and the one that answered a
+ * first question: later questions go to it alone first, then to the others only for what
+ * it did not answer. So a discovery costs one query per question, not one per resolver. */
+struct via {
+	const struct pt_resolver *v;
+	size_t n;
+	int pref;
+};
+
+static struct via via_of(const struct pt_resolver *v, size_t n)
 {
-	size_t nh = nvia < PT_TRUTH_VIA_MAX ? nvia : PT_TRUTH_VIA_MAX;
+	return (struct via){ .v = v, .n = n < PT_TRUTH_VIA_MAX ? n : PT_TRUTH_VIA_MAX, .pref = -1 };
+}
+
+/* Send question @p i of @p ls to the servers in @p mask of the ones without an answer yet. */
+static void send_unresolved(struct lookups *ls, const struct pt_net *net, const struct via *via,
+			    unsigned mask, unsigned opts)
+{
+	for (size_t i = 0; i < ls->n; i++) {
+		bool open;
+
+		pthread_mutex_lock(&ls->lock);
+		open = ls->v[i].winner < 0;
+		pthread_mutex_unlock(&ls->lock);
+		if (open) {
+			lookup_send(ls, i, net, via->v, mask, opts);
+		}
+	}
+}
+
+/*
+ * Ask every question of @p qnames / @p qtypes: each takes the first usable reply. Questions
+ * go to the preferred server alone, then to the others for what it did not answer (all at
+ * once when there is none yet). A question that only got SERVFAIL is asked again with CD set
+ * of the servers that said so: a validating resolver SERVFAILs every name of a DNSSEC-bogus
+ * zone, and the truth still has to come from that zone's servers.
+ * @param[out] out n answers (zeroed where nothing usable came); caller releases each
+ * @param[out] replied n flags: some server replied at all (may be NULL)
+ */
+static enum pt_status lookup_with(const struct pt_net *net, struct via *via,
+				  const char *const *qnames, const uint16_t *qtypes, size_t n,
+				  enum want want, unsigned opts, struct pt_answer *out,
+				  bool *replied)
+{
+	unsigned all = (1u << via->n) - 1;
+	unsigned first = via->pref >= 0 && (size_t)via->pref < via->n ? 1u << via->pref : all;
 	struct lookups *ls;
 
 	memset(out, 0, n * sizeof(*out));
 	if (replied != NULL) {
 		memset(replied, 0, n * sizeof(*replied));
 	}
-	if (n == 0 || nh == 0) {
+	if (n == 0 || via->n == 0) {
 		return PT_OK;
 	}
 	ls = calloc(1, sizeof(*ls));
@@ -349,10 +476,12 @@ static enum pt_status lookup_all(const struct pt_net *net, const struct pt_resol
 		ls->v[i].want = want;
 		ls->v[i].winner = -1;
 	}
-	for (size_t i = 0; i < n; i++) {
-		lookup_send(ls, i, net, via, (1u << nh) - 1, PT_FLAG_RD);
-	}
+	send_unresolved(ls, net, via, first, opts);
 	lookups_wait(ls);
+	if (first != all) {
+		send_unresolved(ls, net, via, all & ~first, opts);
+		lookups_wait(ls);
+	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned sf;
 
@@ -361,7 +490,7 @@ static enum pt_status lookup_all(const struct pt_net *net, const struct pt_resol
 		ls->v[i].servfail = 0;
 		pthread_mutex_unlock(&ls->lock);
 		if (sf != 0) {
-			lookup_send(ls, i, net, via, sf, PT_FLAG_RD | PT_FLAG_CD);
+			lookup_send(ls, i, net, via->v, sf, opts | PT_FLAG_CD);
 		}
 	}
 	lookups_wait(ls);
@@ -370,6 +499,10 @@ static enum pt_status lookup_all(const struct pt_net *net, const struct pt_resol
 		if (ls->v[i].winner >= 0) {
 			out[i] = ls->v[i].answer;
 			memset(&ls->v[i].answer, 0, sizeof(ls->v[i].answer));
+			/* the one that answered is asked first next time */
+			if (via->pref < 0 || !(first & (1u << ls->v[i].winner))) {
+				via->pref = ls->v[i].winner;
+			}
 		}
 		if (replied != NULL) {
 			replied[i] = ls->v[i].replied;
@@ -382,8 +515,16 @@ static enum pt_status lookup_all(const struct pt_net *net, const struct pt_resol
 	return PT_OK;
 }
 
-enum pt_status pt_truth_find_zone(char *zone, size_t size, const struct pt_net *net,
-				  const struct pt_resolver *via, size_t nvia, const char *name)
+/* Through the resolvers (RD=1). */
+static enum pt_status lookup_all(const struct pt_net *net, struct via *via,
+				 const char *const *qnames, const uint16_t *qtypes, size_t n,
+				 enum want want, struct pt_answer *out, bool *replied)
+{
+	return lookup_with(net, via, qnames, qtypes, n, want, PT_FLAG_RD, out, replied);
+}
+
+static enum pt_status find_zone(char *zone, size_t size, const struct pt_net *net, struct via *via,
+				const char *name)
 {
 	char cand[256];
 	enum pt_status rc = PT_OK;
@@ -396,7 +537,7 @@ enum pt_status pt_truth_find_zone(char *zone, size_t size, const struct pt_net *
 		struct pt_answer a;
 		bool replied;
 
-		rc = lookup_all(net, via, nvia, &qn, &qt, 1, WANT_ZONE, &a, &replied);
+		rc = lookup_all(net, via, &qn, &qt, 1, WANT_ZONE, &a, &replied);
 		if (rc != PT_OK) {
 			return rc;
 		}
@@ -416,55 +557,37 @@ enum pt_status pt_truth_find_zone(char *zone, size_t size, const struct pt_net *
 	return rc;
 }
 
-enum pt_status pt_truth_zone_servers(struct pt_zone_servers *out, const struct pt_net *net,
-				     const struct pt_resolver *via, size_t nvia, const char *zone,
-				     uint16_t port)
+enum pt_status pt_truth_find_zone(char *zone, size_t size, const struct pt_net *net,
+				  const struct pt_resolver *via, size_t nvia, const char *name)
 {
-	const char *qn = zone;
-	uint16_t qt = PT_TYPE_NS;
-	struct pt_answer ns, *addrs = NULL;
-	const char **qnames = NULL;
-	uint16_t *qtypes = NULL;
-	enum pt_status rc;
-	size_t n;
+	struct via v = via_of(via, nvia);
 
-	memset(out, 0, sizeof(*out));
-	snprintf(out->zone, sizeof(out->zone), "%s", zone);
-	rc = lookup_all(net, via, nvia, &qn, &qt, 1, WANT_DATA, &ns, NULL);
-	if (rc != PT_OK || ns.count == 0) {
-		pt_answer_fini(&ns);
-		return rc;
-	}
-	n = ns.count < NS_NAMES_MAX ? ns.count : NS_NAMES_MAX;
-	out->names = calloc(n, sizeof(char *));
-	qnames = calloc(2 * n, sizeof(*qnames));
-	qtypes = calloc(2 * n, sizeof(*qtypes));
-	addrs = calloc(2 * n, sizeof(*addrs));
-	out->servers = calloc(2 * n * ADDRS_PER_FAMILY, sizeof(*out->servers));
-	rc = PT_ERR_NOMEM;
-	if (out->names == NULL || qnames == NULL || qtypes == NULL || addrs == NULL ||
-	    out->servers == NULL) {
+	return find_zone(zone, size, net, &v, name);
+}
+
+/* Append the A and AAAA addresses of @p names (through the resolvers) to @p out, which has
+ * room for 2 * ADDRS_PER_FAMILY per name. */
+static enum pt_status addresses(struct pt_ns_addr *out, size_t *nout, const struct pt_net *net,
+				struct via *via, char *const *names, size_t n, uint16_t port)
+{
+	const char **qnames = calloc(2 * n + 1, sizeof(*qnames));
+	uint16_t *qtypes = calloc(2 * n + 1, sizeof(*qtypes));
+	struct pt_answer *addrs = calloc(2 * n + 1, sizeof(*addrs));
+	enum pt_status rc = PT_ERR_NOMEM;
+
+	if (qnames == NULL || qtypes == NULL || addrs == NULL) {
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
-		/* NS RDATA is one lower-case absolute name, as the parser prints it */
-		out->names[i] = strdup(ns.rdata[i]);
-		if (out->names[i] == NULL) {
-			goto out;
-		}
-		out->nnames++;
-	}
-	qsort(out->names, out->nnames, sizeof(char *), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		qnames[2 * i] = out->names[i];
+		qnames[2 * i] = names[i];
 		qtypes[2 * i] = PT_TYPE_A;
-		qnames[2 * i + 1] = out->names[i];
+		qnames[2 * i + 1] = names[i];
 		qtypes[2 * i + 1] = PT_TYPE_AAAA;
 	}
-	rc = lookup_all(net, via, nvia, qnames, qtypes, 2 * n, WANT_DATA, addrs, NULL);
+	rc = lookup_all(net, via, qnames, qtypes, 2 * n, WANT_DATA, addrs, NULL);
 	for (size_t i = 0; rc == PT_OK && i < 2 * n; i++) {
 		for (size_t j = 0; j < addrs[i].count && j < ADDRS_PER_FAMILY; j++) {
-			struct pt_ns_addr *s = &out->servers[out->nservers];
+			struct pt_ns_addr *s = &out[*nout];
 
 			if (pt_resolver_parse_address(&s->addr, addrs[i].rdata[j], NULL, 0) !=
 			    PT_OK) {
@@ -472,7 +595,7 @@ enum pt_status pt_truth_zone_servers(struct pt_zone_servers *out, const struct p
 			}
 			pt_resolver_set_port(&s->addr, port ? port : PT_DNS_PORT);
 			snprintf(s->name, sizeof(s->name), "%s", qnames[i]);
-			out->nservers++;
+			(*nout)++;
 		}
 	}
 out:
@@ -482,11 +605,174 @@ out:
 	free(addrs);
 	free(qnames);
 	free(qtypes);
+	return rc;
+}
+
+/* @p names (sorted, at most NS_NAMES_MAX) as the servers' names. */
+static enum pt_status set_names(char ***out, size_t *nout, char *const *names, size_t n)
+{
+	enum pt_status rc = names_copy(out, nout, names, n < NS_NAMES_MAX ? n : NS_NAMES_MAX);
+
+	if (rc == PT_OK && *nout > 1) {
+		qsort(*out, *nout, sizeof(char *), cmp_str);
+	}
+	return rc;
+}
+
+static enum pt_status zone_servers(struct pt_zone_servers *out, const struct pt_net *net,
+				   struct via *via, const char *zone, uint16_t port)
+{
+	const char *qn = zone;
+	uint16_t qt = PT_TYPE_NS;
+	struct pt_answer ns;
+	enum pt_status rc;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->zone, sizeof(out->zone), "%s", zone);
+	rc = lookup_all(net, via, &qn, &qt, 1, WANT_DATA, &ns, NULL);
+	if (rc == PT_OK && ns.count > 0) {
+		rc = set_names(&out->names, &out->nnames, ns.rdata, ns.count);
+	}
 	pt_answer_fini(&ns);
+	if (rc == PT_OK && out->nnames > 0) {
+		out->servers = calloc(2 * out->nnames * ADDRS_PER_FAMILY, sizeof(*out->servers));
+		rc = out->servers ? addresses(out->servers, &out->nservers, net, via, out->names,
+					      out->nnames, port)
+				  : PT_ERR_NOMEM;
+	}
 	if (rc != PT_OK) {
 		pt_zone_servers_fini(out);
 	}
 	return rc;
+}
+
+enum pt_status pt_truth_zone_servers(struct pt_zone_servers *out, const struct pt_net *net,
+				     const struct pt_resolver *via, size_t nvia, const char *zone,
+				     uint16_t port)
+{
+	struct via v = via_of(via, nvia);
+
+	return zone_servers(out, net, &v, zone, port);
+}
+
+/* The parent servers as resolvers to race lookups over (at most PT_TRUTH_VIA_MAX, so that
+ * both families of the first names are tried). */
+static size_t parent_list(struct pt_resolver *out, const struct pt_zone_servers *p, size_t from)
+{
+	size_t n = p->nservers < PT_TRUTH_VIA_MAX ? p->nservers : PT_TRUTH_VIA_MAX;
+
+	for (size_t i = 0; i < n; i++) {
+		out[i] = p->servers[(from + i) % p->nservers].addr;
+	}
+	return n;
+}
+
+/* Servers named by the delegation in @p a (a referral with glue, or an NS answer). */
+static enum pt_status delegation_from(struct pt_delegation *d, const struct pt_answer *a,
+				      const struct pt_net *net, struct via *via, uint16_t port)
+{
+	bool referral = a->kind == PT_ANSWER_REFERRAL;
+	char **unglued;
+	char *const *ns;
+	size_t nunglued = 0, nns;
+	enum pt_status rc;
+
+	(void)ns_names_of(a, d->zone, false, &ns, &nns);
+	rc = set_names(&d->ns, &d->nns, ns, nns);
+	if (rc != PT_OK) {
+		return rc;
+	}
+	d->ttl = referral ? a->referral_ttl : a->ttl;
+	d->known = true;
+	d->servers = calloc(2 * d->nns * ADDRS_PER_FAMILY + 1, sizeof(*d->servers));
+	unglued = calloc(d->nns + 1, sizeof(*unglued));
+	if (d->servers == NULL || unglued == NULL) {
+		free(unglued);
+		return PT_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < d->nns; i++) {
+		size_t before = d->nservers, len = strlen(d->ns[i]);
+
+		for (size_t g = 0; referral && g < a->nglue; g++) {
+			struct pt_ns_addr *s = &d->servers[d->nservers];
+
+			if (strncmp(a->glue[g], d->ns[i], len) != 0 || a->glue[g][len] != ' ' ||
+			    d->nservers - before >= 2 * ADDRS_PER_FAMILY ||
+			    pt_resolver_parse_address(&s->addr, a->glue[g] + len + 1, NULL, 0) !=
+				    PT_OK) {
+				continue;
+			}
+			pt_resolver_set_port(&s->addr, port ? port : PT_DNS_PORT);
+			snprintf(s->name, sizeof(s->name), "%s", d->ns[i]);
+			d->nservers++;
+		}
+		if (d->nservers == before) {
+			unglued[nunglued++] = d->ns[i];
+		}
+	}
+	rc = addresses(d->servers, &d->nservers, net, via, unglued, nunglued, port);
+	free(unglued);
+	return rc;
+}
+
+static enum pt_status delegation(struct pt_delegation *out, const struct pt_net *net,
+				 struct via *via, const char *zone, uint16_t port)
+{
+	struct pt_resolver parents[PT_TRUTH_VIA_MAX];
+	struct pt_zone_servers own;
+	char above[256];
+	enum pt_status rc = PT_OK;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(out->zone, sizeof(out->zone), "%s", zone);
+	if (pt_name_parent(zone, above, sizeof(above))) {
+		rc = find_zone(out->parent, sizeof(out->parent), net, via, above);
+	}
+	if (rc == PT_OK && out->parent[0] != '\0') {
+		rc = zone_servers(&out->parents, net, via, out->parent, PT_DNS_PORT);
+	}
+	if (rc == PT_OK && out->parents.nservers > 0) {
+		/* the parent's own servers, without recursion: what a resolver finds when its
+		 * cached NS set has expired */
+		const char *qn = zone;
+		uint16_t qt = PT_TYPE_NS;
+		struct pt_answer a;
+		struct via pv = via_of(parents, parent_list(parents, &out->parents, 0));
+
+		/* one parent server first, the others only when it does not say */
+		pv.pref = 0;
+		char *const *ns;
+		size_t nns;
+
+		rc = lookup_with(net, &pv, &qn, &qt, 1, WANT_DELEGATION, 0, &a, NULL);
+		if (rc == PT_OK && ns_names_of(&a, zone, false, &ns, &nns) && nns > 0) {
+			rc = delegation_from(out, &a, net, via, port);
+		}
+		pt_answer_fini(&a);
+	}
+	if (rc != PT_OK || out->known) {
+		return rc;
+	}
+	/* no parent server said: the zone's NS set as the resolvers give it stands in */
+	rc = zone_servers(&own, net, via, zone, port);
+	if (rc == PT_OK) {
+		out->ns = own.names;
+		out->nns = own.nnames;
+		out->servers = own.servers;
+		out->nservers = own.nservers;
+		memset(&own, 0, sizeof(own));
+	}
+	pt_zone_servers_fini(&own);
+	return rc;
+}
+
+enum pt_status pt_truth_delegation(struct pt_delegation *out, const struct pt_net *net,
+				   const struct pt_resolver *via, size_t nvia, const char *zone,
+				   uint16_t port)
+{
+	struct via v = via_of(via, nvia);
+
+	return delegation(out, net, &v, zone, port);
 }
 
 enum pt_auth_status pt_truth_judge_server(const struct pt_reply *rec, const struct pt_reply *soa)
@@ -553,30 +839,155 @@ static void free_replies(struct pt_reply *r, size_t n)
 	}
 }
 
-/* The zone's servers for @p domain: the cached ones while fresh, else discovered again. */
-static enum pt_status discover(struct pt_truth_cache *c, const struct pt_net *net,
-			       const struct pt_resolver *via, size_t nvia, const char *domain,
-			       uint16_t port, uint64_t now_ns)
+/* The zone's delegation for @p domain: the cached one while fresh, else read again. */
+static enum pt_status discover(struct pt_truth_cache *c, const struct pt_net *net, struct via *via,
+			       const char *domain, uint16_t port, uint64_t now_ns)
 {
 	char zone[256];
 	enum pt_status rc;
 
-	if (c->found && strcmp(c->domain, domain) == 0 && c->zs.nservers > 0 &&
+	if (c->found && !c->stale && strcmp(c->domain, domain) == 0 && c->del.nservers > 0 &&
 	    now_ns - c->found_ns <= PT_TRUTH_REDISCOVER_NS) {
 		return PT_OK;
 	}
 	pt_truth_cache_reset(c);
 	snprintf(c->domain, sizeof(c->domain), "%s", domain);
-	rc = pt_truth_find_zone(zone, sizeof(zone), net, via, nvia, domain);
+	rc = find_zone(zone, sizeof(zone), net, via, domain);
 	if (rc != PT_OK || zone[0] == '\0') {
 		return rc;
 	}
-	rc = pt_truth_zone_servers(&c->zs, net, via, nvia, zone, port);
+	rc = delegation(&c->del, net, via, zone, port);
+	if (rc == PT_OK && c->del.known) {
+		/* The NS set a resolver holds: during a move, the old provider's. Asked without
+		 * recursion (from its cache only): with RD=1 a resolver that has only the
+		 * delegation cached would fetch the NS set from the old servers and cache it
+		 * afresh, keeping itself on them for another NS TTL. */
+		const char *qn = zone;
+		uint16_t qt = PT_TYPE_NS;
+		struct pt_answer ns;
+
+		char *const *names;
+		size_t nnames;
+
+		rc = lookup_with(net, via, &qn, &qt, 1, WANT_CACHED_NS, 0, &ns, NULL);
+		if (rc == PT_OK && ns_names_of(&ns, zone, true, &names, &nnames)) {
+			rc = set_names(&c->seen, &c->nseen, names, nnames);
+		}
+		pt_answer_fini(&ns);
+	}
 	if (rc == PT_OK) {
 		c->found = true;
 		c->found_ns = now_ns;
 	}
 	return rc;
+}
+
+/* Addresses of the names the resolvers hold that the delegation does not list, each name
+ * looked up once per discovery. */
+static enum pt_status extra_servers(struct pt_truth_cache *c, const struct pt_net *net,
+				    const struct pt_truth_config *cfg, struct via *via)
+{
+	size_t ncand = cfg->ncached_ns + c->nseen;
+	char **todo = calloc(ncand + 1, sizeof(*todo));
+	size_t ntodo = 0;
+	enum pt_status rc = PT_OK;
+
+	if (todo == NULL) {
+		return PT_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < ncand && c->nlooked < NS_NAMES_MAX; i++) {
+		const char *name = i < c->nseen ? c->seen[i] : cfg->cached_ns[i - c->nseen];
+		char **grown;
+
+		if (strv_has(c->del.ns, c->del.nns, name) ||
+		    strv_has(c->looked, c->nlooked, name)) {
+			continue;
+		}
+		grown = realloc(c->looked, (c->nlooked + 1) * sizeof(*grown));
+		if (grown == NULL || (grown[c->nlooked] = strdup(name)) == NULL) {
+			c->looked = grown ? grown : c->looked;
+			rc = PT_ERR_NOMEM;
+			break;
+		}
+		c->looked = grown;
+		todo[ntodo++] = c->looked[c->nlooked++];
+	}
+	if (rc == PT_OK && ntodo > 0) {
+		struct pt_ns_addr *more = realloc(
+			c->extra, (c->nextra + 2 * ADDRS_PER_FAMILY * ntodo) * sizeof(*more));
+
+		rc = more ? PT_OK : PT_ERR_NOMEM;
+		if (more) {
+			c->extra = more;
+			rc = addresses(c->extra, &c->nextra, net, via, todo, ntodo, cfg->auth_port);
+		}
+	}
+	free(todo);
+	return rc;
+}
+
+/* The servers to ask: --auth, else the delegated ones then the not-delegated ones.
+ * @param[out] ndelegated how many of the first ones are delegated (or --auth) */
+static enum pt_status server_list(struct pt_ns_addr **list, size_t *n, size_t *ndelegated,
+				  struct pt_truth *out, const struct pt_net *net,
+				  struct pt_truth_cache *c, const struct pt_truth_config *cfg,
+				  const struct pt_resolver *via, size_t nvia, const char *domain,
+				  uint64_t now_ns)
+{
+	enum pt_status rc;
+
+	*list = NULL;
+	*n = *ndelegated = 0;
+	if (cfg->nauth > 0) {
+		*list = calloc(cfg->nauth, sizeof(**list));
+		if (*list == NULL) {
+			return PT_ERR_NOMEM;
+		}
+		for (size_t i = 0; i < cfg->nauth; i++) {
+			(*list)[i].addr = cfg->auth[i];
+		}
+		*n = *ndelegated = cfg->nauth;
+		return PT_OK;
+	}
+	struct via v = via_of(via, nvia);
+
+	rc = discover(c, net, &v, domain, cfg->auth_port, now_ns);
+	if (rc == PT_OK && c->found) {
+		rc = extra_servers(c, net, cfg, &v);
+	}
+	if (rc != PT_OK || c->del.nservers == 0) {
+		return rc;
+	}
+	*list = malloc((c->del.nservers + c->nextra) * sizeof(**list));
+	if (*list == NULL) {
+		return PT_ERR_NOMEM;
+	}
+	memcpy(*list, c->del.servers, c->del.nservers * sizeof(**list));
+	if (c->nextra > 0) {
+		memcpy(*list + c->del.nservers, c->extra, c->nextra * sizeof(**list));
+	}
+	*n = c->del.nservers + c->nextra;
+	*ndelegated = c->del.nservers;
+	snprintf(out->zone, sizeof(out->zone), "%s", c->del.zone);
+	snprintf(out->parent, sizeof(out->parent), "%s", c->del.parent);
+	out->delegation_known = c->del.known;
+	out->delegation_ttl = c->del.ttl;
+	rc = names_copy(&out->delegation, &out->ndelegation, c->del.ns, c->del.nns);
+	return rc;
+}
+
+/* Remember the delegated servers' serials of this full check, for pt_truth_poll(). */
+static void remember_serials(struct pt_truth_cache *c, const struct pt_truth *t, size_t n)
+{
+	free(c->serials);
+	free(c->has_serial);
+	c->serials = calloc(n ? n : 1, sizeof(*c->serials));
+	c->has_serial = calloc(n ? n : 1, sizeof(*c->has_serial));
+	c->nserials = c->serials && c->has_serial ? n : 0;
+	for (size_t i = 0; i < c->nserials; i++) {
+		c->serials[i] = t->servers[i].serial;
+		c->has_serial[i] = t->servers[i].has_serial;
+	}
 }
 
 static enum pt_status find(struct pt_truth *out, const struct pt_net *net, struct pt_truth_cache *c,
@@ -624,83 +1035,18 @@ enum pt_status pt_truth_find(struct pt_truth *out, const struct pt_net *net,
 	return find(out, net, c, cfg, via, nvia, domain, qtype, now_ns, 0);
 }
 
-/* The servers to ask: --auth, else the discovered ones. */
-static enum pt_status server_list(struct pt_ns_addr **list, size_t *n, struct pt_truth *out,
-				  const struct pt_net *net, struct pt_truth_cache *c,
-				  const struct pt_truth_config *cfg, const struct pt_resolver *via,
-				  size_t nvia, const char *domain, uint64_t now_ns)
+/* Ask every server for the record and the SOA; an alias has no SOA of its own, so when the
+ * SOA query meets a CNAME it is asked once more, one label up. */
+static enum pt_status ask_servers(struct pt_reply *reps, const struct pt_net *net,
+				  const struct pt_ns_addr *list, size_t n, const char *domain,
+				  uint16_t qtype, const char *zone)
 {
-	enum pt_status rc;
-
-	*list = NULL;
-	*n = 0;
-	if (cfg->nauth > 0) {
-		*list = calloc(cfg->nauth, sizeof(**list));
-		if (*list == NULL) {
-			return PT_ERR_NOMEM;
-		}
-		for (size_t i = 0; i < cfg->nauth; i++) {
-			(*list)[i].addr = cfg->auth[i];
-		}
-		*n = cfg->nauth;
-		return PT_OK;
-	}
-	rc = discover(c, net, via, nvia, domain, cfg->auth_port, now_ns);
-	if (rc != PT_OK || c->zs.nservers == 0) {
-		return rc;
-	}
-	*list = malloc(c->zs.nservers * sizeof(**list));
-	if (*list == NULL) {
-		return PT_ERR_NOMEM;
-	}
-	memcpy(*list, c->zs.servers, c->zs.nservers * sizeof(**list));
-	*n = c->zs.nservers;
-	snprintf(out->zone, sizeof(out->zone), "%s", c->zs.zone);
-	return PT_OK;
-}
-
-static enum pt_status find(struct pt_truth *out, const struct pt_net *net, struct pt_truth_cache *c,
-			   const struct pt_truth_config *cfg, const struct pt_resolver *via,
-			   size_t nvia, const char *domain, uint16_t qtype, uint64_t now_ns,
-			   int depth)
-{
-	struct pt_request *reqs = NULL;
-	struct pt_reply *reps = NULL;
-	struct pt_ns_addr *list = NULL;
+	struct pt_request *reqs = calloc(2 * n, sizeof(*reqs));
+	const char *soa_name = zone[0] ? zone : domain;
 	char parent[256];
-	size_t n = 0;
-	enum pt_status rc;
-	int best = -1;
+	enum pt_status rc = PT_ERR_NOMEM;
 
-	memset(out, 0, sizeof(*out));
-	if (cfg->nexpect > 0) {
-		rc = expected_answer(&out->answer, cfg, qtype);
-		if (rc != PT_OK) {
-			return rc;
-		}
-		out->source = PT_TRUTH_EXPECTED;
-	}
-	rc = server_list(&list, &n, out, net, c, cfg, via, nvia, domain, now_ns);
-	if (rc != PT_OK || n == 0) {
-		free(list);
-		if (rc != PT_OK) {
-			pt_truth_fini(out);
-		}
-		return rc;
-	}
-	reqs = calloc(2 * n, sizeof(*reqs));
-	reps = calloc(2 * n, sizeof(*reps));
-	out->servers = calloc(n, sizeof(*out->servers));
-	rc = PT_ERR_NOMEM;
-	if (reqs == NULL || reps == NULL || out->servers == NULL) {
-		goto out;
-	}
-	/* Record and SOA: the SOA of the zone when discovery found it, else of the name itself
-	 * (in the answer at the apex, in the authority section below it). An alias has neither:
-	 * then once more, one label up. */
-	const char *soa_name = out->zone[0] ? out->zone : domain;
-
-	for (int round = 0; round < 2; round++) {
+	for (int round = 0; reqs != NULL && round < 2; round++) {
 		bool alias = false;
 
 		for (size_t i = 0; i < n; i++) {
@@ -711,7 +1057,7 @@ static enum pt_status find(struct pt_truth *out, const struct pt_net *net, struc
 		}
 		rc = pt_net_run(net, reqs, 2 * n, reps);
 		if (rc != PT_OK) {
-			goto out;
+			break;
 		}
 		for (size_t i = 0; i < n; i++) {
 			alias |= reps[2 * i + 1].result == PT_REPLY_OK &&
@@ -723,6 +1069,68 @@ static enum pt_status find(struct pt_truth *out, const struct pt_net *net, struc
 		free_replies(reps, 2 * n);
 		soa_name = parent;
 	}
+	free(reqs);
+	return rc;
+}
+
+/* The answer counts as the truth's: which server, and what it says about the others. */
+static void judge_servers(struct pt_truth *out, size_t ndelegated, int best)
+{
+	const struct pt_auth_server *b = &out->servers[best];
+
+	for (size_t i = 0; i < out->nservers; i++) {
+		struct pt_auth_server *s = &out->servers[i];
+
+		if (s->status == PT_AUTH_OK && i < ndelegated && b->has_serial &&
+		    (!s->has_serial || pt_serial_cmp(s->serial, b->serial) < 0)) {
+			s->status = PT_AUTH_LAGGING;
+		}
+		/* a server that answers the zone without being delegated is never the truth */
+		if (i >= ndelegated && s->status == PT_AUTH_OK) {
+			s->status = PT_AUTH_NOT_DELEGATED;
+		}
+		if (pt_auth_server_answers(s) && !pt_answer_same(&s->answer, &b->answer)) {
+			out->disagree = true;
+		}
+	}
+	out->serial = b->serial;
+	out->has_serial = b->has_serial;
+}
+
+static enum pt_status find(struct pt_truth *out, const struct pt_net *net, struct pt_truth_cache *c,
+			   const struct pt_truth_config *cfg, const struct pt_resolver *via,
+			   size_t nvia, const char *domain, uint16_t qtype, uint64_t now_ns,
+			   int depth)
+{
+	struct pt_reply *reps = NULL;
+	struct pt_ns_addr *list = NULL;
+	size_t n = 0, ndelegated = 0;
+	enum pt_status rc;
+	int best = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (cfg->nexpect > 0) {
+		rc = expected_answer(&out->answer, cfg, qtype);
+		if (rc != PT_OK) {
+			return rc;
+		}
+		out->source = PT_TRUTH_EXPECTED;
+	}
+	rc = server_list(&list, &n, &ndelegated, out, net, c, cfg, via, nvia, domain, now_ns);
+	if (rc != PT_OK || n == 0) {
+		free(list);
+		if (rc != PT_OK) {
+			pt_truth_fini(out);
+		}
+		return rc;
+	}
+	reps = calloc(2 * n, sizeof(*reps));
+	out->servers = calloc(n, sizeof(*out->servers));
+	rc = PT_ERR_NOMEM;
+	if (reps == NULL || out->servers == NULL ||
+	    (rc = ask_servers(reps, net, list, n, domain, qtype, out->zone)) != PT_OK) {
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct pt_auth_server *s = &out->servers[i];
 		const struct pt_reply *rec = &reps[2 * i];
@@ -733,6 +1141,7 @@ static enum pt_status find(struct pt_truth *out, const struct pt_net *net, struc
 		snprintf(s->address, sizeof(s->address), "%s", list[i].addr.address);
 		s->port = list[i].addr.port;
 		s->rtt_ms = rec->rtt_ms;
+		s->delegated = i < ndelegated;
 		s->status = pt_truth_judge_server(rec, soa);
 		if (soa->result == PT_REPLY_OK && soa->answer.has_serial) {
 			s->serial = soa->answer.serial;
@@ -745,7 +1154,8 @@ static enum pt_status find(struct pt_truth *out, const struct pt_net *net, struc
 			s->answer = reps[2 * i].answer;
 			memset(&reps[2 * i].answer, 0, sizeof(struct pt_answer));
 		}
-		if (s->status != PT_AUTH_OK) {
+		/* serials are only compared among the servers of the current delegation */
+		if (s->status != PT_AUTH_OK || !s->delegated) {
 			continue;
 		}
 		if (best < 0 ||
@@ -754,26 +1164,43 @@ static enum pt_status find(struct pt_truth *out, const struct pt_net *net, struc
 			best = (int)i;
 		}
 	}
-	rc = PT_OK;
-	if (best < 0) {
-		goto out;
-	}
-	const struct pt_auth_server *b = &out->servers[best];
-
-	for (size_t i = 0; i < n; i++) {
-		struct pt_auth_server *s = &out->servers[i];
-
-		if (s->status == PT_AUTH_OK && b->has_serial &&
-		    (!s->has_serial || pt_serial_cmp(s->serial, b->serial) < 0)) {
-			s->status = PT_AUTH_LAGGING;
+	if (depth == 0) {
+		remember_serials(c, out, ndelegated);
+		if (cfg->nauth > 0) {
+			/* nothing to discover: what pt_truth_poll() looks at is known now */
+			snprintf(c->domain, sizeof(c->domain), "%s", domain);
+			c->found = true;
 		}
 	}
-	out->serial = b->serial;
-	out->has_serial = b->has_serial;
-	if (out->source == PT_TRUTH_EXPECTED) {
+	rc = PT_OK;
+	if (best < 0) {
+		/* --auth servers that do not answer are an error for the truth, not a vote */
+		out->auth_unreachable = cfg->nauth > 0;
 		goto out;
 	}
-	rc = pt_answer_copy(&out->answer, &b->answer);
+	judge_servers(out, ndelegated, best);
+	if (out->source == PT_TRUTH_EXPECTED) {
+		const struct pt_answer *a = &out->servers[best].answer;
+
+		out->has_authoritative = true;
+		rc = pt_answer_copy(&out->authoritative, a);
+		/* The expected record is not on every delegated server yet: a resolver asked now
+		 * may ask one that denies it, and would cache the denial. */
+		for (size_t i = 0; i < out->nservers; i++) {
+			const struct pt_auth_server *s = &out->servers[i];
+			const struct pt_answer *d = &s->answer;
+
+			if (pt_auth_server_answers(s) &&
+			    (d->kind == PT_ANSWER_NXDOMAIN || d->kind == PT_ANSWER_NODATA)) {
+				out->unpublished = true;
+				if (d->has_ttl && d->ttl > out->negative_ttl) {
+					out->negative_ttl = d->ttl;
+				}
+			}
+		}
+		goto out;
+	}
+	rc = pt_answer_copy(&out->answer, &out->servers[best].answer);
 	if (rc != PT_OK) {
 		goto out;
 	}
@@ -785,10 +1212,85 @@ static enum pt_status find(struct pt_truth *out, const struct pt_net *net, struc
 out:
 	free_replies(reps, 2 * n);
 	free(reps);
-	free(reqs);
 	free(list);
 	if (rc != PT_OK) {
 		pt_truth_fini(out);
 	}
 	return rc;
+}
+
+/* The address of server @p i as the last full check asked it. */
+static const struct pt_resolver *polled(const struct pt_truth_cache *c,
+					const struct pt_truth_config *cfg, size_t i)
+{
+	return cfg->nauth > 0 ? &cfg->auth[i] : &c->del.servers[i].addr;
+}
+
+bool pt_truth_poll(const struct pt_net *net, struct pt_truth_cache *c,
+		   const struct pt_truth_config *cfg, const char *domain)
+{
+	size_t n = c->nserials, nreq;
+	struct pt_request *reqs;
+	struct pt_reply *reps;
+	bool changed = false;
+	bool ask_parent = cfg->nauth == 0 && c->del.known && c->del.parents.nservers > 0;
+	const char *zone = cfg->nauth > 0 ? domain : c->del.zone;
+
+	if (!c->found || c->stale || strcmp(c->domain, domain) != 0 || n == 0 ||
+	    n > (cfg->nauth > 0 ? cfg->nauth : c->del.nservers)) {
+		return true;
+	}
+	nreq = n + ask_parent;
+	reqs = calloc(nreq, sizeof(*reqs));
+	reps = calloc(nreq, sizeof(*reps));
+	if (reqs == NULL || reps == NULL) {
+		free(reqs);
+		free(reps);
+		return true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pt_resolver *r = polled(c, cfg, i);
+
+		/* with --auth the zone is not known: the SOA of the name itself carries the
+		 * serial (in the authority section below the apex) */
+		pt_request_init(&reqs[i], &r->sa, r->salen, zone, PT_TYPE_SOA, 0);
+	}
+	if (ask_parent) {
+		const struct pt_resolver *p =
+			&c->del.parents.servers[c->next_parent++ % c->del.parents.nservers].addr;
+
+		pt_request_init(&reqs[n], &p->sa, p->salen, c->del.zone, PT_TYPE_NS, 0);
+	}
+	if (pt_net_run(net, reqs, nreq, reps) != PT_OK) {
+		free(reqs);
+		free(reps);
+		return true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pt_answer *a = &reps[i].answer;
+		bool has =
+			reps[i].result == PT_REPLY_OK && a->has_serial && (a->flags & PT_FLAG_AA);
+
+		if (has && (!c->has_serial[i] || a->serial != c->serials[i])) {
+			changed = true;
+		}
+	}
+	if (ask_parent && reps[n].result == PT_REPLY_OK) {
+		char *const *ns;
+		size_t nns;
+		bool said = ns_names_of(&reps[n].answer, c->del.zone, false, &ns, &nns);
+		bool same = said && nns == c->del.nns;
+
+		for (size_t i = 0; same && i < nns; i++) {
+			same = strv_has(c->del.ns, c->del.nns, ns[i]);
+		}
+		if (said && !same) {
+			c->stale = true;
+			changed = true;
+		}
+	}
+	free_replies(reps, nreq);
+	free(reps);
+	free(reqs);
+	return changed;
 }

@@ -95,7 +95,9 @@ size_t pt_counts_answered(const struct pt_counts *c)
 const char *pt_reason_name(unsigned reason)
 {
 	static const char *const names[PT_REASON_COUNT] = {
-		"no-truth", "no-match", "differ", "negative", "servfail", "error", "pending",
+		"no-truth",	 "no-match", "differ",		"negative",	 "servfail",
+		"error",	 "pending",  "too-few-answers", "auth-disagree", "auth-unreachable",
+		"not-published",
 	};
 
 	for (unsigned i = 0; i < PT_REASON_COUNT; i++) {
@@ -106,7 +108,18 @@ const char *pt_reason_name(unsigned reason)
 	return "unknown";
 }
 
-unsigned pt_verdict_reasons(const struct pt_counts *c, bool truth_known)
+size_t pt_quorum_needed(const struct pt_quorum *q, size_t total)
+{
+	double n = q->percent ? q->value * (double)total / 100.0 : q->value;
+	size_t need = (size_t)n;
+
+	if ((double)need < n) {
+		need++;
+	}
+	return need > 0 ? need : 1;
+}
+
+unsigned pt_verdict_reasons(const struct pt_counts *c, const struct pt_verdict_facts *f)
 {
 	static const struct {
 		enum pt_verdict v;
@@ -120,8 +133,21 @@ unsigned pt_verdict_reasons(const struct pt_counts *c, bool truth_known)
 	};
 	unsigned r = 0;
 
-	if (!truth_known) {
-		r |= PT_REASON_NO_TRUTH;
+	if (!f->truth_known) {
+		r |= f->auth_unreachable ? PT_REASON_AUTH_UNREACHABLE : PT_REASON_NO_TRUTH;
+	}
+	if (f->unpublished) {
+		r |= PT_REASON_NOT_PUBLISHED;
+	}
+	if (f->auth_disagree) {
+		r |= PT_REASON_AUTH_DISAGREE;
+	}
+	if (!f->truth_known) {
+		/* nothing to judge against: every resolver waits, and that is this one reason */
+		return r;
+	}
+	if (pt_counts_judged(c) < f->needed) {
+		r |= PT_REASON_TOO_FEW;
 	}
 	if (c->by[PT_VERDICT_MATCH] == 0) {
 		r |= PT_REASON_NO_MATCH;
@@ -139,5 +165,8 @@ int pt_verdict_exit_status(const struct pt_counts *c, unsigned reasons)
 	if (reasons == 0) {
 		return PT_EXIT_OK;
 	}
-	return pt_counts_judged(c) == 0 ? PT_EXIT_NOTHING : PT_EXIT_NOT_CONVERGED;
+	if ((reasons & PT_REASONS_INCONCLUSIVE) || pt_counts_judged(c) == 0) {
+		return PT_EXIT_NOTHING;
+	}
+	return PT_EXIT_NOT_CONVERGED;
 }

@@ -81,22 +81,64 @@ enum pt_reason {
 	PT_REASON_SERVFAIL = 1u << 4, /**< "servfail": a resolver answers SERVFAIL */
 	PT_REASON_ERROR = 1u << 5,    /**< "error": a resolver gives unusable replies */
 	PT_REASON_PENDING = 1u << 6,  /**< "pending": a resolver has not answered yet */
+	PT_REASON_TOO_FEW = 1u << 7,  /**< "too-few-answers": fewer judged than --min-answered */
+	PT_REASON_AUTH_DISAGREE = 1u << 8,    /**< "auth-disagree": a delegated server serves
+						   another answer than the truth */
+	PT_REASON_AUTH_UNREACHABLE = 1u << 9, /**< "auth-unreachable": no --auth server answers */
+	PT_REASON_NOT_PUBLISHED = 1u << 10,   /**< "not-published": the --expect'ed record is not
+						   served yet; resolvers are not asked */
 };
 
 /** Number of reason bits. */
-#define PT_REASON_COUNT 7
+#define PT_REASON_COUNT 11
+
+/** The reasons that make a result inconclusive (exit 3) rather than not converged. (While the
+ *  expected record is not published the resolvers are not asked, so nothing is judged.) */
+#define PT_REASONS_INCONCLUSIVE                                                                    \
+	(PT_REASON_NO_TRUTH | PT_REASON_TOO_FEW | PT_REASON_AUTH_UNREACHABLE)
+
+/** How many judged resolvers convergence needs (--min-answered N or P%). */
+struct pt_quorum {
+	/** true: @ref value is a percentage of the listed resolvers; false: a count */
+	bool percent;
+	/** the count, or the percentage (0-100) */
+	double value;
+};
+
+/** The default quorum: 50% of the listed resolvers. */
+#define PT_QUORUM_DEFAULT ((struct pt_quorum){ .percent = true, .value = 50 })
+
+/** Judged resolvers needed out of @p total listed (a share rounds up; at least 1). */
+size_t pt_quorum_needed(const struct pt_quorum *q, size_t total);
+
+/** What the convergence rule needs beyond the counts. */
+struct pt_verdict_facts {
+	/** the truth is known; when not, the resolvers cannot be judged and the only reasons are
+	 *  the truth's own (no-truth or auth-unreachable, not-published, auth-disagree) */
+	bool truth_known;
+	/** the truth comes from the authoritative servers and one of them (of the delegation,
+	 *  answering) serves another answer */
+	bool auth_disagree;
+	/** --auth servers were given and none answered */
+	bool auth_unreachable;
+	/** the expected record is not published yet */
+	bool unpublished;
+	/** judged resolvers needed (pt_quorum_needed()) */
+	size_t needed;
+};
 
 /** Contract name of one reason bit ("differ", ...); "unknown" for anything else. */
 const char *pt_reason_name(unsigned reason);
 
 /**
  * The convergence rule (CONTRACT.md): converged when the mask is 0, i.e. the truth is known,
- * at least one resolver matches and every judged resolver matches (a SERVFAIL keeps it
- * unconverged; refused and timed-out resolvers are not judged).
- * @param truth_known false while there is no truth
+ * at least one resolver matches, every judged resolver matches (a SERVFAIL keeps it
+ * unconverged; refused and timed-out resolvers are not judged), at least @p f->needed
+ * resolvers are judged, and, when the truth comes from the authoritative servers, every
+ * answering server of the delegation serves it.
  * @return the mask of every reason that applies (enum pt_reason), 0 when converged.
  */
-unsigned pt_verdict_reasons(const struct pt_counts *c, bool truth_known);
+unsigned pt_verdict_reasons(const struct pt_counts *c, const struct pt_verdict_facts *f);
 
 /** Exit statuses (CONTRACT.md "Exit status"), shared by every mode. */
 enum pt_exit {
@@ -108,8 +150,8 @@ enum pt_exit {
 
 /**
  * The exit status of the tracker, the same in every mode (--once, --until-converged, NDJSON,
- * the dashboard) for the same verdicts: 0 converged, 3 when no resolver gave a judgeable
- * answer, 1 otherwise.
+ * the dashboard) for the same verdicts: 0 converged; 3 inconclusive (no resolver gave a
+ * judgeable answer, too few did, no truth, the --auth servers are silent); 1 otherwise.
  * @param reasons as returned by pt_verdict_reasons() for @p c
  */
 int pt_verdict_exit_status(const struct pt_counts *c, unsigned reasons);

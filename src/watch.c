@@ -8,6 +8,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "dns.h"
 #include "sched.h"
 
 /* Schedule entry of one resolver; the index in w->items is its id. */
@@ -19,6 +20,10 @@ struct item {
 	bool inflight;
 	/* polled at least once for the current target (for --once and the first sweep) */
 	bool done;
+	/* it served an old answer: ask it for the zone's NS set it holds (from ns_due_ns on) */
+	bool ns_wanted;
+	bool ns_inflight;
+	uint64_t ns_due_ns;
 };
 
 struct pt_watch {
@@ -52,13 +57,23 @@ struct pt_watch {
 	bool truth_now;
 	bool truth_done;
 	bool joined;
+	/* the zone of the last truth, for NS questions to resolvers */
+	char zone[256];
+	/* resolvers are not asked: --expect'ed data is not published (or not looked for yet) */
+	bool hold;
 };
 
-/* A query's tag carries the resolver id and the target generation it was sent for, so
- * nothing is allocated per query and nothing dangles if the network drops a query. */
+/* A query's tag carries the resolver id, whether it asks for the zone's NS set, and the
+ * target generation it was sent for, so nothing is allocated per query and nothing dangles if
+ * the network drops a query. */
 #define TAG_ID_BITS 40
-#define TAG_ID_MASK ((1ULL << TAG_ID_BITS) - 1)
+#define TAG_NS_BIT (1ULL << (TAG_ID_BITS - 1))
+#define TAG_ID_MASK (TAG_NS_BIT - 1)
 #define TAG_GEN_MASK (UINT64_MAX >> TAG_ID_BITS)
+/* NS names learnt from resolvers kept at most, and the shortest wait before asking one
+ * resolver for its NS set again. */
+#define CACHED_NS_MAX 32
+#define NS_RETRY_NS (2 * PT_NS_PER_S)
 
 /* xorshift64*: spreads poll times; not security relevant (query IDs come from the engine). */
 static unsigned spread(struct pt_watch *w)
@@ -76,6 +91,73 @@ static void poke(struct pt_watch *w)
 	pthread_cond_broadcast(&w->cond);
 }
 
+/* Add the NS names a resolver holds to those the truth also asks. Called with the lock. */
+static void learn_ns(struct pt_watch *w, const struct pt_answer *a)
+{
+	struct pt_truth_config *c = &w->truth_cfg;
+
+	for (size_t i = 0; i < a->count && c->ncached_ns < CACHED_NS_MAX; i++) {
+		bool known = false;
+		char **grown;
+
+		for (size_t k = 0; k < c->ncached_ns && !known; k++) {
+			known = strcmp(c->cached_ns[k], a->rdata[i]) == 0;
+		}
+		if (known) {
+			continue;
+		}
+		grown = realloc(c->cached_ns, (c->ncached_ns + 1) * sizeof(*grown));
+		if (grown == NULL) {
+			return;
+		}
+		c->cached_ns = grown;
+		if ((grown[c->ncached_ns] = strdup(a->rdata[i])) == NULL) {
+			return;
+		}
+		c->ncached_ns++;
+		/* a name the truth has not asked yet: ask it now (and a sweep waits for that) */
+		w->truth_now = true;
+		w->truth_done = false;
+		pthread_cond_broadcast(&w->truth_cond);
+	}
+}
+
+/* The reply to a resolver's NS question (from its cache, RD=0): when its cached NS set
+ * expires, and the names. A resolver that does not answer from its cache tells nothing. */
+static void on_ns_reply(struct pt_watch *w, uint64_t id, const struct pt_reply *reply)
+{
+	const struct pt_answer *a = &reply->answer;
+	uint64_t now = w->clock();
+	uint64_t at = reply->received_ns && reply->received_ns <= now ? reply->received_ns : now;
+	enum pt_reply_class cls = pt_reply_class(reply->result, a);
+	bool data = cls == PT_CLASS_ANSWER && a->kind == PT_ANSWER_DATA && a->has_ttl;
+	bool referral = false;
+	uint32_t ttl;
+
+	pthread_mutex_lock(&w->lock);
+	referral = cls == PT_CLASS_REFERRAL && a->nreferral_ns > 0 && a->referral_zone &&
+		   strcmp(a->referral_zone, w->zone) == 0;
+	ttl = data ? a->ttl : referral ? a->referral_ttl : 0;
+	if (data || referral) {
+		/* lock order: watch, then state */
+		pt_state_set_ns_expiry(w->state, id, at, ttl);
+	}
+	if (id < w->nitems) {
+		struct item *it = &w->items[id];
+		it->ns_inflight = false;
+		/* Asked again with its next old answer: an answer from the old servers can renew
+		 * the NS set they send in its authority section. */
+		it->ns_due_ns = at + NS_RETRY_NS;
+	}
+	if (data || referral) {
+		struct pt_answer names = { .rdata = data ? a->rdata : a->referral_ns,
+					   .count = data ? a->count : a->nreferral_ns };
+
+		learn_ns(w, &names);
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
 static void on_reply(void *ctx, const struct pt_request *req, struct pt_reply *reply)
 {
 	struct pt_watch *w = ctx;
@@ -84,9 +166,16 @@ static void on_reply(void *ctx, const struct pt_request *req, struct pt_reply *r
 	enum pt_reply_class cls = pt_reply_class(reply->result, &reply->answer);
 	/* a query the network gave up on because we are stopping observed nothing */
 	bool cancelled = reply->result == PT_REPLY_LOCAL_ERROR && reply->err == ECANCELED;
+	enum pt_verdict v = PT_VERDICT_PENDING;
 
+	if (req->tag & TAG_NS_BIT) {
+		if (!cancelled) {
+			on_ns_reply(w, id, reply);
+		}
+		return;
+	}
 	if (!cancelled) {
-		pt_state_publish(w->state, id, gen, reply);
+		v = pt_state_publish(w->state, id, gen, reply);
 	}
 	pthread_mutex_lock(&w->lock);
 	if (id < w->nitems) {
@@ -109,6 +198,12 @@ static void on_reply(void *ctx, const struct pt_request *req, struct pt_reply *r
 			/* The target changed while this was in flight: ask again at once. */
 			it->due_ns = 0;
 		}
+		/* an old answer: from which name servers does it come? */
+		if (pt_verdict_is_old(v) && !it->ns_inflight && at >= it->ns_due_ns &&
+		    w->zone[0] != '\0') {
+			it->ns_wanted = true;
+			poke(w);
+		}
 		if (!w->cfg.once && it->due_ns < w->next_wake) {
 			poke(w);
 		}
@@ -122,17 +217,24 @@ uint64_t pt_watch_step(struct pt_watch *w)
 	uint16_t qtype;
 	uint64_t next = UINT64_MAX, now, gen;
 	size_t *due = NULL, ndue = 0;
+	char zone[256];
 
 	/* The state owns the target; read it each round (retarget changes it). */
 	pt_state_target(w->state, domain, sizeof(domain), &qtype);
 	pthread_mutex_lock(&w->lock);
 	now = w->clock();
 	gen = w->gen;
-	due = malloc((w->nitems ? w->nitems : 1) * sizeof(*due));
-	for (size_t i = 0; i < w->nitems; i++) {
+	snprintf(zone, sizeof(zone), "%s", w->zone);
+	due = malloc((w->nitems ? 2 * w->nitems : 1) * sizeof(*due));
+	for (size_t i = 0; i < w->nitems && due != NULL; i++) {
 		struct item *it = &w->items[i];
 
-		if (!it->tracked || it->inflight || (w->cfg.once && it->done)) {
+		if (it->tracked && it->ns_wanted && !it->ns_inflight && zone[0] != '\0') {
+			it->ns_wanted = false;
+			it->ns_inflight = true;
+			due[ndue++] = i | TAG_NS_BIT;
+		}
+		if (!it->tracked || it->inflight || (w->cfg.once && it->done) || w->hold) {
 			continue;
 		}
 		if (it->due_ns > now || due == NULL) {
@@ -145,20 +247,27 @@ uint64_t pt_watch_step(struct pt_watch *w)
 	pthread_mutex_unlock(&w->lock);
 	/* Outside the lock: a network may answer inside submit(). */
 	for (size_t k = 0; k < ndue; k++) {
+		bool ns = (due[k] & TAG_NS_BIT) != 0;
+		size_t i = due[k] & TAG_ID_MASK;
 		struct pt_request req;
 		struct item it;
 
 		pthread_mutex_lock(&w->lock);
-		it = w->items[due[k]];
+		it = w->items[i];
 		pthread_mutex_unlock(&w->lock);
-		pt_request_init(&req, &it.resolver.sa, it.resolver.salen, domain, qtype,
-				PT_FLAG_RD);
+		/* the NS question is asked of the cache only (RD=0): see on_ns_reply() */
+		pt_request_init(&req, &it.resolver.sa, it.resolver.salen, ns ? zone : domain,
+				ns ? PT_TYPE_NS : qtype, ns ? 0 : PT_FLAG_RD);
 		req.tag = (uint64_t)due[k] | (gen << TAG_ID_BITS);
 		if (pt_net_submit(&w->net, &req, on_reply, w) != PT_OK) {
 			pthread_mutex_lock(&w->lock);
-			w->items[due[k]].inflight = false;
-			w->items[due[k]].due_ns = now + PT_NS_PER_S;
-			next = now + PT_NS_PER_S < next ? now + PT_NS_PER_S : next;
+			if (ns) {
+				w->items[i].ns_inflight = false;
+			} else {
+				w->items[i].inflight = false;
+				w->items[i].due_ns = now + PT_NS_PER_S;
+				next = now + PT_NS_PER_S < next ? now + PT_NS_PER_S : next;
+			}
 			pthread_mutex_unlock(&w->lock);
 		}
 	}
@@ -225,6 +334,7 @@ void pt_watch_check_truth(struct pt_watch *w)
 	struct pt_truth t;
 	struct pt_truth_config cfg;
 	struct pt_resolver *via = NULL;
+	struct pt_snapshot *snap = NULL;
 	char domain[256];
 	uint16_t qtype;
 	uint64_t gen = pt_state_target_generation(w->state);
@@ -245,48 +355,115 @@ void pt_watch_check_truth(struct pt_watch *w)
 	if (rc == PT_OK && gen == pt_state_target_generation(w->state)) {
 		/* only for the target it was looked up for */
 		pt_state_set_truth(w->state, &t);
+		/* the resolvers that serve an old answer now: which name servers do they hold? */
+		snap = t.zone[0] != '\0' ? pt_state_snapshot(w->state) : NULL;
 	}
+	pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; snap != NULL && i < snap->nrows; i++) {
+		const struct pt_row *r = &snap->rows[i];
+		struct item *it = r->id < w->nitems ? &w->items[r->id] : NULL;
+
+		if (it != NULL && pt_verdict_is_old(r->verdict) && r->ns_expires_ns == 0 &&
+		    !it->ns_inflight && w->clock() >= it->ns_due_ns) {
+			it->ns_wanted = true;
+		}
+	}
+	if (gen == pt_state_target_generation(w->state)) {
+		bool was = w->hold;
+
+		w->truth_done = true;
+		if (rc == PT_OK) {
+			snprintf(w->zone, sizeof(w->zone), "%s", t.zone);
+			/* the negative-caching guard: not a question before the record is there */
+			w->hold = w->truth_cfg.nexpect > 0 && !w->cfg.query_now && t.unpublished;
+		}
+		if (was && !w->hold) {
+			poke(w);
+		}
+	}
+	if (snap != NULL) {
+		poke(w);
+	}
+	pthread_mutex_unlock(&w->lock);
+	pt_snapshot_free(snap);
 	if (rc == PT_OK) {
 		pt_truth_fini(&t);
 	}
+}
+
+/* A cheap look at the servers' serials and the delegation. @return a full check is due. */
+static bool truth_changed(struct pt_watch *w)
+{
+	struct pt_truth_config cfg;
+	char domain[256];
+	uint16_t qtype;
+	bool changed;
+
+	pt_state_target(w->state, domain, sizeof(domain), &qtype);
 	pthread_mutex_lock(&w->lock);
-	if (gen == pt_state_target_generation(w->state)) {
-		w->truth_done = true;
+	if (pt_truth_config_copy(&cfg, &w->truth_cfg) != PT_OK) {
+		pthread_mutex_unlock(&w->lock);
+		return true;
 	}
 	pthread_mutex_unlock(&w->lock);
+	changed = pt_truth_poll(&w->net, w->cache, &cfg, domain);
+	pt_truth_config_fini(&cfg);
+	return changed;
+}
+
+/* Wait @p s seconds (real time) or until told to look now or stop. Called with the lock. */
+static void truth_sleep(struct pt_watch *w, double s)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += (time_t)s;
+	ts.tv_nsec += (long)((s - (double)(time_t)s) * 1e9);
+	ts.tv_sec += ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	while (!w->stop && !w->truth_now) {
+		if (pthread_cond_timedwait(&w->truth_cond, &w->lock, &ts) == ETIMEDOUT) {
+			break;
+		}
+	}
 }
 
 static void *truth_main(void *arg)
 {
 	struct pt_watch *w = arg;
+	uint64_t last_full = 0;
+	bool full = true;
 
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
+		full |= w->truth_now;
 		w->truth_now = false;
 		pthread_mutex_unlock(&w->lock);
-		pt_watch_check_truth(w);
-		pt_state_wake(w->state);
+		if (!full && w->cfg.truth_interval_s > 0 &&
+		    w->clock() - last_full >= (uint64_t)(w->cfg.truth_interval_s * 1e9)) {
+			full = true;
+		}
+		/* once a second: one SOA query per server and the delegation at one parent; a
+		 * full check of the record when something moved */
+		if (!full && w->cfg.poll_interval_s > 0) {
+			full = truth_changed(w);
+		}
+		if (full) {
+			pt_watch_check_truth(w);
+			last_full = w->clock();
+			pt_state_wake(w->state);
+		}
+		full = false;
 		pthread_mutex_lock(&w->lock);
 		pthread_cond_broadcast(&w->cond);
-		if (w->cfg.once || w->cfg.truth_interval_s <= 0) {
+		if (w->cfg.once || (w->cfg.truth_interval_s <= 0 && w->cfg.poll_interval_s <= 0)) {
 			while (!w->stop && !w->truth_now) {
 				pthread_cond_wait(&w->truth_cond, &w->lock);
 			}
 			continue;
 		}
-		struct timespec ts;
-		double s = w->cfg.truth_interval_s;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += (time_t)s;
-		ts.tv_nsec += (long)((s - (double)(time_t)s) * 1e9);
-		ts.tv_sec += ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
-		while (!w->stop && !w->truth_now) {
-			if (pthread_cond_timedwait(&w->truth_cond, &w->lock, &ts) == ETIMEDOUT) {
-				break;
-			}
-		}
+		truth_sleep(w, w->cfg.poll_interval_s > 0 ? w->cfg.poll_interval_s
+							  : w->cfg.truth_interval_s);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return NULL;
@@ -312,6 +489,8 @@ struct pt_watch *pt_watch_new(const struct pt_net *net, struct pt_state *state,
 	}
 	w->gen = pt_state_target_generation(state);
 	w->next_wake = UINT64_MAX;
+	/* with --expect, nothing is asked before the servers were: the record may not be there */
+	w->hold = truth_cfg->nexpect > 0 && !cfg->query_now;
 	if (getrandom(&w->rng, sizeof(w->rng), 0) != sizeof(w->rng) || w->rng == 0) {
 		w->rng = 0x9e3779b97f4a7c15ULL ^ w->clock();
 	}
@@ -432,6 +611,13 @@ enum pt_status pt_watch_retarget(struct pt_watch *w, const char *domain, uint16_
 	pthread_mutex_lock(&w->lock);
 	w->gen = pt_state_target_generation(w->state);
 	w->truth_done = false;
+	/* another zone, maybe: what was learnt of the last one's servers goes */
+	w->zone[0] = '\0';
+	for (size_t i = 0; i < w->truth_cfg.ncached_ns; i++) {
+		free(w->truth_cfg.cached_ns[i]);
+	}
+	w->truth_cfg.ncached_ns = 0;
+	w->hold = w->truth_cfg.nexpect > 0 && !w->cfg.query_now;
 	pthread_mutex_unlock(&w->lock);
 	pt_watch_refresh(w);
 	return PT_OK;
@@ -459,8 +645,15 @@ enum pt_status pt_watch_expect(struct pt_watch *w, const char *const *rdata, siz
 	tmp = w->truth_cfg;
 	tmp.expect = (char **)(uintptr_t)rdata;
 	tmp.nexpect = n;
+	tmp.cached_ns = NULL;
+	tmp.ncached_ns = 0;
 	rc = pt_truth_config_copy(&next, &tmp);
 	if (rc == PT_OK) {
+		/* the names learnt from the resolvers stay */
+		next.cached_ns = w->truth_cfg.cached_ns;
+		next.ncached_ns = w->truth_cfg.ncached_ns;
+		w->truth_cfg.cached_ns = NULL;
+		w->truth_cfg.ncached_ns = 0;
 		pt_truth_config_fini(&w->truth_cfg);
 		w->truth_cfg = next;
 		w->truth_now = true;
@@ -470,14 +663,27 @@ enum pt_status pt_watch_expect(struct pt_watch *w, const char *const *rdata, siz
 	return rc;
 }
 
+bool pt_watch_holding(struct pt_watch *w)
+{
+	bool hold;
+
+	pthread_mutex_lock(&w->lock);
+	hold = w->hold;
+	pthread_mutex_unlock(&w->lock);
+	return hold;
+}
+
 bool pt_watch_first_sweep_done(struct pt_watch *w)
 {
 	bool done;
 
 	pthread_mutex_lock(&w->lock);
 	done = w->truth_done;
-	for (size_t i = 0; done && i < w->nitems; i++) {
-		done = !w->items[i].tracked || w->items[i].done;
+	for (size_t i = 0; done && !w->hold && i < w->nitems; i++) {
+		const struct item *it = &w->items[i];
+
+		/* an NS question about an old answer is part of the sweep */
+		done = !it->tracked || (it->done && !it->ns_wanted && !it->ns_inflight);
 	}
 	pthread_mutex_unlock(&w->lock);
 	return done;

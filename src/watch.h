@@ -1,11 +1,17 @@
 /**
  * @file watch.h
  * The driver: it owns the set of tracked resolvers (their ids, their schedule), polls each
- * one just after its cached answer expires (src/sched.c decides when), re-checks the truth
- * every few seconds through the resolvers tracked at that moment, and feeds every reply to the
- * state. It asks through a struct pt_net (the engine, or a test's fake) and runs two threads of
- * its own (polling, truth) once started; without them, pt_watch_step() and
- * pt_watch_check_truth() drive it by hand on a fake clock.
+ * one just after its cached answer expires (src/sched.c decides when), looks at the
+ * authoritative servers' serials and the delegation once a second and checks the truth again
+ * when they change (and every 30 s), through the resolvers tracked at that moment, and feeds
+ * every reply to the state. A resolver that still serves an old answer is asked once for the
+ * zone's NS set it holds: names that are not delegated any more are asked for the truth too
+ * (shown as not-delegated), and its NS TTL bounds how long it can fetch the old answer. With
+ * --expect and no --query-now, resolvers are not asked while the authoritative servers deny
+ * the expected record (asking would plant the denial in their caches). It asks through a struct
+ * pt_net (the engine, or a test's fake) and runs two threads of its own (polling, truth) once
+ * started; without them, pt_watch_step() and pt_watch_check_truth() drive it by hand on a fake
+ * clock.
  *
  * Threads: every pt_watch_* function may be called from the controlling thread while the
  * driver runs. Locking: one mutex in struct pt_watch guards the resolver set and schedule;
@@ -31,10 +37,14 @@ struct pt_watch_config {
 	double interval_s;
 	/** longest time between two polls of one resolver, seconds (--max-interval) */
 	double max_interval_s;
-	/** re-check the truth this often, seconds (0 = never after the first) */
+	/** check the truth in full at least this often, seconds (0 = never after the first) */
 	double truth_interval_s;
+	/** look at the servers' serials and the delegation this often, seconds (0 = never) */
+	double poll_interval_s;
 	/** poll once and stop (--once): each resolver gets one query */
 	bool once;
+	/** ask the resolvers even while the servers deny the --expect'ed record (--query-now) */
+	bool query_now;
 };
 
 struct pt_watch;
@@ -85,7 +95,12 @@ enum pt_status pt_watch_retarget(struct pt_watch *w, const char *domain, uint16_
  */
 enum pt_status pt_watch_expect(struct pt_watch *w, const char *const *rdata, size_t n);
 
-/** True once every resolver has been polled at least once and the truth was looked for. */
+/** True while resolvers are not asked: the --expect'ed record is not published yet (or the
+ *  truth was not looked for yet). */
+bool pt_watch_holding(struct pt_watch *w);
+
+/** True once every resolver has been polled at least once (or the polls are held back) and
+ *  the truth was looked for. */
 bool pt_watch_first_sweep_done(struct pt_watch *w);
 
 /**

@@ -33,6 +33,9 @@ struct fake_rule {
 	unsigned flags;
 	const char *rdata[8];
 	const char *cnames[4];
+	/* PT_ANSWER_REFERRAL: rdata are the NS names, glue "NAME ADDRESS", ttl the NS TTL; the
+	 * delegated zone is the question's name */
+	const char *glue[8];
 	const char *zone;
 	uint32_t serial;
 	uint32_t ttl;
@@ -128,10 +131,15 @@ static inline void fake_reply(const struct fake_rule *r, struct pt_reply *rep)
 	rep->answer.kind = r->kind;
 	rep->answer.rcode = r->rcode;
 	rep->answer.flags = r->flags;
-	rep->answer.rdata = fake_strv(r->rdata, &rep->answer.count);
+	if (r->kind != PT_ANSWER_REFERRAL) {
+		rep->answer.rdata = fake_strv(r->rdata, &rep->answer.count);
+	}
 	rep->answer.cnames = fake_strv(r->cnames, &rep->answer.ncnames);
 	if (r->kind == PT_ANSWER_REFERRAL) {
 		rep->answer.referral_ns = fake_strv(r->rdata, &rep->answer.nreferral_ns);
+		rep->answer.referral_zone = strdup(r->qname);
+		rep->answer.referral_ttl = r->ttl;
+		rep->answer.glue = fake_strv(r->glue, &rep->answer.nglue);
 	}
 	rep->answer.ttl = r->ttl;
 	rep->answer.has_ttl = r->ttl > 0;

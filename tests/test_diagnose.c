@@ -71,6 +71,7 @@ static void add_auth(struct pt_diag_facts *f, const char *name, const char *addr
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	snprintf(a->address, sizeof(a->address), "%s", addr);
 	a->port = 53;
+	a->delegated = true;
 	set_soa(a, serial);
 	set_reply(&a->mx, PT_ANSWER_DATA, PT_FLAG_AA, 300, "10 mx1.example.test.",
 		  "20 mx2.example.test.", NULL);
@@ -304,6 +305,40 @@ static void test_parent_child(void **state)
 	f.parents[0].delegation_known = false;
 	judge(&d, &f);
 	assert_int_equal(status_of(&d, "ns-parent-child", NULL), PT_CHECK_SKIP);
+	pt_diagnosis_fini(&d);
+	pt_diag_facts_fini(&f);
+}
+
+/* A move in progress: the parent delegates to new servers while an old one, still held by
+ * the resolvers, keeps answering with its old records: ns-parent-child says so, and the old
+ * server's serial and MX take no part in the other checks. */
+static void test_move(void **state)
+{
+	struct pt_diag_facts f;
+	struct pt_diagnosis d;
+	const struct pt_check *c;
+
+	(void)state;
+	healthy(&f);
+	add_auth(&f, "ns1.old.test.", "203.0.113.53", 7);
+	f.auth[f.nauth - 1].delegated = false;
+	set_reply(&f.auth[f.nauth - 1].mx, PT_ANSWER_DATA, PT_FLAG_AA, 300, "10 mx-old.test.",
+		  NULL);
+	f.auth[f.nauth - 1].ns.answer.ttl = 86400;
+	f.delegation_ttl = 3600;
+	judge(&d, &f);
+	c = pt_diagnosis_find(&d, "ns-parent-child", NULL);
+	assert_non_null(c);
+	assert_int_equal(c->status, PT_CHECK_WARN);
+	assert_non_null(strstr(c->message, "a move to other name servers is in progress"));
+	assert_non_null(strstr(c->message, "ns1.old.test. (203.0.113.53) (serial 7, MX "
+					   "10 mx-old.test.)"));
+	assert_non_null(strstr(c->message, "ask it for up to 86400s after they fetched it"));
+	assert_non_null(strstr(c->data_json, "\"old_ns_ttl\": 86400"));
+	/* the old serial is no lagging secondary, its MX no disagreement, and it is not lame */
+	assert_int_equal(status_of(&d, "auth-serial-consistent", NULL), PT_CHECK_PASS);
+	assert_int_equal(status_of(&d, "auth-mx-consistent", NULL), PT_CHECK_PASS);
+	assert_null(pt_diagnosis_find(&d, "ns-lame", "ns1.old.test. (203.0.113.53)"));
 	pt_diagnosis_fini(&d);
 	pt_diag_facts_fini(&f);
 }
@@ -573,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_lame_servers),
 		cmocka_unit_test(test_lagging_secondary),
 		cmocka_unit_test(test_parent_child),
+		cmocka_unit_test(test_move),
 		cmocka_unit_test(test_mx_set),
 		cmocka_unit_test(test_ip_literal),
 		cmocka_unit_test(test_apex_cname),

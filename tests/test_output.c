@@ -70,6 +70,7 @@ static struct pt_snapshot *sample(void)
 	s->counts.by[PT_VERDICT_TIMEOUT] = 1;
 	s->reasons = PT_REASON_DIFFER;
 	s->expires_within = 41;
+	s->expiry_bounded = true;
 	return s;
 }
 
@@ -139,12 +140,82 @@ static void test_table(void **unused)
 	pt_snapshot_free(s);
 }
 
+/* What is wrong with the truth is said in words: a wrong --expect, a lagging server with an
+ * old answer (no expiry promise then), a server no longer delegated, an unpublished record. */
+static void test_notes(void **unused)
+{
+	struct pt_snapshot *s = sample();
+	struct pt_note notes[8];
+	size_t n;
+	char *buf = NULL;
+
+	(void)unused;
+	/* the lagging secondary serves the old MX */
+	s->truth.servers[0].delegated = true;
+	fill_answer(&s->truth.servers[0].answer, "10 mx-old.example.com.", NULL, 300);
+	s->truth.disagree = true;
+	s->expiry_bounded = false;
+	n = pt_output_notes(notes, 8, s);
+	assert_int_equal(n, 1);
+	assert_int_equal(notes[0].kind, PT_NOTE_UNBOUNDED);
+	assert_string_equal(notes[0].text, "convergence is not bounded: ns1.example.com. "
+					   "(192.0.2.1) serves serial 2026112801 with 10 "
+					   "mx-old.example.com., and resolvers that ask it fetch "
+					   "that answer again");
+	CAPTURE(buf, pt_output_table(out, s, false, 0));
+	assert_non_null(strstr(buf, "! convergence is not bounded"));
+	assert_non_null(strstr(buf, "not converged (differ); convergence is not bounded"));
+	assert_null(strstr(buf, "old answers expire within"));
+	free(buf);
+	CAPTURE(buf, pt_output_json(out, s, 0));
+	assert_non_null(strstr(buf, "\"expiry_bounded\": false"));
+	assert_non_null(strstr(buf, "\"unbounded_by\": [{\"name\": \"ns1.example.com.\", "
+				    "\"address\": \"192.0.2.1\", \"serial\": 2026112801"));
+	free(buf);
+	/* a wrong --expect, and a server that is not delegated any more */
+	s->truth.disagree = false;
+	s->truth.source = PT_TRUTH_EXPECTED;
+	s->truth.has_authoritative = true;
+	fill_answer(&s->truth.authoritative, "10 mx-real.example.com.", NULL, 300);
+	s->truth.servers[0].status = PT_AUTH_NOT_DELEGATED;
+	s->truth.servers[0].delegated = false;
+	snprintf(s->truth.parent, sizeof(s->truth.parent), "com.");
+	n = pt_output_notes(notes, 8, s);
+	assert_int_equal(n, 2);
+	assert_int_equal(notes[0].kind, PT_NOTE_EXPECT_DIFFERS);
+	assert_non_null(strstr(notes[0].text, "serve 10 mx-real.example.com., not the expected"));
+	assert_int_equal(notes[1].kind, PT_NOTE_NOT_DELEGATED);
+	assert_non_null(strstr(notes[1].text, "is not delegated by com. any more"));
+	CAPTURE(buf, pt_output_json(out, s, 0));
+	assert_non_null(strstr(buf, "\"authoritative_answer\": [\"10 mx-real.example.com.\"]"));
+	assert_non_null(strstr(buf, "\"status\": \"not-delegated\", \"delegated\": false"));
+	free(buf);
+	/* a resolver that fetches from those servers: marked in the table and the JSON */
+	s->rows[0].old_servers = true;
+	s->rows[0].ns_expires_ns = s->rows[0].received_ns + 40 * PT_NS_PER_S;
+	CAPTURE(buf, pt_output_table(out, s, false, 0));
+	assert_non_null(strstr(buf, "old NS: 10 mx-old.example.com. | 20 mx2.example.com."));
+	free(buf);
+	CAPTURE(buf, pt_output_json(out, s, 0));
+	assert_non_null(strstr(buf, "\"old_servers\": true, \"ns_ttl\": 40"));
+	free(buf);
+	/* the record is not published yet */
+	s->truth.has_authoritative = false;
+	s->truth.unpublished = true;
+	s->truth.negative_ttl = 300;
+	n = pt_output_notes(notes, 8, s);
+	assert_int_equal(notes[n - 1].kind, PT_NOTE_UNPUBLISHED);
+	assert_non_null(strstr(notes[n - 1].text, "cache the denial for 5m00s"));
+	pt_snapshot_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_notes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -344,7 +344,9 @@ static void test_referral(void **state)
 		.ns = { "example.com. 172800 IN NS B.iana-servers.net.",
 			"example.com. 172800 IN NS a.iana-servers.net.",
 			"example.com. 172800 IN NS b.iana-servers.net." },
-		.ar = { "a.iana-servers.net. 172800 IN A 199.43.135.53" },
+		.ar = { "a.iana-servers.net. 172800 IN A 199.43.135.53",
+			"a.iana-servers.net. 3600 IN AAAA 2001:500:8f::53",
+			"elsewhere.example. 60 IN A 192.0.2.66" },
 	};
 	struct pt_answer a;
 	struct pt_answer c;
@@ -357,10 +359,18 @@ static void test_referral(void **state)
 	/* the parent's NS set: lower-cased, sorted, deduplicated, and copied deeply */
 	assert_strv(a.referral_ns, a.nreferral_ns,
 		    (const char *const[]){ "a.iana-servers.net.", "b.iana-servers.net.", NULL });
+	/* the delegated zone, its TTL, and the glue of the delegated names only */
+	assert_string_equal(a.referral_zone, "example.com.");
+	assert_int_equal(a.referral_ttl, 172800);
+	assert_strv(a.glue, a.nglue,
+		    (const char *const[]){ "a.iana-servers.net. 199.43.135.53",
+					   "a.iana-servers.net. 2001:500:8f::53", NULL });
 	assert_int_equal(pt_answer_copy(&c, &a), PT_OK);
 	assert_ptr_not_equal(c.referral_ns, a.referral_ns);
 	assert_strv(c.referral_ns, c.nreferral_ns,
 		    (const char *const[]){ "a.iana-servers.net.", "b.iana-servers.net.", NULL });
+	assert_string_equal(c.referral_zone, "example.com.");
+	assert_int_equal(c.nglue, 2);
 	pt_answer_fini(&c);
 	pt_answer_fini(&a);
 }

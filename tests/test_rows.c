@@ -78,6 +78,7 @@ static struct pt_snapshot *make_snapshot(void)
 	assert_non_null(s);
 	snprintf(s->domain, sizeof(s->domain), "example.test.");
 	s->qtype = 15;
+	s->expiry_bounded = true;
 	s->truth.source = PT_TRUTH_AUTHORITATIVE;
 	s->truth.serial = 2026112802;
 	s->truth.has_serial = true;
@@ -529,9 +530,26 @@ static void test_header(void **state)
 		assert_true(h[0].width <= w && h[1].width <= w && h[2].width <= w);
 	}
 
+	/* nothing bounds the expiry: said instead of a countdown; inconclusive reasons shown */
+	s->expiry_bounded = false;
+	s->reasons = PT_REASON_DIFFER | PT_REASON_TOO_FEW;
+	pt_rows_header(h, s, 120, S(50), true);
+	assert_non_null(strstr(h[2].text, "convergence not bounded"));
+	assert_null(strstr(h[2].text, "expire within"));
+	assert_true(seg_has(&h[2], PT_COLOR_ERROR, "too-few-answers"));
+	s->expiry_bounded = true;
+	s->reasons = 0;
+
+	/* every resolver agreed from the start: no CONVERGED news, they serve the truth */
 	s->converged = true;
 	s->converged_ns = S(72);
 	s->expires_within = 0;
+	s->counts.by[PT_VERDICT_MATCH] = 4;
+	assert_int_equal(pt_rows_header(h, s, 120, S(90), false), 3);
+	assert_non_null(strstr(h[2].text, "all 4 resolvers serve the truth"));
+	assert_null(strstr(h[2].text, "CONVERGED"));
+	/* once something changed while watching, the convergence is news */
+	s->changed = true;
 	pt_rows_header(h, s, 120, S(90), false);
 	assert_non_null(strstr(h[2].text, "CONVERGED in 1m12s"));
 	assert_true(seg_has(&h[2], PT_COLOR_BANNER, "CONVERGED"));
@@ -548,6 +566,12 @@ static void test_header(void **state)
 	s->truth.source = PT_TRUTH_EXPECTED;
 	pt_rows_header(h, s, 120, S(90), false);
 	assert_non_null(strstr(h[0].text, "truth: expected"));
+	/* something to say about the truth: a fourth line */
+	s->truth.unpublished = true;
+	s->truth.negative_ttl = 60;
+	assert_int_equal(pt_rows_header(h, s, 120, S(90), false), 4);
+	assert_non_null(strstr(h[3].text, "! waiting for the authoritative servers to publish"));
+	assert_true(h[3].width <= 120);
 	free_snapshot(s);
 }
 
@@ -611,8 +635,22 @@ static void test_details_and_help(void **state)
 	assert_true(text_has(&t, "queries   3"));
 	assert_true(text_has(&t, "mx-old"));      /* history */
 	assert_true(text_has(&t, "49s ago"));
+	assert_false(text_has(&t, "flap"));
 	pt_text_fini(&t);
 	assert_int_equal(t.n, 0);
+	/* a return to an earlier answer is marked as a flap */
+	s->rows[0].history[1].reverted = true;
+	pt_rows_details(&t, s, &s->rows[0], S(50), 0, true);
+	assert_true(text_has(&t, "(flap: back to an earlier answer)"));
+	assert_false(text_has(&t, "NS set"));
+	pt_text_fini(&t);
+	/* it holds the old NS set for 40 s more */
+	s->rows[0].old_servers = true;
+	s->rows[0].ns_expires_ns = S(90);
+	pt_rows_details(&t, s, &s->rows[0], S(50), 0, true);
+	assert_true(text_has(&t, "NS set    the old name servers (not delegated any more), "
+				 "cached for 40s more"));
+	pt_text_fini(&t);
 
 	pt_rows_details(&t, s, &s->rows[2], S(50), 0, false);
 	assert_true(text_has(&t, "timed out"));

@@ -1,5 +1,5 @@
 /* The truth (src/truth.c) on a scripted network: discovery through the resolvers, the
- * highest serial, lagging and lame servers, --auth, --expect, CNAMEs leaving the zone,
+ * delegation from the parent (a move; the once-a-second poll), the highest serial, lagging and lame servers, --auth, --expect, CNAMEs leaving the zone,
  * SERVFAIL retried with CD, the cache, and RFC 1982 serial arithmetic. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -120,6 +120,105 @@ static void test_discovery_and_highest_serial(void **unused)
 	fake_fini(&f);
 }
 
+#define PARENT "192.0.2.1"
+#define NS3 "203.0.113.3"
+
+/* A move: the parent zone test. now delegates example.test. to ns3 (new provider), while the
+ * resolver still holds the old NS set (ns1, ns2), whose servers answer with a higher serial. */
+static void moved_zone(struct fake_net *f, const char *delegated_to)
+{
+	struct fake_rule *r;
+
+	zone(f);
+	r = fake_rule(f, RESOLVER, "test.", PT_TYPE_SOA);
+	r->rdata[0] = "ns.test. host.test. 1 10 5 600 5";
+	r->zone = "test.";
+	r->serial = 1;
+	fake_rule(f, RESOLVER, "test.", PT_TYPE_NS)->rdata[0] = "ns.test.";
+	fake_rule(f, RESOLVER, "ns.test.", PT_TYPE_A)->rdata[0] = PARENT;
+	fake_rule(f, RESOLVER, "ns.test.", PT_TYPE_AAAA)->kind = PT_ANSWER_NODATA;
+	r = fake_rule(f, PARENT, "example.test.", PT_TYPE_NS);
+	r->kind = PT_ANSWER_REFERRAL;
+	r->rdata[0] = delegated_to;
+	r->glue[0] = strcmp(delegated_to, "ns3.example.test.") == 0 ? "ns3.example.test. " NS3
+								      : "ns1.example.test. " NS1;
+	r->ttl = 60;
+	r = fake_rule(f, NS3, "example.test.", PT_TYPE_MX);
+	r->rdata[0] = "10 mx.new-provider.test.";
+	r->flags = PT_FLAG_AA;
+	r->ttl = 300;
+	r = fake_rule(f, NS3, "example.test.", PT_TYPE_SOA);
+	r->rdata[0] = "ns3.example.test. host.example.test. 1 10 5 600 5";
+	r->flags = PT_FLAG_AA;
+	r->zone = "example.test.";
+	r->serial = 1;
+}
+
+/* The truth comes through the parent's delegation, not the NS set resolvers hold: the old
+ * provider's servers are asked, shown as not delegated, and never the truth, even with a
+ * higher serial. The parent was asked without recursion. */
+static void test_delegation_move(void **unused)
+{
+	struct fake_net f;
+	struct pt_net net = fake_net(&f);
+	struct pt_resolver via = resolver(RESOLVER);
+	struct pt_truth_config cfg = { .auth_port = 53 };
+	struct pt_truth_cache *c = pt_truth_cache_new();
+	struct pt_truth t;
+
+	(void)unused;
+	fake_init(&f, true);
+	moved_zone(&f, "ns3.example.test.");
+	assert_true(pt_truth_poll(&net, c, &cfg, "example.test.")); /* nothing found yet */
+	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "example.test.", PT_TYPE_MX, 0),
+			 PT_OK);
+	assert_int_equal(t.source, PT_TRUTH_AUTHORITATIVE);
+	assert_string_equal(t.answer.rdata[0], "10 mx.new-provider.test.");
+	assert_int_equal(t.serial, 1);
+	assert_true(t.delegation_known);
+	assert_string_equal(t.parent, "test.");
+	assert_int_equal(t.ndelegation, 1);
+	assert_string_equal(t.delegation[0], "ns3.example.test.");
+	assert_int_equal(t.delegation_ttl, 60);
+	assert_true(server(&t, NS3)->delegated);
+	assert_int_equal(server(&t, NS3)->status, PT_AUTH_OK);
+	/* the old provider: asked, with its answer and serial, and marked */
+	assert_false(server(&t, NS1)->delegated);
+	assert_int_equal(server(&t, NS1)->status, PT_AUTH_NOT_DELEGATED);
+	assert_int_equal(server(&t, NS1)->serial, 2);
+	assert_string_equal(server(&t, NS1)->answer.rdata[0], "10 mx-new.example.test.");
+	assert_false(t.disagree);
+	for (size_t i = 0; i < f.nqueries; i++) {
+		if (strcmp(f.queries[i].server, PARENT) == 0) {
+			assert_false(f.queries[i].opts & PT_FLAG_RD);
+		}
+	}
+	pt_truth_fini(&t);
+
+	/* the once-a-second poll: one SOA query to each delegated server only, the delegation
+	 * at the parent; nothing changed. Then a new serial, and the delegation moving back. */
+	size_t parent = fake_count(&f, PARENT, PT_TYPE_NS);
+	size_t old = fake_count(&f, NS1, PT_TYPE_SOA) + fake_count(&f, NS2, PT_TYPE_SOA);
+	size_t new = fake_count(&f, NS3, PT_TYPE_SOA);
+
+	assert_false(pt_truth_poll(&net, c, &cfg, "example.test."));
+	assert_int_equal(fake_count(&f, PARENT, PT_TYPE_NS), parent + 1);
+	assert_int_equal(fake_count(&f, NS3, PT_TYPE_SOA), new + 1);
+	assert_int_equal(fake_count(&f, NS1, PT_TYPE_SOA) + fake_count(&f, NS2, PT_TYPE_SOA), old);
+	/* a new serial on a delegated server */
+	f.rules[f.nrules - 1].serial = 2;
+	assert_true(pt_truth_poll(&net, c, &cfg, "example.test."));
+	f.rules[f.nrules - 1].serial = 1;
+	assert_false(pt_truth_poll(&net, c, &cfg, "example.test."));
+	/* the delegation at the parent */
+	f.rules[f.nrules - 3].rdata[0] = "ns1.example.test.";
+	assert_true(pt_truth_poll(&net, c, &cfg, "example.test."));
+	/* stale now: the next full check rediscovers */
+	assert_true(pt_truth_poll(&net, c, &cfg, "example.test."));
+	pt_truth_cache_free(c);
+	fake_fini(&f);
+}
+
 static void test_lame_and_silent_servers(void **unused)
 {
 	struct fake_net f;
@@ -197,6 +296,58 @@ static void test_auth_and_expect(void **unused)
 	expect[0] = "not an MX";
 	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "example.test.", PT_TYPE_MX, 0),
 			 PT_ERR_PARSE);
+	pt_truth_cache_free(c);
+	fake_fini(&f);
+}
+
+/* An --expect'ed record that the primary serves but a lagging secondary still denies is not
+ * published: a resolver asked now may ask the secondary and cache the denial. */
+static void test_expect_unpublished_on_a_lagging_server(void **unused)
+{
+	struct fake_net f;
+	struct pt_net net = fake_net(&f);
+	struct pt_resolver via = resolver(RESOLVER);
+	char *expect[] = { "10 mx-new.example.test." };
+	struct pt_truth_config cfg = { .expect = expect, .nexpect = 1, .auth_port = 53 };
+	struct pt_truth_cache *c = pt_truth_cache_new();
+	struct fake_rule *r;
+	struct pt_truth t;
+
+	(void)unused;
+	fake_init(&f, true);
+	zone(&f);
+	r = fake_rule(&f, RESOLVER, "fresh.example.test.", PT_TYPE_SOA);
+	r->kind = PT_ANSWER_NXDOMAIN;
+	r->zone = "example.test.";
+	r->serial = 2;
+	for (int i = 0; i < 3; i++) {
+		r = fake_rule(&f, i == 0 ? NS1 : i == 1 ? NS1_V6 : NS2, "fresh.example.test.",
+			      PT_TYPE_MX);
+		r->flags = PT_FLAG_AA;
+		r->rdata[0] = "10 mx-new.example.test.";
+		r->ttl = 30;
+		if (i == 2) {
+			r->kind = PT_ANSWER_NXDOMAIN;
+			r->rdata[0] = NULL;
+			r->ttl = 7;
+		}
+	}
+	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "fresh.example.test.",
+				       PT_TYPE_MX, 0),
+			 PT_OK);
+	assert_int_equal(t.source, PT_TRUTH_EXPECTED);
+	assert_string_equal(t.authoritative.rdata[0], "10 mx-new.example.test.");
+	assert_true(t.unpublished);
+	assert_int_equal(t.negative_ttl, 7);
+	pt_truth_fini(&t);
+	/* once the secondary has it too: published */
+	f.rules[f.nrules - 1].kind = PT_ANSWER_DATA;
+	f.rules[f.nrules - 1].rdata[0] = "10 mx-new.example.test.";
+	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "fresh.example.test.",
+				       PT_TYPE_MX, 0),
+			 PT_OK);
+	assert_false(t.unpublished);
+	pt_truth_fini(&t);
 	pt_truth_cache_free(c);
 	fake_fini(&f);
 }
@@ -390,8 +541,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_discovery_and_highest_serial),
+		cmocka_unit_test(test_delegation_move),
 		cmocka_unit_test(test_lame_and_silent_servers),
 		cmocka_unit_test(test_auth_and_expect),
+		cmocka_unit_test(test_expect_unpublished_on_a_lagging_server),
 		cmocka_unit_test(test_servfail_retried_with_cd),
 		cmocka_unit_test(test_zone_climbs),
 		cmocka_unit_test(test_cname_leaves_the_zone),

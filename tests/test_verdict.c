@@ -119,28 +119,100 @@ static struct pt_counts counts(size_t match, size_t differ, size_t refused, size
 	return c;
 }
 
+/* The facts of a known truth that the servers agree on, with a quorum of one. */
+static struct pt_verdict_facts known(void)
+{
+	return (struct pt_verdict_facts){ .truth_known = true, .needed = 1 };
+}
+
+static unsigned reasons(const struct pt_counts *c, struct pt_verdict_facts f)
+{
+	return pt_verdict_reasons(c, &f);
+}
+
 static void test_counts_and_rule(void **unused)
 {
 	struct pt_counts c = counts(3, 1, 1, 2, 0);
+	struct pt_verdict_facts f = known();
 
 	(void)unused;
 	assert_int_equal(pt_counts_judged(&c), 4);
 	assert_int_equal(pt_counts_answered(&c), 5);
-	assert_int_equal(pt_verdict_reasons(&c, true), PT_REASON_DIFFER);
+	assert_int_equal(reasons(&c, f), PT_REASON_DIFFER);
 	/* refused and timed-out resolvers are not judged */
 	c = counts(2, 0, 1, 1, 0);
-	assert_int_equal(pt_verdict_reasons(&c, true), 0);
-	/* no truth, no match, a pending resolver: each is a reason */
-	assert_int_equal(pt_verdict_reasons(&c, false), PT_REASON_NO_TRUTH);
+	assert_int_equal(reasons(&c, f), 0);
+	/* no truth: that is the reason, whatever the counts */
+	f.truth_known = false;
+	assert_int_equal(reasons(&c, f), PT_REASON_NO_TRUTH);
+	f = known();
 	c = counts(0, 0, 1, 0, 0);
-	assert_int_equal(pt_verdict_reasons(&c, true), PT_REASON_NO_MATCH);
+	assert_int_equal(reasons(&c, f), PT_REASON_NO_MATCH | PT_REASON_TOO_FEW);
 	c = counts(1, 0, 0, 0, 1);
-	assert_int_equal(pt_verdict_reasons(&c, true), PT_REASON_PENDING);
+	assert_int_equal(reasons(&c, f), PT_REASON_PENDING);
 	c.by[PT_VERDICT_SERVFAIL] = 1;
 	c.by[PT_VERDICT_NEGATIVE] = 1;
 	c.by[PT_VERDICT_ERROR] = 1;
-	assert_int_equal(pt_verdict_reasons(&c, true), PT_REASON_PENDING | PT_REASON_SERVFAIL |
-							       PT_REASON_NEGATIVE | PT_REASON_ERROR);
+	assert_int_equal(reasons(&c, f), PT_REASON_PENDING | PT_REASON_SERVFAIL |
+						 PT_REASON_NEGATIVE | PT_REASON_ERROR);
+}
+
+/* Too few judged, servers that disagree, silent --auth, an unpublished record: each keeps
+ * it unconverged, with its own reason, whatever the resolvers say. */
+static void test_truth_reasons(void **unused)
+{
+	struct pt_counts c = counts(4, 0, 0, 2500, 0);
+	struct pt_verdict_facts f = known();
+	struct pt_quorum half = PT_QUORUM_DEFAULT;
+
+	(void)unused;
+	/* 4 answer, 2,500 time out: not converged, too few answers */
+	c.total = 2504;
+	f.needed = pt_quorum_needed(&half, c.total);
+	assert_int_equal(f.needed, 1252);
+	assert_int_equal(reasons(&c, f), PT_REASON_TOO_FEW);
+	assert_int_equal(pt_verdict_exit_status(&c, reasons(&c, f)), PT_EXIT_NOTHING);
+	c = counts(4, 0, 0, 0, 0);
+	f.needed = 4;
+	assert_int_equal(reasons(&c, f), 0);
+	f.auth_disagree = true;
+	assert_int_equal(reasons(&c, f), PT_REASON_AUTH_DISAGREE);
+	assert_int_equal(pt_verdict_exit_status(&c, reasons(&c, f)), PT_EXIT_NOT_CONVERGED);
+	f = known();
+	f.truth_known = false;
+	f.auth_unreachable = true;
+	assert_int_equal(reasons(&c, f), PT_REASON_AUTH_UNREACHABLE);
+	/* with nothing to judge against every resolver waits: no pending, no-match or
+	 * too-few-answers on top */
+	c = counts(0, 0, 0, 0, 4);
+	assert_int_equal(reasons(&c, f), PT_REASON_AUTH_UNREACHABLE);
+	assert_int_equal(pt_verdict_exit_status(&c, reasons(&c, f)), PT_EXIT_NOTHING);
+	f = known();
+	f.unpublished = true;
+	c = counts(0, 0, 0, 0, 4);
+	assert_int_equal(reasons(&c, f), PT_REASON_NOT_PUBLISHED | PT_REASON_NO_MATCH |
+						 PT_REASON_PENDING | PT_REASON_TOO_FEW);
+	assert_int_equal(pt_verdict_exit_status(&c, reasons(&c, f)), PT_EXIT_NOTHING);
+	assert_string_equal(pt_reason_name(PT_REASON_TOO_FEW), "too-few-answers");
+	assert_string_equal(pt_reason_name(PT_REASON_AUTH_DISAGREE), "auth-disagree");
+	assert_string_equal(pt_reason_name(PT_REASON_AUTH_UNREACHABLE), "auth-unreachable");
+	assert_string_equal(pt_reason_name(PT_REASON_NOT_PUBLISHED), "not-published");
+}
+
+static void test_quorum(void **unused)
+{
+	struct pt_quorum q = { .percent = true, .value = 50 };
+
+	(void)unused;
+	assert_int_equal(pt_quorum_needed(&q, 1), 1);
+	assert_int_equal(pt_quorum_needed(&q, 3), 2);
+	assert_int_equal(pt_quorum_needed(&q, 4), 2);
+	q.value = 0;
+	assert_int_equal(pt_quorum_needed(&q, 100), 1);
+	q.value = 100;
+	assert_int_equal(pt_quorum_needed(&q, 7), 7);
+	q = (struct pt_quorum){ .percent = false, .value = 3 };
+	assert_int_equal(pt_quorum_needed(&q, 1000), 3);
 }
 
 /* One exit status for the same verdicts, whatever the mode: a single resolver of each verdict. */
@@ -167,13 +239,13 @@ static void test_exit_status(void **unused)
 		memset(&c, 0, sizeof(c));
 		c.total = 1;
 		c.by[cases[i].v] = 1;
-		assert_int_equal(pt_verdict_exit_status(&c, pt_verdict_reasons(&c, true)),
+		assert_int_equal(pt_verdict_exit_status(&c, reasons(&c, known())),
 				 cases[i].status);
 	}
 	/* a refusing resolver beside a matching one is not judged: converged */
 	struct pt_counts c = counts(1, 0, 1, 0, 0);
 
-	assert_int_equal(pt_verdict_exit_status(&c, pt_verdict_reasons(&c, true)), PT_EXIT_OK);
+	assert_int_equal(pt_verdict_exit_status(&c, reasons(&c, known())), PT_EXIT_OK);
 }
 
 int main(void)
@@ -181,6 +253,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_classify),     cmocka_unit_test(test_judge),
 		cmocka_unit_test(test_names),	     cmocka_unit_test(test_counts_and_rule),
+		cmocka_unit_test(test_truth_reasons), cmocka_unit_test(test_quorum),
 		cmocka_unit_test(test_exit_status),
 	};
 

@@ -1,6 +1,7 @@
 /* The driver (src/watch.c) on a fake clock and a recording network: the first polls,
  * polling again after the TTL, backoff after failures, retargeting, adds and removes, once
- * mode, and truth discovery through the resolvers tracked at that moment. */
+ * mode, truth discovery through the resolvers tracked at that moment, and the NS question
+ * (RD=0) to a resolver serving an old answer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -241,6 +242,73 @@ static void test_truth_follows_the_set(void **unused)
 	rig_down(&g);
 }
 
+/* A resolver serving an old answer is asked, from its cache only (RD=0), which NS set it
+ * holds: the expiry of that set bounds how long old answers can come, and names the truth
+ * did not know are asked too (a new full check). Never RD=1: that would refresh the set. */
+static void test_old_answer_asks_for_cached_ns(void **unused)
+{
+	struct rig g;
+	struct fake_rule *r;
+	struct pt_reply rep;
+	struct pt_snapshot *s;
+	size_t ns_q = SIZE_MAX;
+
+	(void)unused;
+	rig_up(&g, false, 1);
+	r = fake_rule(&g.f, "192.0.2.1", "example.test.", PT_TYPE_SOA);
+	r->zone = "example.test.";
+	r->serial = 1;
+	fake_rule(&g.f, "192.0.2.1", "example.test.", PT_TYPE_NS)->rdata[0] = "ns1.example.test.";
+	fake_rule(&g.f, "192.0.2.1", "ns1.example.test.", PT_TYPE_A)->rdata[0] = "198.51.100.1";
+	r = fake_rule(&g.f, "198.51.100.1", "example.test.", PT_TYPE_MX);
+	r->rdata[0] = "10 mx-new.example.test.";
+	r->flags = PT_FLAG_AA;
+	r->ttl = 300;
+	r = fake_rule(&g.f, "198.51.100.1", "example.test.", PT_TYPE_SOA);
+	r->flags = PT_FLAG_AA;
+	r->zone = "example.test.";
+	r->serial = 1;
+	g.f.answer = true;
+	pt_watch_check_truth(g.w);
+	g.f.answer = false;
+	g.f.nqueries = 0;
+	pt_watch_step(g.w);
+	assert_int_equal(g.f.nqueries, 1);
+	answer(&g, 0, PT_REPLY_OK, 60); /* "10 mx.example.test.": old */
+	pt_watch_step(g.w);
+	for (size_t i = 0; i < g.f.nqueries; i++) {
+		if (g.f.queries[i].qtype == PT_TYPE_NS) {
+			ns_q = i;
+			assert_string_equal(g.f.queries[i].qname, "example.test.");
+			assert_false(g.f.queries[i].opts & PT_FLAG_RD);
+		}
+	}
+	assert_true(ns_q != SIZE_MAX);
+	/* it holds the old provider's NS set for 40 s more */
+	memset(&rep, 0, sizeof(rep));
+	r = fake_rule(&g.f, "-", "example.test.", PT_TYPE_NS);
+	r->rdata[0] = "ns.old-provider.test.";
+	r->ttl = 40;
+	fake_reply(r, &rep);
+	rep.received_ns = fake_now;
+	fake_deliver(&g.f, ns_q, &rep);
+	pt_reply_fini(&rep);
+	s = pt_state_snapshot(g.st);
+	assert_int_equal(s->rows[0].verdict, PT_VERDICT_DIFFER);
+	assert_int_equal(s->rows[0].ns_expires_ns, fake_now + 40 * PT_NS_PER_S);
+	pt_snapshot_free(s);
+	/* the name it holds is asked by the next truth check */
+	g.f.answer = true;
+	pt_watch_check_truth(g.w);
+	size_t asked = 0;
+
+	for (size_t i = 0; i < g.f.nqueries; i++) {
+		asked += strcmp(g.f.queries[i].qname, "ns.old-provider.test.") == 0;
+	}
+	assert_true(asked > 0);
+	rig_down(&g);
+}
+
 /* A query the network cancels (shutdown) observed nothing: the answer stays. */
 static void test_cancelled_is_no_answer(void **unused)
 {
@@ -275,6 +343,7 @@ int main(void)
 		cmocka_unit_test(test_once),
 		cmocka_unit_test(test_truth_follows_the_set),
 		cmocka_unit_test(test_cancelled_is_no_answer),
+		cmocka_unit_test(test_old_answer_asks_for_cached_ns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -247,7 +247,9 @@ static void take_snapshot(struct dash *d)
 	}
 	pt_snapshot_free(d->snap);
 	d->snap = s;
-	if (s->converged && !d->was_converged) {
+	/* the bell rings for a convergence that happened while watching, not for agreement that
+	 * was there from the start */
+	if (s->converged && !d->was_converged && s->changed) {
 		beep();
 	}
 	d->was_converged = s->converged;
@@ -632,8 +634,9 @@ static void draw(struct dash *d, uint64_t now)
 	}
 	update_order(d, now);
 	if (d->snap) {
-		pt_rows_header(lines, d->snap, COLS, now, d->utf8);
-		for (i = 0; i < PT_HEADER_LINES; i++) {
+		size_t nheader = pt_rows_header(lines, d->snap, COLS, now, d->utf8);
+
+		for (i = 0; i < nheader; i++) {
 			paint(y++, &lines[i], 0, A_NORMAL, 0);
 		}
 		maxlegend = LINES >= 40 ? 6 : LINES >= 24 ? 4 : 2;

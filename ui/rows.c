@@ -633,7 +633,7 @@ void pt_rows_line(struct pt_line *out, const struct pt_layout *lay, const struct
 		}
 		cell[0] = '\0';
 		if (lay->cols[i] == PT_COL_ANSWER) {
-			pt_output_answer_summary(cell, sizeof(cell), row, record_sep(lay->utf8));
+			pt_output_answer_cell(cell, sizeof(cell), row, record_sep(lay->utf8));
 		} else if (def->format) {
 			def->format(cell, sizeof(cell), s, row, now_ns);
 		}
@@ -673,6 +673,7 @@ static enum pt_color auth_role(enum pt_auth_status st)
 	case PT_AUTH_OK:
 		return PT_COLOR_AGREE;
 	case PT_AUTH_LAGGING:
+	case PT_AUTH_NOT_DELEGATED:
 		return PT_COLOR_DIVERGE;
 	default:
 		return PT_COLOR_ERROR;
@@ -741,8 +742,8 @@ char *pt_rows_sparkline(char *buf, size_t size, const struct pt_progress *p, siz
 	return buf;
 }
 
-void pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width, uint64_t now_ns,
-		    bool utf8)
+size_t pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width, uint64_t now_ns,
+		      bool utf8)
 {
 	const char *dot = utf8 ? " \u00b7 " : " | ";
 	char type[32], text[256], gauge[256], dur[32], counts[256];
@@ -802,7 +803,11 @@ void pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width,
 	if (whole == 0) {
 		whole = s->counts.total;
 	}
-	if (s->converged) {
+	if (s->converged && !s->changed) {
+		/* nothing changed while watching: no convergence happened, it was there */
+		pt_line_addf(l, PT_COLOR_BANNER, " %sall %zu resolvers serve the truth ",
+			     utf8 ? "\u2714 " : "", s->counts.by[PT_VERDICT_MATCH]);
+	} else if (s->converged) {
 		/* Counted from the change of the truth when one was watched, else from the start.
 		 */
 		uint64_t from = s->truth_changed_ns && s->truth_changed_ns <= s->converged_ns
@@ -842,9 +847,21 @@ void pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width,
 
 			left = gone >= left ? 0 : left - gone;
 		}
-		if (left > 0) {
+		if (!s->expiry_bounded) {
+			pt_line_addf(l, PT_COLOR_DIVERGE, "%sconvergence not bounded", dot);
+		} else if (left > 0) {
 			pt_line_addf(l, PT_COLOR_NORMAL, "%sold answers expire within %s", dot,
 				     pt_rows_countdown(dur, sizeof(dur), (long)left));
+		}
+		/* the reasons the counts below do not show */
+		for (unsigned bit = 0; bit < PT_REASON_COUNT; bit++) {
+			unsigned r = 1u << bit;
+
+			if ((s->reasons & r) &&
+			    (r & (PT_REASONS_INCONCLUSIVE | PT_REASON_AUTH_DISAGREE |
+				  PT_REASON_NOT_PUBLISHED))) {
+				pt_line_addf(l, PT_COLOR_ERROR, "%s%s", dot, pt_reason_name(r));
+			}
 		}
 	}
 	pt_line_addf(l, PT_COLOR_NORMAL, "%selapsed %s", dot,
@@ -855,6 +872,22 @@ void pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width,
 		pt_line_add(l, PT_COLOR_NORMAL, dot);
 		pt_line_add(l, PT_COLOR_ERROR, counts);
 	}
+
+	/* line 4: what is wrong with the truth, when anything is */
+	struct pt_note notes[8];
+	size_t nnotes = pt_output_notes(notes, 8, s);
+
+	if (nnotes == 0) {
+		return 3;
+	}
+	l = &out[3];
+	pt_line_init(l, width, utf8);
+	pt_line_add(l, PT_COLOR_DIVERGE, "! ");
+	if (nnotes > 1) {
+		pt_line_addf(l, PT_COLOR_DIVERGE, "(+%zu more in the details) ", nnotes - 1);
+	}
+	pt_line_add(l, PT_COLOR_DIVERGE, notes[0].text);
+	return 4;
 }
 
 size_t pt_rows_legend(struct pt_line *out, size_t max, const struct pt_snapshot *s, int width,
@@ -1185,6 +1218,16 @@ void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const str
 		pt_text_add(out, "  reply     %s",
 			    pt_rows_ago(buf2, sizeof(buf2), row->received_ns, now_ns));
 	}
+	if (row->ns_expires_ns != 0) {
+		long left = row->ns_expires_ns > now_ns
+				    ? (long)((row->ns_expires_ns - now_ns) / PT_NS_PER_S)
+				    : 0;
+
+		pt_text_add(out, "  NS set    %s, cached for %s more",
+			    row->old_servers ? "the old name servers (not delegated any more)"
+					     : "held in its cache",
+			    pt_rows_countdown(buf2, sizeof(buf2), left));
+	}
 	pt_text_add(out, "  queries   %u", row->queries);
 	if (row->err != 0) {
 		pt_text_add(out, "  error     %s", strerror(row->err));
@@ -1216,8 +1259,8 @@ void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const str
 
 		wall_text(buf2, sizeof(buf2), c->wall_ms);
 		pt_rows_ago(rc, sizeof(rc), c->at_ns, now_ns);
-		pt_text_add(out, "  %s  %-9s %-8s %s", buf2, rc, pt_verdict_name(c->verdict),
-			    c->summary);
+		pt_text_add(out, "  %s  %-9s %-8s %s%s", buf2, rc, pt_verdict_name(c->verdict),
+			    c->summary, c->reverted ? "  (flap: back to an earlier answer)" : "");
 	}
 }
 

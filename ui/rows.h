@@ -172,16 +172,20 @@ void pt_rows_line(struct pt_line *out, const struct pt_layout *lay, const struct
  * buf */
 char *pt_rows_truth_text(char *buf, size_t size, const struct pt_truth *t);
 
-/** Header lines produced by pt_rows_header(). */
-#define PT_HEADER_LINES 3
+/** Most header lines pt_rows_header() produces. */
+#define PT_HEADER_LINES 4
 
 /**
- * The header: target and truth; authoritative servers with serials (lagging ones
- * highlighted); the gauge with expiry countdown and elapsed time, or the CONVERGED banner.
- * @param[out] out PT_HEADER_LINES lines
+ * The header: target and truth; authoritative servers with serials (lagging and
+ * not-delegated ones highlighted); the gauge with the expiry countdown (or why there is no
+ * bound), the reasons the counts do not show, and the elapsed time, or the CONVERGED banner
+ * ("all N resolvers serve the truth" when nothing changed while watching); then, when there
+ * is something to say about the truth (src/output.c's notes), the first of it.
+ * @param[out] out room for PT_HEADER_LINES lines
+ * @return lines written (3 or 4).
  */
-void pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width, uint64_t now_ns,
-		    bool utf8);
+size_t pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width, uint64_t now_ns,
+		      bool utf8);
 
 /**
  * The legend: one line per answer group ("A  8  10 mx1.example.com. · ...", A = truth),

@@ -25,7 +25,7 @@
 # mx-old/mx-new/www/aonly, AAAA and TXT, alias CNAME www. LAB_NODATA_NAME has only an A
 # record (NODATA for MX); LAB_NX_NAME does not exist (NXDOMAIN).
 #
-# Helpers: lab_set_mx, lab_sync_secondary, lab_resolvers_file, lab_prime, lab_wait_serial,
+# Helpers: lab_set_mx, lab_add_record, lab_sync_secondary, lab_pause, lab_resume, lab_resolvers_file, lab_prime, lab_wait_serial,
 # lab_dig, lab_rcode, lab_answer, lab_ttl, lab_serial, lab_start_silent, lab_pids,
 # lab_leftovers. Each is documented where it is defined.
 #
@@ -236,6 +236,9 @@ EOF
 	for i in 01 02 03 04 05 06 07 08 09 10 11 12; do
 		printf 'big            IN TXT   "%s-%s"\n' "$i" "$x"
 	done
+	# records added by lab_add_record, one per line
+	[ -n "$LAB_DIR" ] && [ -r "$LAB_DIR/zone.extra" ] && cat "$LAB_DIR/zone.extra"
+	return 0
 }
 
 lab__write_root_zone() {
@@ -342,7 +345,7 @@ EOF
 		if [ "$access" = refuse ]; then
 			printf '  access-control: 0.0.0.0/0 refuse\n  access-control: 127.0.0.0/8 refuse\n'
 		else
-			printf '  access-control: 127.0.0.0/8 allow\n'
+			printf '  access-control: 127.0.0.0/8 allow_snoop\n'
 		fi
 		printf 'remote-control:\n  control-enable: no\n'
 	} >"$d/unbound.conf"
@@ -380,6 +383,19 @@ lab_pids() {
 # PID of the process spawned as NAME.
 lab__pid_of() {
 	awk -v n="$1" '$1 == n { p = $2 } END { if (p) print p }' "$LAB_DIR/pids" 2>/dev/null
+}
+
+# lab_pause NAME / lab_resume NAME: SIGSTOP / SIGCONT the process spawned as NAME and all its
+# descendants (NSD answers from child processes: stopping the parent alone changes nothing).
+lab_pause() { lab__signal_tree STOP "$(lab__pid_of "$1")"; }
+lab_resume() { lab__signal_tree CONT "$(lab__pid_of "$1")"; }
+lab__signal_tree() {
+	local sig=$1 pid=$2 child
+	[ -n "$pid" ] || { lab__err "no such lab process"; return 1; }
+	kill -"$sig" "$pid" 2>/dev/null
+	for child in $(pgrep -P "$pid"); do
+		lab__signal_tree "$sig" "$child"
+	done
 }
 
 # Print a server's log files (for failures).
@@ -707,6 +723,14 @@ lab_set_mx() {
 	lab__reload primary "$LAB_PRIMARY" "$serial" || return 1
 	# shellcheck disable=SC2034
 	LAB_SERIAL=$serial
+}
+
+# lab_add_record "NAME TTL IN TYPE RDATA": add a record to example.test. on the primary only
+# (the current MX stays), with the serial bumped; sets LAB_SERIAL like lab_set_mx.
+lab_add_record() {
+	[ -n "$LAB_DIR" ] || { lab__err "lab not started"; return 1; }
+	printf '%s\n' "$1" >>"$LAB_DIR/zone.extra"
+	lab_set_mx "$(cat "$LAB_DIR/primary.mx")"
 }
 
 # lab_sync_secondary: copy the primary's zone to the secondary, reload, wait for the serial.

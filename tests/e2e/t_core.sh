@@ -49,7 +49,7 @@ FAST=(--timeout 500 --retries 0)
 VERDICTS=(
 	"match|$R1|example.test MX|--auth $LAB_PRIMARY|0"
 	"differ|$R1|example.test MX|--expect 20 other.example.test.|1"
-	"negative|$R1|$LAB_NX_NAME MX|--expect 10 mx.example.test.|1"
+	"negative|$R1|$LAB_NX_NAME MX|--query-now --expect 10 mx.example.test.|1"
 	"servfail|$SERVFAIL|example.test MX|--auth $LAB_PRIMARY|1"
 	"refused|$LAB_REFUSER|example.test MX|--auth $LAB_PRIMARY|3"
 	"timeout|$LAB_SILENT|example.test MX|--auth $LAB_PRIMARY|3"
@@ -62,26 +62,30 @@ run_mode() {
 	local -a o
 	read -r -a qa <<<"$q"
 	# "--expect 20 other.example.test." is one option with one value
-	if [ "${opts%% *}" = --expect ]; then o=(--expect "${opts#--expect }"); else read -r -a o <<<"$opts"; fi
+	case $opts in
+	--expect*) o=(--expect "${opts#--expect }") ;;
+	--query-now\ --expect*) o=(--query-now --expect "${opts#--query-now --expect }") ;;
+	*) read -r -a o <<<"$opts" ;;
+	esac
 	OUT=$W/$verdict.$mode.out
 	case $mode in
 	table)
 		timeout 30 "$PROG" --once "${FAST[@]}" -s "$res" "${o[@]}" --log "$W/$verdict.log" \
-			"${qa[@]}" >"$OUT" 2>&1
+			"${qa[@]}" >"$OUT" 2>"$OUT.err"
 		RC=$?
 		;;
 	json)
 		timeout 30 "$PROG" --once --format json "${FAST[@]}" -s "$res" "${o[@]}" "${qa[@]}" \
-			>"$OUT" 2>&1
+			>"$OUT" 2>"$OUT.err"
 		RC=$?
 		;;
 	until)
 		timeout 30 "$PROG" --until-converged --max-wait 3s "${FAST[@]}" -s "$res" "${o[@]}" \
-			"${qa[@]}" >"$OUT" 2>&1
+			"${qa[@]}" >"$OUT" 2>"$OUT.err"
 		RC=$?
 		;;
 	ndjson)
-		"$PROG" --format ndjson "${FAST[@]}" -s "$res" "${o[@]}" "${qa[@]}" >"$OUT" 2>&1 &
+		"$PROG" --format ndjson "${FAST[@]}" -s "$res" "${o[@]}" "${qa[@]}" >"$OUT" 2>"$OUT.err" &
 		pid=$!
 		for i in $(seq 100); do
 			grep -q '"event": "answer"' "$OUT" 2>/dev/null && break
@@ -124,7 +128,8 @@ for v in "${VERDICTS[@]}"; do
 		if [ "$RC" = "$want" ]; then
 			t_ok "$verdict, $mode: exit $want"
 		else
-			t_fail "$verdict, $mode: exit $RC, want $want" "$(head -c 1500 "$OUT")"
+			t_fail "$verdict, $mode: exit $RC, want $want" "$(head -c 1500 "$OUT")" \
+				"$(head -c 500 "$OUT.err" 2>/dev/null)"
 		fi
 	done
 	# the verdict itself, as the JSON and the NDJSON stream show it

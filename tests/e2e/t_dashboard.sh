@@ -66,7 +66,7 @@ tm -f /dev/null new-session -d -s pt -x 120 -y 40 "$W/run.sh" || t_fatal "tmux n
 # --- 1. the table fills and matches
 wait_screen "header shows the domain, type and authoritative truth" 15 \
 	grep -q "^example.test. MX .*truth: authoritative serial $LAB_SERIAL0"
-wait_screen "all 4 lab resolvers match" 15 grep -q "4/4 match"
+wait_screen "all 4 lab resolvers match (they agree from the start)" 15 grep -q "all 4 resolvers serve the truth"
 n=$(screen_now | grep -c "Lab unbound.*match")
 t_eq "4 table rows with status match" "$n" 4
 wait_screen "legend shows group A with the truth" 5 grep -q "^ A .*truth .*10 mx-old.example.test."

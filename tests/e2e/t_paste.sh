@@ -58,7 +58,7 @@ tm -f /dev/null new-session -d -s pt -x 160 -y 45 "$W/run.sh" || t_fatal "tmux n
 # every byte the program writes to the terminal, to see the bracketed-paste mode switches
 tm pipe-pane -o -t pt "cat >>'$W/tty.out'"
 
-wait_screen "two resolvers from -s match" 15 grep -q "2/2 match"
+wait_screen "two resolvers from -s match" 15 grep -q "all 2 resolvers serve the truth"
 
 # --- 1. p: the paste panel, a real bracketed paste
 cat >"$W/list.txt" <<EOF
