@@ -1,0 +1,681 @@
+/*
+ * A simulated fleet of DNS resolvers for `make bench`: one process serving N resolvers on
+ * loopback addresses (127.20.0.1, 127.20.0.2, ...) at one port, plus one authoritative
+ * server for the zone. Loopback only: it refuses to start on any other address.
+ *
+ * One UDP socket bound to the wildcard (inside the bench's network namespace that is the
+ * loopback range 127.0.0.0/8) with IP_PKTINFO tells which address a query was sent to, and
+ * the reply goes out from that address; one TCP listener on the same port serves the
+ * truncated ones. Each resolver's behaviour is drawn from the seed: its delay, its TTL, its
+ * answer (the new or the old MX set), and whether it answers SERVFAIL, REFUSED, or TC=1 then
+ * the full answer over TCP after a second delay; a few do not echo the question's case.
+ * Nothing is silent. The expected result of every resolver goes to --truth, so the
+ * benchmark checks every answer of every tool.
+ *
+ * Replies are made by copying the question and appending prepared records: a benchmark
+ * responder for well-formed queries, not a DNS implementation (anything else is dropped).
+ *
+ * Usage: fleet --count N [--seed S] [--port P] [--truth FILE] [--list FILE] [--ready FILE]
+ *              [--ttl-min S] [--ttl-max S] [--delay-min MS] [--delay-max MS]
+ *              [--stats FILE]
+ * --list gets "ADDRESS:PORT" lines; the authoritative server is 127.19.0.1 at the same port.
+ * On SIGTERM/SIGINT it writes --stats: queries received, and the most queries one resolver
+ * had outstanding at once (a client that never has two in flight per resolver shows 1).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAXQ 512
+#define RING_MS 4096 /* delays up to 4 s */
+#define BATCH 64
+#define AUTH_ADDR 0x7f130001u /* 127.19.0.1 */
+#define BASE_B1 20	      /* resolvers from 127.20.0.1 */
+
+enum kind { K_NEW, K_OLD, K_SERVFAIL, K_REFUSED, K_TC };
+
+struct res {
+	uint16_t delay_ms;
+	uint16_t tcp_delay_ms;
+	uint32_t ttl;
+	uint8_t kind;
+	bool lower; /* does not echo the question's case */
+	uint16_t outstanding;
+	uint16_t max_outstanding;
+	uint32_t queries;
+};
+
+struct pending {
+	struct pending *next;
+	int fd;	      /* -1: UDP */
+	uint32_t res; /* index, UINT32_MAX for the auth server */
+	struct sockaddr_in peer;
+	struct in_addr src;
+	uint16_t len;
+	uint8_t buf[MAXQ];
+};
+
+static struct res *fleet;
+static uint32_t count;
+static uint16_t port = 5300;
+static struct pending *ring[RING_MS];
+static struct pending *free_list;
+static uint64_t start_ms;
+static volatile sig_atomic_t stop;
+static uint64_t total_queries;
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t mix(uint64_t z)
+{
+	z += 0x9e3779b97f4a7c15ULL;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static uint32_t addr_of(uint32_t i)
+{
+	uint32_t b1 = BASE_B1 + i / 62500, b2 = (i / 250) % 250, b3 = i % 250 + 1;
+
+	return 127u << 24 | b1 << 16 | b2 << 8 | b3;
+}
+
+/* Index of the resolver at host-order address @p a, UINT32_MAX for the auth server, or
+ * UINT32_MAX - 1 for none. */
+static uint32_t index_of(uint32_t a)
+{
+	uint32_t b1 = (a >> 16) & 0xff, b2 = (a >> 8) & 0xff, b3 = a & 0xff, i;
+
+	if (a == AUTH_ADDR) {
+		return UINT32_MAX;
+	}
+	if ((a >> 24) != 127 || b1 < BASE_B1 || b2 >= 250 || b3 == 0 || b3 > 250) {
+		return UINT32_MAX - 1;
+	}
+	i = (b1 - BASE_B1) * 62500 + b2 * 250 + (b3 - 1);
+	return i < count ? i : UINT32_MAX - 1;
+}
+
+static size_t put_name(uint8_t *p, const char *name)
+{
+	size_t n = 0;
+
+	while (*name) {
+		const char *dot = strchr(name, '.');
+		size_t l = dot ? (size_t)(dot - name) : strlen(name);
+
+		p[n++] = (uint8_t)l;
+		memcpy(p + n, name, l);
+		n += l;
+		name += l + (dot ? 1 : 0);
+	}
+	p[n++] = 0;
+	return n;
+}
+
+static size_t put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+	return 2;
+}
+
+static size_t put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v >> 16);
+	put16(p + 2, v & 0xffff);
+	return 4;
+}
+
+/* One record owned by the question name (pointer to offset 12). */
+static size_t put_rr(uint8_t *p, unsigned type, uint32_t ttl, const uint8_t *rd, size_t rdlen)
+{
+	size_t n = 0;
+
+	n += put16(p + n, 0xc00c);
+	n += put16(p + n, type);
+	n += put16(p + n, 1);
+	n += put32(p + n, ttl);
+	n += put16(p + n, (unsigned)rdlen);
+	memcpy(p + n, rd, rdlen);
+	return n + rdlen;
+}
+
+static size_t mx_rdata(uint8_t *p, unsigned pref, const char *host)
+{
+	size_t n = put16(p, pref);
+
+	return n + put_name(p + n, host);
+}
+
+#define ZONE "bench.test"
+#define NEW1 "mx1." ZONE
+#define NEW2 "mx2." ZONE
+#define OLD1 "mx-old." ZONE
+
+/*
+ * The reply to query @p q for resolver @p r (NULL: the authoritative server) into @p out.
+ * @param tcp_stage 0 over UDP, 1 over TCP
+ * @return its length, 0 to drop the query.
+ */
+static size_t make_reply(uint8_t *out, const uint8_t *q, size_t qlen, const struct res *r,
+			 bool tcp)
+{
+	size_t i = 12, qend, n;
+	unsigned qtype, rcode = 0, flags, an = 0, ns = 0;
+	uint32_t ttl = r ? r->ttl : 3600;
+	uint8_t rd[300];
+	bool tc = false;
+
+	if (qlen < 17 || (q[2] & 0x80) || q[4] != 0 || q[5] != 1) {
+		return 0;
+	}
+	while (i < qlen && q[i] != 0) {
+		if (q[i] > 63) {
+			return 0;
+		}
+		i += (size_t)q[i] + 1;
+	}
+	qend = i + 5;
+	if (qend > qlen) {
+		return 0;
+	}
+	qtype = (unsigned)q[i + 1] << 8 | q[i + 2];
+	memcpy(out, q, qend);
+	if (r && r->lower) {
+		for (size_t k = 12; k < i; k++) {
+			if (out[k] >= 'A' && out[k] <= 'Z') {
+				out[k] = (uint8_t)(out[k] - 'A' + 'a');
+			}
+		}
+	}
+	n = qend;
+	if (r && r->kind == K_SERVFAIL) {
+		rcode = 2;
+	} else if (r && r->kind == K_REFUSED) {
+		rcode = 5;
+	} else if (r && r->kind == K_TC && !tcp && qtype == 15) {
+		tc = true;
+	} else if (qtype == 15) {
+		if (r && r->kind == K_OLD) {
+			n += put_rr(out + n, 15, ttl, rd, mx_rdata(rd, 10, OLD1));
+			an = 1;
+		} else {
+			n += put_rr(out + n, 15, ttl, rd, mx_rdata(rd, 10, NEW1));
+			n += put_rr(out + n, 15, ttl, rd, mx_rdata(rd, 20, NEW2));
+			an = 2;
+		}
+	} else if (qtype == 2) {
+		n += put_rr(out + n, 2, ttl, rd, put_name(rd, "ns1." ZONE));
+		an = 1;
+	} else if (qtype == 6 || qtype != 0) {
+		/* SOA for SOA questions; in the authority section for NODATA */
+		size_t k = put_name(rd, "ns1." ZONE);
+
+		k += put_name(rd + k, "hostmaster." ZONE);
+		k += put32(rd + k, 2024010101);
+		k += put32(rd + k, 3600);
+		k += put32(rd + k, 600);
+		k += put32(rd + k, 86400);
+		k += put32(rd + k, 300);
+		n += put_rr(out + n, 6, 3600, rd, k);
+		if (qtype == 6) {
+			an = 1;
+		} else {
+			ns = 1;
+		}
+	}
+	flags = 0x8000 | (q[2] & 0x79) << 8 | 0x80; /* QR, opcode and RD copied, RA */
+	if (!r) {
+		flags |= 0x0400; /* AA */
+		flags &= ~0x80u;
+	}
+	if (tc) {
+		flags |= 0x0200;
+	}
+	flags |= rcode;
+	put16(out + 2, flags);
+	put16(out + 6, an);
+	put16(out + 8, ns);
+	put16(out + 10, 0);
+	return n;
+}
+
+static struct pending *pending_new(void)
+{
+	struct pending *p = free_list;
+
+	if (p) {
+		free_list = p->next;
+		return p;
+	}
+	return malloc(sizeof(*p));
+}
+
+static uint64_t last; /* the next ring slot to send */
+
+static void schedule(struct pending *p, unsigned delay_ms)
+{
+	uint64_t at = now_ms() + delay_ms;
+
+	if (at < last) {
+		at = last; /* this millisecond's slot was sent already: the next one */
+	}
+	struct pending **slot = &ring[at % RING_MS];
+
+	p->next = *slot;
+	*slot = p;
+}
+
+static void on_udp(int fd)
+{
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_in from[BATCH];
+	uint8_t bufs[BATCH][MAXQ];
+	char ctl[BATCH][64];
+	int n;
+
+	for (int i = 0; i < BATCH; i++) {
+		iov[i].iov_base = bufs[i];
+		iov[i].iov_len = MAXQ;
+		memset(&msgs[i], 0, sizeof(msgs[i]));
+		msgs[i].msg_hdr.msg_iov = &iov[i];
+		msgs[i].msg_hdr.msg_iovlen = 1;
+		msgs[i].msg_hdr.msg_name = &from[i];
+		msgs[i].msg_hdr.msg_namelen = sizeof(from[i]);
+		msgs[i].msg_hdr.msg_control = ctl[i];
+		msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
+	}
+	n = recvmmsg(fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+	for (int i = 0; i < n; i++) {
+		struct msghdr *h = &msgs[i].msg_hdr;
+		struct in_addr dst = { 0 };
+		uint32_t ix;
+		struct res *r;
+		struct pending *p;
+
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+				struct in_pktinfo pi;
+
+				memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+				dst = pi.ipi_addr;
+			}
+		}
+		ix = index_of(ntohl(dst.s_addr));
+		if (ix == UINT32_MAX - 1 || (ntohl(from[i].sin_addr.s_addr) >> 24) != 127) {
+			continue;
+		}
+		r = ix == UINT32_MAX ? NULL : &fleet[ix];
+		p = pending_new();
+		if (!p) {
+			continue;
+		}
+		p->len = (uint16_t)make_reply(p->buf, bufs[i], msgs[i].msg_len, r, false);
+		if (p->len == 0) {
+			p->next = free_list;
+			free_list = p;
+			continue;
+		}
+		total_queries++;
+		p->fd = -1;
+		p->res = ix;
+		p->peer = from[i];
+		p->src = dst;
+		if (r) {
+			r->queries++;
+			if (++r->outstanding > r->max_outstanding) {
+				r->max_outstanding = r->outstanding;
+			}
+		}
+		/* the NS question is a cache hit: no recursion delay */
+		schedule(p, !r || ((p->buf[2] & 1) == 0) ? 0 : r->delay_ms);
+	}
+}
+
+static void send_udp(int fd, struct pending *p)
+{
+	struct msghdr h;
+	struct iovec iov = { p->buf, p->len };
+	char ctl[CMSG_SPACE(sizeof(struct in_pktinfo))];
+	struct cmsghdr *c;
+	struct in_pktinfo pi;
+
+	memset(&h, 0, sizeof(h));
+	memset(ctl, 0, sizeof(ctl));
+	h.msg_name = &p->peer;
+	h.msg_namelen = sizeof(p->peer);
+	h.msg_iov = &iov;
+	h.msg_iovlen = 1;
+	h.msg_control = ctl;
+	h.msg_controllen = sizeof(ctl);
+	c = CMSG_FIRSTHDR(&h);
+	c->cmsg_level = IPPROTO_IP;
+	c->cmsg_type = IP_PKTINFO;
+	c->cmsg_len = CMSG_LEN(sizeof(pi));
+	memset(&pi, 0, sizeof(pi));
+	pi.ipi_spec_dst = p->src;
+	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	for (int tries = 0; tries < 1000; tries++) {
+		if (sendmsg(fd, &h, 0) >= 0 || (errno != EAGAIN && errno != ENOBUFS)) {
+			break;
+		}
+		usleep(100);
+	}
+}
+
+/* A TCP connection: one query, one reply, then close. */
+struct conn {
+	int fd;
+	uint32_t res;
+	size_t got;
+	uint8_t buf[2 + MAXQ];
+};
+
+static void on_tcp_data(int ep, struct conn *c)
+{
+	ssize_t n = recv(c->fd, c->buf + c->got, sizeof(c->buf) - c->got, MSG_DONTWAIT);
+	size_t want;
+
+	if (n <= 0) {
+		if (n < 0 && errno == EAGAIN) {
+			return;
+		}
+		epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+		free(c);
+		return;
+	}
+	c->got += (size_t)n;
+	if (c->got < 2) {
+		return;
+	}
+	want = (size_t)c->buf[0] << 8 | c->buf[1];
+	if (want > MAXQ) {
+		epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+		close(c->fd);
+		free(c);
+		return;
+	}
+	if (c->got < want + 2) {
+		return;
+	}
+	epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+	struct res *r = c->res == UINT32_MAX ? NULL : &fleet[c->res];
+	struct pending *p = pending_new();
+
+	if (p) {
+		p->len = (uint16_t)make_reply(p->buf + 2, c->buf + 2, want, r, true);
+		if (p->len) {
+			put16(p->buf, p->len);
+			p->len += 2;
+			p->fd = c->fd;
+			p->res = c->res;
+			total_queries++;
+			if (r) {
+				r->queries++;
+				r->outstanding++;
+			}
+			schedule(p, r ? r->tcp_delay_ms : 0);
+			free(c);
+			return;
+		}
+		free(p);
+	}
+	close(c->fd);
+	free(c);
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: fleet --count N [--seed S] [--port P] [--truth FILE] [--list FILE] "
+			"[--ready FILE] [--ttl-min S] [--ttl-max S] [--delay-min MS] "
+			"[--delay-max MS] [--stats FILE]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *truth = NULL, *list = NULL, *ready = NULL, *stats = NULL;
+	uint64_t seed = 1;
+	unsigned ttl_min = 300, ttl_max = 3600, dmin = 10, dmax = 300;
+	unsigned floor_ms = 0;
+	int one = 1, udp, tcp, ep;
+	int buf = 64 << 20;
+	struct sockaddr_in sa;
+	struct sigaction sig;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!v) {
+			usage();
+		}
+		i++;
+		if (!strcmp(a, "--count")) {
+			count = (uint32_t)strtoul(v, NULL, 10);
+		} else if (!strcmp(a, "--seed")) {
+			seed = strtoull(v, NULL, 10);
+		} else if (!strcmp(a, "--port")) {
+			port = (uint16_t)strtoul(v, NULL, 10);
+		} else if (!strcmp(a, "--truth")) {
+			truth = v;
+		} else if (!strcmp(a, "--list")) {
+			list = v;
+		} else if (!strcmp(a, "--ready")) {
+			ready = v;
+		} else if (!strcmp(a, "--stats")) {
+			stats = v;
+		} else if (!strcmp(a, "--ttl-min")) {
+			ttl_min = (unsigned)strtoul(v, NULL, 10);
+		} else if (!strcmp(a, "--ttl-max")) {
+			ttl_max = (unsigned)strtoul(v, NULL, 10);
+		} else if (!strcmp(a, "--delay-min")) {
+			dmin = (unsigned)strtoul(v, NULL, 10);
+		} else if (!strcmp(a, "--delay-max")) {
+			dmax = (unsigned)strtoul(v, NULL, 10);
+		} else {
+			usage();
+		}
+	}
+	if (count == 0 || count > 62500 * 200 || ttl_max < ttl_min || dmax < dmin ||
+	    2 * dmax >= RING_MS) {
+		usage();
+	}
+	fleet = calloc(count, sizeof(*fleet));
+	if (!fleet) {
+		return 1;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t h = mix(seed * 0x100000001b3ULL ^ i);
+		unsigned pick = (unsigned)(h % 1000);
+		struct res *r = &fleet[i];
+
+		r->delay_ms = (uint16_t)(dmin + (mix(h) % (dmax - dmin + 1)));
+		r->tcp_delay_ms = (uint16_t)(dmin + (mix(h + 1) % (dmax - dmin + 1)));
+		r->ttl = ttl_min + (uint32_t)(mix(h + 2) % (ttl_max - ttl_min + 1));
+		r->kind = pick < 10 ? K_SERVFAIL : pick < 20 ? K_REFUSED : pick < 30 ? K_TC : pick < 180 ? K_OLD : K_NEW;
+		r->lower = mix(h + 3) % 100 < 3;
+		unsigned done = r->delay_ms + (r->kind == K_TC ? r->tcp_delay_ms : 0);
+
+		floor_ms = done > floor_ms ? done : floor_ms;
+	}
+	/* one socket for every address: the wildcard, inside the bench's own namespace */
+	udp = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	tcp = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (udp < 0 || tcp < 0) {
+		perror("fleet: socket");
+		return 1;
+	}
+	setsockopt(udp, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	if (setsockopt(udp, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) != 0) {
+		setsockopt(udp, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	}
+	if (setsockopt(udp, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)) != 0) {
+		setsockopt(udp, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	}
+	setsockopt(tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons(port);
+	sa.sin_addr.s_addr = htonl(INADDR_ANY);
+	if (bind(udp, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    bind(tcp, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(tcp, 4096) != 0) {
+		perror("fleet: bind");
+		return 1;
+	}
+	if (list) {
+		FILE *f = fopen(list, "w");
+
+		if (!f) {
+			perror(list);
+			return 1;
+		}
+		for (uint32_t i = 0; i < count; i++) {
+			struct in_addr a = { htonl(addr_of(i)) };
+
+			fprintf(f, "%s:%u\n", inet_ntoa(a), port);
+		}
+		fclose(f);
+	}
+	if (truth) {
+		FILE *f = fopen(truth, "w");
+
+		if (!f) {
+			perror(truth);
+			return 1;
+		}
+		fprintf(f, "# floor_ms %u\n", floor_ms);
+		for (uint32_t i = 0; i < count; i++) {
+			struct in_addr a = { htonl(addr_of(i)) };
+			const struct res *r = &fleet[i];
+			const char *k = r->kind == K_SERVFAIL  ? "SERVFAIL\t-"
+					: r->kind == K_REFUSED ? "REFUSED\t-"
+					: r->kind == K_OLD     ? "NOERROR\t10 " OLD1 "."
+							       : "NOERROR\t10 " NEW1 ". | 20 " NEW2 ".";
+
+			fprintf(f, "%s\t%u\t%s\t%u\n", inet_ntoa(a), port, k, r->ttl);
+		}
+		fclose(f);
+	}
+	memset(&sig, 0, sizeof(sig));
+	sig.sa_handler = on_signal;
+	sigaction(SIGTERM, &sig, NULL);
+	sigaction(SIGINT, &sig, NULL);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
+
+	epoll_ctl(ep, EPOLL_CTL_ADD, udp, &ev);
+	ev.data.ptr = &tcp;
+	epoll_ctl(ep, EPOLL_CTL_ADD, tcp, &ev);
+	if (ready) {
+		close(open(ready, O_WRONLY | O_CREAT | O_TRUNC, 0644));
+	}
+	start_ms = last = now_ms();
+	while (!stop) {
+		struct epoll_event evs[64];
+		int n = epoll_wait(ep, evs, 64, 1);
+		uint64_t now;
+
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.ptr == NULL) {
+				on_udp(udp);
+			} else if (evs[i].data.ptr == &tcp) {
+				struct sockaddr_in from;
+				socklen_t fl = sizeof(from);
+				int c = accept4(tcp, (struct sockaddr *)&from, &fl,
+						SOCK_NONBLOCK | SOCK_CLOEXEC);
+				struct sockaddr_in local;
+				socklen_t ll = sizeof(local);
+				struct conn *cn;
+				uint32_t ix;
+
+				if (c < 0) {
+					continue;
+				}
+				getsockname(c, (struct sockaddr *)&local, &ll);
+				ix = index_of(ntohl(local.sin_addr.s_addr));
+				cn = calloc(1, sizeof(*cn));
+				if (ix == UINT32_MAX - 1 || !cn) {
+					free(cn);
+					close(c);
+					continue;
+				}
+				cn->fd = c;
+				cn->res = ix;
+				struct epoll_event cev = { .events = EPOLLIN, .data.ptr = cn };
+
+				epoll_ctl(ep, EPOLL_CTL_ADD, c, &cev);
+			} else {
+				on_tcp_data(ep, evs[i].data.ptr);
+			}
+		}
+		/* send what became due, slot by slot up to now */
+		now = now_ms();
+		for (; last <= now; last++) {
+			struct pending *p = ring[last % RING_MS];
+
+			ring[last % RING_MS] = NULL;
+			while (p) {
+				struct pending *next = p->next;
+
+				if (p->fd < 0) {
+					send_udp(udp, p);
+				} else {
+					if (send(p->fd, p->buf, p->len, MSG_NOSIGNAL) < 0) {
+						/* the client gave up */
+					}
+					close(p->fd);
+				}
+				if (p->res != UINT32_MAX && fleet[p->res].outstanding > 0) {
+					fleet[p->res].outstanding--;
+				}
+				p->next = free_list;
+				free_list = p;
+				p = next;
+			}
+		}
+	}
+	if (stats) {
+		FILE *f = fopen(stats, "w");
+		unsigned maxo = 0;
+		uint32_t maxq = 0;
+
+		for (uint32_t i = 0; f && i < count; i++) {
+			maxo = fleet[i].max_outstanding > maxo ? fleet[i].max_outstanding : maxo;
+			maxq = fleet[i].queries > maxq ? fleet[i].queries : maxq;
+		}
+		if (f) {
+			fprintf(f, "queries %llu\nmax_outstanding %u\nmax_queries_per_resolver %u\n",
+				(unsigned long long)total_queries, maxo, maxq);
+			fclose(f);
+		}
+	}
+	return 0;
+}
