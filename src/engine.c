@@ -1,3 +1,5 @@
+/* sendmmsg(), recvmmsg(), struct in6_pktinfo and the error queue need the GNU extensions. */
+#define _GNU_SOURCE
 #include "engine.h"
 
 #include <errno.h>
@@ -9,73 +11,152 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <linux/errqueue.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 
 /*
- * Each worker runs one epoll loop over its own sockets. A job (one submitted query) has at
- * most one socket open at a time and at most one entry in its worker's deadline heap: either
- * "send the next try at t" (backoff or rate cap) or "this try times out at t". All times are
- * pt_clock nanoseconds; epoll_wait() takes the distance to the earliest deadline in ms.
+ * Each worker runs one epoll loop. UDP goes through a pool of shared sockets per address
+ * family, each bound to its own kernel-chosen random port: a try takes a random socket and
+ * a fresh random ID, goes out in a sendmmsg() batch, and replies come back in recvmmsg()
+ * batches, matched to their try by (socket, address, port) in a hash table and then by ID;
+ * pt_query_parse() checks the question. ICMP errors come through the sockets' error queues
+ * (IP_RECVERR) with the query that caused them, matched the same way. TCP (after TC=1, or
+ * --tcp) keeps a connection of its own per try, at most tcp_max per worker.
+ *
+ * A job (one submitted query) lives in its worker from submit until its callback returned:
+ * in the deadline heap while it waits ("send the next try at t": backoff, rate cap) or while
+ * a try is out ("this try times out at t"). All times are pt_clock nanoseconds; kernel
+ * receive timestamps (SO_TIMESTAMPNS, wall clock) are carried over to it, so a reply that
+ * arrived before its deadline counts even when the worker reads it late, and one that
+ * arrived after it never counts. Every query of one server goes to one worker (by a hash of
+ * its address), which keeps what it learnt of that server (does it echo the case of the
+ * question?) without a lock. Jobs come from per-worker blocks and go back to them: nothing is
+ * allocated per query on the UDP path once the blocks and tables have grown.
  */
 
 /* Defaults, see engine.h. */
 #define PT_DEF_WORKERS 2
 #define PT_DEF_TIMEOUT_MS 2000
 #define PT_DEF_RETRIES 2
-/* Descriptors left for the rest of the process when sizing the in-flight cap. */
+/* Descriptors left for the rest of the process. */
 #define PT_FD_HEADROOM 64
-#define PT_INFLIGHT_MAX 8192
+/* UDP sockets per address family per worker (so a forger has ports to guess), and the most
+ * TCP connections one worker keeps open. */
+#define PT_UDP_POOL 256
+#define PT_TCP_MAX 512
 /* Retry backoff: the first retry goes out at once (a lost datagram is the usual cause),
  * later ones wait 100 ms, 200 ms, 400 ms, ... capped at timeout_ms / 2, so a silent server
  * costs at most retries * timeout / 2 more than the tries themselves. */
 #define PT_BACKOFF_BASE_MS 100
-/* Largest DNS message over TCP; UDP replies are read into a buffer of the same size. */
+/* Largest DNS message; UDP replies are read into buffers of this size. */
 #define PT_MSG_MAX 65535
-/* Events taken per epoll_wait(), and datagrams read per readable event (fairness). */
+/* Our queries: header, a name of at most 255 octets, type, class and the OPT record. */
+#define PT_QUERY_MAX 512
+/* Events taken per epoll_wait(); datagrams per sendmmsg() and recvmmsg(), and read per
+ * readable event (fairness between sockets); TCP messages read per readable event. */
 #define PT_EVENTS 256
-#define PT_DGRAMS_PER_EVENT 64
-/* epoll data value of the wake-up eventfd; job values are (generation << 32 | slot). */
-#define PT_WAKE_TOKEN UINT64_MAX
+#define PT_BATCH 64
+#define PT_TCP_MSGS_PER_EVENT 16
+/* Datagrams read from one socket before its queries are timed out (bounded: a flood must
+ * not hold the worker). */
+#define PT_DRAIN_BATCHES 4
+/* Socket receive buffer: a burst of replies (or a flood) while the worker is busy must not
+ * overflow it and lose the real reply. */
+#define PT_RCVBUF (4 << 20)
+/* Jobs allocated at once when a worker's free list is empty. */
+#define PT_JOB_BLOCK 256
+/* Query templates kept per worker; past this, unused ones are dropped. */
+#define PT_TMPL_BUCKETS 64
+#define PT_TMPL_KEEP 256
+/* epoll data: the kind in the top two bits. */
+#define PT_TOK_WAKE (3ULL << 62)
+#define PT_TOK_UDP (1ULL << 62)
+#define PT_TOK_TCP (2ULL << 62)
+#define PT_TOK_KIND (3ULL << 62)
 
 enum pt_phase {
-	PT_PHASE_IDLE,	      /* no socket; in the heap until the next try may be sent */
+	PT_PHASE_NEW,	      /* taken from the queue, not launched yet */
+	PT_PHASE_IDLE,	      /* in the heap until the next try may be sent */
+	PT_PHASE_SENDQ,	      /* waiting in the send queue for the next batch */
 	PT_PHASE_UDP,	      /* datagram sent, waiting for replies */
+	PT_PHASE_TCP_WAIT,    /* waiting for a free TCP connection */
 	PT_PHASE_TCP_CONNECT, /* non-blocking connect in progress */
 	PT_PHASE_TCP_WRITE,   /* connected, length-prefixed query partly written */
 	PT_PHASE_TCP_READ,    /* query written, reading length-prefixed replies */
 };
 
+/* What a worker learnt of a server: does it echo the question's case (0x20)? */
+enum pt_case {
+	PT_CASE_UNKNOWN = 0,
+	PT_CASE_ECHOES = 1,
+	PT_CASE_NO_ECHO = 2,
+};
+
+/* A query prepared once per (name, type, options); shared by the jobs asking it. */
+struct pt_tmpl {
+	struct pt_tmpl *next; /* bucket chain, under the worker lock */
+	atomic_uint refs;     /* jobs using it */
+	uint16_t qtype;
+	unsigned opts;
+	uint64_t hash;
+	char *qname;		 /* owned copy; NULL for a request without one */
+	struct pt_query_wire qw; /* wire == NULL when it could not be built */
+	int err;		 /* why it could not be built */
+};
+
 /* One submitted query; owned by exactly one worker from submit until its callback returned. */
 struct pt_job {
-	struct pt_request req; /* caller's request; req.qname points at qname below */
-	char *qname;	       /* owned copy */
+	struct pt_request req; /* caller's request; req.qname points at tmpl->qname */
+	struct pt_tmpl *tmpl;
 	pt_reply_fn fn;
 	void *ctx;
-	struct pt_job *next;   /* incoming / waiting list link */
-	struct pt_reply reply; /* outcome so far (tries, dropped), handed to fn */
+	struct pt_job *next;		 /* queue / free list link */
+	struct pt_job *hnext;		 /* match table chain */
+	struct pt_job *lprev, *lnext;	 /* the worker's live list (launched, not finished) */
+	struct pt_reply reply;		 /* outcome so far (tries, dropped), handed to fn */
 	enum pt_phase phase;
-	int fd;		      /* current socket or -1 */
-	bool tcp;	      /* tries go over TCP (tcp_only, or after TC) */
-	bool fallback;	      /* next send is the TCP retry of a truncated reply: not a new try */
-	bool has_token;	      /* a rate token is reserved for the next send */
-	bool malformed;	      /* a malformed reply was seen on some try */
-	uint16_t id;	      /* DNS ID of the current try */
-	uint8_t *msg;	      /* 2-byte length prefix + query; UDP sends msg + 2 */
-	size_t msg_len;	      /* query length without the prefix */
-	size_t io_off;	      /* TCP: bytes of msg written, or of the reply length/body read */
-	uint8_t len_buf[2];   /* TCP: reply length prefix */
-	uint8_t *in_buf;      /* TCP: reply body being read */
-	size_t in_len;	      /* TCP: reply body length (0 while reading the prefix) */
-	uint64_t sent_ns;     /* when the current try started; for TCP before connect(), so the
-			       * RTT of a TCP answer includes the handshake */
-	uint64_t deadline_ns; /* heap key */
-	size_t heap_idx;      /* position in the heap, SIZE_MAX when absent */
-	unsigned slot;	      /* index in the in-flight table */
-	uint32_t gen;	      /* generation of the current socket's epoll registration */
+	int fd;			/* TCP socket or -1 */
+	uint8_t fam;		/* 0 IPv4, 1 IPv6 */
+	uint16_t sock;		/* UDP: pool index of the current try's socket */
+	uint16_t id;		/* DNS ID of the current try */
+	uint32_t case_seed;	/* 0x20 pattern of the current try, 0 for none */
+	uint64_t dhash;		/* hash of the server's address and port */
+	bool tcp;		/* tries go over TCP (tcp_only, or after TC) */
+	bool fallback;		/* next send is the TCP retry of a truncated reply: not a new try */
+	bool has_token;		/* a rate token is reserved for the next send */
+	bool malformed;		/* a malformed reply was seen on some try */
+	bool drained;		/* its socket was read just before its deadline */
+	uint8_t *msg;		/* TCP: 2-byte length prefix + query */
+	size_t msg_len;		/* TCP: query length without the prefix */
+	size_t io_off;		/* TCP: bytes of msg written, or of the reply length/body read */
+	uint8_t len_buf[2];	/* TCP: reply length prefix */
+	uint8_t *in_buf;	/* TCP: reply body being read */
+	size_t in_len;		/* TCP: reply body length (0 while reading the prefix) */
+	uint64_t sent_ns;	/* when the current try started; for TCP before connect(), so the
+				 * RTT of a TCP answer includes the handshake */
+	uint64_t deadline_ns;	/* heap key */
+	size_t heap_idx;	/* position in the heap, SIZE_MAX when absent */
+	unsigned slot;		/* TCP: index in the connection table */
+	uint32_t gen;		/* TCP: generation of the socket's epoll registration */
+};
+
+struct pt_job_block {
+	struct pt_job_block *next;
+	struct pt_job jobs[PT_JOB_BLOCK];
+};
+
+/* The UDP sockets of one address family. */
+struct pt_pool {
+	int fd[PT_UDP_POOL];
+	uint32_t drained[PT_UDP_POOL]; /* loop iteration it was last drained in */
+	unsigned n;
+	bool opened; /* tried to open: n > 0, or err says why not */
+	int err;
 };
 
 struct pt_worker {
@@ -84,25 +165,63 @@ struct pt_worker {
 	bool started;
 	int epfd;
 	int wakefd;
-	/* lock guards only in_head / in_tail (filled by pt_engine_submit on any thread) */
+	/* lock guards in_head / in_tail, the free jobs, their blocks and the templates (used by
+	 * pt_engine_submit on any thread) */
 	pthread_mutex_t lock;
 	bool lock_init;
 	struct pt_job *in_head;
 	struct pt_job *in_tail;
-	/* everything below is touched by the worker thread only (and by pt_engine_free after join)
-	 */
-	struct pt_job *wait_head; /* taken from incoming, not yet in flight (cap reached) */
+	struct pt_job *pool;
+	struct pt_job_block *blocks;
+	struct pt_tmpl *tmpl[PT_TMPL_BUCKETS];
+	unsigned ntmpl;
+	/* everything below is touched by the worker thread only (and by pt_engine_free after
+	 * join) */
+	struct pt_job *freed; /* finished jobs, handed back to pool once per loop */
+	struct pt_job *wait_head; /* taken from incoming, not launched yet (cap reached) */
 	struct pt_job *wait_tail;
-	struct pt_job **slots; /* in-flight table, cap entries */
-	unsigned *free_slots;  /* stack of free slot indices */
+	struct pt_job *sendq_head;
+	struct pt_job *sendq_tail;
+	bool send_blocked; /* a socket buffer was full: wait for it to drain */
+	int blocked_fd;
+	struct pt_job *tcpq_head; /* waiting for a TCP connection */
+	struct pt_job *tcpq_tail;
+	unsigned tcp_active;
+	unsigned tcp_max;   /* size of the connection table */
+	unsigned tcp_limit; /* connections at once: tcp_max, less after EMFILE */
+	struct pt_job *live; /* every launched, unfinished job */
+	unsigned inflight;
+	unsigned cap; /* 0: no cap */
+	struct pt_pool pools[2];
+	unsigned pool_size;
+	/* match table: UDP tries by (socket, address, port), chained */
+	struct pt_job **mt;
+	size_t mt_size;
+	size_t mt_count;
+	/* what was learnt per server: open addressing on the address hash (never 0) */
+	uint64_t *dk;
+	uint8_t *dv;
+	size_t d_size;
+	size_t d_count;
+	/* TCP connections by slot (the epoll token) */
+	struct pt_job **slots;
+	unsigned *free_slots;
 	unsigned nfree;
-	unsigned cap;
-	bool fd_starved;      /* socket() hit EMFILE/ENFILE; wait for a job to finish */
-	struct pt_job **heap; /* binary min-heap on deadline_ns, at most cap entries */
+	/* binary min-heap on deadline_ns */
+	struct pt_job **heap;
 	size_t heap_len;
+	size_t heap_cap;
 	uint64_t prng; /* splitmix64 state, seeded from getrandom() */
 	uint32_t gen;
-	uint8_t *rbuf; /* PT_MSG_MAX bytes for UDP replies */
+	uint32_t iter;
+	/* batch buffers */
+	uint8_t (*rbuf)[PT_MSG_MAX + 1];
+	uint8_t sbuf[PT_BATCH][PT_QUERY_MAX];
+	struct pt_job *batch[PT_BATCH];
+	struct mmsghdr msgs[PT_BATCH];
+	struct iovec iov[PT_BATCH];
+	struct sockaddr_storage from[PT_BATCH];
+	char ctl[PT_BATCH][64];
 };
 
 /* Global token bucket shared by all workers. Tokens may go negative: a caller that finds none
@@ -120,11 +239,11 @@ struct pt_engine {
 	pt_clock_fn clock;
 	struct pt_worker *workers;
 	unsigned nworkers;
-	atomic_uint next_worker; /* round-robin submit */
 	atomic_bool stop;
 	atomic_bool cancel; /* pt_engine_cancel(): end every query at once */
 	bool rate_on;
 	struct pt_rate rate;
+	struct pt_engine_limits limits;
 	atomic_uint_fast64_t sent;
 	atomic_uint_fast64_t replies;
 	atomic_uint_fast64_t dropped;
@@ -133,6 +252,7 @@ struct pt_engine {
 };
 
 static void pt_job_launch(struct pt_worker *w, struct pt_job *job);
+static void pt_job_tcp_start(struct pt_worker *w, struct pt_job *job);
 
 void pt_engine_config_default(struct pt_engine_config *cfg)
 {
@@ -152,7 +272,7 @@ static void pt_stat_add(atomic_uint_fast64_t *c)
 	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
-/* ---- random IDs ---- */
+/* ---- random numbers and hashes ---- */
 
 static uint64_t pt_seed(void)
 {
@@ -173,14 +293,69 @@ static uint64_t pt_seed(void)
 	return s ^ pt_clock_monotonic() ^ (uint64_t)(uintptr_t)&s;
 }
 
-static uint16_t pt_rand16(struct pt_worker *w)
+static uint64_t pt_mix(uint64_t z)
 {
-	uint64_t z = (w->prng += 0x9e3779b97f4a7c15ULL);
-
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	z ^= z >> 31;
-	return (uint16_t)(z >> 48);
+	return z ^ (z >> 31);
+}
+
+static uint64_t pt_rand64(struct pt_worker *w)
+{
+	return pt_mix(w->prng += 0x9e3779b97f4a7c15ULL);
+}
+
+static uint64_t pt_hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h = (h ^ b[i]) * 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Hash of a server's address and port (and IPv6 scope); the same for sockaddrs that
+ * pt_sa_same() calls equal. */
+static uint64_t pt_sa_hash(const struct sockaddr_storage *sa)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	if (sa->ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+
+		h = pt_hash_bytes(h, &s4->sin_addr, sizeof(s4->sin_addr));
+		h = pt_hash_bytes(h, &s4->sin_port, sizeof(s4->sin_port));
+	} else if (sa->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+		h = pt_hash_bytes(h, &s6->sin6_addr, sizeof(s6->sin6_addr));
+		h = pt_hash_bytes(h, &s6->sin6_port, sizeof(s6->sin6_port));
+	}
+	return pt_mix(h);
+}
+
+/* Did datagram source @p from come from server @p to (address and port)? */
+static bool pt_sa_same(const struct sockaddr_storage *from, const struct sockaddr_storage *to)
+{
+	if (from->ss_family != to->ss_family) {
+		return false;
+	}
+	if (to->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)from;
+		const struct sockaddr_in *b = (const struct sockaddr_in *)to;
+
+		return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
+	}
+	if (to->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)from;
+		const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)to;
+
+		return a->sin6_port == b->sin6_port &&
+		       memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr)) == 0 &&
+		       (b->sin6_scope_id == 0 || a->sin6_scope_id == b->sin6_scope_id);
+	}
+	return false;
 }
 
 /* ---- rate limiter ---- */
@@ -251,16 +426,27 @@ static void pt_heap_down(struct pt_worker *w, size_t i)
 	}
 }
 
-/* Insert @p job or move it to @p deadline_ns. The heap has room: one entry per in-flight job. */
-static void pt_heap_set(struct pt_worker *w, struct pt_job *job, uint64_t deadline_ns)
+/* Insert @p job or move it to @p deadline_ns. @return false when the heap cannot grow. */
+static bool pt_heap_set(struct pt_worker *w, struct pt_job *job, uint64_t deadline_ns)
 {
 	job->deadline_ns = deadline_ns;
 	if (job->heap_idx == SIZE_MAX) {
+		if (w->heap_len == w->heap_cap) {
+			size_t cap = w->heap_cap ? 2 * w->heap_cap : 1024;
+			struct pt_job **h = realloc(w->heap, cap * sizeof(*h));
+
+			if (!h) {
+				return false;
+			}
+			w->heap = h;
+			w->heap_cap = cap;
+		}
 		job->heap_idx = w->heap_len;
 		w->heap[w->heap_len++] = job;
 	}
 	pt_heap_up(w, job->heap_idx);
 	pt_heap_down(w, job->heap_idx);
+	return true;
 }
 
 static void pt_heap_remove(struct pt_worker *w, struct pt_job *job)
@@ -281,26 +467,221 @@ static void pt_heap_remove(struct pt_worker *w, struct pt_job *job)
 	pt_heap_down(w, i);
 }
 
-/* ---- jobs ---- */
+/* ---- the match table: UDP tries by (socket, server) ---- */
 
-static void pt_job_free(struct pt_job *job)
+static size_t pt_mt_bucket(const struct pt_worker *w, uint64_t dhash, unsigned fam, unsigned sock)
 {
-	if (job->fd >= 0) {
-		close(job->fd);
-	}
-	pt_reply_fini(&job->reply);
-	free(job->msg);
-	free(job->in_buf);
-	free(job->qname);
-	free(job);
+	return (size_t)pt_mix(dhash ^ ((uint64_t)fam << 16 | sock)) & (w->mt_size - 1);
 }
 
-/* Close the current try's socket (closing also removes it from the epoll set). */
-static void pt_job_close(struct pt_job *job)
+static void pt_mt_grow(struct pt_worker *w)
+{
+	size_t size = w->mt_size ? 2 * w->mt_size : 1024;
+	struct pt_job **mt = calloc(size, sizeof(*mt));
+	struct pt_job **old = w->mt;
+	size_t old_size = w->mt_size;
+
+	if (!mt) {
+		return; /* chains only get longer */
+	}
+	w->mt = mt;
+	w->mt_size = size;
+	for (size_t i = 0; i < old_size; i++) {
+		struct pt_job *j = old[i];
+
+		while (j) {
+			struct pt_job *next = j->hnext;
+			size_t b = pt_mt_bucket(w, j->dhash, j->fam, j->sock);
+
+			j->hnext = mt[b];
+			mt[b] = j;
+			j = next;
+		}
+	}
+	free(old);
+}
+
+/* @return false when the table has no room (out of memory). */
+static bool pt_mt_insert(struct pt_worker *w, struct pt_job *job)
+{
+	size_t b;
+
+	if (w->mt_count >= w->mt_size) {
+		pt_mt_grow(w);
+	}
+	if (w->mt_size == 0) {
+		return false;
+	}
+	b = pt_mt_bucket(w, job->dhash, job->fam, job->sock);
+	job->hnext = w->mt[b];
+	w->mt[b] = job;
+	w->mt_count++;
+	return true;
+}
+
+static void pt_mt_remove(struct pt_worker *w, struct pt_job *job)
+{
+	struct pt_job **p = &w->mt[pt_mt_bucket(w, job->dhash, job->fam, job->sock)];
+
+	while (*p && *p != job) {
+		p = &(*p)->hnext;
+	}
+	if (*p) {
+		*p = job->hnext;
+		job->hnext = NULL;
+		w->mt_count--;
+	}
+}
+
+/*
+ * The try a datagram from @p from on socket (@p fam, @p sock) answers: the one with @p id
+ * (when @p has_id). @param[out] any some try out to that server on that socket, to charge a
+ * reply that is not its own to (NULL when none).
+ */
+static struct pt_job *pt_mt_find(struct pt_worker *w, unsigned fam, unsigned sock,
+				 const struct sockaddr_storage *from, bool has_id, uint16_t id,
+				 struct pt_job **any)
+{
+	uint64_t dhash = pt_sa_hash(from);
+	struct pt_job *j;
+
+	*any = NULL;
+	if (w->mt_size == 0) {
+		return NULL;
+	}
+	for (j = w->mt[pt_mt_bucket(w, dhash, fam, sock)]; j; j = j->hnext) {
+		if (j->dhash != dhash || j->fam != fam || j->sock != sock ||
+		    !pt_sa_same(from, &j->req.sa)) {
+			continue;
+		}
+		if (has_id && j->id == id) {
+			return j;
+		}
+		if (!*any) {
+			*any = j;
+		}
+	}
+	return NULL;
+}
+
+/* ---- what a worker learnt of each server ---- */
+
+static size_t pt_dest_slot(const struct pt_worker *w, uint64_t key)
+{
+	size_t i = (size_t)key & (w->d_size - 1);
+
+	while (w->dk[i] != 0 && w->dk[i] != key) {
+		i = (i + 1) & (w->d_size - 1);
+	}
+	return i;
+}
+
+static enum pt_case pt_dest_case(const struct pt_worker *w, uint64_t dhash)
+{
+	uint64_t key = dhash | 1;
+
+	if (w->d_size == 0) {
+		return PT_CASE_UNKNOWN;
+	}
+	return (enum pt_case)w->dv[pt_dest_slot(w, key)];
+}
+
+static void pt_dest_set_case(struct pt_worker *w, uint64_t dhash, enum pt_case c)
+{
+	uint64_t key = dhash | 1;
+	size_t i;
+
+	if (2 * (w->d_count + 1) > w->d_size) {
+		size_t size = w->d_size ? 2 * w->d_size : 1024;
+		uint64_t *dk = calloc(size, sizeof(*dk));
+		uint8_t *dv = calloc(size, sizeof(*dv));
+		uint64_t *ok = w->dk;
+		uint8_t *ov = w->dv;
+		size_t osize = w->d_size;
+
+		if (!dk || !dv) {
+			free(dk);
+			free(dv);
+			return; /* forgetting is safe: unknown servers get the old matching */
+		}
+		w->dk = dk;
+		w->dv = dv;
+		w->d_size = size;
+		for (size_t k = 0; k < osize; k++) {
+			if (ok[k] != 0) {
+				size_t s = pt_dest_slot(w, ok[k]);
+
+				dk[s] = ok[k];
+				dv[s] = ov[k];
+			}
+		}
+		free(ok);
+		free(ov);
+	}
+	i = pt_dest_slot(w, key);
+	if (w->dk[i] == 0) {
+		w->dk[i] = key;
+		w->d_count++;
+	}
+	w->dv[i] = (uint8_t)c;
+}
+
+/* ---- jobs ---- */
+
+static void pt_live_add(struct pt_worker *w, struct pt_job *job)
+{
+	job->lprev = NULL;
+	job->lnext = w->live;
+	if (w->live) {
+		w->live->lprev = job;
+	}
+	w->live = job;
+}
+
+static void pt_live_remove(struct pt_worker *w, struct pt_job *job)
+{
+	if (job->lprev) {
+		job->lprev->lnext = job->lnext;
+	} else {
+		w->live = job->lnext;
+	}
+	if (job->lnext) {
+		job->lnext->lprev = job->lprev;
+	}
+	job->lprev = job->lnext = NULL;
+}
+
+/* Release what a job holds beyond itself (before it goes back to a free list). */
+static void pt_job_release(struct pt_job *job)
 {
 	if (job->fd >= 0) {
 		close(job->fd);
 		job->fd = -1;
+	}
+	pt_reply_fini(&job->reply);
+	free(job->msg);
+	job->msg = NULL;
+	free(job->in_buf);
+	job->in_buf = NULL;
+	if (job->tmpl) {
+		atomic_fetch_sub(&job->tmpl->refs, 1);
+		job->tmpl = NULL;
+	}
+}
+
+/* Close the current try's TCP socket (closing also removes it from the epoll set), or take
+ * the UDP try out of the match table. */
+static void pt_job_close(struct pt_worker *w, struct pt_job *job)
+{
+	if (job->phase == PT_PHASE_UDP) {
+		pt_mt_remove(w, job);
+	}
+	if (job->fd >= 0) {
+		close(job->fd);
+		job->fd = -1;
+		w->slots[job->slot] = NULL;
+		w->free_slots[w->nfree++] = job->slot;
+		w->tcp_active--;
 	}
 	free(job->in_buf);
 	job->in_buf = NULL;
@@ -309,15 +690,14 @@ static void pt_job_close(struct pt_job *job)
 	job->phase = PT_PHASE_IDLE;
 }
 
-/* End @p job: hand the outcome to its callback (no lock held) and free it. */
+/* End @p job: hand the outcome to its callback (no lock held) and recycle it. */
 static void pt_job_finish(struct pt_worker *w, struct pt_job *job, enum pt_reply_result res,
 			  int err)
 {
-	pt_job_close(job);
+	pt_job_close(w, job);
 	pt_heap_remove(w, job);
-	w->slots[job->slot] = NULL;
-	w->free_slots[w->nfree++] = job->slot;
-	w->fd_starved = false;
+	pt_live_remove(w, job);
+	w->inflight--;
 
 	/* a server that only ever sent garbage is better described by that than by silence */
 	if (job->malformed && (res == PT_REPLY_TIMEOUT || res == PT_REPLY_UNREACHABLE)) {
@@ -329,7 +709,9 @@ static void pt_job_finish(struct pt_worker *w, struct pt_job *job, enum pt_reply
 	job->reply.via_tcp = res == PT_REPLY_OK && job->tcp;
 	job->reply.received_ns = pt_now(w->e);
 	job->fn(job->ctx, &job->req, &job->reply);
-	pt_job_free(job);
+	pt_job_release(job);
+	job->next = w->freed;
+	w->freed = job;
 }
 
 /* Errors the network reports about a try (worth another try), as opposed to local failures. */
@@ -373,7 +755,7 @@ static void pt_job_try_failed(struct pt_worker *w, struct pt_job *job, enum pt_r
 {
 	uint64_t delay;
 
-	pt_job_close(job);
+	pt_job_close(w, job);
 	if (job->reply.tries > w->e->cfg.retries) {
 		pt_job_finish(w, job, res, err);
 		return;
@@ -384,10 +766,12 @@ static void pt_job_try_failed(struct pt_worker *w, struct pt_job *job, enum pt_r
 		pt_job_launch(w, job);
 		return;
 	}
-	pt_heap_set(w, job, pt_now(w->e) + delay);
+	if (!pt_heap_set(w, job, pt_now(w->e) + delay)) {
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, ENOMEM);
+	}
 }
 
-/* A system call on the try's socket failed with @p err. */
+/* A system call for the try failed with @p err. */
 static void pt_job_error(struct pt_worker *w, struct pt_job *job, int err)
 {
 	if (pt_err_is_net(err)) {
@@ -395,39 +779,6 @@ static void pt_job_error(struct pt_worker *w, struct pt_job *job, int err)
 	} else {
 		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, err);
 	}
-}
-
-/* Build the query for a new ID into job->msg, behind a 2-byte length prefix for TCP. */
-static int pt_job_build(struct pt_worker *w, struct pt_job *job)
-{
-	uint8_t *wire = NULL;
-	size_t len = 0;
-	enum pt_status st;
-
-	if (!job->qname) {
-		return EINVAL;
-	}
-	job->id = pt_rand16(w);
-	st = pt_query_build(&wire, &len, job->qname, job->req.qtype, job->id, job->req.opts);
-	if (st != PT_OK) {
-		return st == PT_ERR_NOMEM ? ENOMEM : EINVAL;
-	}
-	if (len > PT_MSG_MAX) {
-		free(wire);
-		return EMSGSIZE;
-	}
-	free(job->msg);
-	job->msg = malloc(len + 2);
-	if (!job->msg) {
-		free(wire);
-		return ENOMEM;
-	}
-	job->msg[0] = (uint8_t)(len >> 8);
-	job->msg[1] = (uint8_t)len;
-	memcpy(job->msg + 2, wire, len);
-	job->msg_len = len;
-	free(wire);
-	return 0;
 }
 
 static bool pt_addr_ok(const struct pt_request *req)
@@ -441,85 +792,100 @@ static bool pt_addr_ok(const struct pt_request *req)
 	return false;
 }
 
-/*
- * Out of descriptors although the in-flight cap allowed this one (the rest of the process uses
- * more than the headroom): put @p job back at the head of the waiting list and start nothing
- * more until one of this worker's jobs finishes and frees a descriptor.
- */
-static void pt_job_defer(struct pt_worker *w, struct pt_job *job)
+/* A fresh ID for the next try, and the case of its name when the server may echo it. */
+static void pt_job_new_id(struct pt_worker *w, struct pt_job *job)
 {
-	pt_heap_remove(w, job);
-	job->phase = PT_PHASE_IDLE;
-	job->has_token = true; /* keep the rate token it already took */
-	w->slots[job->slot] = NULL;
-	w->free_slots[w->nfree++] = job->slot;
-	job->next = w->wait_head;
-	w->wait_head = job;
-	if (!w->wait_tail) {
-		w->wait_tail = job;
+	uint64_t r = pt_rand64(w);
+
+	job->id = (uint16_t)r;
+	job->case_seed = 0;
+	if (pt_dest_case(w, job->dhash) != PT_CASE_NO_ECHO) {
+		job->case_seed = (uint32_t)(r >> 32) | 1;
 	}
-	w->fd_starved = true;
 }
 
-/* Open a fresh socket with a new ID and send one try (UDP) or start connecting (TCP). */
+/* Open the UDP sockets of @p fam (0 IPv4, 1 IPv6) on first use. */
+static void pt_pool_open(struct pt_worker *w, unsigned fam)
+{
+	struct pt_pool *p = &w->pools[fam];
+	int family = fam ? AF_INET6 : AF_INET;
+	int level = fam ? IPPROTO_IPV6 : IPPROTO_IP;
+	int recverr = fam ? IPV6_RECVERR : IP_RECVERR;
+	int one = 1, buf = PT_RCVBUF;
+
+	p->opened = true;
+	for (unsigned i = 0; i < w->pool_size; i++) {
+		struct sockaddr_storage any;
+		socklen_t len = fam ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+		struct epoll_event ev;
+		int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+		if (fd < 0) {
+			p->err = errno;
+			break;
+		}
+		/* port 0: the kernel picks a random free port for each socket */
+		memset(&any, 0, sizeof(any));
+		any.ss_family = (sa_family_t)family;
+		if (bind(fd, (struct sockaddr *)&any, len) != 0) {
+			p->err = errno;
+			close(fd);
+			break;
+		}
+		/* ICMP errors for what we sent (the unconnected socket's ECONNREFUSED), kernel
+		 * receive times, and room for a burst */
+		setsockopt(fd, level, recverr, &one, sizeof(one));
+		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) != 0) {
+			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+		}
+		ev.events = EPOLLIN;
+		ev.data.u64 = PT_TOK_UDP | (uint64_t)fam << 16 | i;
+		if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+			p->err = errno;
+			close(fd);
+			break;
+		}
+		p->fd[p->n++] = fd;
+	}
+}
+
+/* Start the next try: queue the datagram for the next batch, or go to TCP. */
 static void pt_job_send(struct pt_worker *w, struct pt_job *job)
 {
-	struct pt_engine *e = w->e;
-	struct epoll_event ev;
-	int type = job->tcp ? SOCK_STREAM : SOCK_DGRAM;
-	int err;
-	int fd;
+	unsigned fam;
 
 	if (!pt_addr_ok(&job->req)) {
 		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, EAFNOSUPPORT);
 		return;
 	}
-	/* a fresh socket per try: the kernel picks a random source port, and connect() makes
-	 * it drop datagrams from any other address and report ICMP errors as ECONNREFUSED */
-	fd = socket(job->req.sa.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		if ((errno == EMFILE || errno == ENFILE) && w->cap - w->nfree > 1) {
-			pt_job_defer(w, job);
-			return;
-		}
-		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, errno);
+	if (job->tmpl->qw.wire == NULL) {
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, job->tmpl->err);
 		return;
 	}
-	job->fd = fd;
-	if (!job->fallback) {
-		job->reply.tries++;
-	}
-	job->fallback = false;
-	err = pt_job_build(w, job);
-	if (err != 0) {
-		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, err);
+	if (job->tcp) {
+		pt_job_tcp_start(w, job);
 		return;
 	}
-	job->sent_ns = pt_now(e);
-	job->gen = ++w->gen;
-	if (connect(fd, (const struct sockaddr *)&job->req.sa, job->req.salen) < 0) {
-		if (errno != EINPROGRESS || !job->tcp) {
-			pt_job_error(w, job, errno);
-			return;
-		}
-		job->phase = PT_PHASE_TCP_CONNECT;
+	fam = job->req.sa.ss_family == AF_INET6;
+	if (!w->pools[fam].opened) {
+		pt_pool_open(w, fam);
+	}
+	if (w->pools[fam].n == 0) {
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR,
+			      w->pools[fam].err ? w->pools[fam].err : EMFILE);
+		return;
+	}
+	job->fam = (uint8_t)fam;
+	job->reply.tries++;
+	job->phase = PT_PHASE_SENDQ;
+	job->next = NULL;
+	if (w->sendq_tail) {
+		w->sendq_tail->next = job;
 	} else {
-		job->phase = job->tcp ? PT_PHASE_TCP_WRITE : PT_PHASE_UDP;
+		w->sendq_head = job;
 	}
-	if (job->phase == PT_PHASE_UDP) {
-		if (send(fd, job->msg + 2, job->msg_len, 0) < 0) {
-			pt_job_error(w, job, errno);
-			return;
-		}
-		pt_stat_add(&e->sent);
-	}
-	ev.events = job->phase == PT_PHASE_UDP ? EPOLLIN : EPOLLOUT;
-	ev.data.u64 = (uint64_t)job->gen << 32 | job->slot;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, errno);
-		return;
-	}
-	pt_heap_set(w, job, job->sent_ns + (uint64_t)e->cfg.timeout_ms * PT_NS_PER_MS);
+	w->sendq_tail = job;
 }
 
 /* Send the next try now, or park it in the heap until a rate token is due. */
@@ -534,25 +900,161 @@ static void pt_job_launch(struct pt_worker *w, struct pt_job *job)
 		job->has_token = true;
 		if (at > now) {
 			job->phase = PT_PHASE_IDLE;
-			pt_heap_set(w, job, at);
+			if (!pt_heap_set(w, job, at)) {
+				pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, ENOMEM);
+			}
 			return;
 		}
 	}
 	job->has_token = false;
+	job->drained = false;
 	pt_job_send(w, job);
 }
 
-/* A reply passed validation: finish, or go to TCP when it was truncated. */
-static void pt_job_answered(struct pt_worker *w, struct pt_job *job, struct pt_answer *ans)
-{
-	uint64_t now = pt_now(w->e);
+/* Wall-clock now and pt_clock now, to carry kernel timestamps over to the pt_clock. */
+struct pt_times {
+	uint64_t real_ns;
+	uint64_t mono_ns;
+};
 
+static struct pt_times pt_times_now(const struct pt_engine *e)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (struct pt_times){ (uint64_t)ts.tv_sec * PT_NS_PER_S + (uint64_t)ts.tv_nsec,
+				  pt_now(e) };
+}
+
+/* The pt_clock time a message was received, from its SCM_TIMESTAMPNS; @p t.mono_ns when the
+ * kernel gave none (or the wall clock stepped). */
+static uint64_t pt_rx_time(struct msghdr *h, struct pt_times t)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+			struct timespec ts;
+			uint64_t rx;
+
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			rx = (uint64_t)ts.tv_sec * PT_NS_PER_S + (uint64_t)ts.tv_nsec;
+			if (rx <= t.real_ns && t.real_ns - rx < t.mono_ns) {
+				return t.mono_ns - (t.real_ns - rx);
+			}
+		}
+	}
+	return t.mono_ns;
+}
+
+/* Send up to PT_BATCH queued datagrams on one random socket of their family. @return false
+ * when the socket buffer is full (wait for it), true to go on. */
+static bool pt_send_batch(struct pt_worker *w)
+{
+	struct pt_engine *e = w->e;
+	unsigned fam = w->sendq_head->fam;
+	struct pt_pool *p = &w->pools[fam];
+	unsigned sock = (unsigned)(pt_rand64(w) % p->n);
+	unsigned n = 0, done = 0;
+	uint64_t now;
+
+	/* one family per batch; the queue keeps its order */
+	while (n < PT_BATCH && w->sendq_head && w->sendq_head->fam == fam) {
+		struct pt_job *job = w->sendq_head;
+		struct pt_job *any;
+
+		w->sendq_head = job->next;
+		if (!w->sendq_head) {
+			w->sendq_tail = NULL;
+		}
+		job->next = NULL;
+		job->sock = (uint16_t)sock;
+		/* IDs are unique per socket and server among the tries out (and in this batch) */
+		do {
+			pt_job_new_id(w, job);
+		} while (pt_mt_find(w, fam, sock, &job->req.sa, true, job->id, &any) != NULL);
+		if (!pt_mt_insert(w, job)) {
+			pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, ENOMEM);
+			continue;
+		}
+		job->phase = PT_PHASE_UDP;
+		job->deadline_ns = UINT64_MAX;
+		pt_query_stamp(w->sbuf[n], &job->tmpl->qw, job->id, job->case_seed);
+		w->iov[n].iov_base = w->sbuf[n];
+		w->iov[n].iov_len = job->tmpl->qw.len;
+		memset(&w->msgs[n], 0, sizeof(w->msgs[n]));
+		w->msgs[n].msg_hdr.msg_name = &job->req.sa;
+		w->msgs[n].msg_hdr.msg_namelen = job->req.salen;
+		w->msgs[n].msg_hdr.msg_iov = &w->iov[n];
+		w->msgs[n].msg_hdr.msg_iovlen = 1;
+		w->batch[n++] = job;
+	}
+	now = pt_now(e);
+	while (done < n) {
+		int k = sendmmsg(p->fd[sock], &w->msgs[done], n - done, MSG_DONTWAIT);
+
+		if (k < 0 && errno == EINTR) {
+			continue;
+		}
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
+			struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT,
+						  .data.u64 = PT_TOK_UDP | (uint64_t)fam << 16 | sock };
+
+			/* the socket buffer is full: put the rest back at the head, in order, and
+			 * wait until it drains */
+			for (unsigned i = n; i-- > done;) {
+				struct pt_job *job = w->batch[i];
+
+				pt_mt_remove(w, job);
+				job->phase = PT_PHASE_SENDQ;
+				job->next = w->sendq_head;
+				w->sendq_head = job;
+				if (!w->sendq_tail) {
+					w->sendq_tail = job;
+				}
+			}
+			epoll_ctl(w->epfd, EPOLL_CTL_MOD, p->fd[sock], &ev);
+			w->blocked_fd = p->fd[sock];
+			w->send_blocked = true;
+			return false;
+		}
+		if (k < 0) {
+			/* this datagram cannot go out (no route, bad address): the next ones may */
+			struct pt_job *job = w->batch[done++];
+
+			pt_job_error(w, job, errno);
+			continue;
+		}
+		for (int i = 0; i < k; i++) {
+			struct pt_job *job = w->batch[done++];
+
+			job->sent_ns = now;
+			pt_stat_add(&e->sent);
+			if (!pt_heap_set(w, job, now + (uint64_t)e->cfg.timeout_ms * PT_NS_PER_MS)) {
+				pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, ENOMEM);
+			}
+		}
+	}
+	return true;
+}
+
+static void pt_worker_flush(struct pt_worker *w)
+{
+	while (w->sendq_head && !w->send_blocked) {
+		if (!pt_send_batch(w)) {
+			return;
+		}
+	}
+}
+
+/* A reply passed validation: finish, or go to TCP when it was truncated. */
+static void pt_job_answered(struct pt_worker *w, struct pt_job *job, struct pt_answer *ans,
+			    uint64_t rx_ns)
+{
 	/* truncated: the same try goes on over TCP at once (no backoff, tries unchanged), but it
 	 * still takes a rate token since every message sent counts against the cap */
 	if ((ans->flags & PT_FLAG_TC) && !job->tcp) {
 		pt_answer_fini(ans);
 		pt_stat_add(&w->e->tcp_fallbacks);
-		pt_job_close(job);
+		pt_job_close(w, job);
 		pt_heap_remove(w, job);
 		job->tcp = true;
 		job->fallback = true;
@@ -561,19 +1063,59 @@ static void pt_job_answered(struct pt_worker *w, struct pt_job *job, struct pt_a
 	}
 	pt_stat_add(&w->e->replies);
 	job->reply.answer = *ans;
-	job->reply.rtt_ms = (double)(now - job->sent_ns) / (double)PT_NS_PER_MS;
+	job->reply.rtt_ms = (double)(rx_ns - job->sent_ns) / (double)PT_NS_PER_MS;
 	pt_job_finish(w, job, PT_REPLY_OK, 0);
 }
 
-/* Check one received message. @return true when it ended the job (job is freed). */
-static bool pt_job_message(struct pt_worker *w, struct pt_job *job, const uint8_t *buf, size_t len)
+/* A reply not taken: count it against @p job. */
+static void pt_job_drop(struct pt_worker *w, struct pt_job *job, bool malformed)
+{
+	if (malformed) {
+		job->malformed = true;
+	}
+	job->reply.dropped++;
+	pt_stat_add(&w->e->dropped);
+}
+
+/*
+ * Check one received message: the one place replies are validated and parsed.
+ * @param rx_ns when it was received (pt_clock)
+ * @return true when it ended the job (the job is recycled).
+ */
+static bool pt_job_message(struct pt_worker *w, struct pt_job *job, const uint8_t *buf, size_t len,
+			   uint64_t rx_ns)
 {
 	struct pt_answer ans;
 	enum pt_status st;
 
-	st = pt_query_parse(&ans, buf, len, job->id, job->qname, job->req.qtype);
+	/* it came after the try had timed out: a timeout, even if the worker reads it late */
+	if (rx_ns > job->deadline_ns) {
+		pt_job_drop(w, job, false);
+		return false;
+	}
+	/* the two clocks are read a moment apart: never before the send */
+	if (rx_ns < job->sent_ns) {
+		rx_ns = job->sent_ns;
+	}
+	st = pt_query_parse(&ans, buf, len, job->id, job->tmpl->qname, job->req.qtype);
+	if (st == PT_OK && job->case_seed != 0) {
+		/* 0x20: a server known to echo the case must echo it; one that does not is
+		 * asked without from now on */
+		bool echoed = pt_query_case_echoed(buf, len, &job->tmpl->qw, job->case_seed);
+		enum pt_case known = pt_dest_case(w, job->dhash);
+
+		if (!echoed && known == PT_CASE_ECHOES) {
+			pt_answer_fini(&ans);
+			pt_dest_set_case(w, job->dhash, PT_CASE_NO_ECHO);
+			pt_job_drop(w, job, false);
+			return false;
+		}
+		if (known == PT_CASE_UNKNOWN || !echoed) {
+			pt_dest_set_case(w, job->dhash, echoed ? PT_CASE_ECHOES : PT_CASE_NO_ECHO);
+		}
+	}
 	if (st == PT_OK) {
-		pt_job_answered(w, job, &ans);
+		pt_job_answered(w, job, &ans, rx_ns);
 		return true;
 	}
 	if (st == PT_ERR_NOMEM) {
@@ -581,32 +1123,219 @@ static bool pt_job_message(struct pt_worker *w, struct pt_job *job, const uint8_
 		return true;
 	}
 	/* not ours (PT_ERR_DNS) or malformed (PT_ERR_PARSE): drop and keep waiting */
-	if (st == PT_ERR_PARSE) {
-		job->malformed = true;
-	}
-	job->reply.dropped++;
-	pt_stat_add(&w->e->dropped);
+	pt_job_drop(w, job, st == PT_ERR_PARSE);
 	return false;
 }
 
-static void pt_job_udp_readable(struct pt_worker *w, struct pt_job *job)
+/* ICMP errors about datagrams we sent on socket (@p fam, @p sock): the query that caused it
+ * comes back with the original destination, matched like a reply. */
+static void pt_udp_errors(struct pt_worker *w, unsigned fam, unsigned sock)
 {
-	int i;
+	int fd = w->pools[fam].fd[sock];
 
-	for (i = 0; i < PT_DGRAMS_PER_EVENT; i++) {
-		ssize_t n = recv(job->fd, w->rbuf, PT_MSG_MAX, MSG_DONTWAIT);
+	for (int i = 0; i < PT_BATCH; i++) {
+		struct sockaddr_storage to;
+		uint8_t q[PT_QUERY_MAX];
+		char ctl[512];
+		struct iovec iov = { q, sizeof(q) };
+		struct msghdr h = { .msg_name = &to,
+				    .msg_namelen = sizeof(to),
+				    .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl) };
+		ssize_t n = recvmsg(fd, &h, MSG_ERRQUEUE | MSG_DONTWAIT);
+		int err = 0;
+		struct pt_job *job, *any;
 
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-				return;
+			return;
+		}
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&h); c; c = CMSG_NXTHDR(&h, c)) {
+			if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+				struct sock_extended_err ee;
+
+				memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+				if (ee.ee_origin == SO_EE_ORIGIN_ICMP ||
+				    ee.ee_origin == SO_EE_ORIGIN_ICMP6 ||
+				    ee.ee_origin == SO_EE_ORIGIN_LOCAL) {
+					err = (int)ee.ee_errno;
+				}
 			}
-			/* ECONNREFUSED here is the ICMP port unreachable for our datagram */
+		}
+		if (err == 0 || n < 2 || h.msg_namelen == 0) {
+			continue;
+		}
+		job = pt_mt_find(w, fam, sock, &to, true, (uint16_t)(q[0] << 8 | q[1]), &any);
+		if (job && job->phase == PT_PHASE_UDP) {
+			pt_job_error(w, job, err);
+		}
+	}
+}
+
+/* Read up to PT_BATCH datagrams from socket (@p fam, @p sock). @return how many. */
+static int pt_udp_read(struct pt_worker *w, unsigned fam, unsigned sock)
+{
+	int fd = w->pools[fam].fd[sock];
+	struct pt_times t;
+	int n;
+
+	for (int i = 0; i < PT_BATCH; i++) {
+		w->iov[i].iov_base = w->rbuf[i];
+		w->iov[i].iov_len = PT_MSG_MAX + 1;
+		memset(&w->msgs[i], 0, sizeof(w->msgs[i]));
+		w->msgs[i].msg_hdr.msg_name = &w->from[i];
+		w->msgs[i].msg_hdr.msg_namelen = sizeof(w->from[i]);
+		w->msgs[i].msg_hdr.msg_iov = &w->iov[i];
+		w->msgs[i].msg_hdr.msg_iovlen = 1;
+		w->msgs[i].msg_hdr.msg_control = w->ctl[i];
+		w->msgs[i].msg_hdr.msg_controllen = sizeof(w->ctl[i]);
+	}
+	n = recvmmsg(fd, w->msgs, PT_BATCH, MSG_DONTWAIT, NULL);
+	if (n <= 0) {
+		return 0;
+	}
+	t = pt_times_now(w->e);
+	for (int i = 0; i < n; i++) {
+		struct msghdr *h = &w->msgs[i].msg_hdr;
+		size_t len = w->msgs[i].msg_len;
+		const uint8_t *buf = w->rbuf[i];
+		bool has_id = len >= 2;
+		struct pt_job *any;
+		struct pt_job *job =
+			pt_mt_find(w, fam, sock, &w->from[i], has_id,
+				   has_id ? (uint16_t)(buf[0] << 8 | buf[1]) : 0, &any);
+
+		if (job) {
+			/* a message longer than any DNS message cannot be one */
+			pt_job_message(w, job, buf, (h->msg_flags & MSG_TRUNC) ? 0 : len,
+				       pt_rx_time(h, t));
+		} else if (any) {
+			/* from the server, not for this try (wrong ID): what a connected socket
+			 * would have shown this try; a header cut short is garbage */
+			pt_job_drop(w, any, len < PT_QUERY_NAME_OFF);
+		} else {
+			pt_stat_add(&w->e->dropped); /* from nobody we asked */
+		}
+	}
+	return n;
+}
+
+static void pt_udp_readable(struct pt_worker *w, uint64_t data, uint32_t events)
+{
+	unsigned fam = (unsigned)(data >> 16) & 1;
+	unsigned sock = (unsigned)data & 0xffff;
+
+	if (sock >= w->pools[fam].n) {
+		return;
+	}
+	if ((events & EPOLLOUT) && w->blocked_fd == w->pools[fam].fd[sock]) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.u64 = data };
+
+		epoll_ctl(w->epfd, EPOLL_CTL_MOD, w->blocked_fd, &ev);
+		w->blocked_fd = -1;
+		w->send_blocked = false;
+	}
+	if (events & EPOLLERR) {
+		pt_udp_errors(w, fam, sock);
+	}
+	if (events & EPOLLIN) {
+		pt_udp_read(w, fam, sock);
+	}
+}
+
+/* ---- TCP ---- */
+
+/* Open a connection for the current try, or wait for one to be free. */
+static void pt_job_tcp_start(struct pt_worker *w, struct pt_job *job)
+{
+	struct pt_engine *e = w->e;
+	struct epoll_event ev;
+	size_t len = job->tmpl->qw.len;
+	int fd;
+
+	if (w->tcp_active >= w->tcp_limit) {
+		job->phase = PT_PHASE_TCP_WAIT;
+		job->next = NULL;
+		if (w->tcpq_tail) {
+			w->tcpq_tail->next = job;
+		} else {
+			w->tcpq_head = job;
+		}
+		w->tcpq_tail = job;
+		return;
+	}
+	fd = socket(job->req.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && w->tcp_active > 0) {
+		/* out of descriptors with connections open: fewer at once, this one waits */
+		w->tcp_limit = w->tcp_active;
+		job->phase = PT_PHASE_TCP_WAIT;
+		job->next = w->tcpq_head;
+		w->tcpq_head = job;
+		if (!w->tcpq_tail) {
+			w->tcpq_tail = job;
+		}
+		return;
+	}
+	if (fd < 0) {
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, errno);
+		return;
+	}
+	job->fd = fd;
+	job->slot = w->free_slots[--w->nfree];
+	w->slots[job->slot] = job;
+	w->tcp_active++;
+	if (!job->fallback) {
+		job->reply.tries++;
+	}
+	job->fallback = false;
+	pt_job_new_id(w, job);
+	free(job->msg);
+	job->msg = malloc(len + 2);
+	if (!job->msg) {
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, ENOMEM);
+		return;
+	}
+	job->msg[0] = (uint8_t)(len >> 8);
+	job->msg[1] = (uint8_t)len;
+	pt_query_stamp(job->msg + 2, &job->tmpl->qw, job->id, job->case_seed);
+	job->msg_len = len;
+	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 1 }, sizeof(int));
+	job->sent_ns = pt_now(e);
+	job->gen = ++w->gen & 0x3fffffffu;
+	if (connect(fd, (const struct sockaddr *)&job->req.sa, job->req.salen) < 0) {
+		if (errno != EINPROGRESS) {
 			pt_job_error(w, job, errno);
 			return;
 		}
-		if (pt_job_message(w, job, w->rbuf, (size_t)n)) {
-			return;
+		job->phase = PT_PHASE_TCP_CONNECT;
+	} else {
+		job->phase = PT_PHASE_TCP_WRITE;
+	}
+	ev.events = EPOLLOUT;
+	ev.data.u64 = PT_TOK_TCP | (uint64_t)job->gen << 32 | job->slot;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, errno);
+		return;
+	}
+	if (!pt_heap_set(w, job, job->sent_ns + (uint64_t)e->cfg.timeout_ms * PT_NS_PER_MS)) {
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, ENOMEM);
+	}
+}
+
+/* Start tries waiting for a TCP connection while there are free ones. */
+static void pt_worker_tcp_fill(struct pt_worker *w)
+{
+	while (w->tcpq_head && w->tcp_active < w->tcp_limit) {
+		struct pt_job *job = w->tcpq_head;
+
+		w->tcpq_head = job->next;
+		if (!w->tcpq_head) {
+			w->tcpq_tail = NULL;
 		}
+		job->next = NULL;
+		pt_job_tcp_start(w, job);
 	}
 }
 
@@ -645,18 +1374,29 @@ static void pt_job_tcp_writable(struct pt_worker *w, struct pt_job *job)
 	job->phase = PT_PHASE_TCP_READ;
 	job->io_off = 0;
 	ev.events = EPOLLIN;
-	ev.data.u64 = (uint64_t)job->gen << 32 | job->slot;
+	ev.data.u64 = PT_TOK_TCP | (uint64_t)job->gen << 32 | job->slot;
 	if (epoll_ctl(w->epfd, EPOLL_CTL_MOD, job->fd, &ev) < 0) {
 		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, errno);
 	}
 }
 
+/* Read what the connection has; at most PT_TCP_MSGS_PER_EVENT messages per event, and
+ * nothing once the try's deadline passed (the deadline is handled after the events), so a
+ * stream of replies that are not ours cannot keep the try, or the worker, from timing out. */
 static void pt_job_tcp_readable(struct pt_worker *w, struct pt_job *job)
 {
-	for (;;) {
+	unsigned msgs = 0;
+
+	while (msgs < PT_TCP_MSGS_PER_EVENT && pt_now(w->e) < job->deadline_ns) {
 		uint8_t *dst = job->in_len ? job->in_buf : job->len_buf;
 		size_t want = job->in_len ? job->in_len : sizeof(job->len_buf);
-		ssize_t n = recv(job->fd, dst + job->io_off, want - job->io_off, MSG_DONTWAIT);
+		char ctl[64];
+		struct iovec iov = { dst + job->io_off, want - job->io_off };
+		struct msghdr h = { .msg_iov = &iov,
+				    .msg_iovlen = 1,
+				    .msg_control = ctl,
+				    .msg_controllen = sizeof(ctl) };
+		ssize_t n = recvmsg(job->fd, &h, MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
@@ -680,9 +1420,8 @@ static void pt_job_tcp_readable(struct pt_worker *w, struct pt_job *job)
 
 			if (len == 0) {
 				/* an empty message cannot be DNS; the framing is still intact */
-				job->malformed = true;
-				job->reply.dropped++;
-				pt_stat_add(&w->e->dropped);
+				pt_job_drop(w, job, true);
+				msgs++;
 				continue;
 			}
 			job->in_buf = malloc(len);
@@ -693,7 +1432,9 @@ static void pt_job_tcp_readable(struct pt_worker *w, struct pt_job *job)
 			job->in_len = len;
 			continue;
 		}
-		if (pt_job_message(w, job, job->in_buf, job->in_len)) {
+		msgs++;
+		if (pt_job_message(w, job, job->in_buf, job->in_len,
+				   pt_rx_time(&h, pt_times_now(w->e)))) {
 			return;
 		}
 		free(job->in_buf);
@@ -702,20 +1443,77 @@ static void pt_job_tcp_readable(struct pt_worker *w, struct pt_job *job)
 	}
 }
 
-/* A try's deadline passed: either a parked send is due, or the try timed out. */
-static void pt_job_deadline(struct pt_worker *w, struct pt_job *job)
+static void pt_tcp_event(struct pt_worker *w, uint64_t data)
 {
-	if (job->phase == PT_PHASE_IDLE) {
-		pt_job_launch(w, job);
+	unsigned slot = (unsigned)(data & 0xffffffffu);
+	uint32_t gen = (uint32_t)(data >> 32) & 0x3fffffffu;
+	struct pt_job *job = slot < w->tcp_max ? w->slots[slot] : NULL;
+
+	/* a stale event for a socket closed earlier in this batch */
+	if (!job || job->gen != gen || job->fd < 0) {
 		return;
 	}
+	switch (job->phase) {
+	case PT_PHASE_TCP_CONNECT:
+	case PT_PHASE_TCP_WRITE:
+		pt_job_tcp_writable(w, job);
+		break;
+	case PT_PHASE_TCP_READ:
+		pt_job_tcp_readable(w, job);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- deadlines ---- */
+
+/*
+ * A try's deadline passed: a parked send is due, or the try timed out. Before a UDP try is
+ * given up, its socket is read once more (bounded), so a reply that arrived in time but was
+ * not read yet (a busy worker) still counts. @return false when it only drained.
+ */
+static bool pt_job_deadline(struct pt_worker *w, struct pt_job *job)
+{
+	if (job->phase == PT_PHASE_IDLE) {
+		pt_heap_remove(w, job);
+		pt_job_launch(w, job);
+		return true;
+	}
+	if (job->phase == PT_PHASE_UDP && !job->drained) {
+		struct pt_pool *p = &w->pools[job->fam];
+
+		job->drained = true;
+		if (p->drained[job->sock] != w->iter) {
+			p->drained[job->sock] = w->iter;
+			for (int i = 0; i < PT_DRAIN_BATCHES; i++) {
+				if (pt_udp_read(w, job->fam, job->sock) < PT_BATCH) {
+					break;
+				}
+			}
+			return false;
+		}
+	}
+	pt_heap_remove(w, job);
 	pt_stat_add(&w->e->timeouts);
 	pt_job_try_failed(w, job, PT_REPLY_TIMEOUT, 0);
+	return true;
+}
+
+static void pt_worker_expire(struct pt_worker *w)
+{
+	uint64_t now = pt_now(w->e);
+
+	/* jobs re-armed while expiring get deadlines past now, so this ends */
+	while (w->heap_len > 0 && w->heap[0]->deadline_ns <= now) {
+		pt_job_deadline(w, w->heap[0]);
+	}
 }
 
 /* ---- worker ---- */
 
-/* Move everything submitted to this worker onto its private waiting list. */
+/* Move everything submitted to this worker onto its private waiting list, and hand the
+ * jobs finished since the last time back to the free list. */
 static void pt_worker_take(struct pt_worker *w)
 {
 	struct pt_job *head;
@@ -742,10 +1540,26 @@ static void pt_worker_take(struct pt_worker *w)
 	w->wait_tail = tail;
 }
 
-/* Start waiting jobs while this worker's share of the in-flight cap allows. */
+static void pt_worker_recycle(struct pt_worker *w)
+{
+	struct pt_job *last;
+
+	if (!w->freed) {
+		return;
+	}
+	for (last = w->freed; last->next; last = last->next) {
+	}
+	pthread_mutex_lock(&w->lock);
+	last->next = w->pool;
+	w->pool = w->freed;
+	pthread_mutex_unlock(&w->lock);
+	w->freed = NULL;
+}
+
+/* Launch waiting jobs while this worker's share of the in-flight cap allows. */
 static void pt_worker_fill(struct pt_worker *w)
 {
-	while (!w->fd_starved && w->nfree > 0 && w->wait_head) {
+	while ((w->cap == 0 || w->inflight < w->cap) && w->wait_head) {
 		struct pt_job *job = w->wait_head;
 
 		w->wait_head = job->next;
@@ -753,39 +1567,9 @@ static void pt_worker_fill(struct pt_worker *w)
 			w->wait_tail = NULL;
 		}
 		job->next = NULL;
-		job->slot = w->free_slots[--w->nfree];
-		w->slots[job->slot] = job;
+		w->inflight++;
+		pt_live_add(w, job);
 		pt_job_launch(w, job);
-	}
-}
-
-static void pt_worker_event(struct pt_worker *w, uint64_t data)
-{
-	struct pt_job *job;
-	unsigned slot = (unsigned)(data & 0xffffffffu);
-
-	if (data == PT_WAKE_TOKEN) {
-		pt_worker_take(w);
-		return;
-	}
-	job = slot < w->cap ? w->slots[slot] : NULL;
-	/* a stale event for a socket closed earlier in this batch */
-	if (!job || job->gen != (uint32_t)(data >> 32) || job->fd < 0) {
-		return;
-	}
-	switch (job->phase) {
-	case PT_PHASE_UDP:
-		pt_job_udp_readable(w, job);
-		break;
-	case PT_PHASE_TCP_CONNECT:
-	case PT_PHASE_TCP_WRITE:
-		pt_job_tcp_writable(w, job);
-		break;
-	case PT_PHASE_TCP_READ:
-		pt_job_tcp_readable(w, job);
-		break;
-	case PT_PHASE_IDLE:
-		break;
 	}
 }
 
@@ -794,10 +1578,11 @@ static void pt_worker_event(struct pt_worker *w, uint64_t data)
 static void pt_worker_cancel_all(struct pt_worker *w)
 {
 	pt_worker_take(w);
-	for (unsigned i = 0; i < w->cap; i++) {
-		if (w->slots[i] != NULL) {
-			pt_job_finish(w, w->slots[i], PT_REPLY_LOCAL_ERROR, ECANCELED);
-		}
+	/* the queues are dropped as a whole: their jobs are all on the live list */
+	w->sendq_head = w->sendq_tail = NULL;
+	w->tcpq_head = w->tcpq_tail = NULL;
+	while (w->live) {
+		pt_job_finish(w, w->live, PT_REPLY_LOCAL_ERROR, ECANCELED);
 	}
 	while (w->wait_head != NULL) {
 		struct pt_job *job = w->wait_head;
@@ -807,9 +1592,12 @@ static void pt_worker_cancel_all(struct pt_worker *w)
 		job->reply.err = ECANCELED;
 		job->reply.received_ns = pt_now(w->e);
 		job->fn(job->ctx, &job->req, &job->reply);
-		pt_job_free(job);
+		pt_job_release(job);
+		job->next = w->freed;
+		w->freed = job;
 	}
 	w->wait_tail = NULL;
+	pt_worker_recycle(w);
 }
 
 /* Milliseconds epoll_wait() may sleep: until the earliest deadline, rounded up. */
@@ -818,6 +1606,9 @@ static int pt_worker_wait_ms(struct pt_worker *w)
 	uint64_t now;
 	uint64_t ms;
 
+	if (w->sendq_head && !w->send_blocked) {
+		return 0;
+	}
 	if (w->heap_len == 0) {
 		return -1;
 	}
@@ -836,7 +1627,6 @@ static void *pt_worker_main(void *arg)
 
 	while (!atomic_load(&w->e->stop)) {
 		int n = epoll_wait(w->epfd, evs, PT_EVENTS, pt_worker_wait_ms(w));
-		uint64_t now;
 		int i;
 
 		if (n < 0 && errno != EINTR) {
@@ -845,27 +1635,37 @@ static void *pt_worker_main(void *arg)
 		if (atomic_load(&w->e->stop)) {
 			break;
 		}
+		w->iter++;
 		for (i = 0; i < n; i++) {
-			pt_worker_event(w, evs[i].data.u64);
+			uint64_t data = evs[i].data.u64;
+
+			switch (data & PT_TOK_KIND) {
+			case PT_TOK_WAKE:
+				pt_worker_take(w);
+				break;
+			case PT_TOK_UDP:
+				pt_udp_readable(w, data, evs[i].events);
+				break;
+			default:
+				pt_tcp_event(w, data);
+				break;
+			}
 		}
 		if (atomic_load(&w->e->cancel)) {
 			pt_worker_cancel_all(w);
 			continue;
 		}
-		/* jobs re-armed while expiring get deadlines past now, so this ends */
-		now = pt_now(w->e);
-		while (w->heap_len > 0 && w->heap[0]->deadline_ns <= now) {
-			struct pt_job *job = w->heap[0];
-
-			pt_heap_remove(w, job);
-			pt_job_deadline(w, job);
-		}
+		pt_worker_expire(w);
 		pt_worker_fill(w);
+		pt_worker_tcp_fill(w);
+		pt_worker_flush(w);
+		pt_worker_recycle(w);
 	}
 	return NULL;
 }
 
-static int pt_worker_init(struct pt_worker *w, struct pt_engine *e, unsigned cap)
+static int pt_worker_init(struct pt_worker *w, struct pt_engine *e, unsigned cap,
+			  unsigned pool_size, unsigned tcp_max)
 {
 	struct epoll_event ev;
 	unsigned i;
@@ -873,30 +1673,33 @@ static int pt_worker_init(struct pt_worker *w, struct pt_engine *e, unsigned cap
 	w->e = e;
 	w->epfd = -1;
 	w->wakefd = -1;
+	w->blocked_fd = -1;
 	w->cap = cap;
+	w->pool_size = pool_size;
+	w->tcp_max = tcp_max;
+	w->tcp_limit = tcp_max;
 	w->prng = pt_seed();
 	if (pthread_mutex_init(&w->lock, NULL) != 0) {
 		return -1;
 	}
 	w->lock_init = true;
-	w->slots = calloc(cap, sizeof(*w->slots));
-	w->free_slots = calloc(cap, sizeof(*w->free_slots));
-	w->heap = calloc(cap, sizeof(*w->heap));
-	w->rbuf = malloc(PT_MSG_MAX);
-	if (!w->slots || !w->free_slots || !w->heap || !w->rbuf) {
+	w->slots = calloc(tcp_max, sizeof(*w->slots));
+	w->free_slots = calloc(tcp_max, sizeof(*w->free_slots));
+	w->rbuf = malloc(PT_BATCH * sizeof(*w->rbuf));
+	if (!w->slots || !w->free_slots || !w->rbuf) {
 		return -1;
 	}
-	for (i = 0; i < cap; i++) {
-		w->free_slots[i] = cap - 1 - i;
+	for (i = 0; i < tcp_max; i++) {
+		w->free_slots[i] = tcp_max - 1 - i;
 	}
-	w->nfree = cap;
+	w->nfree = tcp_max;
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (w->epfd < 0 || w->wakefd < 0) {
 		return -1;
 	}
 	ev.events = EPOLLIN;
-	ev.data.u64 = PT_WAKE_TOKEN;
+	ev.data.u64 = PT_TOK_WAKE;
 	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->wakefd, &ev);
 }
 
@@ -910,12 +1713,12 @@ static void pt_worker_wake(struct pt_worker *w)
 	}
 }
 
-static void pt_job_list_free(struct pt_job *job)
+static void pt_job_list_release(struct pt_job *job)
 {
 	while (job) {
 		struct pt_job *next = job->next;
 
-		pt_job_free(job);
+		pt_job_release(job);
 		job = next;
 	}
 }
@@ -923,17 +1726,35 @@ static void pt_job_list_free(struct pt_job *job)
 /* Free what a (joined or never started) worker owns. */
 static void pt_worker_fini(struct pt_worker *w)
 {
-	unsigned i;
+	while (w->live) {
+		struct pt_job *job = w->live;
 
-	if (w->slots) {
-		for (i = 0; i < w->cap; i++) {
-			if (w->slots[i]) {
-				pt_job_free(w->slots[i]);
-			}
+		pt_live_remove(w, job);
+		pt_job_release(job);
+	}
+	pt_job_list_release(w->wait_head);
+	pt_job_list_release(w->in_head);
+	for (struct pt_job_block *b = w->blocks; b;) {
+		struct pt_job_block *next = b->next;
+
+		free(b);
+		b = next;
+	}
+	for (unsigned i = 0; i < PT_TMPL_BUCKETS; i++) {
+		for (struct pt_tmpl *t = w->tmpl[i]; t;) {
+			struct pt_tmpl *next = t->next;
+
+			pt_query_wire_fini(&t->qw);
+			free(t->qname);
+			free(t);
+			t = next;
 		}
 	}
-	pt_job_list_free(w->wait_head);
-	pt_job_list_free(w->in_head);
+	for (unsigned f = 0; f < 2; f++) {
+		for (unsigned i = 0; i < w->pools[f].n; i++) {
+			close(w->pools[f].fd[i]);
+		}
+	}
 	if (w->epfd >= 0) {
 		close(w->epfd);
 	}
@@ -946,19 +1767,22 @@ static void pt_worker_fini(struct pt_worker *w)
 	free(w->slots);
 	free(w->free_slots);
 	free(w->heap);
+	free(w->mt);
+	free(w->dk);
+	free(w->dv);
 	free(w->rbuf);
 }
 
 /* ---- engine ---- */
 
-/* Raise the soft descriptor limit to the hard one; @return the in-flight cap it allows. */
-static unsigned pt_fd_budget(void)
+/* Raise the soft descriptor limit to the hard one; record both in @p l. @return the
+ * descriptors the engine may use. */
+static unsigned long pt_fd_budget(struct pt_engine_limits *l)
 {
 	struct rlimit rl;
-	rlim_t soft;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
-		return 256;
+		rl.rlim_cur = rl.rlim_max = 1024;
 	}
 	if (rl.rlim_cur < rl.rlim_max) {
 		struct rlimit want = { rl.rlim_max, rl.rlim_max };
@@ -967,20 +1791,16 @@ static unsigned pt_fd_budget(void)
 			rl.rlim_cur = rl.rlim_max;
 		}
 	}
-	soft = rl.rlim_cur;
-	if (soft == RLIM_INFINITY || soft > PT_INFLIGHT_MAX + PT_FD_HEADROOM) {
-		return PT_INFLIGHT_MAX;
-	}
-	if (soft <= PT_FD_HEADROOM) {
-		return 1;
-	}
-	return (unsigned)(soft - PT_FD_HEADROOM);
+	l->fd_soft = rl.rlim_cur == RLIM_INFINITY ? ULONG_MAX : (unsigned long)rl.rlim_cur;
+	l->fd_hard = rl.rlim_max == RLIM_INFINITY ? ULONG_MAX : (unsigned long)rl.rlim_max;
+	return l->fd_soft > 2 * PT_FD_HEADROOM ? l->fd_soft - PT_FD_HEADROOM : l->fd_soft / 2;
 }
 
 struct pt_engine *pt_engine_new(const struct pt_engine_config *cfg, pt_clock_fn clock)
 {
 	struct pt_engine *e = calloc(1, sizeof(*e));
-	unsigned budget = pt_fd_budget();
+	unsigned long budget, per_worker;
+	unsigned pool, tcp_max;
 	sigset_t all;
 	sigset_t old;
 	unsigned i;
@@ -1000,14 +1820,23 @@ struct pt_engine *pt_engine_new(const struct pt_engine_config *cfg, pt_clock_fn 
 	if (e->cfg.timeout_ms == 0) {
 		e->cfg.timeout_ms = PT_DEF_TIMEOUT_MS;
 	}
-	/* an explicit cap is honoured only up to what the descriptor limit allows */
-	if (e->cfg.max_inflight == 0 || e->cfg.max_inflight > budget) {
-		e->cfg.max_inflight = budget;
-	}
-	/* each worker gets an equal share of the cap, so the total never exceeds it */
-	if (e->cfg.workers > e->cfg.max_inflight) {
+	/* each worker gets an equal share of an explicit cap, so the total never exceeds it */
+	if (e->cfg.max_inflight > 0 && e->cfg.workers > e->cfg.max_inflight) {
 		e->cfg.workers = e->cfg.max_inflight;
 	}
+	/* descriptors: half for the UDP sockets of both families, half for TCP connections */
+	budget = pt_fd_budget(&e->limits);
+	per_worker = budget / e->cfg.workers;
+	pool = per_worker / 4 < PT_UDP_POOL ? (unsigned)(per_worker / 4) : PT_UDP_POOL;
+	pool = pool ? pool : 1;
+	tcp_max = per_worker - 2 * pool < PT_TCP_MAX ? (unsigned)(per_worker - 2 * pool)
+						     : PT_TCP_MAX;
+	tcp_max = per_worker > 2 * pool && tcp_max ? tcp_max : 1;
+	e->limits.udp_ports = pool;
+	e->limits.tcp_max = tcp_max;
+	e->limits.low = pool < PT_UDP_POOL;
+	e->limits.udp_ports_wanted = PT_UDP_POOL;
+	e->limits.tcp_max_wanted = PT_TCP_MAX;
 	if (e->cfg.rate_qps > 0.0) {
 		/* burst: 100 ms worth of tokens, at least one; the bucket starts full */
 		double burst = e->cfg.rate_qps / 10.0;
@@ -1029,7 +1858,8 @@ struct pt_engine *pt_engine_new(const struct pt_engine_config *cfg, pt_clock_fn 
 	}
 	for (i = 0; i < e->cfg.workers; i++) {
 		e->nworkers++;
-		if (pt_worker_init(&e->workers[i], e, e->cfg.max_inflight / e->cfg.workers) != 0) {
+		if (pt_worker_init(&e->workers[i], e, e->cfg.max_inflight / e->cfg.workers, pool,
+				   tcp_max) != 0) {
 			pt_engine_free(e);
 			return NULL;
 		}
@@ -1053,33 +1883,138 @@ struct pt_engine *pt_engine_new(const struct pt_engine_config *cfg, pt_clock_fn 
 	return e;
 }
 
+static uint64_t pt_tmpl_hash(const char *qname, uint16_t qtype, unsigned opts)
+{
+	uint64_t h = 14695981039346656037ULL ^ ((uint64_t)qtype << 8 | opts);
+
+	return pt_mix(pt_hash_bytes(h, qname, strlen(qname)));
+}
+
+/* Drop the templates no job uses. Called with the worker lock held. */
+static void pt_tmpl_evict(struct pt_worker *w)
+{
+	for (unsigned i = 0; i < PT_TMPL_BUCKETS; i++) {
+		struct pt_tmpl **p = &w->tmpl[i];
+
+		while (*p) {
+			struct pt_tmpl *t = *p;
+
+			if (atomic_load(&t->refs) == 0) {
+				*p = t->next;
+				pt_query_wire_fini(&t->qw);
+				free(t->qname);
+				free(t);
+				w->ntmpl--;
+			} else {
+				p = &t->next;
+			}
+		}
+	}
+}
+
+/* The template for @p req, made on first use (ldns builds the query once), with a reference
+ * taken. Called with the worker lock held. @return NULL when out of memory. */
+static struct pt_tmpl *pt_tmpl_get(struct pt_worker *w, const struct pt_request *req)
+{
+	const char *qname = req->qname ? req->qname : "";
+	uint64_t h = pt_tmpl_hash(qname, req->qtype, req->opts);
+	struct pt_tmpl **bucket = &w->tmpl[h % PT_TMPL_BUCKETS];
+	struct pt_tmpl *t;
+	enum pt_status st;
+
+	for (t = *bucket; t; t = t->next) {
+		if (t->hash == h && t->qtype == req->qtype && t->opts == req->opts &&
+		    (t->qname != NULL) == (req->qname != NULL) && strcmp(t->qname ? t->qname : "", qname) == 0) {
+			atomic_fetch_add(&t->refs, 1);
+			return t;
+		}
+	}
+	if (w->ntmpl >= PT_TMPL_KEEP) {
+		pt_tmpl_evict(w);
+	}
+	t = calloc(1, sizeof(*t));
+	if (!t) {
+		return NULL;
+	}
+	if (req->qname && !(t->qname = strdup(req->qname))) {
+		free(t);
+		return NULL;
+	}
+	t->hash = h;
+	t->qtype = req->qtype;
+	t->opts = req->opts;
+	st = req->qname ? pt_query_prepare(&t->qw, req->qname, req->qtype, req->opts)
+			: PT_ERR_PARSE;
+	if (st == PT_OK && t->qw.len > PT_QUERY_MAX) {
+		pt_query_wire_fini(&t->qw);
+		st = PT_ERR_PARSE;
+	}
+	if (st == PT_ERR_NOMEM) {
+		free(t->qname);
+		free(t);
+		return NULL;
+	}
+	t->err = st == PT_OK ? 0 : EINVAL;
+	atomic_init(&t->refs, 1);
+	t->next = *bucket;
+	*bucket = t;
+	w->ntmpl++;
+	return t;
+}
+
+/* A free job of @p w, growing its blocks when there is none. Called with the lock held. */
+static struct pt_job *pt_job_get(struct pt_worker *w)
+{
+	struct pt_job *job = w->pool;
+
+	if (!job) {
+		struct pt_job_block *b = calloc(1, sizeof(*b));
+
+		if (!b) {
+			return NULL;
+		}
+		b->next = w->blocks;
+		w->blocks = b;
+		for (unsigned i = 0; i < PT_JOB_BLOCK; i++) {
+			b->jobs[i].next = w->pool;
+			w->pool = &b->jobs[i];
+		}
+		job = w->pool;
+	}
+	w->pool = job->next;
+	return job;
+}
+
 enum pt_status pt_engine_submit(struct pt_engine *e, const struct pt_request *req, pt_reply_fn fn,
 				void *ctx)
 {
-	struct pt_job *job = calloc(1, sizeof(*job));
-	struct pt_worker *w;
+	uint64_t dhash = pt_sa_hash(&req->sa);
+	struct pt_worker *w = &e->workers[dhash % e->nworkers];
+	struct pt_job *job;
+	struct pt_tmpl *t;
 	bool was_empty;
 
-	if (!job) {
+	pthread_mutex_lock(&w->lock);
+	job = pt_job_get(w);
+	t = job ? pt_tmpl_get(w, req) : NULL;
+	if (!t) {
+		if (job) {
+			job->next = w->pool;
+			w->pool = job;
+		}
+		pthread_mutex_unlock(&w->lock);
 		return PT_ERR_NOMEM;
 	}
+	memset(job, 0, sizeof(*job));
 	job->req = *req;
-	if (req->qname) {
-		job->qname = strdup(req->qname);
-		if (!job->qname) {
-			free(job);
-			return PT_ERR_NOMEM;
-		}
-	}
-	job->req.qname = job->qname;
+	job->tmpl = t;
+	job->req.qname = t->qname;
 	job->fn = fn;
 	job->ctx = ctx;
 	job->fd = -1;
 	job->heap_idx = SIZE_MAX;
 	job->tcp = e->cfg.tcp_only;
-
-	w = &e->workers[atomic_fetch_add(&e->next_worker, 1) % e->nworkers];
-	pthread_mutex_lock(&w->lock);
+	job->dhash = dhash;
 	was_empty = w->in_head == NULL;
 	if (w->in_tail) {
 		w->in_tail->next = job;
@@ -1114,6 +2049,11 @@ void pt_engine_stats(struct pt_engine *e, struct pt_engine_stats *out)
 	out->dropped = atomic_load_explicit(&e->dropped, memory_order_relaxed);
 	out->timeouts = atomic_load_explicit(&e->timeouts, memory_order_relaxed);
 	out->tcp_fallbacks = atomic_load_explicit(&e->tcp_fallbacks, memory_order_relaxed);
+}
+
+void pt_engine_limits(const struct pt_engine *e, struct pt_engine_limits *out)
+{
+	*out = e->limits;
 }
 
 void pt_engine_cancel(struct pt_engine *e)

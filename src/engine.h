@@ -1,14 +1,18 @@
 /**
  * @file engine.h
- * The query engine: a fixed pool of worker threads, each with its own epoll set and
- * non-blocking sockets, driving many queries at once (UDP with TCP fallback on truncation,
- * per-try timeout, retries with backoff, global rate cap). It implements struct pt_net
- * (src/net.h), the interface everything above it uses.
+ * The query engine: a fixed pool of worker threads, each with its own epoll set, a pool of
+ * shared UDP sockets per address family (each on its own random port, batched with
+ * sendmmsg/recvmmsg, replies matched by socket, address, port, ID and question) and TCP
+ * connections of its own (after truncation, or --tcp), driving any number of queries at
+ * once: per-try timeout, retries with backoff, a global rate cap, no cap on the queries in
+ * flight unless asked. It implements struct pt_net (src/net.h), the interface everything
+ * above it uses.
  *
  * Threads: pt_engine_submit() may be called from any thread. Completion
  * callbacks run on a worker thread, must not block, and must not call back into the engine.
- * Locking: each worker has one mutex guarding only its incoming queue; the rate limiter has
- * its own mutex. Neither is held while a callback runs or during I/O.
+ * Locking: each worker has one mutex guarding its incoming queue, its free jobs and its query
+ * templates; the rate limiter has its own mutex. Neither is held while a callback runs or
+ * during I/O.
  */
 #ifndef PT_ENGINE_H
 #define PT_ENGINE_H
@@ -36,8 +40,8 @@ struct pt_engine_config {
 	bool tcp_only;
 	/** global cap on queries sent per second (every try counts); 0 = none */
 	double rate_qps;
-	/** most queries in flight at once over all workers; default from RLIMIT_NOFILE (max 8192)
-	 */
+	/** most queries in flight at once over all workers; 0 (the default) = no cap: queries
+	 *  are paced by the rate cap and the socket buffers */
 	unsigned max_inflight;
 };
 
@@ -47,7 +51,8 @@ void pt_engine_config_default(struct pt_engine_config *cfg);
 struct pt_engine;
 
 /**
- * Start the workers. Raises the soft RLIMIT_NOFILE to the hard limit.
+ * Start the workers. Raises the soft RLIMIT_NOFILE to the hard limit (see
+ * pt_engine_limits() for what it allowed).
  * @param clock time source, NULL for pt_clock_monotonic
  * @return new engine or NULL on failure. Caller owns; free with pt_engine_free().
  */
@@ -79,6 +84,27 @@ struct pt_engine_stats {
 
 /** Read the counters (thread-safe). */
 void pt_engine_stats(struct pt_engine *e, struct pt_engine_stats *out);
+
+/** What the descriptor limit allowed, fixed when the engine started. */
+struct pt_engine_limits {
+	/** soft RLIMIT_NOFILE after raising it to the hard limit (ULONG_MAX: none) */
+	unsigned long fd_soft;
+	/** hard RLIMIT_NOFILE */
+	unsigned long fd_hard;
+	/** UDP sockets (random ports) per address family per worker */
+	unsigned udp_ports;
+	/** what udp_ports would be with enough descriptors */
+	unsigned udp_ports_wanted;
+	/** TCP connections at once per worker */
+	unsigned tcp_max;
+	/** what tcp_max would be with enough descriptors */
+	unsigned tcp_max_wanted;
+	/** the limit is too low for the full pool: fewer ports to guess for a forger */
+	bool low;
+};
+
+/** Read what the descriptor limit allowed (for a warning when it is too low). */
+void pt_engine_limits(const struct pt_engine *e, struct pt_engine_limits *out);
 
 /**
  * End every queued and in-flight query now, and every query submitted later as soon as a

@@ -553,6 +553,98 @@ enum pt_status pt_query_build(uint8_t **wire, size_t *len, const char *qname, ui
 	return rc;
 }
 
+enum pt_status pt_query_prepare(struct pt_query_wire *out, const char *qname, uint16_t qtype,
+				unsigned opts)
+{
+	ldns_rdf *name = NULL;
+	enum pt_status rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = pt_query_build(&out->wire, &out->len, qname, qtype, 0, opts);
+	if (rc != PT_OK) {
+		return rc;
+	}
+	/* The first name of a message is never compressed: it is the name's own wire form. */
+	rc = pt_dname_new(&name, qname);
+	if (rc == PT_OK) {
+		out->name_len = ldns_rdf_size(name);
+		if (PT_QUERY_NAME_OFF + out->name_len > out->len) {
+			rc = PT_ERR_PARSE;
+		}
+	}
+	ldns_rdf_deep_free(name);
+	if (rc != PT_OK) {
+		pt_query_wire_fini(out);
+	}
+	return rc;
+}
+
+void pt_query_wire_fini(struct pt_query_wire *q)
+{
+	if (q == NULL) {
+		return;
+	}
+	free(q->wire);
+	memset(q, 0, sizeof(*q));
+}
+
+static bool pt_is_letter(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/* The name as sent with @p case_seed: bit k of a splitmix64 stream chooses the case of the
+ * k-th letter (length octets are at most 63, so never letters). */
+static void pt_query_case(uint8_t *name, size_t len, uint32_t case_seed)
+{
+	uint64_t state = case_seed, bits = 0;
+	unsigned left = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (!pt_is_letter(name[i])) {
+			continue;
+		}
+		if (left == 0) {
+			uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+
+			z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+			z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+			bits = z ^ (z >> 31);
+			left = 64;
+		}
+		name[i] = (uint8_t)((bits & 1) ? (name[i] & ~0x20u) : (name[i] | 0x20u));
+		bits >>= 1;
+		left--;
+	}
+}
+
+void pt_query_stamp(uint8_t *dst, const struct pt_query_wire *q, uint16_t id, uint32_t case_seed)
+{
+	memcpy(dst, q->wire, q->len);
+	dst[0] = (uint8_t)(id >> 8);
+	dst[1] = (uint8_t)id;
+	if (case_seed != 0) {
+		pt_query_case(dst + PT_QUERY_NAME_OFF, q->name_len, case_seed);
+	}
+}
+
+bool pt_query_case_echoed(const uint8_t *reply, size_t len, const struct pt_query_wire *q,
+			  uint32_t case_seed)
+{
+	uint8_t sent[256];
+
+	/* QDCOUNT 1 and room for the name: otherwise there is no question to compare */
+	if (q->name_len > sizeof(sent) || len < PT_QUERY_NAME_OFF + q->name_len || reply[4] != 0 ||
+	    reply[5] != 1) {
+		return false;
+	}
+	memcpy(sent, q->wire + PT_QUERY_NAME_OFF, q->name_len);
+	if (case_seed != 0) {
+		pt_query_case(sent, q->name_len, case_seed);
+	}
+	return memcmp(sent, reply + PT_QUERY_NAME_OFF, q->name_len) == 0;
+}
+
 enum pt_status pt_query_parse(struct pt_answer *out, const uint8_t *wire, size_t len, uint16_t id,
 			      const char *qname, uint16_t qtype)
 {

@@ -128,6 +128,45 @@ void pt_reply_fini(struct pt_reply *r);
 enum pt_status pt_query_build(uint8_t **wire, size_t *len, const char *qname, uint16_t qtype,
 			      uint16_t id, unsigned opts);
 
+/** A query prepared once per (name, type, options) and stamped per try. Embedded; release
+ *  with pt_query_wire_fini(). */
+struct pt_query_wire {
+	/** the message with ID 0, as pt_query_build() makes it; owned */
+	uint8_t *wire;
+	/** its length in bytes */
+	size_t len;
+	/** length of the question name in wire form; it starts right after the header */
+	size_t name_len;
+};
+
+/** Header length: the question name starts at this offset of every query. */
+#define PT_QUERY_NAME_OFF 12
+
+/**
+ * Prepare the query for @p qname / @p qtype / @p opts once (ldns builds it, as
+ * pt_query_build()). @return as pt_query_build(); @p out is zeroed on failure.
+ */
+enum pt_status pt_query_prepare(struct pt_query_wire *out, const char *qname, uint16_t qtype,
+				unsigned opts);
+
+/** Release what @p q holds. NULL does nothing. */
+void pt_query_wire_fini(struct pt_query_wire *q);
+
+/**
+ * Copy the prepared query into @p dst (room for q->len bytes) with ID @p id and, unless
+ * @p case_seed is 0, the letters of the question name in a case drawn from @p case_seed
+ * (0x20 randomisation: a forger must guess it too, when the server echoes the question).
+ */
+void pt_query_stamp(uint8_t *dst, const struct pt_query_wire *q, uint16_t id, uint32_t case_seed);
+
+/**
+ * Does @p reply, already accepted by pt_query_parse() for the query stamped with
+ * @p case_seed, repeat the question name byte for byte (the server echoes case)?
+ * False also when the reply carries no question.
+ */
+bool pt_query_case_echoed(const uint8_t *reply, size_t len, const struct pt_query_wire *q,
+			  uint32_t case_seed);
+
 /**
  * Validate a reply against the query and parse it.
  * A reply must be a response (QR set) with the query's ID and the same question (name compared
