@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,9 @@ struct pt_state {
 	uint64_t wakes;
 	int wake_rd;
 	int wake_wr;
+	/* a byte is in the pipe (or about to be): publishers write only when it is clear, so a
+	 * sweep of n replies costs the views one wake-up per look, not n system calls */
+	atomic_bool wake_pending;
 };
 
 long pt_row_ttl_left(const struct pt_row *row, uint64_t now_ns)
@@ -124,6 +128,9 @@ static void wake(struct pt_state *st)
 {
 	char b = 1;
 
+	if (atomic_exchange(&st->wake_pending, true)) {
+		return;
+	}
 	/* EAGAIN means a byte is pending already, which is all a reader needs. */
 	if (write(st->wake_wr, &b, 1) < 0 && errno != EAGAIN) {
 		return;
@@ -962,6 +969,9 @@ void pt_state_drain(struct pt_state *st)
 
 	while (read(st->wake_rd, buf, sizeof(buf)) > 0) {
 	}
+	/* cleared after emptying: a change made from here on writes again, and one made before
+	 * is seen by the snapshot the caller takes next */
+	atomic_store(&st->wake_pending, false);
 }
 
 void pt_state_wake(struct pt_state *st)

@@ -24,6 +24,9 @@ struct item {
 	bool ns_wanted;
 	bool ns_inflight;
 	uint64_t ns_due_ns;
+	/* position in the due heap, SIZE_MAX when not in it (in flight, done with --once,
+	 * waiting for its NS question, or not tracked) */
+	size_t heap_idx;
 };
 
 struct pt_watch {
@@ -46,6 +49,18 @@ struct pt_watch {
 	uint64_t next_wake;
 	bool stop;
 	uint64_t rng;
+	/* the schedule: a min-heap of item ids on due_ns, so a step costs O(due), not
+	 * O(resolvers); the ids with an NS question to ask; counters for the first sweep */
+	size_t *heap;
+	size_t heap_len;
+	size_t heap_cap;
+	size_t *nsq;
+	size_t nsq_len;
+	size_t nsq_cap;
+	size_t *duev;
+	size_t duev_cap;
+	size_t undone;	/* tracked items not polled yet for the current target */
+	size_t ns_busy; /* tracked items with an NS question wanted or out */
 
 	/* Truth thread: its own wait so a slow authoritative server never delays polls. */
 	pthread_t poller;
@@ -82,6 +97,131 @@ static unsigned spread(struct pt_watch *w)
 	w->rng ^= w->rng << 25;
 	w->rng ^= w->rng >> 27;
 	return (unsigned)((w->rng * 2685821657736338717ULL) >> 33) % (PT_SCHED_SPREAD_MS + 1);
+}
+
+/* ---- the schedule (called with the lock held) ---- */
+
+static void heap_swap(struct pt_watch *w, size_t a, size_t b)
+{
+	size_t t = w->heap[a];
+
+	w->heap[a] = w->heap[b];
+	w->heap[b] = t;
+	w->items[w->heap[a]].heap_idx = a;
+	w->items[w->heap[b]].heap_idx = b;
+}
+
+static bool heap_less(const struct pt_watch *w, size_t a, size_t b)
+{
+	return w->items[w->heap[a]].due_ns < w->items[w->heap[b]].due_ns;
+}
+
+static void heap_fix(struct pt_watch *w, size_t i)
+{
+	while (i > 0 && heap_less(w, i, (i - 1) / 2)) {
+		heap_swap(w, i, (i - 1) / 2);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+
+		if (l < w->heap_len && heap_less(w, l, m)) {
+			m = l;
+		}
+		if (l + 1 < w->heap_len && heap_less(w, l + 1, m)) {
+			m = l + 1;
+		}
+		if (m == i) {
+			return;
+		}
+		heap_swap(w, i, m);
+		i = m;
+	}
+}
+
+static void heap_remove(struct pt_watch *w, size_t id)
+{
+	size_t i = w->items[id].heap_idx;
+
+	if (i == SIZE_MAX) {
+		return;
+	}
+	w->items[id].heap_idx = SIZE_MAX;
+	if (i != --w->heap_len) {
+		w->heap[i] = w->heap[w->heap_len];
+		w->items[w->heap[i]].heap_idx = i;
+		heap_fix(w, i);
+	}
+}
+
+static bool grow(size_t **v, size_t *cap, size_t need)
+{
+	size_t *n;
+	size_t c = *cap ? *cap : 64;
+
+	if (need <= *cap) {
+		return true;
+	}
+	while (c < need) {
+		c *= 2;
+	}
+	n = realloc(*v, c * sizeof(*n));
+	if (n == NULL) {
+		return false;
+	}
+	*v = n;
+	*cap = c;
+	return true;
+}
+
+/* Put item @p id in the schedule at its due_ns (or move it there) when it is to be polled:
+ * tracked, not in flight, not waiting for its NS question, not done with --once. */
+static void schedule(struct pt_watch *w, size_t id)
+{
+	struct item *it = &w->items[id];
+
+	if (!it->tracked || it->inflight || it->ns_inflight || (w->cfg.once && it->done)) {
+		heap_remove(w, id);
+		return;
+	}
+	if (it->heap_idx == SIZE_MAX) {
+		if (!grow(&w->heap, &w->heap_cap, w->heap_len + 1)) {
+			return;
+		}
+		it->heap_idx = w->heap_len;
+		w->heap[w->heap_len++] = id;
+	}
+	heap_fix(w, it->heap_idx);
+}
+
+static void set_done(struct pt_watch *w, struct item *it, bool done)
+{
+	if (it->tracked && it->done != done) {
+		w->undone += done ? -1 : 1;
+	}
+	it->done = done;
+}
+
+/* Keep ns_busy in step with the flags: call before and after changing them. */
+static void ns_count(struct pt_watch *w, const struct item *it, int sign)
+{
+	if (it->tracked && (it->ns_wanted || it->ns_inflight)) {
+		w->ns_busy += (size_t)sign;
+	}
+}
+
+/* Resolver @p id is to be asked for its NS set. */
+static void want_ns(struct pt_watch *w, size_t id)
+{
+	struct item *it = &w->items[id];
+
+	if (it->ns_wanted || !grow(&w->nsq, &w->nsq_cap, w->nsq_len + 1)) {
+		return;
+	}
+	ns_count(w, it, -1);
+	it->ns_wanted = true;
+	ns_count(w, it, 1);
+	w->nsq[w->nsq_len++] = id;
 }
 
 /* Whoever makes an item due now must wake the poller. Called with the lock held. */
@@ -144,10 +284,18 @@ static void on_ns_reply(struct pt_watch *w, uint64_t id, const struct pt_reply *
 	}
 	if (id < w->nitems) {
 		struct item *it = &w->items[id];
+
+		ns_count(w, it, -1);
 		it->ns_inflight = false;
+		ns_count(w, it, 1);
 		/* Asked again with its next old answer: an answer from the old servers can renew
 		 * the NS set they send in its authority section. */
 		it->ns_due_ns = at + NS_RETRY_NS;
+		/* its poll waited for this (one query in flight per resolver) */
+		schedule(w, id);
+		if (!w->cfg.once && it->heap_idx != SIZE_MAX && it->due_ns < w->next_wake) {
+			poke(w);
+		}
 	}
 	if (data || referral) {
 		struct pt_answer names = { .rdata = data ? a->rdata : a->referral_ns,
@@ -193,7 +341,7 @@ static void on_reply(void *ctx, const struct pt_request *req, struct pt_reply *r
 		it->failures = cls == PT_CLASS_ANSWER ? 0 : it->failures + 1;
 		it->due_ns = pt_sched_next(&w->sched, at, ttl, it->failures, spread(w), frac);
 		if (gen == (w->gen & TAG_GEN_MASK)) {
-			it->done = true;
+			set_done(w, it, true);
 		} else {
 			/* The target changed while this was in flight: ask again at once. */
 			it->due_ns = 0;
@@ -201,9 +349,10 @@ static void on_reply(void *ctx, const struct pt_request *req, struct pt_reply *r
 		/* an old answer: from which name servers does it come? */
 		if (pt_verdict_is_old(v) && !it->ns_inflight && at >= it->ns_due_ns &&
 		    w->zone[0] != '\0') {
-			it->ns_wanted = true;
+			want_ns(w, id);
 			poke(w);
 		}
+		schedule(w, id);
 		if (!w->cfg.once && it->due_ns < w->next_wake) {
 			poke(w);
 		}
@@ -216,7 +365,7 @@ uint64_t pt_watch_step(struct pt_watch *w)
 	char domain[256];
 	uint16_t qtype;
 	uint64_t next = UINT64_MAX, now, gen;
-	size_t *due = NULL, ndue = 0;
+	size_t ndue = 0, keep = 0;
 	char zone[256];
 
 	/* The state owns the target; read it each round (retarget changes it). */
@@ -225,53 +374,74 @@ uint64_t pt_watch_step(struct pt_watch *w)
 	now = w->clock();
 	gen = w->gen;
 	snprintf(zone, sizeof(zone), "%s", w->zone);
-	due = malloc((w->nitems ? 2 * w->nitems : 1) * sizeof(*due));
-	for (size_t i = 0; i < w->nitems && due != NULL; i++) {
+	/* NS questions first, to resolvers with nothing in flight (one at a time each) */
+	for (size_t k = 0; k < w->nsq_len; k++) {
+		size_t i = w->nsq[k];
 		struct item *it = &w->items[i];
 
-		if (it->tracked && it->ns_wanted && !it->ns_inflight && zone[0] != '\0') {
-			it->ns_wanted = false;
-			it->ns_inflight = true;
-			due[ndue++] = i | TAG_NS_BIT;
-		}
-		if (!it->tracked || it->inflight || (w->cfg.once && it->done) || w->hold) {
+		if (!it->tracked || !it->ns_wanted) {
 			continue;
 		}
-		if (it->due_ns > now || due == NULL) {
-			next = it->due_ns < next ? it->due_ns : next;
+		if (it->inflight || zone[0] == '\0' || !grow(&w->duev, &w->duev_cap, ndue + 1)) {
+			w->nsq[keep++] = i;
 			continue;
 		}
+		it->ns_wanted = false;
+		it->ns_inflight = true;
+		heap_remove(w, i);
+		w->duev[ndue++] = i | TAG_NS_BIT;
+	}
+	w->nsq_len = keep;
+	/* then the polls that are due, in due order */
+	while (!w->hold && w->heap_len > 0) {
+		size_t i = w->heap[0];
+		struct item *it = &w->items[i];
+
+		if (it->due_ns > now) {
+			next = it->due_ns;
+			break;
+		}
+		if (!grow(&w->duev, &w->duev_cap, ndue + 1)) {
+			next = now + PT_NS_PER_S;
+			break;
+		}
+		heap_remove(w, i);
 		it->inflight = true;
-		due[ndue++] = i;
+		w->duev[ndue++] = i;
 	}
 	pthread_mutex_unlock(&w->lock);
 	/* Outside the lock: a network may answer inside submit(). */
 	for (size_t k = 0; k < ndue; k++) {
-		bool ns = (due[k] & TAG_NS_BIT) != 0;
-		size_t i = due[k] & TAG_ID_MASK;
+		size_t tag, i;
+		bool ns;
 		struct pt_request req;
 		struct item it;
 
 		pthread_mutex_lock(&w->lock);
+		tag = w->duev[k];
+		ns = (tag & TAG_NS_BIT) != 0;
+		i = tag & TAG_ID_MASK;
 		it = w->items[i];
 		pthread_mutex_unlock(&w->lock);
 		/* the NS question is asked of the cache only (RD=0): see on_ns_reply() */
 		pt_request_init(&req, &it.resolver.sa, it.resolver.salen, ns ? zone : domain,
 				ns ? PT_TYPE_NS : qtype, ns ? 0 : PT_FLAG_RD);
-		req.tag = (uint64_t)due[k] | (gen << TAG_ID_BITS);
+		req.tag = (uint64_t)tag | (gen << TAG_ID_BITS);
 		if (pt_net_submit(&w->net, &req, on_reply, w) != PT_OK) {
 			pthread_mutex_lock(&w->lock);
 			if (ns) {
+				ns_count(w, &w->items[i], -1);
 				w->items[i].ns_inflight = false;
+				ns_count(w, &w->items[i], 1);
 			} else {
 				w->items[i].inflight = false;
 				w->items[i].due_ns = now + PT_NS_PER_S;
 				next = now + PT_NS_PER_S < next ? now + PT_NS_PER_S : next;
 			}
+			schedule(w, i);
 			pthread_mutex_unlock(&w->lock);
 		}
 	}
-	free(due);
 	return next;
 }
 
@@ -314,9 +484,10 @@ static size_t truth_via(struct pt_watch *w, struct pt_resolver **out)
 	size_t n = 0;
 
 	pthread_mutex_lock(&w->lock);
-	*out = malloc((w->nitems ? w->nitems : 1) * sizeof(**out));
+	/* the truth races the first PT_TRUTH_VIA_MAX only: no need to copy the whole set */
+	*out = malloc(PT_TRUTH_VIA_MAX * sizeof(**out));
 	for (int pass = 0; *out != NULL && pass < 2; pass++) {
-		for (size_t i = 0; i < w->nitems; i++) {
+		for (size_t i = 0; i < w->nitems && n < PT_TRUTH_VIA_MAX; i++) {
 			const struct item *it = &w->items[i];
 			bool good = it->done && it->failures == 0;
 
@@ -365,7 +536,7 @@ void pt_watch_check_truth(struct pt_watch *w)
 
 		if (it != NULL && pt_verdict_is_old(r->verdict) && r->ns_expires_ns == 0 &&
 		    !it->ns_inflight && w->clock() >= it->ns_due_ns) {
-			it->ns_wanted = true;
+			want_ns(w, r->id);
 		}
 	}
 	if (gen == pt_state_target_generation(w->state)) {
@@ -552,7 +723,10 @@ enum pt_status pt_watch_add(struct pt_watch *w, const struct pt_resolver *r, uin
 		memset(&w->items[nid], 0, sizeof(struct item));
 		w->items[nid].resolver = *r;
 		w->items[nid].tracked = true;
+		w->items[nid].heap_idx = SIZE_MAX;
 		w->nitems++;
+		w->undone++;
+		schedule(w, nid);
 		poke(w);
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -565,8 +739,13 @@ enum pt_status pt_watch_add(struct pt_watch *w, const struct pt_resolver *r, uin
 void pt_watch_remove(struct pt_watch *w, uint64_t id)
 {
 	pthread_mutex_lock(&w->lock);
-	if (id < w->nitems) {
-		w->items[id].tracked = false;
+	if (id < w->nitems && w->items[id].tracked) {
+		struct item *it = &w->items[id];
+
+		heap_remove(w, id);
+		set_done(w, it, true);
+		ns_count(w, it, -1);
+		it->tracked = false;
 	}
 	pthread_mutex_unlock(&w->lock);
 	pt_state_remove(w->state, id);
@@ -593,7 +772,8 @@ void pt_watch_refresh(struct pt_watch *w)
 	for (size_t i = 0; i < w->nitems; i++) {
 		w->items[i].due_ns = 0;
 		w->items[i].failures = 0;
-		w->items[i].done = false;
+		set_done(w, &w->items[i], false);
+		schedule(w, i);
 	}
 	w->truth_now = true;
 	poke(w);
@@ -678,13 +858,8 @@ bool pt_watch_first_sweep_done(struct pt_watch *w)
 	bool done;
 
 	pthread_mutex_lock(&w->lock);
-	done = w->truth_done;
-	for (size_t i = 0; done && !w->hold && i < w->nitems; i++) {
-		const struct item *it = &w->items[i];
-
-		/* an NS question about an old answer is part of the sweep */
-		done = !it->tracked || (it->done && !it->ns_wanted && !it->ns_inflight);
-	}
+	/* an NS question about an old answer is part of the sweep */
+	done = w->truth_done && (w->hold || (w->undone == 0 && w->ns_busy == 0));
 	pthread_mutex_unlock(&w->lock);
 	return done;
 }
@@ -719,5 +894,8 @@ void pt_watch_free(struct pt_watch *w)
 	pthread_cond_destroy(&w->truth_cond);
 	pthread_mutex_destroy(&w->lock);
 	free(w->items);
+	free(w->heap);
+	free(w->nsq);
+	free(w->duev);
 	free(w);
 }
