@@ -171,6 +171,11 @@ struct pt_worker {
 	bool lock_init;
 	struct pt_job *in_head;
 	struct pt_job *in_tail;
+	/* set by submit with the queue filled, cleared by the worker taking it; with sleeping,
+	 * a submit wakes the worker only when it is about to wait (or waits) in epoll_wait(),
+	 * so a burst of submits costs no wake-up per query */
+	atomic_bool in_pending;
+	atomic_bool sleeping;
 	struct pt_job *pool;
 	struct pt_job_block *blocks;
 	struct pt_tmpl *tmpl[PT_TMPL_BUCKETS];
@@ -1528,6 +1533,7 @@ static void pt_worker_take(struct pt_worker *w)
 	tail = w->in_tail;
 	w->in_head = NULL;
 	w->in_tail = NULL;
+	atomic_store(&w->in_pending, false);
 	pthread_mutex_unlock(&w->lock);
 	if (!head) {
 		return;
@@ -1626,8 +1632,20 @@ static void *pt_worker_main(void *arg)
 	struct epoll_event evs[PT_EVENTS];
 
 	while (!atomic_load(&w->e->stop)) {
-		int n = epoll_wait(w->epfd, evs, PT_EVENTS, pt_worker_wait_ms(w));
-		int i;
+		int ms = pt_worker_wait_ms(w);
+		int n, i;
+
+		/* announce the wait, then look once more: a submit either sees it and wakes us,
+		 * or was early enough to be seen here */
+		atomic_store(&w->sleeping, true);
+		if (atomic_load(&w->in_pending)) {
+			ms = 0;
+		}
+		n = epoll_wait(w->epfd, evs, PT_EVENTS, ms);
+		atomic_store(&w->sleeping, false);
+		if (atomic_load(&w->in_pending)) {
+			pt_worker_take(w);
+		}
 
 		if (n < 0 && errno != EINTR) {
 			break;
@@ -2022,10 +2040,11 @@ enum pt_status pt_engine_submit(struct pt_engine *e, const struct pt_request *re
 		w->in_head = job;
 	}
 	w->in_tail = job;
+	atomic_store(&w->in_pending, true);
 	pthread_mutex_unlock(&w->lock);
-	/* the worker drains the eventfd before taking the queue, so one write per batch is enough
-	 */
-	if (was_empty) {
+	/* the worker drains the eventfd before taking the queue, so one write per batch is
+	 * enough; none while it is busy, since it looks at in_pending before every wait */
+	if (was_empty && atomic_load(&w->sleeping)) {
 		pt_worker_wake(w);
 	}
 	return PT_OK;

@@ -958,6 +958,34 @@ unsigned pt_state_reasons(struct pt_state *st, struct pt_counts *counts)
 	return r;
 }
 
+size_t pt_state_old_without_ns(struct pt_state *st, uint64_t **ids)
+{
+	size_t n = 0, cap = 0;
+
+	*ids = NULL;
+	pthread_mutex_lock(&st->lock);
+	for (size_t i = 0; i < st->nentries; i++) {
+		const struct entry *e = &st->entries[i];
+
+		if (!e->tracked || !pt_verdict_is_old(e->verdict) || e->ns_expires_ns != 0) {
+			continue;
+		}
+		if (n == cap) {
+			size_t c = cap ? 2 * cap : 64;
+			uint64_t *g = realloc(*ids, c * sizeof(*g));
+
+			if (g == NULL) {
+				break;
+			}
+			*ids = g;
+			cap = c;
+		}
+		(*ids)[n++] = i;
+	}
+	pthread_mutex_unlock(&st->lock);
+	return n;
+}
+
 int pt_state_wakeup_fd(struct pt_state *st)
 {
 	return st->wake_rd;

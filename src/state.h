@@ -294,6 +294,14 @@ struct pt_snapshot *pt_state_snapshot(struct pt_state *st);
  */
 unsigned pt_state_reasons(struct pt_state *st, struct pt_counts *counts);
 
+/**
+ * The tracked resolvers that serve an old answer (pt_verdict_is_old()) and whose cached NS
+ * set's expiry is not known yet: those worth an NS question. No copy of any row.
+ * @param[out] ids caller owns; free() (NULL when none)
+ * @return how many.
+ */
+size_t pt_state_old_without_ns(struct pt_state *st, uint64_t **ids);
+
 /** Readable when something changed. Borrowed; valid until pt_state_free(). */
 int pt_state_wakeup_fd(struct pt_state *st);
 

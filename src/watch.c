@@ -227,8 +227,11 @@ static void want_ns(struct pt_watch *w, size_t id)
 /* Whoever makes an item due now must wake the poller. Called with the lock held. */
 static void poke(struct pt_watch *w)
 {
-	w->next_wake = 0;
-	pthread_cond_broadcast(&w->cond);
+	/* 0: the poller is stepping or about to step again, not waiting (see poll_main) */
+	if (w->next_wake != 0) {
+		w->next_wake = 0;
+		pthread_cond_broadcast(&w->cond);
+	}
 }
 
 /* Add the NS names a resolver holds to those the truth also asks. Called with the lock. */
@@ -505,7 +508,8 @@ void pt_watch_check_truth(struct pt_watch *w)
 	struct pt_truth t;
 	struct pt_truth_config cfg;
 	struct pt_resolver *via = NULL;
-	struct pt_snapshot *snap = NULL;
+	uint64_t *old = NULL;
+	size_t nold = 0;
 	char domain[256];
 	uint16_t qtype;
 	uint64_t gen = pt_state_target_generation(w->state);
@@ -527,16 +531,14 @@ void pt_watch_check_truth(struct pt_watch *w)
 		/* only for the target it was looked up for */
 		pt_state_set_truth(w->state, &t);
 		/* the resolvers that serve an old answer now: which name servers do they hold? */
-		snap = t.zone[0] != '\0' ? pt_state_snapshot(w->state) : NULL;
+		nold = t.zone[0] != '\0' ? pt_state_old_without_ns(w->state, &old) : 0;
 	}
 	pthread_mutex_lock(&w->lock);
-	for (size_t i = 0; snap != NULL && i < snap->nrows; i++) {
-		const struct pt_row *r = &snap->rows[i];
-		struct item *it = r->id < w->nitems ? &w->items[r->id] : NULL;
+	for (size_t i = 0; i < nold; i++) {
+		struct item *it = old[i] < w->nitems ? &w->items[old[i]] : NULL;
 
-		if (it != NULL && pt_verdict_is_old(r->verdict) && r->ns_expires_ns == 0 &&
-		    !it->ns_inflight && w->clock() >= it->ns_due_ns) {
-			want_ns(w, r->id);
+		if (it != NULL && !it->ns_inflight && w->clock() >= it->ns_due_ns) {
+			want_ns(w, old[i]);
 		}
 	}
 	if (gen == pt_state_target_generation(w->state)) {
@@ -552,11 +554,11 @@ void pt_watch_check_truth(struct pt_watch *w)
 			poke(w);
 		}
 	}
-	if (snap != NULL) {
+	if (nold > 0) {
 		poke(w);
 	}
 	pthread_mutex_unlock(&w->lock);
-	pt_snapshot_free(snap);
+	free(old);
 	if (rc == PT_OK) {
 		pt_truth_fini(&t);
 	}

@@ -74,6 +74,7 @@ static struct pending *free_list;
 static uint64_t start_ms;
 static volatile sig_atomic_t stop;
 static uint64_t total_queries;
+static uint64_t first_q_ms, last_q_ms; /* when the first and the last query came */
 
 static uint64_t now_ms(void)
 {
@@ -337,6 +338,8 @@ static void on_udp(int fd)
 			continue;
 		}
 		total_queries++;
+		last_q_ms = now_ms();
+		first_q_ms = first_q_ms ? first_q_ms : last_q_ms;
 		p->fd = -1;
 		p->res = ix;
 		p->peer = from[i];
@@ -672,8 +675,11 @@ int main(int argc, char **argv)
 			maxq = fleet[i].queries > maxq ? fleet[i].queries : maxq;
 		}
 		if (f) {
-			fprintf(f, "queries %llu\nmax_outstanding %u\nmax_queries_per_resolver %u\n",
-				(unsigned long long)total_queries, maxo, maxq);
+			fprintf(f,
+				"queries %llu\nmax_outstanding %u\nmax_queries_per_resolver %u\n"
+				"udp_query_span_ms %llu\n",
+				(unsigned long long)total_queries, maxo, maxq,
+				(unsigned long long)(last_q_ms - first_q_ms));
 			fclose(f);
 		}
 	}
