@@ -61,6 +61,7 @@ struct pt_watch {
 	size_t duev_cap;
 	size_t undone;	/* tracked items not polled yet for the current target */
 	size_t ns_busy; /* tracked items with an NS question wanted or out */
+	bool sweep_told; /* the end of this sweep woke the views already */
 
 	/* Truth thread: its own wait so a slow authoritative server never delays polls. */
 	pthread_t poller;
@@ -224,6 +225,16 @@ static void want_ns(struct pt_watch *w, size_t id)
 	w->nsq[w->nsq_len++] = id;
 }
 
+/* The last poll (or NS question) of the sweep came back: wake whoever waits for
+ * pt_watch_first_sweep_done(), even when the reply changed nothing in the state. */
+static void sweep_progress(struct pt_watch *w)
+{
+	if (!w->sweep_told && w->undone == 0 && w->ns_busy == 0) {
+		w->sweep_told = true;
+		pt_state_wake(w->state); /* lock order: watch, then state */
+	}
+}
+
 /* Whoever makes an item due now must wake the poller. Called with the lock held. */
 static void poke(struct pt_watch *w)
 {
@@ -296,6 +307,7 @@ static void on_ns_reply(struct pt_watch *w, uint64_t id, const struct pt_reply *
 		it->ns_due_ns = at + NS_RETRY_NS;
 		/* its poll waited for this (one query in flight per resolver) */
 		schedule(w, id);
+		sweep_progress(w);
 		if (!w->cfg.once && it->heap_idx != SIZE_MAX && it->due_ns < w->next_wake) {
 			poke(w);
 		}
@@ -356,6 +368,7 @@ static void on_reply(void *ctx, const struct pt_request *req, struct pt_reply *r
 			poke(w);
 		}
 		schedule(w, id);
+		sweep_progress(w);
 		if (!w->cfg.once && it->due_ns < w->next_wake) {
 			poke(w);
 		}
@@ -778,6 +791,7 @@ void pt_watch_refresh(struct pt_watch *w)
 		schedule(w, i);
 	}
 	w->truth_now = true;
+	w->sweep_told = false;
 	poke(w);
 	pthread_cond_broadcast(&w->truth_cond);
 	pthread_mutex_unlock(&w->lock);

@@ -9,6 +9,8 @@
  * truncated ones. Each resolver's behaviour is drawn from the seed: its delay, its TTL, its
  * answer (the new or the old MX set), and whether it answers SERVFAIL, REFUSED, or TC=1 then
  * the full answer over TCP after a second delay; a few do not echo the question's case.
+ * Questions without RD (proptrack asks resolvers serving an old answer for the NS set they
+ * hold) get an empty answer at once, as from a cache without it.
  * Nothing is silent. The expected result of every resolver goes to --truth, so the
  * benchmark checks every answer of every tool.
  *
@@ -215,6 +217,9 @@ static size_t make_reply(uint8_t *out, const uint8_t *q, size_t qlen, const stru
 		rcode = 5;
 	} else if (r && r->kind == K_TC && !tcp && qtype == 15) {
 		tc = true;
+	} else if (r && (q[2] & 1) == 0) {
+		/* RD=0 to a resolver (proptrack's question for the zone's NS set it holds): an
+		 * empty answer, a cache without it, so the sweep stays one question per resolver */
 	} else if (qtype == 15) {
 		if (r && r->kind == K_OLD) {
 			n += put_rr(out + n, 15, ttl, rd, mx_rdata(rd, 10, OLD1));
@@ -355,34 +360,63 @@ static void on_udp(int fd)
 	}
 }
 
+/* Replies due now, sent in sendmmsg() batches, each from the address it was asked at. */
+static struct pending *outq[BATCH];
+static int noutq;
+
+static void flush_udp(int fd)
+{
+	struct mmsghdr m[BATCH];
+	struct iovec iov[BATCH];
+	char ctl[BATCH][CMSG_SPACE(sizeof(struct in_pktinfo))];
+	int done = 0;
+
+	memset(m, 0, sizeof(m));
+	memset(ctl, 0, sizeof(ctl));
+	for (int i = 0; i < noutq; i++) {
+		struct pending *p = outq[i];
+		struct cmsghdr *c;
+		struct in_pktinfo pi;
+
+		iov[i].iov_base = p->buf;
+		iov[i].iov_len = p->len;
+		m[i].msg_hdr.msg_name = &p->peer;
+		m[i].msg_hdr.msg_namelen = sizeof(p->peer);
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+		m[i].msg_hdr.msg_control = ctl[i];
+		m[i].msg_hdr.msg_controllen = sizeof(ctl[i]);
+		c = CMSG_FIRSTHDR(&m[i].msg_hdr);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memset(&pi, 0, sizeof(pi));
+		pi.ipi_spec_dst = p->src;
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+	}
+	for (int tries = 0; done < noutq && tries < 1000; tries++) {
+		int k = sendmmsg(fd, m + done, (unsigned)(noutq - done), 0);
+
+		if (k > 0) {
+			done += k;
+		} else if (k < 0 && errno != EAGAIN && errno != ENOBUFS) {
+			done++; /* this one cannot go: the next may */
+		} else {
+			usleep(100);
+		}
+	}
+	for (int i = 0; i < noutq; i++) {
+		outq[i]->next = free_list;
+		free_list = outq[i];
+	}
+	noutq = 0;
+}
+
 static void send_udp(int fd, struct pending *p)
 {
-	struct msghdr h;
-	struct iovec iov = { p->buf, p->len };
-	char ctl[CMSG_SPACE(sizeof(struct in_pktinfo))];
-	struct cmsghdr *c;
-	struct in_pktinfo pi;
-
-	memset(&h, 0, sizeof(h));
-	memset(ctl, 0, sizeof(ctl));
-	h.msg_name = &p->peer;
-	h.msg_namelen = sizeof(p->peer);
-	h.msg_iov = &iov;
-	h.msg_iovlen = 1;
-	h.msg_control = ctl;
-	h.msg_controllen = sizeof(ctl);
-	c = CMSG_FIRSTHDR(&h);
-	c->cmsg_level = IPPROTO_IP;
-	c->cmsg_type = IP_PKTINFO;
-	c->cmsg_len = CMSG_LEN(sizeof(pi));
-	memset(&pi, 0, sizeof(pi));
-	pi.ipi_spec_dst = p->src;
-	memcpy(CMSG_DATA(c), &pi, sizeof(pi));
-	for (int tries = 0; tries < 1000; tries++) {
-		if (sendmsg(fd, &h, 0) >= 0 || (errno != EAGAIN && errno != ENOBUFS)) {
-			break;
-		}
-		usleep(100);
+	outq[noutq++] = p;
+	if (noutq == BATCH) {
+		flush_udp(fd);
 	}
 }
 
@@ -659,11 +693,14 @@ int main(int argc, char **argv)
 				if (p->res != UINT32_MAX && fleet[p->res].outstanding > 0) {
 					fleet[p->res].outstanding--;
 				}
-				p->next = free_list;
-				free_list = p;
+				if (p->fd >= 0) {
+					p->next = free_list;
+					free_list = p;
+				}
 				p = next;
 			}
 		}
+		flush_udp(udp);
 	}
 	if (stats) {
 		FILE *f = fopen(stats, "w");
