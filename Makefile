@@ -121,7 +121,12 @@ check-layering:
 smoke: $(PROG)
 	tests/smoke.sh ./$(PROG)
 
-bench: $(PROG)
+# The simulated fleet the benchmark asks (tests/bench/fleet.c, loopback only).
+$(BUILD)/bench/fleet: tests/bench/fleet.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -g -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -o $@ $<
+
+bench: $(PROG) $(BUILD)/bench/fleet
 	tests/bench/run.sh ./$(PROG)
 
 demo:
