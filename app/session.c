@@ -27,6 +27,7 @@ int pt_session_start(struct pt_session *s, const struct pt_options *o, const str
 		.query_now = o->query_now,
 	};
 	struct pt_net net;
+	char warn[256];
 
 	memset(s, 0, sizeof(*s));
 	s->log_fd = -1;
@@ -42,6 +43,9 @@ int pt_session_start(struct pt_session *s, const struct pt_options *o, const str
 	if (s->state == NULL || s->engine == NULL) {
 		fprintf(err, "proptrack: cannot start: %s\n", strerror(errno));
 		return PT_EXIT_USAGE;
+	}
+	if (pt_engine_limits_warning(s->engine, warn, sizeof(warn))) {
+		fprintf(err, "proptrack: warning: %s\n", warn);
 	}
 	pt_state_set_quorum(s->state, &o->quorum);
 	net = pt_engine_net(s->engine);

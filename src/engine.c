@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2073,6 +2074,23 @@ void pt_engine_stats(struct pt_engine *e, struct pt_engine_stats *out)
 void pt_engine_limits(const struct pt_engine *e, struct pt_engine_limits *out)
 {
 	*out = e->limits;
+}
+
+bool pt_engine_limits_warning(const struct pt_engine *e, char *buf, size_t size)
+{
+	const struct pt_engine_limits *l = &e->limits;
+
+	if (!l->low) {
+		return false;
+	}
+	snprintf(buf, size,
+		 "the descriptor limit is %lu (hard limit %lu) and cannot be raised: %u UDP ports "
+		 "per address family and %u TCP connections per worker instead of %u and %u "
+		 "(replies are easier to forge); raise it with ulimit -n %u",
+		 l->fd_soft, l->fd_hard, l->udp_ports, l->tcp_max, l->udp_ports_wanted,
+		 l->tcp_max_wanted,
+		 (unsigned)(e->nworkers * (4 * l->udp_ports_wanted) + PT_FD_HEADROOM));
+	return true;
 }
 
 void pt_engine_cancel(struct pt_engine *e)

@@ -107,6 +107,13 @@ struct pt_engine_limits {
 void pt_engine_limits(const struct pt_engine *e, struct pt_engine_limits *out);
 
 /**
+ * When the descriptor limit is too low for the full socket pool, what that costs in one
+ * sentence for a warning (the limit, what it allows, how to raise it) into @p buf.
+ * @return true when there is something to say.
+ */
+bool pt_engine_limits_warning(const struct pt_engine *e, char *buf, size_t size);
+
+/**
  * End every queued and in-flight query now, and every query submitted later as soon as a
  * worker sees it, with result PT_REPLY_LOCAL_ERROR and err ECANCELED (callbacks run, so
  * pt_net_run() callers return). For a prompt shutdown; there is no way back.
