@@ -116,34 +116,34 @@ struct pt_job {
 	struct pt_tmpl *tmpl;
 	pt_reply_fn fn;
 	void *ctx;
-	struct pt_job *next;		 /* queue / free list link */
-	struct pt_job *hnext;		 /* match table chain */
-	struct pt_job *lprev, *lnext;	 /* the worker's live list (launched, not finished) */
-	struct pt_reply reply;		 /* outcome so far (tries, dropped), handed to fn */
+	struct pt_job *next;	      /* queue / free list link */
+	struct pt_job *hnext;	      /* match table chain */
+	struct pt_job *lprev, *lnext; /* the worker's live list (launched, not finished) */
+	struct pt_reply reply;	      /* outcome so far (tries, dropped), handed to fn */
 	enum pt_phase phase;
-	int fd;			/* TCP socket or -1 */
-	uint8_t fam;		/* 0 IPv4, 1 IPv6 */
-	uint16_t sock;		/* UDP: pool index of the current try's socket */
-	uint16_t id;		/* DNS ID of the current try */
-	uint32_t case_seed;	/* 0x20 pattern of the current try, 0 for none */
-	uint64_t dhash;		/* hash of the server's address and port */
-	bool tcp;		/* tries go over TCP (tcp_only, or after TC) */
-	bool fallback;		/* next send is the TCP retry of a truncated reply: not a new try */
-	bool has_token;		/* a rate token is reserved for the next send */
-	bool malformed;		/* a malformed reply was seen on some try */
-	bool drained;		/* its socket was read just before its deadline */
-	uint8_t *msg;		/* TCP: 2-byte length prefix + query */
-	size_t msg_len;		/* TCP: query length without the prefix */
-	size_t io_off;		/* TCP: bytes of msg written, or of the reply length/body read */
-	uint8_t len_buf[2];	/* TCP: reply length prefix */
-	uint8_t *in_buf;	/* TCP: reply body being read */
-	size_t in_len;		/* TCP: reply body length (0 while reading the prefix) */
-	uint64_t sent_ns;	/* when the current try started; for TCP before connect(), so the
-				 * RTT of a TCP answer includes the handshake */
-	uint64_t deadline_ns;	/* heap key */
-	size_t heap_idx;	/* position in the heap, SIZE_MAX when absent */
-	unsigned slot;		/* TCP: index in the connection table */
-	uint32_t gen;		/* TCP: generation of the socket's epoll registration */
+	int fd;		      /* TCP socket or -1 */
+	uint8_t fam;	      /* 0 IPv4, 1 IPv6 */
+	uint16_t sock;	      /* UDP: pool index of the current try's socket */
+	uint16_t id;	      /* DNS ID of the current try */
+	uint32_t case_seed;   /* 0x20 pattern of the current try, 0 for none */
+	uint64_t dhash;	      /* hash of the server's address and port */
+	bool tcp;	      /* tries go over TCP (tcp_only, or after TC) */
+	bool fallback;	      /* next send is the TCP retry of a truncated reply: not a new try */
+	bool has_token;	      /* a rate token is reserved for the next send */
+	bool malformed;	      /* a malformed reply was seen on some try */
+	bool drained;	      /* its socket was read just before its deadline */
+	uint8_t *msg;	      /* TCP: 2-byte length prefix + query */
+	size_t msg_len;	      /* TCP: query length without the prefix */
+	size_t io_off;	      /* TCP: bytes of msg written, or of the reply length/body read */
+	uint8_t len_buf[2];   /* TCP: reply length prefix */
+	uint8_t *in_buf;      /* TCP: reply body being read */
+	size_t in_len;	      /* TCP: reply body length (0 while reading the prefix) */
+	uint64_t sent_ns;     /* when the current try started; for TCP before connect(), so the
+			       * RTT of a TCP answer includes the handshake */
+	uint64_t deadline_ns; /* heap key */
+	size_t heap_idx;      /* position in the heap, SIZE_MAX when absent */
+	unsigned slot;	      /* TCP: index in the connection table */
+	uint32_t gen;	      /* TCP: generation of the socket's epoll registration */
 };
 
 struct pt_job_block {
@@ -183,7 +183,7 @@ struct pt_worker {
 	unsigned ntmpl;
 	/* everything below is touched by the worker thread only (and by pt_engine_free after
 	 * join) */
-	struct pt_job *freed; /* finished jobs, handed back to pool once per loop */
+	struct pt_job *freed;	  /* finished jobs, handed back to pool once per loop */
 	struct pt_job *wait_head; /* taken from incoming, not launched yet (cap reached) */
 	struct pt_job *wait_tail;
 	struct pt_job *sendq_head;
@@ -193,8 +193,8 @@ struct pt_worker {
 	struct pt_job *tcpq_head; /* waiting for a TCP connection */
 	struct pt_job *tcpq_tail;
 	unsigned tcp_active;
-	unsigned tcp_max;   /* size of the connection table */
-	unsigned tcp_limit; /* connections at once: tcp_max, less after EMFILE */
+	unsigned tcp_max;    /* size of the connection table */
+	unsigned tcp_limit;  /* connections at once: tcp_max, less after EMFILE */
 	struct pt_job *live; /* every launched, unfinished job */
 	unsigned inflight;
 	unsigned cap; /* 0: no cap */
@@ -1002,7 +1002,8 @@ static bool pt_send_batch(struct pt_worker *w)
 		}
 		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS)) {
 			struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT,
-						  .data.u64 = PT_TOK_UDP | (uint64_t)fam << 16 | sock };
+						  .data.u64 =
+							  PT_TOK_UDP | (uint64_t)fam << 16 | sock };
 
 			/* the socket buffer is full: put the rest back at the head, in order, and
 			 * wait until it drains */
@@ -1034,7 +1035,8 @@ static bool pt_send_batch(struct pt_worker *w)
 
 			job->sent_ns = now;
 			pt_stat_add(&e->sent);
-			if (!pt_heap_set(w, job, now + (uint64_t)e->cfg.timeout_ms * PT_NS_PER_MS)) {
+			if (!pt_heap_set(w, job,
+					 now + (uint64_t)e->cfg.timeout_ms * PT_NS_PER_MS)) {
 				pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, ENOMEM);
 			}
 		}
@@ -1848,8 +1850,8 @@ struct pt_engine *pt_engine_new(const struct pt_engine_config *cfg, pt_clock_fn 
 	per_worker = budget / e->cfg.workers;
 	pool = per_worker / 4 < PT_UDP_POOL ? (unsigned)(per_worker / 4) : PT_UDP_POOL;
 	pool = pool ? pool : 1;
-	tcp_max = per_worker - 2 * pool < PT_TCP_MAX ? (unsigned)(per_worker - 2 * pool)
-						     : PT_TCP_MAX;
+	tcp_max =
+		per_worker - 2 * pool < PT_TCP_MAX ? (unsigned)(per_worker - 2 * pool) : PT_TCP_MAX;
 	tcp_max = per_worker > 2 * pool && tcp_max ? tcp_max : 1;
 	e->limits.udp_ports = pool;
 	e->limits.tcp_max = tcp_max;
@@ -1943,7 +1945,8 @@ static struct pt_tmpl *pt_tmpl_get(struct pt_worker *w, const struct pt_request 
 
 	for (t = *bucket; t; t = t->next) {
 		if (t->hash == h && t->qtype == req->qtype && t->opts == req->opts &&
-		    (t->qname != NULL) == (req->qname != NULL) && strcmp(t->qname ? t->qname : "", qname) == 0) {
+		    (t->qname != NULL) == (req->qname != NULL) &&
+		    strcmp(t->qname ? t->qname : "", qname) == 0) {
 			atomic_fetch_add(&t->refs, 1);
 			return t;
 		}

@@ -59,8 +59,8 @@ struct pt_watch {
 	size_t nsq_cap;
 	size_t *duev;
 	size_t duev_cap;
-	size_t undone;	/* tracked items not polled yet for the current target */
-	size_t ns_busy; /* tracked items with an NS question wanted or out */
+	size_t undone;	 /* tracked items not polled yet for the current target */
+	size_t ns_busy;	 /* tracked items with an NS question wanted or out */
 	bool sweep_told; /* the end of this sweep woke the views already */
 
 	/* Truth thread: its own wait so a slow authoritative server never delays polls. */

@@ -17,7 +17,9 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <cmocka.h>
 #include <ldns/ldns.h>
@@ -36,6 +38,10 @@ enum fake_mode {
 	FAKE_GARBAGE,        /* a few junk bytes, nothing else */
 	FAKE_TC,             /* TC=1 over UDP; the full answer over TCP */
 	FAKE_SILENT,         /* read and count, never reply */
+	FAKE_LOWER,          /* answers with the question name lower-cased (no 0x20 echo) */
+	FAKE_CASE_FORGE,     /* echoes the case, but from the second query on a lower-cased
+			      * copy comes first (what a forger who cannot see the query sends) */
+	FAKE_OTHER_PORT,     /* answers from another port of the same address */
 };
 
 struct fake {
@@ -46,7 +52,10 @@ struct fake {
 	pthread_t thread;
 	struct sockaddr_storage sa;   /* where to send queries */
 	socklen_t salen;
+	int alt;                      /* FAKE_OTHER_PORT: the socket it answers from */
 	/* recorded by the server thread, read after join */
+	unsigned mixed_case;          /* queries whose name had upper- and lower-case letters */
+	char last_qname[256];         /* the name of the last query, as received */
 	unsigned udp_queries;
 	unsigned tcp_queries;
 	unsigned errors;
@@ -99,6 +108,37 @@ static size_t fake_reply(uint8_t *out, size_t cap, const uint8_t *q, size_t qlen
 	return len;
 }
 
+/* Lower-case the question name of the message in @p m (test replies are well formed). */
+static void lower_question(uint8_t *m, size_t len)
+{
+	for (size_t i = 12; i < len && m[i] != 0; i += (size_t)m[i] + 1) {
+		for (size_t k = i + 1; k <= i + m[i] && k < len; k++) {
+			if (m[k] >= 'A' && m[k] <= 'Z') {
+				m[k] = (uint8_t)(m[k] - 'A' + 'a');
+			}
+		}
+	}
+}
+
+/* Note the case of the query's name. */
+static void record_name(struct fake *f, const uint8_t *q, size_t len)
+{
+	bool upper = false, lower = false;
+	size_t o = 0;
+
+	for (size_t i = 12; i < len && q[i] != 0 && o + 64 < sizeof(f->last_qname);
+	     i += (size_t)q[i] + 1) {
+		for (size_t k = i + 1; k <= i + q[i] && k < len; k++) {
+			upper |= q[k] >= 'A' && q[k] <= 'Z';
+			lower |= q[k] >= 'a' && q[k] <= 'z';
+			f->last_qname[o++] = (char)q[k];
+		}
+		f->last_qname[o++] = '.';
+	}
+	f->last_qname[o] = '\0';
+	f->mixed_case += upper && lower;
+}
+
 static void fake_udp(struct fake *f)
 {
 	uint8_t q[4096];
@@ -112,8 +152,32 @@ static void fake_udp(struct fake *f)
 		return;
 	}
 	f->udp_queries++;
+	record_name(f, q, (size_t)n);
 	switch (f->mode) {
 	case FAKE_SILENT:
+		return;
+	case FAKE_LOWER:
+		len = fake_reply(r, sizeof(r), q, (size_t)n, 0, false, true);
+		lower_question(r, len);
+		break;
+	case FAKE_CASE_FORGE:
+		len = fake_reply(r, sizeof(r), q, (size_t)n, 0, false, true);
+		if (f->udp_queries > 1) {
+			uint8_t forged[4096];
+
+			memcpy(forged, r, len);
+			lower_question(forged, len);
+			if (len == 0 ||
+			    sendto(f->udp, forged, len, 0, (struct sockaddr *)&from, flen) < 0) {
+				f->errors++;
+			}
+		}
+		break;
+	case FAKE_OTHER_PORT:
+		len = fake_reply(r, sizeof(r), q, (size_t)n, 0, false, true);
+		if (len == 0 || sendto(f->alt, r, len, 0, (struct sockaddr *)&from, flen) < 0) {
+			f->errors++;
+		}
 		return;
 	case FAKE_GARBAGE:
 		/* the query's ID and three junk bytes: too short for a header */
@@ -321,6 +385,14 @@ static void fake_start(struct fake *f, enum fake_mode mode, int family, bool wit
 		f->udp = -1;
 	}
 	assert_true(f->udp >= 0);
+	f->alt = -1;
+	if (mode == FAKE_OTHER_PORT) {
+		struct sockaddr_storage asa;
+		socklen_t alen;
+
+		f->alt = bind_udp(family, &asa, &alen);
+		assert_true(f->alt >= 0);
+	}
 	assert_int_equal(pipe(f->stop), 0);
 	assert_int_equal(pthread_create(&f->thread, NULL, fake_main, f), 0);
 }
@@ -334,6 +406,9 @@ static void fake_stop(struct fake *f)
 	close(f->udp);
 	if (f->tcp >= 0) {
 		close(f->tcp);
+	}
+	if (f->alt >= 0) {
+		close(f->alt);
 	}
 	assert_int_equal(f->errors, 0);
 }
@@ -863,6 +938,182 @@ static void test_free_drops_pending(void **state)
 	assert_int_equal(log.calls, 0);
 }
 
+/* 0x20: the name goes out in random case; a server that echoes it is held to it. */
+static void test_case_randomised(void **state)
+{
+	enum { N = 20 };
+	struct pt_request reqs[N];
+	struct pt_reply out[N];
+	struct pt_engine *e = engine_for(2000, 0);
+	struct fake f;
+	size_t i;
+
+	(void)state;
+	fake_start(&f, FAKE_ANSWER, AF_INET, false);
+	for (i = 0; i < N; i++) {
+		request_for(&reqs[i], &f.sa, f.salen);
+	}
+	assert_int_equal(engine_run(e, reqs, N, out), PT_OK);
+	pt_engine_free(e);
+	fake_stop(&f);
+	for (i = 0; i < N; i++) {
+		assert_answer_ok(&out[i]);
+		/* the caller's name comes back as given */
+		pt_reply_fini(&out[i]);
+	}
+	/* 13 letters: all of one case by chance is 1 in 4096 per query */
+	assert_true(f.mixed_case >= N - 2);
+}
+
+/* A server that does not echo the case is still answered, and asked without it from then on. */
+static void test_case_not_echoed(void **state)
+{
+	struct pt_engine *e = engine_for(2000, 0);
+	struct pt_request req;
+	struct pt_reply r;
+	struct fake f;
+
+	(void)state;
+	fake_start(&f, FAKE_LOWER, AF_INET, false);
+	request_for(&req, &f.sa, f.salen);
+	assert_int_equal(engine_run(e, &req, 1, &r), PT_OK);
+	assert_answer_ok(&r);
+	pt_reply_fini(&r);
+	assert_int_equal(engine_run(e, &req, 1, &r), PT_OK);
+	assert_answer_ok(&r);
+	assert_int_equal(r.dropped, 0);
+	pt_reply_fini(&r);
+	pt_engine_free(e);
+	fake_stop(&f);
+	assert_string_equal(f.last_qname, QNAME);
+}
+
+/* Once a server echoed the case, a reply in another case is dropped as forged; the genuine
+ * one that follows is taken. */
+static void test_case_forgery_dropped(void **state)
+{
+	struct pt_engine *e = engine_for(2000, 0);
+	struct pt_request req;
+	struct pt_reply r;
+	struct fake f;
+
+	(void)state;
+	fake_start(&f, FAKE_CASE_FORGE, AF_INET, false);
+	request_for(&req, &f.sa, f.salen);
+	assert_int_equal(engine_run(e, &req, 1, &r), PT_OK);
+	assert_answer_ok(&r);
+	assert_int_equal(r.dropped, 0);
+	pt_reply_fini(&r);
+	assert_int_equal(engine_run(e, &req, 1, &r), PT_OK);
+	assert_answer_ok(&r);
+	assert_int_equal(r.dropped, 1);
+	pt_reply_fini(&r);
+	pt_engine_free(e);
+	fake_stop(&f);
+}
+
+/* A reply from another port of the server's address is not the reply. */
+static void test_other_port_dropped(void **state)
+{
+	struct pt_engine_config cfg;
+	struct pt_engine_stats st;
+	struct pt_reply r;
+	struct fake f;
+
+	(void)state;
+	pt_engine_config_default(&cfg);
+	cfg.timeout_ms = 200;
+	cfg.retries = 0;
+	one_query(FAKE_OTHER_PORT, AF_INET, &cfg, &r, &st, &f);
+	assert_int_equal(r.result, PT_REPLY_TIMEOUT);
+	assert_int_equal(st.replies, 0);
+	assert_int_equal(st.dropped, 1);
+	pt_reply_fini(&r);
+}
+
+/* Many queries in flight to many servers at once (no cap), every RTT within the timeout. */
+static void test_bulk_answers(void **state)
+{
+	enum { SERVERS = 8, N = 4000 };
+	struct fake f[SERVERS];
+	struct pt_request *reqs = calloc(N, sizeof(*reqs));
+	struct pt_reply *out = calloc(N, sizeof(*out));
+	struct pt_engine_stats st;
+	struct pt_engine *e = engine_for(3000, 2);
+	size_t ok = 0, i;
+
+	(void)state;
+	assert_non_null(reqs);
+	assert_non_null(out);
+	for (i = 0; i < SERVERS; i++) {
+		fake_start(&f[i], FAKE_ANSWER, AF_INET, false);
+	}
+	for (i = 0; i < N; i++) {
+		request_for(&reqs[i], &f[i % SERVERS].sa, f[i % SERVERS].salen);
+	}
+	assert_int_equal(engine_run(e, reqs, N, out), PT_OK);
+	pt_engine_stats(e, &st);
+	pt_engine_free(e);
+	for (i = 0; i < SERVERS; i++) {
+		fake_stop(&f[i]);
+	}
+	for (i = 0; i < N; i++) {
+		ok += out[i].result == PT_REPLY_OK;
+		assert_true(out[i].rtt_ms >= 0.0 && out[i].rtt_ms <= 3000.0);
+		pt_reply_fini(&out[i]);
+	}
+	assert_int_equal(ok, N);
+	assert_int_equal(st.replies, N);
+	free(reqs);
+	free(out);
+}
+
+/* With a descriptor limit of 64 the engine still works, fewer ports, and says so. */
+static void test_low_fd_limit(void **state)
+{
+	struct fake f;
+	pid_t pid;
+	int status = 0;
+
+	(void)state;
+	fake_start(&f, FAKE_ANSWER, AF_INET, false);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* in a child: a lowered hard limit cannot be raised again */
+		struct rlimit rl = { 64, 64 };
+		struct pt_engine_limits lim;
+		struct pt_request reqs[100];
+		struct pt_reply out[100];
+		struct pt_engine *e;
+		char warn[256];
+		int bad = 0;
+
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+			_exit(10);
+		}
+		e = engine_for(2000, 0);
+		pt_engine_limits(e, &lim);
+		bad |= !lim.low || lim.udp_ports >= 256 || lim.fd_soft != 64;
+		bad |= !pt_engine_limits_warning(e, warn, sizeof(warn)) ||
+		       strstr(warn, "descriptor limit is 64") == NULL;
+		for (int i = 0; i < 100; i++) {
+			request_for(&reqs[i], &f.sa, f.salen);
+		}
+		bad |= engine_run(e, reqs, 100, out) != PT_OK;
+		for (int i = 0; i < 100; i++) {
+			bad |= out[i].result != PT_REPLY_OK;
+			pt_reply_fini(&out[i]);
+		}
+		pt_engine_free(e);
+		_exit(bad ? 1 : 0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	fake_stop(&f);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -882,6 +1133,12 @@ int main(void)
 		cmocka_unit_test(test_rate_cap),
 		cmocka_unit_test(test_submit_callbacks),
 		cmocka_unit_test(test_free_drops_pending),
+		cmocka_unit_test(test_case_randomised),
+		cmocka_unit_test(test_case_not_echoed),
+		cmocka_unit_test(test_case_forgery_dropped),
+		cmocka_unit_test(test_other_port_dropped),
+		cmocka_unit_test(test_bulk_answers),
+		cmocka_unit_test(test_low_fd_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
