@@ -32,8 +32,11 @@ struct entry {
 	struct pt_answer last_good;
 	bool has_last_good;
 	uint64_t changed_ns;
-	struct pt_change history[PT_HISTORY_MAX];
+	/* allocated as it grows (most resolvers change once or never): a few hundred bytes
+	 * per resolver instead of PT_HISTORY_MAX changes each */
+	struct pt_change *history;
 	size_t nhistory;
+	size_t history_cap;
 	/* fetches from old name servers (see struct pt_row), and their answer's TTL there */
 	bool old_servers;
 	uint32_t old_ttl;
@@ -121,6 +124,7 @@ void pt_snapshot_free(struct pt_snapshot *s)
 		pt_answer_fini(&s->rows[i].answer);
 	}
 	free(s->rows);
+	free(s->history_pool);
 	free(s);
 }
 
@@ -174,6 +178,7 @@ static void entry_clear(struct entry *e)
 
 	pt_answer_fini(&e->answer);
 	pt_answer_fini(&e->last_good);
+	free(e->history);
 	memset(e, 0, sizeof(*e));
 	e->resolver = keep;
 	e->tracked = tracked;
@@ -641,6 +646,16 @@ static bool history_push(struct entry *e, uint64_t now, uint64_t wall_ms)
 			(PT_HISTORY_MAX - 1) * sizeof(e->history[0]));
 		e->nhistory--;
 	}
+	if (e->nhistory == e->history_cap) {
+		size_t cap = e->history_cap ? 2 * e->history_cap : 1;
+		struct pt_change *g = realloc(e->history, cap * sizeof(*g));
+
+		if (g == NULL) {
+			return false; /* the change goes unrecorded; the answer is stored */
+		}
+		e->history = g;
+		e->history_cap = cap;
+	}
 	h = &e->history[e->nhistory++];
 	h->at_ns = now;
 	h->wall_ms = wall_ms;
@@ -869,15 +884,23 @@ struct pt_snapshot *pt_state_snapshot(struct pt_state *st)
 {
 	struct pt_snapshot *s = calloc(1, sizeof(*s));
 	int *slots = NULL;
+	size_t nhist = 0;
 	bool ok;
 
 	if (s == NULL) {
 		return NULL;
 	}
 	pthread_mutex_lock(&st->lock);
+	for (size_t i = 0; i < st->nentries; i++) {
+		nhist += st->entries[i].tracked ? st->entries[i].nhistory : 0;
+	}
+	s->history_pool = nhist ? malloc(nhist * sizeof(*s->history_pool)) : NULL;
+	nhist = 0;
 	s->rows = calloc(st->ntracked ? st->ntracked : 1, sizeof(*s->rows));
 	slots = calloc(st->ntracked ? st->ntracked : 1, sizeof(*slots));
-	ok = s->rows != NULL && slots != NULL && pt_truth_copy(&s->truth, &st->truth) == PT_OK;
+	ok = s->history_pool != NULL || nhist == 0;
+	ok = ok && s->rows != NULL && slots != NULL &&
+	     pt_truth_copy(&s->truth, &st->truth) == PT_OK;
 	if (ok && !pt_truth_known(&st->truth) && st->reference != NULL) {
 		/* no authoritative server answered: the majority stands in, and says so */
 		s->truth.source = PT_TRUTH_MAJORITY;
@@ -901,7 +924,11 @@ struct pt_snapshot *pt_state_snapshot(struct pt_state *st)
 		r->err = e->err;
 		r->queries = e->queries;
 		r->changed_ns = e->changed_ns;
-		memcpy(r->history, e->history, e->nhistory * sizeof(r->history[0]));
+		if (e->nhistory > 0) {
+			r->history = s->history_pool + nhist;
+			memcpy(r->history, e->history, e->nhistory * sizeof(r->history[0]));
+			nhist += e->nhistory;
+		}
 		r->nhistory = e->nhistory;
 		r->old_servers = e->old_servers;
 		r->old_ttl = e->old_ttl;

@@ -71,8 +71,10 @@ struct pt_row {
 	unsigned queries;
 	/** pt_clock time the answer last changed (0 never) */
 	uint64_t changed_ns;
-	/** the most recent changes, oldest first */
-	struct pt_change history[PT_HISTORY_MAX];
+	/** the most recent changes (at most PT_HISTORY_MAX), oldest first; in a snapshot it
+	 *  points into the snapshot's history_pool (valid until pt_snapshot_free()), NULL when
+	 *  nhistory is 0 */
+	struct pt_change *history;
 	/** number of @ref history entries */
 	size_t nhistory;
 	/** group number of this row's answer among the distinct answers (0 = same as truth,
@@ -159,6 +161,9 @@ struct pt_snapshot {
 	struct pt_progress progress[PT_PROGRESS_MAX];
 	/** number of @ref progress points */
 	size_t nprogress;
+	/** storage of every row's history, owned (freed by pt_snapshot_free()); rows built by
+	 *  hand may point their history elsewhere and leave this NULL */
+	struct pt_change *history_pool;
 };
 
 /** Free a snapshot. NULL does nothing. */

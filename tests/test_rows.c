@@ -70,6 +70,9 @@ static const char *const TWO[] = { "10 mx1.example.test.", "20 mx2.example.test.
  *  4 adguard    94.140.14.14  servfail             RTT 5
  *  5 Bravo      192.0.2.5     differ group 1  TTL 20   RTT 40  (two records)
  */
+/* the first row's history (rows in a snapshot point at theirs) */
+static struct pt_change history0[2];
+
 static struct pt_snapshot *make_snapshot(void)
 {
 	struct pt_snapshot *s = calloc(1, sizeof(*s));
@@ -109,6 +112,7 @@ static struct pt_snapshot *make_snapshot(void)
 	r[0].answer.flags |= PT_FLAG_AD;
 	r[0].changed_ns = S(1);
 	r[0].nhistory = 2;
+	r[0].history = history0;
 	r[0].history[0].at_ns = S(1);
 	r[0].history[0].verdict = PT_VERDICT_DIFFER;
 	snprintf(r[0].history[0].summary, 120, "10 mx-old.example.test.");
