@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sys/ioctl.h>
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -514,6 +515,35 @@ static void test_majority_moves(void **unused)
 	pt_state_free(st);
 }
 
+/* Bytes waiting in the wake-up pipe (read without emptying it). */
+static int pending_bytes(struct pt_state *st)
+{
+	int n = 0;
+
+	assert_int_equal(ioctl(pt_state_wakeup_fd(st), FIONREAD, &n), 0);
+	return n;
+}
+
+/* Publishers write one byte per look of the view, not one per change; a change after the
+ * view drained writes again. */
+static void test_one_wakeup_per_look(void **unused)
+{
+	struct pt_state *st = new_state(3);
+
+	(void)unused;
+	pt_state_drain(st);
+	assert_int_equal(pending_bytes(st), 0);
+	pt_state_wake(st);
+	pt_state_wake(st);
+	pt_state_remove(st, 2);
+	assert_int_equal(pending_bytes(st), 1);
+	pt_state_drain(st);
+	assert_int_equal(pending_bytes(st), 0);
+	pt_state_remove(st, 1);
+	assert_int_equal(pending_bytes(st), 1);
+	pt_state_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_snapshot_is_a_read),
 		cmocka_unit_test(test_ids_from_the_driver),
 		cmocka_unit_test(test_majority_moves),
+		cmocka_unit_test(test_one_wakeup_per_look),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
