@@ -40,4 +40,12 @@ void pt_inputs_fini(struct pt_inputs *in);
 /** The list's entries as an array. @param[out] out caller owns; free(). @return the count. */
 size_t pt_inputs_resolvers(const struct pt_inputs *in, struct pt_resolver **out);
 
+/**
+ * A data file found relative to the running binary: the first of @p rel (paths relative to
+ * the binary's directory) that can be read, written into @p buf.
+ * @return @p buf, or @p fallback when none can be read
+ */
+const char *pt_inputs_data_file(char *buf, size_t size, const char *const *rel, size_t nrel,
+				const char *fallback);
+
 #endif /* PT_INPUTS_H */

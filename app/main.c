@@ -7,9 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dashboard.h"
 #include "inputs.h"
 #include "options.h"
 #include "run_dashboard.h"
+#include "run_plan.h"
+#include "run_replay.h"
 #include "run_text.h"
 #include "run_tools.h"
 
@@ -24,7 +27,17 @@ int main(int argc, char **argv)
 	if (status >= 0) {
 		goto out;
 	}
+	/* the dashboard needs a terminal to paint on and one to read keys from (standard input,
+	 * else /dev/tty); without, the text modes apply */
 	mode = pt_options_mode(&o, isatty(STDOUT_FILENO));
+	if (mode == PT_MODE_DASHBOARD && !pt_dashboard_has_terminal()) {
+		mode = pt_options_mode(&o, false);
+	}
+	if (mode == PT_MODE_REPLAY) {
+		/* the log holds the domain, the type and the resolvers: no inputs to load */
+		status = pt_run_replay(&o, isatty(STDOUT_FILENO));
+		goto out;
+	}
 	status = pt_inputs_load(&in, &o, stderr);
 	if (status >= 0) {
 		goto out;
@@ -36,6 +49,9 @@ int main(int argc, char **argv)
 		break;
 	case PT_MODE_CHECK:
 		status = pt_run_check(&o, &in);
+		break;
+	case PT_MODE_PLAN:
+		status = pt_run_plan(&o, &in);
 		break;
 	case PT_MODE_DASHBOARD:
 		status = pt_run_dashboard(&o, &in);

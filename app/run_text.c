@@ -4,11 +4,13 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "output.h"
 #include "session.h"
+#include "text.h"
 #include "verdict.h"
 
 static volatile sig_atomic_t interrupted;
@@ -19,8 +21,7 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-/* Columns of the terminal on stdout; 0 (no limit) when it is not one. */
-static int terminal_width(void)
+int pt_terminal_width(void)
 {
 	struct winsize ws;
 
@@ -31,30 +32,106 @@ static int terminal_width(void)
 	return ws.ws_col;
 }
 
+/* Why the wait ended. */
+enum end { END_SWEEP, END_CONVERGED, END_MAX_WAIT, END_SIGNAL };
+
+/* --until-converged in table format says how it goes: a line when the counts or the reasons
+ * changed (at most one a second, so thousands of first answers make a few lines). */
+struct progress {
+	bool on;
+	bool printed;
+	struct pt_counts counts;
+	unsigned reasons;
+	uint64_t last_ns;
+};
+
+static void progress_step(struct progress *p, struct pt_session *s, uint64_t start, bool final)
+{
+	struct pt_counts c;
+	unsigned reasons;
+	uint64_t now = pt_clock_monotonic();
+
+	if (!p->on) {
+		return;
+	}
+	reasons = pt_state_reasons(s->state, &c);
+	if (p->printed && reasons == p->reasons && memcmp(&c, &p->counts, sizeof(c)) == 0) {
+		return;
+	}
+	if (!final && p->printed && now - p->last_ns < PT_NS_PER_S) {
+		return; /* printed on the next wake-up or tick after the second */
+	}
+	pt_output_progress(stdout, &c, reasons, (double)(now - start) / 1e9);
+	fflush(stdout);
+	p->printed = true;
+	p->counts = c;
+	p->reasons = reasons;
+	p->last_ns = now;
+}
+
+/* The shortest time between two looks at the state while waiting for the end. */
+#define WAKE_GAP_NS (5 * PT_NS_PER_MS)
+
 /* Wait for the end: the first sweep (ONCE), convergence, --max-wait, or a signal. */
-static void wait_for_end(struct pt_session *s, const struct pt_options *o, bool once)
+static enum end wait_for_end(struct pt_session *s, const struct pt_options *o, bool once)
 {
 	uint64_t start = pt_clock_monotonic();
+	struct progress prog = { .on = !once && o->format == PT_FORMAT_TABLE };
+	enum end why = END_SIGNAL;
+	char d[16], w[16];
+
+	uint64_t looked = 0;
 
 	while (!interrupted) {
 		struct pollfd pfd = { .fd = pt_state_wakeup_fd(s->state), .events = POLLIN };
+		uint64_t now;
 
 		poll(&pfd, 1, 200);
+		/* At most one look per WAKE_GAP_NS: the state signals every batch of replies (a
+		 * sweep of 10,000 woke this loop 3,000 times, each taking the locks the workers
+		 * and the poller need); what came meanwhile is seen by the next look. */
+		now = pt_clock_monotonic();
+		if (looked != 0 && now - looked < WAKE_GAP_NS) {
+			struct timespec gap = { .tv_nsec = (long)(WAKE_GAP_NS - (now - looked)) };
+
+			nanosleep(&gap, NULL);
+		}
+		looked = pt_clock_monotonic();
 		pt_state_drain(s->state);
+		/* a full disk under --log is said at once, not only at the end */
+		if (!s->log_failures_told) {
+			pt_session_log_warning(s, stderr, o);
+		}
+		/* --notify's escape reaches the terminal only (it is never the NDJSON stream's) */
+		pt_session_alerts(s, isatty(STDOUT_FILENO) ? STDOUT_FILENO : -1, stderr);
 		if (once) {
 			if (pt_watch_first_sweep_done(s->watch)) {
-				return;
+				return END_SWEEP;
 			}
 			continue;
 		}
+		progress_step(&prog, s, start, false);
 		if (o->until_converged && pt_state_reasons(s->state, NULL) == 0) {
-			return;
+			why = END_CONVERGED;
+			break;
 		}
 		if (o->max_wait_s > 0 &&
 		    (double)(pt_clock_monotonic() - start) / 1e9 >= o->max_wait_s) {
-			return;
+			why = END_MAX_WAIT;
+			break;
 		}
 	}
+	progress_step(&prog, s, start, true);
+	if (prog.on && why == END_MAX_WAIT) {
+		printf("[%s] --max-wait %s reached: giving up\n",
+		       pt_text_duration(d, sizeof(d), (pt_clock_monotonic() - start) / PT_NS_PER_S),
+		       pt_text_duration(w, sizeof(w), (uint64_t)o->max_wait_s));
+	}
+	if (prog.on) {
+		putchar('\n');
+		fflush(stdout);
+	}
+	return why;
 }
 
 int pt_run_text(const struct pt_options *o, const struct pt_inputs *in, enum pt_mode mode)
@@ -81,6 +158,7 @@ int pt_run_text(const struct pt_options *o, const struct pt_inputs *in, enum pt_
 	pt_session_stop(&s);
 	status = pt_session_exit_status(&s);
 	pt_session_end(&s, status);
+	pt_session_alerts(&s, isatty(STDOUT_FILENO) ? STDOUT_FILENO : -1, stderr);
 	snap = pt_state_snapshot(s.state);
 	if (snap == NULL) {
 		fprintf(stderr, "proptrack: out of memory\n");
@@ -99,7 +177,8 @@ int pt_run_text(const struct pt_options *o, const struct pt_inputs *in, enum pt_
 	}
 	switch (o->format) {
 	case PT_FORMAT_TABLE:
-		pt_output_table(stdout, snap, o->color && isatty(STDOUT_FILENO), terminal_width());
+		pt_output_table(stdout, snap, o->color && isatty(STDOUT_FILENO),
+				pt_terminal_width());
 		break;
 	case PT_FORMAT_JSON:
 		pt_output_json(stdout, snap, pt_clock_wall_ms());

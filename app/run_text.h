@@ -16,4 +16,7 @@
  */
 int pt_run_text(const struct pt_options *o, const struct pt_inputs *in, enum pt_mode mode);
 
+/** Columns of the terminal on standard output; 0 when it is not one (tables then take 80). */
+int pt_terminal_width(void);
+
 #endif /* PT_RUN_TEXT_H */

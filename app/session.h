@@ -15,10 +15,12 @@
 #include <stdio.h>
 
 #include "engine.h"
+#include "alert.h"
 #include "eventlog.h"
 #include "inputs.h"
 #include "options.h"
 #include "state.h"
+#include "vantage.h"
 #include "watch.h"
 
 /** One run of the tracker. Embedded; zero it, pt_session_start(), pt_session_fini(). */
@@ -33,6 +35,17 @@ struct pt_session {
 	struct pt_eventlog *events;
 	/** --log descriptor, -1 without */
 	int log_fd;
+	/** the options it runs with; borrowed */
+	const struct pt_options *options;
+	/** --log failures already reported by pt_session_log_warning() */
+	uint64_t log_failures_told;
+	/** --exec / --notify, NULL without (fed by the event writer's hook) */
+	struct pt_alert *alert;
+	/** the probe rows of the vantage sources (app/run_vantage.c), NULL without */
+	struct pt_vantage_set *vantage;
+	/** the repeats of the live measurements while watching (app/run_vantage.c), NULL
+	 *  without */
+	struct pt_vantage_repeat *repeat;
 };
 
 /**
@@ -45,10 +58,34 @@ struct pt_session {
 int pt_session_start(struct pt_session *s, const struct pt_options *o, const struct pt_inputs *in,
 		     bool once, bool stream, FILE *err);
 
+/**
+ * pt_session_start() for a mode that says whether it is the dashboard: there the --exec
+ * programs' output goes to /dev/null and --notify's escape goes through the dashboard's
+ * terminal (pt_alert_take()); in text modes the programs' output goes to stderr and the
+ * escape to standard output when it is a terminal (pt_session_alerts()).
+ */
+int pt_session_start_mode(struct pt_session *s, const struct pt_options *o,
+			  const struct pt_inputs *in, bool once, bool stream, bool dashboard,
+			  FILE *err);
+
+/**
+ * Text modes: write what the alerts have pending, the notification escapes to @p term_fd
+ * (-1: dropped) and the report lines ("proptrack: --exec: ...") to @p reports.
+ */
+void pt_session_alerts(struct pt_session *s, int term_fd, FILE *reports);
+
 /** Stop the driver and cancel what is in flight (cancelled queries change no answer). */
 void pt_session_stop(struct pt_session *s);
 
-/** Stop (if not yet), then end the event stream with @p exit_status. */
+/**
+ * Say on @p err how many --log lines could not be written and why, when that number grew
+ * since the last call (pt_session_end() calls it after the last line: a full disk is never
+ * silent). @return true when a warning was written.
+ */
+bool pt_session_log_warning(struct pt_session *s, FILE *err, const struct pt_options *o);
+
+/** Stop (if not yet), then end the event stream with @p exit_status; warns on stderr when
+ *  --log lines were lost. */
 void pt_session_end(struct pt_session *s, int exit_status);
 
 /** The tracker's exit status now (src/verdict.c, the same for every mode). */

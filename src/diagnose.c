@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "spf.h"
 #include "truth.h"
 #include "verdict.h"
 
@@ -130,9 +131,23 @@ void pt_diag_facts_fini(struct pt_diag_facts *f)
 	for (size_t i = 0; i < f->ntargets; i++) {
 		pt_diag_reply_clear(&f->targets[i].a);
 		pt_diag_reply_clear(&f->targets[i].aaaa);
+		pt_diag_reply_clear(&f->targets[i].tlsa);
+		for (size_t m = 0; m < f->targets[i].naddrs; m++) {
+			pt_diag_reply_clear(&f->targets[i].addrs[m].ptr);
+			pt_diag_reply_clear(&f->targets[i].addrs[m].ptr_fwd[0]);
+			pt_diag_reply_clear(&f->targets[i].addrs[m].ptr_fwd[1]);
+		}
 		free(f->targets[i].addrs);
 	}
 	free(f->targets);
+	pt_diag_reply_clear(&f->txt);
+	for (size_t i = 0; i < f->nspf_names; i++) {
+		pt_diag_reply_clear(&f->spf_names[i].txt);
+	}
+	free(f->spf_names);
+	pt_diag_reply_clear(&f->sts_txt);
+	pt_diag_reply_clear(&f->sts_a);
+	free(f->sts_body);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -188,4 +203,21 @@ enum pt_status pt_diagnose_run(struct pt_diagnosis *out, const struct pt_net *ne
 	}
 	pt_diag_facts_fini(&f);
 	return rc;
+}
+
+size_t pt_diag_spf_record(const struct pt_diag_reply *r, char *out, size_t size)
+{
+	size_t n = 0;
+	char text[4096];
+
+	*out = '\0';
+	for (size_t i = 0;
+	     pt_diag_reply_usable(r) && r->answer.kind == PT_ANSWER_DATA && i < r->answer.count;
+	     i++) {
+		if (pt_txt_join(r->answer.rdata[i], text, sizeof(text)) == PT_OK &&
+		    pt_spf_is_record(text) && n++ == 0) {
+			snprintf(out, size, "%s", text);
+		}
+	}
+	return n;
 }

@@ -25,6 +25,8 @@
 #include "status.h"
 #include "truth.h"
 
+struct pt_providers;
+
 /** Outcome of one check. */
 enum pt_check_status {
 	PT_CHECK_PASS = 0,    /**< fine */
@@ -95,10 +97,16 @@ struct pt_diagnose_config {
 	bool smtp;
 	/** SMTP port (--smtp-port); 0 = 25 */
 	uint16_t smtp_port;
-	/** SMTP timeout per step in milliseconds; 0 = 5000 */
+	/** SMTP timeout per step in milliseconds (the app passes --timeout); 0 = 5000 */
 	unsigned smtp_timeout_ms;
 	/** name sent in EHLO; NULL = "proptrack.invalid" */
 	const char *helo;
+	/** mail provider profiles the MX set is compared with (borrowed); NULL = none */
+	const struct pt_providers *providers;
+	/** --provider NAME: judge against this profile; NULL = recognise it from the MX set */
+	const char *provider;
+	/** PEM file of CAs for the MTA-STS policy fetch (--ca-file); NULL = the system store */
+	const char *ca_file;
 };
 
 /* ---- Gathered facts: the input of the pure checks (public so tests can build them). ---- */
@@ -173,6 +181,24 @@ struct pt_diag_address {
 	bool probed;
 	/** the probe */
 	struct pt_smtp_probe smtp;
+	/** PTR of the address (through the resolvers) */
+	struct pt_diag_reply ptr;
+	/** the first PTR names (sorted), lower-case absolute; "" when none */
+	char ptr_names[2][256];
+	/** A (or AAAA, by the address's family) of each of @ref ptr_names */
+	struct pt_diag_reply ptr_fwd[2];
+	/** a STARTTLS handshake was made for DANE (the target has validated TLSA records) */
+	bool tls_tried;
+	/** what it presented */
+	struct pt_smtp_tls tls;
+};
+
+/** One name the SPF record sends evaluation to (include:, redirect=) and its TXT. */
+struct pt_diag_spf_name {
+	/** the name, lower-case absolute */
+	char name[256];
+	/** its TXT records */
+	struct pt_diag_reply txt;
 };
 
 /** One MX record's target. */
@@ -191,6 +217,8 @@ struct pt_diag_target {
 	struct pt_diag_address *addrs;
 	/** number of @ref addrs */
 	size_t naddrs;
+	/** TLSA of _25._tcp.TARGET (RFC 7672 §2.2), asked with DO: AD says it validated */
+	struct pt_diag_reply tlsa;
 };
 
 /** Where the reference MX RRset came from. */
@@ -260,6 +288,32 @@ struct pt_diag_facts {
 	uint16_t smtp_port;
 	/** wall time the facts were gathered, ms since the epoch (for "expires at") */
 	uint64_t wall_ms;
+	/** provider profiles (borrowed from the config); NULL = none */
+	const struct pt_providers *providers;
+	/** --provider NAME; "" = recognise it */
+	char provider[64];
+	/** TXT of the domain (its SPF record) */
+	struct pt_diag_reply txt;
+	/** the names the SPF tree reaches, with their TXT; owned */
+	struct pt_diag_spf_name *spf_names;
+	/** number of @ref spf_names */
+	size_t nspf_names;
+	/** TXT of _mta-sts.DOMAIN (RFC 8461 §3.1) */
+	struct pt_diag_reply sts_txt;
+	/** A of mta-sts.DOMAIN: where the policy is fetched from */
+	struct pt_diag_reply sts_a;
+	/** the policy was fetched (an HTTPS request was made) */
+	bool sts_fetched;
+	/** how the fetch ended (PT_OK: a response arrived, see @ref sts_status) */
+	enum pt_status sts_rc;
+	/** HTTP status of the policy response */
+	long sts_status;
+	/** the policy body; owned; NULL when none */
+	char *sts_body;
+	/** why the fetch failed, printable; "" when it did not */
+	char sts_error[256];
+	/** the address the policy host was pinned to (from @ref sts_a) */
+	char sts_address[PT_ADDRESS_MAX];
 };
 
 /** Release what @p f holds and zero it. */
@@ -286,6 +340,10 @@ long pt_diag_auth_best(const struct pt_diag_facts *f);
 
 /** Split MX RDATA "10 mx.example." into preference and target. @return false if unreadable. */
 bool pt_diag_mx_split(const char *rdata, unsigned *pref, char *target, size_t size);
+
+/** The SPF record among the TXT records of @p r (RFC 7208 §4.5), its strings joined into
+ *  @p out (the first when several). @return how many SPF records there are. */
+size_t pt_diag_spf_record(const struct pt_diag_reply *r, char *out, size_t size);
 
 /** True for the null MX target "." (RFC 7505). */
 bool pt_diag_mx_null(const char *target);

@@ -6,18 +6,26 @@
  */
 #include "diagnose.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dns.h"
+#include "http.h"
+#include "mtasts_fetch.h"
+#include "mtasts.h"
 #include "netclass.h"
+#include "spf.h"
 #include "truth.h"
 #include "verdict.h"
 
 /* Caps that keep one diagnosis small whatever the zone publishes. */
 #define PT_DIAG_MAX_ADDRS 4
 #define PT_DIAG_MAX_TARGETS 16
+/* Names of the SPF tree looked up at most (the limit is 10 lookups; a tree far past it is
+ * counted up to here). */
+#define PT_DIAG_MAX_SPF_NAMES 40
 
 /* Queries of one batch and where each reply goes (the pointers stay valid until run). */
 struct pt_batch {
@@ -416,6 +424,279 @@ static enum pt_status pt_gather_targets(struct pt_diag_facts *f, const struct pt
 	return rc;
 }
 
+/* One lookup asked through the first few resolvers; the first usable reply is kept. */
+struct pt_ask {
+	const char *name;
+	uint16_t type;
+	struct pt_diag_reply *dest;
+	/* query options; 0 = PT_FLAG_RD */
+	unsigned opts;
+};
+
+/* Ask each of @p q through the first few resolvers, all in one batch. */
+static enum pt_status pt_ask_all(const struct pt_net *net, const struct pt_diagnose_config *cfg,
+				 struct pt_ask *q, size_t n)
+{
+	size_t nh = cfg->nresolvers < PT_TRUTH_VIA_MAX ? cfg->nresolvers : PT_TRUTH_VIA_MAX;
+	struct pt_diag_reply *tries;
+	struct pt_batch b = { 0 };
+	enum pt_status rc;
+
+	if (n == 0 || nh == 0) {
+		return PT_OK;
+	}
+	tries = calloc(n * nh, sizeof(*tries));
+	if (!tries) {
+		return PT_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		for (size_t h = 0; h < nh; h++) {
+			pt_batch_add(&b, &cfg->resolvers[h], q[i].name, q[i].type,
+				     q[i].opts ? q[i].opts : PT_FLAG_RD, &tries[i * nh + h]);
+		}
+	}
+	rc = pt_batch_run(&b, net);
+	for (size_t i = 0; i < n; i++) {
+		size_t pick = 0;
+
+		for (size_t h = 0; h < nh; h++) {
+			if (pt_diag_reply_usable(&tries[i * nh + h])) {
+				pick = h;
+				break;
+			}
+		}
+		if (rc == PT_OK) {
+			pt_diag_reply_clear(q[i].dest);
+			*q[i].dest = tries[i * nh + pick];
+			memset(&tries[i * nh + pick], 0, sizeof(tries[0]));
+		}
+		for (size_t h = 0; h < nh; h++) {
+			pt_diag_reply_clear(&tries[i * nh + h]);
+		}
+	}
+	free(tries);
+	return rc;
+}
+
+static bool pt_spf_known(const struct pt_diag_facts *f, const char *name)
+{
+	for (size_t i = 0; i < f->nspf_names; i++) {
+		if (strcmp(f->spf_names[i].name, name) == 0) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A growing list of lookups; the names are borrowed (facts, or the caller's arrays). */
+struct pt_asks {
+	struct pt_ask *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static void pt_asks_add(struct pt_asks *a, const char *name, uint16_t type,
+			struct pt_diag_reply *dest, unsigned opts)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 32;
+		struct pt_ask *v = realloc(a->v, cap * sizeof(*v));
+
+		if (!v) {
+			a->oom = true;
+			return;
+		}
+		a->v = v;
+		a->cap = cap;
+	}
+	a->v[a->n++] = (struct pt_ask){ name, type, dest, opts };
+}
+
+/* Ask every lookup of @p a in one batch, then empty it. */
+static enum pt_status pt_asks_run(struct pt_asks *a, const struct pt_net *net,
+				  const struct pt_diagnose_config *cfg)
+{
+	enum pt_status rc = a->oom ? PT_ERR_NOMEM : pt_ask_all(net, cfg, a->v, a->n);
+
+	a->n = 0;
+	return rc;
+}
+
+/* The next level of the SPF tree: the include/redirect targets of the records read last
+ * (the domain's when @p *done is SIZE_MAX, else spf_names[*done..]) not yet known, added to
+ * the facts and to @p a. */
+static void pt_spf_next(struct pt_diag_facts *f, size_t *done, struct pt_asks *a)
+{
+	size_t before = f->nspf_names;
+	bool first = *done == SIZE_MAX;
+	char rec[4096];
+
+	for (size_t i = first ? 0 : *done; i < (first ? 1 : before); i++) {
+		const struct pt_diag_reply *r = first ? &f->txt : &f->spf_names[i].txt;
+		char targets[16][256];
+		size_t nt;
+
+		if (pt_diag_spf_record(r, rec, sizeof(rec)) != 1) {
+			continue;
+		}
+		nt = pt_spf_targets(rec, targets, 16);
+		for (size_t k = 0; k < nt && k < 16; k++) {
+			if (f->nspf_names < PT_DIAG_MAX_SPF_NAMES && !pt_spf_known(f, targets[k])) {
+				struct pt_diag_spf_name *s = &f->spf_names[f->nspf_names++];
+
+				snprintf(s->name, sizeof(s->name), "%s", targets[k]);
+				pt_asks_add(a, s->name, PT_TYPE_TXT, &s->txt, 0);
+			}
+		}
+	}
+	*done = before;
+}
+
+/* The A (AAAA) of the names the PTR records gave: forward confirmation. */
+static void pt_ptr_forward(struct pt_diag_facts *f, struct pt_asks *q)
+{
+	for (size_t i = 0; i < f->ntargets; i++) {
+		for (size_t m = 0; m < f->targets[i].naddrs; m++) {
+			struct pt_diag_address *a = &f->targets[i].addrs[m];
+			const struct pt_answer *ans = &a->ptr.answer;
+
+			for (size_t p = 0; pt_diag_reply_usable(&a->ptr) &&
+					   ans->kind == PT_ANSWER_DATA && p < ans->count && p < 2;
+			     p++) {
+				snprintf(a->ptr_names[p], sizeof(a->ptr_names[0]), "%s",
+					 ans->rdata[p]);
+				pt_asks_add(q, a->ptr_names[p],
+					    strchr(a->address, ':') ? PT_TYPE_AAAA : PT_TYPE_A,
+					    &a->ptr_fwd[p], 0);
+			}
+		}
+	}
+}
+
+/* The MTA-STS policy, when _mta-sts.DOMAIN publishes a record: fetched over HTTPS from
+ * mta-sts.DOMAIN, pinned to the address this diagnosis's own lookup gave. */
+static enum pt_status pt_gather_sts(struct pt_diag_facts *f, const struct pt_diagnose_config *cfg)
+{
+	char text[1024], id[40], why[80];
+	struct pt_http_response resp;
+	bool any = false;
+
+	for (size_t i = 0; pt_diag_reply_usable(&f->sts_txt) &&
+			   f->sts_txt.answer.kind == PT_ANSWER_DATA && i < f->sts_txt.answer.count;
+	     i++) {
+		any |= pt_txt_join(f->sts_txt.answer.rdata[i], text, sizeof(text)) == PT_OK &&
+		       (pt_mtasts_record(text, id, sizeof(id), why, sizeof(why)) || *why);
+	}
+	if (!any || !pt_diag_reply_usable(&f->sts_a) || f->sts_a.answer.kind != PT_ANSWER_DATA ||
+	    f->sts_a.answer.count == 0) {
+		return PT_OK;
+	}
+	snprintf(f->sts_address, sizeof(f->sts_address), "%s", f->sts_a.answer.rdata[0]);
+	f->sts_fetched = true;
+	f->sts_rc = pt_mtasts_fetch(f->domain, f->sts_address, cfg->ca_file,
+				    cfg->smtp_timeout_ms ? cfg->smtp_timeout_ms : 5000,
+				    PT_MTASTS_MAX_BODY, &resp);
+	if (f->sts_rc == PT_ERR_NOMEM) {
+		pt_http_response_fini(&resp);
+		return PT_ERR_NOMEM;
+	}
+	f->sts_status = resp.status;
+	snprintf(f->sts_error, sizeof(f->sts_error), "%s", resp.error);
+	if (f->sts_rc == PT_OK) {
+		f->sts_body = resp.body;
+		resp.body = NULL;
+	}
+	pt_http_response_fini(&resp);
+	return PT_OK;
+}
+
+/* The mail-side facts: SPF (and its tree), the MTA-STS record and policy, the PTR of every
+ * MX address (and the names it gives), the TLSA of every MX target. The first round asks
+ * everything known; the next ones only what the answers name (SPF includes, PTR names), so a
+ * domain without includes costs one batch. */
+static enum pt_status pt_gather_mail(struct pt_diag_facts *f, const struct pt_net *net,
+				     const struct pt_diagnose_config *cfg)
+{
+	char sts_txt[300], sts_host[300], (*tlsa)[300], (*rev)[128];
+	struct pt_asks q = { 0 };
+	size_t naddrs = 0, k = 0, done = SIZE_MAX;
+	enum pt_status rc;
+
+	f->providers = cfg->providers;
+	snprintf(f->provider, sizeof(f->provider), "%s", cfg->provider ? cfg->provider : "");
+	for (size_t i = 0; i < f->ntargets; i++) {
+		naddrs += f->targets[i].naddrs;
+	}
+	tlsa = calloc(f->ntargets + 1, sizeof(*tlsa));
+	rev = calloc(naddrs + 1, sizeof(*rev));
+	f->spf_names = calloc(PT_DIAG_MAX_SPF_NAMES, sizeof(*f->spf_names));
+	if (!tlsa || !rev || !f->spf_names) {
+		free(tlsa);
+		free(rev);
+		return PT_ERR_NOMEM;
+	}
+	snprintf(sts_txt, sizeof(sts_txt), "_mta-sts.%s", f->domain);
+	snprintf(sts_host, sizeof(sts_host), "mta-sts.%s", f->domain);
+	pt_asks_add(&q, f->domain, PT_TYPE_TXT, &f->txt, 0);
+	pt_asks_add(&q, sts_txt, PT_TYPE_TXT, &f->sts_txt, 0);
+	pt_asks_add(&q, sts_host, PT_TYPE_A, &f->sts_a, 0);
+	for (size_t i = 0; i < f->ntargets; i++) {
+		struct pt_diag_target *t = &f->targets[i];
+
+		/* RFC 7672 §2.2, with DO so that a validating resolver sets AD */
+		if (!t->literal) {
+			snprintf(tlsa[i], sizeof(tlsa[0]), "_25._tcp.%s", t->name);
+			pt_asks_add(&q, tlsa[i], PT_TYPE_TLSA, &t->tlsa, PT_FLAG_RD | PT_FLAG_DO);
+		}
+		for (size_t m = 0; m < t->naddrs; m++, k++) {
+			if (pt_reverse_name(t->addrs[m].address, rev[k], sizeof(rev[0])) == PT_OK) {
+				pt_asks_add(&q, rev[k], PT_TYPE_PTR, &t->addrs[m].ptr, 0);
+			}
+		}
+	}
+	rc = pt_asks_run(&q, net, cfg);
+	for (unsigned depth = 0; rc == PT_OK && depth < PT_SPF_MAX_DEPTH; depth++) {
+		pt_spf_next(f, &done, &q);
+		if (depth == 0) {
+			pt_ptr_forward(f, &q);
+		}
+		if (q.n == 0 && !q.oom) {
+			break;
+		}
+		rc = pt_asks_run(&q, net, cfg);
+	}
+	free(q.v);
+	free(tlsa);
+	free(rev);
+	if (rc == PT_OK) {
+		rc = pt_gather_sts(f, cfg);
+	}
+	return rc;
+}
+
+/* The certificate each address presents after STARTTLS, for targets whose TLSA records
+ * validated (AD): what DANE senders check. One server at a time, after the SMTP probes. */
+static void pt_gather_dane(struct pt_diag_facts *f, const struct pt_diagnose_config *cfg)
+{
+	for (size_t i = 0; f->smtp && i < f->ntargets; i++) {
+		struct pt_diag_target *t = &f->targets[i];
+
+		if (!pt_diag_reply_usable(&t->tlsa) || t->tlsa.answer.kind != PT_ANSWER_DATA ||
+		    !(t->tlsa.answer.flags & PT_FLAG_AD)) {
+			continue;
+		}
+		for (size_t m = 0; m < t->naddrs; m++) {
+			struct pt_diag_address *a = &t->addrs[m];
+
+			if (a->probed && a->smtp.starttls) {
+				a->tls_tried = true;
+				pt_smtp_starttls(a->address, f->smtp_port, t->name, cfg->helo,
+						 cfg->smtp_timeout_ms, &a->tls);
+			}
+		}
+	}
+}
+
 static enum pt_status pt_gather_smtp(const struct pt_diagnose_config *cfg, struct pt_diag_facts *f)
 {
 	struct pt_smtp_probe *probes;
@@ -538,9 +819,17 @@ enum pt_status pt_diagnose_gather(struct pt_diag_facts *f, const struct pt_net *
 		rc = pt_batch_run(&b, net);
 	}
 
-	/* 4. SMTP, every address at once */
+	/* 4. the mail side: SPF, PTR, MTA-STS */
+	if (rc == PT_OK) {
+		rc = pt_gather_mail(f, net, cfg);
+	}
+
+	/* 5. SMTP, every address at once; then STARTTLS where DANE applies */
 	if (rc == PT_OK) {
 		rc = pt_gather_smtp(cfg, f);
+	}
+	if (rc == PT_OK) {
+		pt_gather_dane(f, cfg);
 	}
 	return rc;
 }

@@ -19,6 +19,14 @@
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "http.h"
 
 /*
  * Each worker runs one epoll loop. UDP goes through a pool of shared sockets per address
@@ -38,6 +46,15 @@
  * its address), which keeps what it learnt of that server (does it echo the case of the
  * question?) without a lock. Jobs come from per-worker blocks and go back to them: nothing is
  * allocated per query on the UDP path once the blocks and tables have grown.
+ *
+ * DNS over TLS (RFC 7858) runs on the same epoll loop: one connection per (server, TLS name)
+ * per worker, non-blocking OpenSSL driven by SSL_ERROR_WANT_READ/WRITE, kept open across
+ * polls until the server closes it; every try appends its length-prefixed query to the
+ * connection's output, so several are in flight at once, and replies are matched by ID among
+ * that connection's tries. DNS over HTTPS (RFC 8484) goes through a libcurl multi handle per
+ * worker, driven by curl_multi_socket_action() from the same epoll set and timer: HTTP/2
+ * streams multiplexed on connections that libcurl keeps across polls. Both hand every reply
+ * to pt_job_message(), and their tries keep the UDP path's deadlines, retries and backoff.
  */
 
 /* Defaults, see engine.h. */
@@ -79,6 +96,13 @@
 #define PT_TOK_UDP (1ULL << 62)
 #define PT_TOK_TCP (2ULL << 62)
 #define PT_TOK_KIND (3ULL << 62)
+/* Kind 0: the encrypted transports; with this bit a libcurl socket (the descriptor in the low
+ * 32 bits), without it a DoT connection (generation in bits 32-60, slot in the low 32). */
+#define PT_TOK_CURL (1ULL << 61)
+/* Output buffered per DoT connection before tries wait for it to drain, and TLS reads per
+ * event (fairness: a flooding server cannot hold the worker). */
+#define PT_TLS_READS_PER_EVENT 64
+#define PT_TLS_CHUNK 16384
 
 enum pt_phase {
 	PT_PHASE_NEW,	      /* taken from the queue, not launched yet */
@@ -89,6 +113,33 @@ enum pt_phase {
 	PT_PHASE_TCP_CONNECT, /* non-blocking connect in progress */
 	PT_PHASE_TCP_WRITE,   /* connected, length-prefixed query partly written */
 	PT_PHASE_TCP_READ,    /* query written, reading length-prefixed replies */
+	PT_PHASE_TLS,	      /* queued or written on a DoT connection, waiting for the reply */
+	PT_PHASE_DOH,	      /* a DoH request in libcurl (easy == NULL: the reply was not ours) */
+};
+
+enum pt_tls_state {
+	PT_TLS_CONNECT,	  /* non-blocking connect in progress */
+	PT_TLS_HANDSHAKE, /* SSL_connect() wants more */
+	PT_TLS_READY,	  /* established: queries out, replies in */
+};
+
+/* One DoT connection of a worker, kept across polls; its slot is its epoll token. */
+struct pt_tls_conn {
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	char name[PT_ENDPOINT_MAX]; /* checked against the certificate; "" = the address */
+	int fd;
+	SSL *ssl;
+	enum pt_tls_state state;
+	uint32_t gen;
+	unsigned slot;
+	uint32_t events; /* what epoll waits for */
+	bool more;	 /* stopped reading with data left (PT_TLS_READS_PER_EVENT) */
+	uint8_t *out;	 /* length-prefixed queries not written yet */
+	size_t out_len, out_off, out_cap;
+	uint8_t *in; /* bytes read, not framed yet */
+	size_t in_len, in_cap;
+	struct pt_job *jobs; /* tries waiting for their reply, linked by cnext */
 };
 
 /* What a worker learnt of a server: does it echo the question's case (0x20)? */
@@ -105,6 +156,7 @@ struct pt_tmpl {
 	uint16_t qtype;
 	unsigned opts;
 	uint64_t hash;
+	struct pt_ecs ecs;	 /* the Client Subnet it carries (family 0: none) */
 	char *qname;		 /* owned copy; NULL for a request without one */
 	struct pt_query_wire qw; /* wire == NULL when it could not be built */
 	int err;		 /* why it could not be built */
@@ -119,7 +171,8 @@ struct pt_job {
 	struct pt_job *next;	      /* queue / free list link */
 	struct pt_job *hnext;	      /* match table chain */
 	struct pt_job *lprev, *lnext; /* the worker's live list (launched, not finished) */
-	struct pt_reply reply;	      /* outcome so far (tries, dropped), handed to fn */
+	unsigned tries;		      /* tries started so far (the reply's tries) */
+	unsigned dropped;	      /* replies not taken (the reply's dropped) */
 	enum pt_phase phase;
 	int fd;		      /* TCP socket or -1 */
 	uint8_t fam;	      /* 0 IPv4, 1 IPv6 */
@@ -144,6 +197,11 @@ struct pt_job {
 	size_t heap_idx;      /* position in the heap, SIZE_MAX when absent */
 	unsigned slot;	      /* TCP: index in the connection table */
 	uint32_t gen;	      /* TCP: generation of the socket's epoll registration */
+	char *endpoint;	      /* DoT name or DoH URL, owned (req.endpoint points here) */
+	struct pt_tls_conn *tconn;  /* DoT: the connection the current try waits on */
+	struct pt_job *cnext;	    /* DoT: the connection's list of tries */
+	CURL *easy;		    /* DoH: the current try's transfer */
+	struct curl_slist *resolve; /* DoH: the host pinned to the listed address */
 };
 
 struct pt_job_block {
@@ -228,6 +286,15 @@ struct pt_worker {
 	struct iovec iov[PT_BATCH];
 	struct sockaddr_storage from[PT_BATCH];
 	char ctl[PT_BATCH][64];
+	/* DoT connections by slot (NULL: free); DoH's multi handle, its timer and headers */
+	struct pt_tls_conn **tconns;
+	unsigned ntconns;
+	bool tls_more; /* some connection has data left to read */
+	CURLM *multi;
+	bool curl_timer;
+	uint64_t curl_due_ns;
+	struct curl_slist *doh_post_headers;
+	struct curl_slist *doh_get_headers;
 };
 
 /* Global token bucket shared by all workers. Tokens may go negative: a caller that finds none
@@ -255,10 +322,22 @@ struct pt_engine {
 	atomic_uint_fast64_t dropped;
 	atomic_uint_fast64_t timeouts;
 	atomic_uint_fast64_t tcp_fallbacks;
+	atomic_uint_fast64_t tls_connects;
+	/* DoT: verification against the system store or cfg.ca_file, made on the first DoT
+	 * query (loading the store costs tens of ms, which a run without DoT must not pay);
+	 * tls_lock guards the making, tls_ready says it is done (then both are read-only) */
+	pthread_mutex_t tls_lock;
+	atomic_bool tls_ready;
+	SSL_CTX *ssl_ctx;
+	int tls_err; /* why ssl_ctx cannot be used (enum pt_net_error), 0 when it can */
 };
 
 static void pt_job_launch(struct pt_worker *w, struct pt_job *job);
 static void pt_job_tcp_start(struct pt_worker *w, struct pt_job *job);
+static void pt_job_tls_start(struct pt_worker *w, struct pt_job *job);
+static void pt_job_doh_start(struct pt_worker *w, struct pt_job *job);
+static void pt_tls_detach(struct pt_worker *w, struct pt_job *job);
+static void pt_doh_detach(struct pt_worker *w, struct pt_job *job);
 
 void pt_engine_config_default(struct pt_engine_config *cfg)
 {
@@ -664,11 +743,14 @@ static void pt_job_release(struct pt_job *job)
 		close(job->fd);
 		job->fd = -1;
 	}
-	pt_reply_fini(&job->reply);
 	free(job->msg);
 	job->msg = NULL;
 	free(job->in_buf);
 	job->in_buf = NULL;
+	free(job->endpoint);
+	job->endpoint = NULL;
+	curl_slist_free_all(job->resolve);
+	job->resolve = NULL;
 	if (job->tmpl) {
 		atomic_fetch_sub(&job->tmpl->refs, 1);
 		job->tmpl = NULL;
@@ -681,6 +763,12 @@ static void pt_job_close(struct pt_worker *w, struct pt_job *job)
 {
 	if (job->phase == PT_PHASE_UDP) {
 		pt_mt_remove(w, job);
+	}
+	if (job->phase == PT_PHASE_TLS) {
+		pt_tls_detach(w, job);
+	}
+	if (job->phase == PT_PHASE_DOH) {
+		pt_doh_detach(w, job);
 	}
 	if (job->fd >= 0) {
 		close(job->fd);
@@ -696,9 +784,33 @@ static void pt_job_close(struct pt_worker *w, struct pt_job *job)
 	job->phase = PT_PHASE_IDLE;
 }
 
-/* End @p job: hand the outcome to its callback (no lock held) and recycle it. */
-static void pt_job_finish(struct pt_worker *w, struct pt_job *job, enum pt_reply_result res,
-			  int err)
+/* Hand @p job's outcome to its callback (no lock held): the reply is made here, on the
+ * stack, so a job waiting or in flight carries only its counters (a few bytes, not a struct
+ * pt_reply). @param ans the answer (taken) with its round trip @p rtt_ms, or NULL. */
+static void pt_job_hand(struct pt_worker *w, struct pt_job *job, enum pt_reply_result res, int err,
+			struct pt_answer *ans, double rtt_ms)
+{
+	struct pt_reply reply;
+
+	memset(&reply, 0, sizeof(reply));
+	reply.result = res;
+	reply.err = err;
+	reply.via_tcp = res == PT_REPLY_OK && job->tcp;
+	reply.received_ns = pt_now(w->e);
+	reply.tries = job->tries;
+	reply.dropped = job->dropped;
+	if (ans != NULL) {
+		reply.answer = *ans;
+		reply.rtt_ms = rtt_ms;
+	}
+	job->fn(job->ctx, &job->req, &reply);
+	pt_reply_fini(&reply);
+}
+
+/* End @p job: hand the outcome (@p ans and @p rtt_ms as for pt_job_hand()) to its callback
+ * and recycle it. */
+static void pt_job_end(struct pt_worker *w, struct pt_job *job, enum pt_reply_result res, int err,
+		       struct pt_answer *ans, double rtt_ms)
 {
 	pt_job_close(w, job);
 	pt_heap_remove(w, job);
@@ -710,14 +822,17 @@ static void pt_job_finish(struct pt_worker *w, struct pt_job *job, enum pt_reply
 		res = PT_REPLY_MALFORMED;
 		err = 0;
 	}
-	job->reply.result = res;
-	job->reply.err = err;
-	job->reply.via_tcp = res == PT_REPLY_OK && job->tcp;
-	job->reply.received_ns = pt_now(w->e);
-	job->fn(job->ctx, &job->req, &job->reply);
+	pt_job_hand(w, job, res, err, ans, rtt_ms);
 	pt_job_release(job);
 	job->next = w->freed;
 	w->freed = job;
+}
+
+/* End @p job without an answer. */
+static void pt_job_finish(struct pt_worker *w, struct pt_job *job, enum pt_reply_result res,
+			  int err)
+{
+	pt_job_end(w, job, res, err, NULL, 0);
 }
 
 /* Errors the network reports about a try (worth another try), as opposed to local failures. */
@@ -762,11 +877,11 @@ static void pt_job_try_failed(struct pt_worker *w, struct pt_job *job, enum pt_r
 	uint64_t delay;
 
 	pt_job_close(w, job);
-	if (job->reply.tries > w->e->cfg.retries) {
+	if (job->tries > w->e->cfg.retries) {
 		pt_job_finish(w, job, res, err);
 		return;
 	}
-	delay = pt_backoff_ns(w->e, job->reply.tries);
+	delay = pt_backoff_ns(w->e, job->tries);
 	if (delay == 0) {
 		pt_heap_remove(w, job);
 		pt_job_launch(w, job);
@@ -861,12 +976,22 @@ static void pt_job_send(struct pt_worker *w, struct pt_job *job)
 {
 	unsigned fam;
 
-	if (!pt_addr_ok(&job->req)) {
+	/* a DoH host name that was not resolved is libcurl's to resolve */
+	if (!pt_addr_ok(&job->req) &&
+	    !(job->req.transport == PT_TRANSPORT_HTTPS && job->req.salen == 0)) {
 		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, EAFNOSUPPORT);
 		return;
 	}
 	if (job->tmpl->qw.wire == NULL) {
 		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, job->tmpl->err);
+		return;
+	}
+	if (job->req.transport == PT_TRANSPORT_TLS) {
+		pt_job_tls_start(w, job);
+		return;
+	}
+	if (job->req.transport == PT_TRANSPORT_HTTPS) {
+		pt_job_doh_start(w, job);
 		return;
 	}
 	if (job->tcp) {
@@ -883,7 +1008,7 @@ static void pt_job_send(struct pt_worker *w, struct pt_job *job)
 		return;
 	}
 	job->fam = (uint8_t)fam;
-	job->reply.tries++;
+	job->tries++;
 	job->phase = PT_PHASE_SENDQ;
 	job->next = NULL;
 	if (w->sendq_tail) {
@@ -1070,9 +1195,8 @@ static void pt_job_answered(struct pt_worker *w, struct pt_job *job, struct pt_a
 		return;
 	}
 	pt_stat_add(&w->e->replies);
-	job->reply.answer = *ans;
-	job->reply.rtt_ms = (double)(rx_ns - job->sent_ns) / (double)PT_NS_PER_MS;
-	pt_job_finish(w, job, PT_REPLY_OK, 0);
+	pt_job_end(w, job, PT_REPLY_OK, 0, ans,
+		   (double)(rx_ns - job->sent_ns) / (double)PT_NS_PER_MS);
 }
 
 /* A reply not taken: count it against @p job. */
@@ -1081,7 +1205,7 @@ static void pt_job_drop(struct pt_worker *w, struct pt_job *job, bool malformed)
 	if (malformed) {
 		job->malformed = true;
 	}
-	job->reply.dropped++;
+	job->dropped++;
 	pt_stat_add(&w->e->dropped);
 }
 
@@ -1105,7 +1229,8 @@ static bool pt_job_message(struct pt_worker *w, struct pt_job *job, const uint8_
 	if (rx_ns < job->sent_ns) {
 		rx_ns = job->sent_ns;
 	}
-	st = pt_query_parse(&ans, buf, len, job->id, job->tmpl->qname, job->req.qtype);
+	st = pt_query_parse_opts(&ans, buf, len, job->id, job->tmpl->qname, job->req.qtype,
+				 job->req.opts, job->tcp);
 	if (st == PT_OK && job->case_seed != 0) {
 		/* 0x20: a server known to echo the case must echo it; one that does not is
 		 * asked without from now on */
@@ -1118,8 +1243,14 @@ static bool pt_job_message(struct pt_worker *w, struct pt_job *job, const uint8_
 			pt_job_drop(w, job, false);
 			return false;
 		}
-		if (known == PT_CASE_UNKNOWN || !echoed) {
-			pt_dest_set_case(w, job->dhash, echoed ? PT_CASE_ECHOES : PT_CASE_NO_ECHO);
+		/* an echo proves something only when the name went out in mixed case: a server
+		 * that lower-cases every question "echoes" a name sent all in lower case (1 in
+		 * 2^letters), and would then see every later reply of its dropped as forged */
+		if (!echoed) {
+			pt_dest_set_case(w, job->dhash, PT_CASE_NO_ECHO);
+		} else if (known == PT_CASE_UNKNOWN &&
+			   pt_query_case_proves(&job->tmpl->qw, job->case_seed)) {
+			pt_dest_set_case(w, job->dhash, PT_CASE_ECHOES);
 		}
 	}
 	if (st == PT_OK) {
@@ -1295,7 +1426,7 @@ static void pt_job_tcp_start(struct pt_worker *w, struct pt_job *job)
 	w->slots[job->slot] = job;
 	w->tcp_active++;
 	if (!job->fallback) {
-		job->reply.tries++;
+		job->tries++;
 	}
 	job->fallback = false;
 	pt_job_new_id(w, job);
@@ -1474,6 +1605,768 @@ static void pt_tcp_event(struct pt_worker *w, uint64_t data)
 	}
 }
 
+/* ---- DNS over TLS ---- */
+
+static void pt_tls_conn_free(struct pt_tls_conn *c)
+{
+	if (c->ssl) {
+		SSL_free(c->ssl);
+	}
+	if (c->fd >= 0) {
+		close(c->fd);
+	}
+	free(c->out);
+	free(c->in);
+	free(c);
+}
+
+/* Take @p c out of the table (closing its socket removes it from the epoll set) and free it.
+ * Its tries must have been detached. */
+static void pt_tls_close(struct pt_worker *w, struct pt_tls_conn *c)
+{
+	w->tconns[c->slot] = NULL;
+	pt_tls_conn_free(c);
+}
+
+/* Wait for @p events on @p c. @return false when epoll refused (the caller fails it). */
+static bool pt_tls_want(struct pt_worker *w, struct pt_tls_conn *c, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = (uint64_t)c->gen << 32 | c->slot };
+
+	if (events == c->events) {
+		return true;
+	}
+	c->events = events;
+	return epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0;
+}
+
+/*
+ * @p c is unusable: close it, and end or retry every try on it. @p final: the error is the
+ * server's certificate or our trust store, which asking again cannot change (the tries end
+ * with it); else a network error, retried like one over UDP (on a new connection).
+ */
+static void pt_tls_fail(struct pt_worker *w, struct pt_tls_conn *c, int err, bool final)
+{
+	struct pt_job *job = c->jobs;
+
+	c->jobs = NULL;
+	for (struct pt_job *j = job; j; j = j->cnext) {
+		j->tconn = NULL;
+		j->phase = PT_PHASE_IDLE;
+	}
+	pt_tls_close(w, c);
+	while (job) {
+		struct pt_job *next = job->cnext;
+
+		job->cnext = NULL;
+		if (final) {
+			pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, err);
+		} else {
+			pt_job_error(w, job, err);
+		}
+		job = next;
+	}
+}
+
+/* Why the handshake failed, from the certificate check when that is what failed. */
+static int pt_tls_verify_error(SSL *ssl)
+{
+	switch (SSL_get_verify_result(ssl)) {
+	case X509_V_OK:
+		return PT_NETERR_TLS_HANDSHAKE;
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+		return PT_NETERR_TLS_NAME;
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return PT_NETERR_TLS_EXPIRED;
+	default:
+		return PT_NETERR_TLS_UNTRUSTED;
+	}
+}
+
+/* Open a connection to the server and name of @p job; @return it, or NULL with @p err. */
+static struct pt_tls_conn *pt_tls_open(struct pt_worker *w, const struct pt_job *job, int *err)
+{
+	struct pt_tls_conn *c = calloc(1, sizeof(*c));
+	struct epoll_event ev;
+	char addr[INET6_ADDRSTRLEN];
+	const char *name;
+	unsigned slot;
+	unsigned char bin[16];
+
+	*err = ENOMEM;
+	if (!c) {
+		return NULL;
+	}
+	c->fd = -1;
+	for (slot = 0; slot < w->ntconns && w->tconns[slot]; slot++) {
+	}
+	if (slot == w->ntconns) {
+		unsigned n = w->ntconns ? 2 * w->ntconns : 16;
+		struct pt_tls_conn **t = realloc(w->tconns, n * sizeof(*t));
+
+		if (!t) {
+			free(c);
+			return NULL;
+		}
+		memset(t + w->ntconns, 0, (n - w->ntconns) * sizeof(*t));
+		w->tconns = t;
+		w->ntconns = n;
+	}
+	c->sa = job->req.sa;
+	c->salen = job->req.salen;
+	snprintf(c->name, sizeof(c->name), "%s", job->req.endpoint ? job->req.endpoint : "");
+	c->slot = slot;
+	c->gen = ++w->gen & 0x1fffffffu;
+	c->fd = socket(c->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	c->ssl = c->fd >= 0 ? SSL_new(w->e->ssl_ctx) : NULL;
+	if (!c->ssl) {
+		*err = c->fd < 0 ? errno : ENOMEM;
+		pt_tls_conn_free(c);
+		return NULL;
+	}
+	/* the certificate must name the TLS name, else the address asked */
+	name = c->name;
+	if (!name[0]) {
+		const void *a = c->sa.ss_family == AF_INET6
+					? (const void *)&((struct sockaddr_in6 *)&c->sa)->sin6_addr
+					: (const void *)&((struct sockaddr_in *)&c->sa)->sin_addr;
+
+		name = inet_ntop(c->sa.ss_family, a, addr, sizeof(addr)) ? addr : "";
+	}
+	if (inet_pton(AF_INET, name, bin) == 1 || inet_pton(AF_INET6, name, bin) == 1) {
+		X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(c->ssl), name);
+	} else {
+		SSL_set_tlsext_host_name(c->ssl, name);
+		SSL_set_hostflags(c->ssl, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		SSL_set1_host(c->ssl, name);
+	}
+	SSL_set_fd(c->ssl, c->fd);
+	SSL_set_connect_state(c->ssl);
+	c->state = PT_TLS_CONNECT;
+	if (connect(c->fd, (const struct sockaddr *)&c->sa, c->salen) < 0 && errno != EINPROGRESS) {
+		*err = errno;
+		pt_tls_conn_free(c);
+		return NULL;
+	}
+	c->events = EPOLLOUT;
+	ev.events = c->events;
+	ev.data.u64 = (uint64_t)c->gen << 32 | c->slot;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
+		*err = errno;
+		pt_tls_conn_free(c);
+		return NULL;
+	}
+	w->tconns[slot] = c;
+	pt_stat_add(&w->e->tls_connects);
+	return c;
+}
+
+/* Write what is queued. @return false when @p c failed (and is gone). */
+static bool pt_tls_flush(struct pt_worker *w, struct pt_tls_conn *c)
+{
+	while (c->out_off < c->out_len) {
+		size_t left = c->out_len - c->out_off;
+		int n, se;
+
+		ERR_clear_error();
+		n = SSL_write(c->ssl, c->out + c->out_off, left > INT_MAX ? INT_MAX : (int)left);
+		if (n > 0) {
+			c->out_off += (size_t)n;
+			continue;
+		}
+		se = SSL_get_error(c->ssl, n);
+		if (se == SSL_ERROR_WANT_WRITE || se == SSL_ERROR_WANT_READ) {
+			return true;
+		}
+		pt_tls_fail(w, c, ECONNRESET, false);
+		return false;
+	}
+	c->out_off = c->out_len = 0;
+	return true;
+}
+
+/* The try on @p c waiting for the reply with @p id, or NULL. */
+static struct pt_job *pt_tls_job(const struct pt_tls_conn *c, uint16_t id)
+{
+	struct pt_job *j;
+
+	for (j = c->jobs; j && j->id != id; j = j->cnext) {
+	}
+	return j;
+}
+
+/* Hand every complete message read to its try; keep a partial one. */
+static void pt_tls_frames(struct pt_worker *w, struct pt_tls_conn *c)
+{
+	size_t off = 0;
+
+	while (c->in_len - off >= 2) {
+		size_t len = (size_t)c->in[off] << 8 | c->in[off + 1];
+		const uint8_t *msg = c->in + off + 2;
+		struct pt_job *job;
+
+		if (c->in_len - off - 2 < len) {
+			break;
+		}
+		off += 2 + len;
+		job = len >= 2 ? pt_tls_job(c, (uint16_t)(msg[0] << 8 | msg[1])) : NULL;
+		if (job) {
+			pt_job_message(w, job, msg, len, pt_now(w->e));
+		} else if (c->jobs) {
+			pt_job_drop(w, c->jobs, len < PT_QUERY_NAME_OFF);
+		} else {
+			pt_stat_add(&w->e->dropped);
+		}
+	}
+	memmove(c->in, c->in + off, c->in_len - off);
+	c->in_len -= off;
+}
+
+/* Read what the connection has (bounded per event). @return false when @p c failed. */
+static bool pt_tls_read(struct pt_worker *w, struct pt_tls_conn *c)
+{
+	c->more = false;
+	for (int i = 0; i < PT_TLS_READS_PER_EVENT; i++) {
+		int n, se;
+
+		if (c->in_cap - c->in_len < PT_TLS_CHUNK) {
+			size_t cap = c->in_len + 2 * PT_TLS_CHUNK;
+			uint8_t *b = realloc(c->in, cap);
+
+			if (!b) {
+				pt_tls_fail(w, c, ENOMEM, true);
+				return false;
+			}
+			c->in = b;
+			c->in_cap = cap;
+		}
+		ERR_clear_error();
+		n = SSL_read(c->ssl, c->in + c->in_len, (int)(c->in_cap - c->in_len));
+		if (n > 0) {
+			c->in_len += (size_t)n;
+			pt_tls_frames(w, c);
+			continue;
+		}
+		se = SSL_get_error(c->ssl, n);
+		if (se == SSL_ERROR_WANT_READ || se == SSL_ERROR_WANT_WRITE) {
+			return true;
+		}
+		/* closed (idle timeout of the server) or broken: its tries go again */
+		pt_tls_fail(w, c, ECONNRESET, false);
+		return false;
+	}
+	c->more = true;
+	w->tls_more = true;
+	return true;
+}
+
+/* Move @p c on: connect, handshake, then write and read. */
+static void pt_tls_drive(struct pt_worker *w, struct pt_tls_conn *c)
+{
+	if (c->state == PT_TLS_CONNECT) {
+		int err = 0;
+		socklen_t elen = sizeof(err);
+
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0) {
+			err = errno;
+		}
+		if (err == EINPROGRESS || err == EALREADY) {
+			return;
+		}
+		if (err != 0) {
+			pt_tls_fail(w, c, err, false);
+			return;
+		}
+		c->state = PT_TLS_HANDSHAKE;
+	}
+	if (c->state == PT_TLS_HANDSHAKE) {
+		int r, se;
+
+		ERR_clear_error();
+		r = SSL_connect(c->ssl);
+		if (r != 1) {
+			se = SSL_get_error(c->ssl, r);
+			if (se == SSL_ERROR_WANT_READ || se == SSL_ERROR_WANT_WRITE) {
+				if (!pt_tls_want(w, c,
+						 se == SSL_ERROR_WANT_READ ? EPOLLIN : EPOLLOUT)) {
+					pt_tls_fail(w, c, errno, false);
+				}
+				return;
+			}
+			/* the server hung up mid-handshake: a network error; anything else is
+			 * the certificate or the TLS parameters, which will not change */
+			if (se == SSL_ERROR_SYSCALL && SSL_get_verify_result(c->ssl) == X509_V_OK) {
+				pt_tls_fail(w, c, ECONNRESET, false);
+			} else {
+				pt_tls_fail(w, c, pt_tls_verify_error(c->ssl), true);
+			}
+			return;
+		}
+		c->state = PT_TLS_READY;
+	}
+	if (!pt_tls_flush(w, c) || !pt_tls_read(w, c)) {
+		return;
+	}
+	if (!pt_tls_want(w, c, EPOLLIN | (c->out_off < c->out_len ? EPOLLOUT : 0))) {
+		pt_tls_fail(w, c, errno, false);
+	}
+}
+
+static void pt_tls_event(struct pt_worker *w, uint64_t data)
+{
+	unsigned slot = (unsigned)(data & 0xffffffffu);
+	uint32_t gen = (uint32_t)(data >> 32) & 0x1fffffffu;
+	struct pt_tls_conn *c = slot < w->ntconns ? w->tconns[slot] : NULL;
+
+	if (c && c->gen == gen) {
+		pt_tls_drive(w, c);
+	}
+}
+
+/* Connections that stopped reading with data left get another turn. */
+static void pt_tls_more(struct pt_worker *w)
+{
+	if (!w->tls_more) {
+		return;
+	}
+	w->tls_more = false;
+	for (unsigned i = 0; i < w->ntconns; i++) {
+		if (w->tconns[i] && w->tconns[i]->more) {
+			pt_tls_drive(w, w->tconns[i]);
+		}
+	}
+}
+
+/* The try of @p job is over (answered, timed out, cancelled): off its connection's list. A
+ * connection not established yet that no try waits for is given up (a server that never
+ * finishes the handshake must not hold it); an established one stays for the next polls. */
+static void pt_tls_detach(struct pt_worker *w, struct pt_job *job)
+{
+	struct pt_tls_conn *c = job->tconn;
+	struct pt_job **p;
+
+	if (!c) {
+		return;
+	}
+	for (p = &c->jobs; *p && *p != job; p = &(*p)->cnext) {
+	}
+	if (*p) {
+		*p = job->cnext;
+	}
+	job->cnext = NULL;
+	job->tconn = NULL;
+	if (c->state != PT_TLS_READY && !c->jobs) {
+		pt_tls_close(w, c);
+	}
+}
+
+/* The engine's SSL_CTX, made on first use: TLS 1.2 or later, the peer verified against the
+ * system store or --ca-file. @return 0, or why there is none (enum pt_net_error). */
+static int pt_engine_tls(struct pt_engine *e)
+{
+	if (atomic_load(&e->tls_ready)) {
+		return e->tls_err;
+	}
+	pthread_mutex_lock(&e->tls_lock);
+	if (!atomic_load(&e->tls_ready)) {
+		e->ssl_ctx = SSL_CTX_new(TLS_client_method());
+		if (!e->ssl_ctx) {
+			e->tls_err = PT_NETERR_TLS_HANDSHAKE;
+		} else {
+			SSL_CTX_set_min_proto_version(e->ssl_ctx, TLS1_2_VERSION);
+			SSL_CTX_set_verify(e->ssl_ctx, SSL_VERIFY_PEER, NULL);
+			SSL_CTX_set_mode(e->ssl_ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+							     SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+			if (e->cfg.ca_file ? SSL_CTX_load_verify_locations(
+						     e->ssl_ctx, e->cfg.ca_file, NULL) != 1
+					   : SSL_CTX_set_default_verify_paths(e->ssl_ctx) != 1) {
+				e->tls_err = PT_NETERR_CA_FILE;
+			}
+			ERR_clear_error();
+		}
+		atomic_store(&e->tls_ready, true);
+	}
+	pthread_mutex_unlock(&e->tls_lock);
+	return e->tls_err;
+}
+
+/* Start a try over the DoT connection to the job's server, opening it when there is none. */
+static void pt_job_tls_start(struct pt_worker *w, struct pt_job *job)
+{
+	struct pt_engine *e = w->e;
+	const char *name = job->req.endpoint ? job->req.endpoint : "";
+	struct pt_tls_conn *c = NULL;
+	size_t len = job->tmpl->qw.len;
+	int err;
+
+	if ((err = pt_engine_tls(e)) != 0) {
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, err);
+		return;
+	}
+	for (unsigned i = 0; i < w->ntconns && !c; i++) {
+		struct pt_tls_conn *t = w->tconns[i];
+
+		if (t && pt_sa_same(&job->req.sa, &t->sa) && strcmp(t->name, name) == 0) {
+			c = t;
+		}
+	}
+	if (!c && !(c = pt_tls_open(w, job, &err))) {
+		pt_job_error(w, job, err);
+		return;
+	}
+	if (c->out_cap - c->out_len < len + 2) {
+		size_t cap = c->out_len + len + 2 + 1024;
+		uint8_t *b = realloc(c->out, cap);
+
+		if (!b) {
+			pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, ENOMEM);
+			return;
+		}
+		c->out = b;
+		c->out_cap = cap;
+	}
+	/* IDs are unique among the tries out on the connection */
+	do {
+		pt_job_new_id(w, job);
+	} while (pt_tls_job(c, job->id));
+	job->tries++;
+	c->out[c->out_len] = (uint8_t)(len >> 8);
+	c->out[c->out_len + 1] = (uint8_t)len;
+	pt_query_stamp(c->out + c->out_len + 2, &job->tmpl->qw, job->id, job->case_seed);
+	c->out_len += len + 2;
+	job->tconn = c;
+	job->cnext = c->jobs;
+	c->jobs = job;
+	job->phase = PT_PHASE_TLS;
+	job->sent_ns = pt_now(e);
+	pt_stat_add(&e->sent);
+	if (!pt_heap_set(w, job, job->sent_ns + (uint64_t)e->cfg.timeout_ms * PT_NS_PER_MS)) {
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, ENOMEM);
+		return;
+	}
+	if (c->state == PT_TLS_READY) {
+		pt_tls_drive(w, c);
+	}
+}
+
+/* ---- DNS over HTTPS ---- */
+
+static int pt_doh_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	struct pt_worker *w = userp;
+	struct epoll_event ev = { .data.u64 = PT_TOK_CURL | (uint32_t)s };
+
+	(void)easy;
+	(void)socketp;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(w->epfd, EPOLL_CTL_DEL, s, NULL);
+		return 0;
+	}
+	ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0);
+	if (epoll_ctl(w->epfd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
+		epoll_ctl(w->epfd, EPOLL_CTL_ADD, s, &ev);
+	}
+	return 0;
+}
+
+static int pt_doh_timer_cb(CURLM *multi, long ms, void *userp)
+{
+	struct pt_worker *w = userp;
+
+	(void)multi;
+	w->curl_timer = ms >= 0;
+	w->curl_due_ns = ms >= 0 ? pt_now(w->e) + (uint64_t)ms * PT_NS_PER_MS : 0;
+	return 0;
+}
+
+/* The worker's multi handle, made on first use. @return false when libcurl cannot start. */
+static bool pt_doh_init(struct pt_worker *w)
+{
+	struct curl_slist *p = NULL, *g = NULL;
+
+	if (w->multi) {
+		return true;
+	}
+	if (!pt_http_global_init()) {
+		return false;
+	}
+	g = curl_slist_append(NULL, "Accept: application/dns-message");
+	p = curl_slist_append(NULL, "Accept: application/dns-message");
+	p = p ? curl_slist_append(p, "Content-Type: application/dns-message") : NULL;
+	w->multi = g && p ? curl_multi_init() : NULL;
+	if (!w->multi) {
+		curl_slist_free_all(g);
+		curl_slist_free_all(p);
+		return false;
+	}
+	w->doh_get_headers = g;
+	w->doh_post_headers = p;
+	curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, pt_doh_socket_cb);
+	curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w);
+	curl_multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION, pt_doh_timer_cb);
+	curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
+	curl_multi_setopt(w->multi, CURLMOPT_PIPELINING, (long)CURLPIPE_MULTIPLEX);
+	return true;
+}
+
+/* The reply body, capped at the largest DNS message. */
+static size_t pt_doh_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct pt_job *job = userdata;
+	size_t n = size * nmemb;
+
+	if (n > PT_MSG_MAX - job->io_off) {
+		return 0; /* CURLE_WRITE_ERROR: not a DNS message */
+	}
+	if (!job->in_buf && !(job->in_buf = malloc(PT_MSG_MAX))) {
+		return 0;
+	}
+	memcpy(job->in_buf + job->io_off, ptr, n);
+	job->io_off += n;
+	return n;
+}
+
+/* The try's transfer is over: out of the multi handle. */
+static void pt_doh_detach(struct pt_worker *w, struct pt_job *job)
+{
+	if (job->easy) {
+		curl_multi_remove_handle(w->multi, job->easy);
+		curl_easy_cleanup(job->easy);
+		job->easy = NULL;
+	}
+}
+
+/* "host:port:address" for CURLOPT_RESOLVE: the URL's host pinned to the listed address, so the
+ * server asked is the one the list (and the output) names. NULL when the host is numeric. */
+static struct curl_slist *pt_doh_pin(const struct pt_request *req)
+{
+	const char *h = req->endpoint + strlen("https://");
+	char host[PT_ENDPOINT_MAX], addr[INET6_ADDRSTRLEN], line[PT_ENDPOINT_MAX + 64];
+	unsigned char bin[16];
+	size_t n = h[0] == '[' ? 0 : strcspn(h, ":/?");
+	uint16_t port;
+	bool v6 = req->sa.ss_family == AF_INET6;
+	const void *a = v6 ? (const void *)&((const struct sockaddr_in6 *)&req->sa)->sin6_addr
+			   : (const void *)&((const struct sockaddr_in *)&req->sa)->sin_addr;
+
+	if (req->salen == 0 || n == 0 || n >= sizeof(host)) {
+		return NULL;
+	}
+	memcpy(host, h, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET, host, bin) == 1 ||
+	    !inet_ntop(req->sa.ss_family, a, addr, sizeof(addr))) {
+		return NULL;
+	}
+	port = ntohs(v6 ? ((const struct sockaddr_in6 *)&req->sa)->sin6_port
+			: ((const struct sockaddr_in *)&req->sa)->sin_port);
+	snprintf(line, sizeof(line), v6 ? "%s:%u:[%s]" : "%s:%u:%s", host, (unsigned)port, addr);
+	return curl_slist_append(NULL, line);
+}
+
+/* Start a try as one HTTP/2 request (POST, or GET with cfg.doh_get) on the worker's multi. */
+static void pt_job_doh_start(struct pt_worker *w, struct pt_job *job)
+{
+	struct pt_engine *e = w->e;
+	size_t len = job->tmpl->qw.len;
+	uint8_t msg[PT_QUERY_MAX];
+	char url[PT_ENDPOINT_MAX + 4 * PT_QUERY_MAX / 3 + 16];
+	CURL *c;
+
+	if (!pt_doh_init(w) || !(c = curl_easy_init())) {
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, ENOMEM);
+		return;
+	}
+	job->tries++;
+	/* ID 0 (RFC 8484 section 4.1: cache friendly) and the name as asked */
+	job->id = 0;
+	job->case_seed = 0;
+	pt_query_stamp(msg, &job->tmpl->qw, 0, 0);
+	free(job->in_buf);
+	job->in_buf = NULL;
+	job->io_off = 0;
+	if (e->cfg.doh_get) {
+		size_t n = (size_t)snprintf(url, sizeof(url), "%s%sdns=", job->req.endpoint,
+					    strchr(job->req.endpoint, '?') ? "&" : "?");
+		int b = EVP_EncodeBlock((unsigned char *)url + n, msg, (int)len);
+
+		/* base64url without padding (RFC 4648 section 5) */
+		for (int i = 0; i < b; i++) {
+			url[n + (size_t)i] = url[n + (size_t)i] == '+'	 ? '-'
+					     : url[n + (size_t)i] == '/' ? '_'
+									 : url[n + (size_t)i];
+		}
+		while (b > 0 && url[n + (size_t)b - 1] == '=') {
+			b--;
+		}
+		url[n + (size_t)b] = '\0';
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, w->doh_get_headers);
+	} else {
+		curl_easy_setopt(c, CURLOPT_URL, job->req.endpoint);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, w->doh_post_headers);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+		curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, (const char *)msg);
+	}
+	curl_slist_free_all(job->resolve);
+	job->resolve = pt_doh_pin(&job->req);
+	if (job->resolve) {
+		curl_easy_setopt(c, CURLOPT_RESOLVE, job->resolve);
+	}
+	pt_http_secure_defaults(c, e->cfg.ca_file);
+	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(c, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, pt_doh_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, job);
+	curl_easy_setopt(c, CURLOPT_PRIVATE, job);
+	if (curl_multi_add_handle(w->multi, c) != CURLM_OK) {
+		curl_easy_cleanup(c);
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, ENOMEM);
+		return;
+	}
+	job->easy = c;
+	job->phase = PT_PHASE_DOH;
+	job->sent_ns = pt_now(e);
+	pt_stat_add(&e->sent);
+	if (!pt_heap_set(w, job, job->sent_ns + (uint64_t)e->cfg.timeout_ms * PT_NS_PER_MS)) {
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, ENOMEM);
+	}
+}
+
+/* A transfer ended with @p rc: the reply goes to pt_job_message(), failures end or retry. */
+static void pt_doh_complete(struct pt_worker *w, struct pt_job *job, CURLcode rc)
+{
+	long status = 0, verify = 0, oserr = 0;
+	char *type = NULL;
+
+	if (rc == CURLE_OK) {
+		curl_easy_getinfo(job->easy, CURLINFO_RESPONSE_CODE, &status);
+		curl_easy_getinfo(job->easy, CURLINFO_CONTENT_TYPE, &type);
+		if (status != 200) {
+			pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR,
+				      PT_NETERR_HTTP_STATUS +
+					      (status > 0 && status < 1000 ? (int)status : 999));
+			return;
+		}
+		if (!type || strncasecmp(type, "application/dns-message", 23) != 0) {
+			pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, PT_NETERR_HTTP_TYPE);
+			return;
+		}
+		pt_doh_detach(w, job);
+		/* not ours or malformed: the try waits out its deadline, as over UDP */
+		if (!pt_job_message(w, job, job->in_buf ? job->in_buf : (const uint8_t *)"",
+				    job->io_off, pt_now(w->e))) {
+			free(job->in_buf);
+			job->in_buf = NULL;
+			job->io_off = 0;
+		}
+		return;
+	}
+	switch (rc) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+		/* libcurl checks the host name itself once the chain verified, and reports a
+		 * mismatch as X509_V_ERR_UNSPECIFIED (seen with libcurl 7.88 on OpenSSL 3.0) */
+		curl_easy_getinfo(job->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR,
+			      verify == X509_V_OK || verify == X509_V_ERR_UNSPECIFIED ||
+					      verify == X509_V_ERR_HOSTNAME_MISMATCH ||
+					      verify == X509_V_ERR_IP_ADDRESS_MISMATCH
+				      ? PT_NETERR_TLS_NAME
+			      : verify == X509_V_ERR_CERT_HAS_EXPIRED ||
+					      verify == X509_V_ERR_CERT_NOT_YET_VALID
+				      ? PT_NETERR_TLS_EXPIRED
+				      : PT_NETERR_TLS_UNTRUSTED);
+		return;
+	case CURLE_SSL_CACERT_BADFILE:
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, PT_NETERR_CA_FILE);
+		return;
+	case CURLE_SSL_CONNECT_ERROR:
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, PT_NETERR_TLS_HANDSHAKE);
+		return;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, PT_NETERR_RESOLVE);
+		return;
+	case CURLE_OUT_OF_MEMORY:
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, ENOMEM);
+		return;
+	case CURLE_WRITE_ERROR:
+		/* a body larger than any DNS message */
+		pt_doh_detach(w, job);
+		pt_job_drop(w, job, true);
+		return;
+	case CURLE_COULDNT_CONNECT:
+		curl_easy_getinfo(job->easy, CURLINFO_OS_ERRNO, &oserr);
+		pt_job_error(w, job,
+			     oserr > 0 && pt_err_is_net((int)oserr) ? (int)oserr : ECONNREFUSED);
+		return;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_HTTP2:
+	case CURLE_WEIRD_SERVER_REPLY:
+		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, PT_NETERR_HTTP);
+		return;
+	default:
+		/* the connection broke (send, receive, HTTP/2 stream): another try */
+		pt_job_error(w, job, ECONNRESET);
+		return;
+	}
+}
+
+/* Transfers libcurl finished. */
+static void pt_doh_done(struct pt_worker *w)
+{
+	CURLMsg *m;
+	int left;
+
+	while (w->multi && (m = curl_multi_info_read(w->multi, &left))) {
+		struct pt_job *job = NULL;
+		CURLcode rc = m->data.result;
+
+		if (m->msg != CURLMSG_DONE) {
+			continue;
+		}
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&job);
+		if (job && job->easy == m->easy_handle) {
+			pt_doh_complete(w, job, rc);
+		}
+	}
+}
+
+static void pt_doh_event(struct pt_worker *w, uint64_t data, uint32_t events)
+{
+	int running, mask = 0;
+
+	if (!w->multi) {
+		return;
+	}
+	mask |= (events & EPOLLIN) ? CURL_CSELECT_IN : 0;
+	mask |= (events & EPOLLOUT) ? CURL_CSELECT_OUT : 0;
+	mask |= (events & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0;
+	curl_multi_socket_action(w->multi, (curl_socket_t)(data & 0xffffffffu), mask, &running);
+}
+
+/* libcurl's timer, when due. */
+static void pt_doh_timeout(struct pt_worker *w)
+{
+	int running;
+
+	if (w->multi && w->curl_timer && pt_now(w->e) >= w->curl_due_ns) {
+		w->curl_timer = false;
+		curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	}
+	pt_doh_done(w);
+}
+
+static void pt_enc_event(struct pt_worker *w, uint64_t data, uint32_t events)
+{
+	if (data & PT_TOK_CURL) {
+		pt_doh_event(w, data, events);
+	} else {
+		pt_tls_event(w, data);
+	}
+}
+
 /* ---- deadlines ---- */
 
 /*
@@ -1504,6 +2397,12 @@ static bool pt_job_deadline(struct pt_worker *w, struct pt_job *job)
 	}
 	pt_heap_remove(w, job);
 	pt_stat_add(&w->e->timeouts);
+	/* a server that sent a malformed reply and nothing better within the try has answered:
+	 * badly, which is what it will say again */
+	if (job->malformed) {
+		pt_job_finish(w, job, PT_REPLY_MALFORMED, 0);
+		return true;
+	}
 	pt_job_try_failed(w, job, PT_REPLY_TIMEOUT, 0);
 	return true;
 }
@@ -1597,10 +2496,7 @@ static void pt_worker_cancel_all(struct pt_worker *w)
 		struct pt_job *job = w->wait_head;
 
 		w->wait_head = job->next;
-		job->reply.result = PT_REPLY_LOCAL_ERROR;
-		job->reply.err = ECANCELED;
-		job->reply.received_ns = pt_now(w->e);
-		job->fn(job->ctx, &job->req, &job->reply);
+		pt_job_hand(w, job, PT_REPLY_LOCAL_ERROR, ECANCELED, NULL, 0);
 		pt_job_release(job);
 		job->next = w->freed;
 		w->freed = job;
@@ -1615,17 +2511,23 @@ static int pt_worker_wait_ms(struct pt_worker *w)
 	uint64_t now;
 	uint64_t ms;
 
-	if (w->sendq_head && !w->send_blocked) {
+	uint64_t due;
+
+	if ((w->sendq_head && !w->send_blocked) || w->tls_more) {
 		return 0;
 	}
-	if (w->heap_len == 0) {
+	if (w->heap_len == 0 && !w->curl_timer) {
 		return -1;
 	}
+	due = w->heap_len > 0 ? w->heap[0]->deadline_ns : UINT64_MAX;
+	if (w->curl_timer && w->curl_due_ns < due) {
+		due = w->curl_due_ns;
+	}
 	now = pt_now(w->e);
-	if (w->heap[0]->deadline_ns <= now) {
+	if (due <= now) {
 		return 0;
 	}
-	ms = (w->heap[0]->deadline_ns - now + PT_NS_PER_MS - 1) / PT_NS_PER_MS;
+	ms = (due - now + PT_NS_PER_MS - 1) / PT_NS_PER_MS;
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
@@ -1667,8 +2569,11 @@ static void *pt_worker_main(void *arg)
 			case PT_TOK_UDP:
 				pt_udp_readable(w, data, evs[i].events);
 				break;
-			default:
+			case PT_TOK_TCP:
 				pt_tcp_event(w, data);
+				break;
+			default:
+				pt_enc_event(w, data, evs[i].events);
 				break;
 			}
 		}
@@ -1676,6 +2581,8 @@ static void *pt_worker_main(void *arg)
 			pt_worker_cancel_all(w);
 			continue;
 		}
+		pt_tls_more(w);
+		pt_doh_timeout(w);
 		pt_worker_expire(w);
 		pt_worker_fill(w);
 		pt_worker_tcp_fill(w);
@@ -1747,6 +2654,21 @@ static void pt_job_list_release(struct pt_job *job)
 /* Free what a (joined or never started) worker owns. */
 static void pt_worker_fini(struct pt_worker *w)
 {
+	for (struct pt_job *j = w->live; j; j = j->lnext) {
+		pt_doh_detach(w, j);
+		j->tconn = NULL;
+	}
+	for (unsigned i = 0; i < w->ntconns; i++) {
+		if (w->tconns[i]) {
+			pt_tls_conn_free(w->tconns[i]);
+		}
+	}
+	free(w->tconns);
+	if (w->multi) {
+		curl_multi_cleanup(w->multi);
+	}
+	curl_slist_free_all(w->doh_get_headers);
+	curl_slist_free_all(w->doh_post_headers);
 	while (w->live) {
 		struct pt_job *job = w->live;
 
@@ -1872,6 +2794,13 @@ struct pt_engine *pt_engine_new(const struct pt_engine_config *cfg, pt_clock_fn 
 			return NULL;
 		}
 	}
+	if (pthread_mutex_init(&e->tls_lock, NULL) != 0) {
+		if (e->rate_on) {
+			pthread_mutex_destroy(&e->rate.lock);
+		}
+		free(e);
+		return NULL;
+	}
 	e->workers = calloc(e->cfg.workers, sizeof(*e->workers));
 	if (!e->workers) {
 		pt_engine_free(e);
@@ -1945,6 +2874,7 @@ static struct pt_tmpl *pt_tmpl_get(struct pt_worker *w, const struct pt_request 
 
 	for (t = *bucket; t; t = t->next) {
 		if (t->hash == h && t->qtype == req->qtype && t->opts == req->opts &&
+		    memcmp(&t->ecs, &req->ecs, sizeof(t->ecs)) == 0 &&
 		    (t->qname != NULL) == (req->qname != NULL) &&
 		    strcmp(t->qname ? t->qname : "", qname) == 0) {
 			atomic_fetch_add(&t->refs, 1);
@@ -1965,7 +2895,8 @@ static struct pt_tmpl *pt_tmpl_get(struct pt_worker *w, const struct pt_request 
 	t->hash = h;
 	t->qtype = req->qtype;
 	t->opts = req->opts;
-	st = req->qname ? pt_query_prepare(&t->qw, req->qname, req->qtype, req->opts)
+	t->ecs = req->ecs;
+	st = req->qname ? pt_query_prepare_ecs(&t->qw, req->qname, req->qtype, req->opts, &req->ecs)
 			: PT_ERR_PARSE;
 	if (st == PT_OK && t->qw.len > PT_QUERY_MAX) {
 		pt_query_wire_fini(&t->qw);
@@ -2010,8 +2941,21 @@ static struct pt_job *pt_job_get(struct pt_worker *w)
 enum pt_status pt_engine_submit(struct pt_engine *e, const struct pt_request *req, pt_reply_fn fn,
 				void *ctx)
 {
-	uint64_t dhash = pt_sa_hash(&req->sa);
+	/* a DoH server without an address goes to a worker by its URL */
+	uint64_t dhash = req->transport == PT_TRANSPORT_HTTPS && req->salen == 0 && req->endpoint
+				 ? pt_mix(pt_hash_bytes(1, req->endpoint, strlen(req->endpoint)))
+				 : pt_sa_hash(&req->sa);
 	struct pt_worker *w = &e->workers[dhash % e->nworkers];
+	char *endpoint = NULL;
+
+	if (req->transport != PT_TRANSPORT_UDP) {
+		if (!req->endpoint || (req->transport == PT_TRANSPORT_HTTPS && !req->endpoint[0])) {
+			return PT_ERR_PARSE;
+		}
+		if (!(endpoint = strdup(req->endpoint))) {
+			return PT_ERR_NOMEM;
+		}
+	}
 	struct pt_job *job;
 	struct pt_tmpl *t;
 	bool was_empty;
@@ -2025,17 +2969,21 @@ enum pt_status pt_engine_submit(struct pt_engine *e, const struct pt_request *re
 			w->pool = job;
 		}
 		pthread_mutex_unlock(&w->lock);
+		free(endpoint);
 		return PT_ERR_NOMEM;
 	}
 	memset(job, 0, sizeof(*job));
 	job->req = *req;
+	job->endpoint = endpoint;
+	job->req.endpoint = endpoint;
 	job->tmpl = t;
 	job->req.qname = t->qname;
 	job->fn = fn;
 	job->ctx = ctx;
 	job->fd = -1;
 	job->heap_idx = SIZE_MAX;
-	job->tcp = e->cfg.tcp_only;
+	/* the encrypted transports are streams too: no truncation, no UDP fallback */
+	job->tcp = e->cfg.tcp_only || req->transport != PT_TRANSPORT_UDP;
 	job->dhash = dhash;
 	was_empty = w->in_head == NULL;
 	if (w->in_tail) {
@@ -2072,6 +3020,7 @@ void pt_engine_stats(struct pt_engine *e, struct pt_engine_stats *out)
 	out->dropped = atomic_load_explicit(&e->dropped, memory_order_relaxed);
 	out->timeouts = atomic_load_explicit(&e->timeouts, memory_order_relaxed);
 	out->tcp_fallbacks = atomic_load_explicit(&e->tcp_fallbacks, memory_order_relaxed);
+	out->tls_connects = atomic_load_explicit(&e->tls_connects, memory_order_relaxed);
 }
 
 void pt_engine_limits(const struct pt_engine *e, struct pt_engine_limits *out)
@@ -2132,6 +3081,8 @@ void pt_engine_free(struct pt_engine *e)
 	if (e->rate_on) {
 		pthread_mutex_destroy(&e->rate.lock);
 	}
+	SSL_CTX_free(e->ssl_ctx);
+	pthread_mutex_destroy(&e->tls_lock);
 	free(e->workers);
 	free(e);
 }

@@ -43,6 +43,11 @@ struct pt_engine_config {
 	/** most queries in flight at once over all workers; 0 (the default) = no cap: queries
 	 *  are paced by the rate cap and the socket buffers */
 	unsigned max_inflight;
+	/** PEM file of the CAs that DoT and DoH certificates must lead to; NULL for the system
+	 *  store. Borrowed; must outlive the engine */
+	const char *ca_file;
+	/** DoH queries as GET ("?dns=" base64url, RFC 8484 section 4.1) instead of POST */
+	bool doh_get;
 };
 
 /** Fill @p cfg with the defaults (2 workers, 2000 ms, 2 retries, UDP, no rate cap). */
@@ -80,6 +85,8 @@ struct pt_engine_stats {
 	uint64_t timeouts;
 	/** queries retried over TCP after truncation */
 	uint64_t tcp_fallbacks;
+	/** DoT connections opened (a TLS handshake each) */
+	uint64_t tls_connects;
 };
 
 /** Read the counters (thread-safe). */

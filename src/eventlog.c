@@ -19,8 +19,14 @@ struct pt_eventlog {
 	pthread_t thread;
 	atomic_bool stop;
 	atomic_uint_fast64_t failures;
+	/* per sink (0 the stream, 1 the log): failed writes and the errno of the last one */
+	atomic_uint_fast64_t sink_failures[2];
+	atomic_int sink_errno[2];
 	bool started;
 	bool ended;
+	/* pt_eventlog_start_hook(): told every event with its line, on the writer's thread */
+	pt_eventlog_hook_fn hook;
+	void *hook_ctx;
 };
 
 /* One whole line to one sink; a short write is continued (a pipe that was full). */
@@ -33,6 +39,9 @@ static bool write_all(int fd, const char *s, size_t n)
 			continue;
 		}
 		if (w <= 0) {
+			if (w == 0) {
+				errno = EIO;
+			}
 			return false;
 		}
 		s += w;
@@ -47,7 +56,12 @@ static void emit(struct pt_eventlog *el, struct pt_buf *b)
 		if (el->fds[i] < 0) {
 			continue;
 		}
+		if (b->oom) {
+			errno = ENOMEM;
+		}
 		if (b->oom || !write_all(el->fds[i], b->s, b->len)) {
+			atomic_store(&el->sink_errno[i], errno);
+			atomic_fetch_add(&el->sink_failures[i], 1);
 			atomic_fetch_add(&el->failures, 1);
 		}
 	}
@@ -84,7 +98,8 @@ static void verdict_members(struct pt_json *j, const struct pt_counts *c, unsign
 
 void pt_eventlog_line(struct pt_buf *b, const struct pt_event *ev, uint64_t start_ns)
 {
-	static const char *const kinds[] = { "answer", "change", "truth", "converged", "diverged" };
+	static const char *const kinds[] = { "answer",	  "change",   "truth",
+					     "converged", "diverged", "target" };
 	struct pt_json j;
 
 	line_open(&j, b, kinds[ev->kind], ev->wall_ms, ev->at_ns, start_ns);
@@ -92,6 +107,8 @@ void pt_eventlog_line(struct pt_buf *b, const struct pt_event *ev, uint64_t star
 	case PT_EVENT_TRUTH:
 		pt_json_str(&j, "source", pt_truth_source_name(ev->source));
 		pt_output_json_answer(&j, "answer", &ev->answer);
+		/* added for --replay: an empty answer is NODATA or NXDOMAIN */
+		pt_json_str(&j, "kind", pt_output_answer_kind(&ev->answer));
 		if (ev->has_serial) {
 			pt_json_uint(&j, "serial", ev->serial);
 		} else {
@@ -125,7 +142,18 @@ void pt_eventlog_line(struct pt_buf *b, const struct pt_event *ev, uint64_t star
 		r.answer = ev->answer;
 		r.rtt_ms = ev->rtt_ms;
 		r.err = ev->err;
+		r.via_tcp = ev->via_tcp;
+		r.stale = ev->stale;
+		r.ecs_sent = ev->ecs_sent;
 		pt_output_json_row(&j, &r);
+		if (ev->kind == PT_EVENT_TARGET) {
+			char ty[24];
+
+			/* --follow-mx: the MX target and the type this reply answered */
+			pt_json_str(&j, "target", ev->target);
+			pt_json_str(&j, "target_type",
+				    pt_rrtype_name(ev->target_type, ty, sizeof(ty)));
+		}
 		break;
 	}
 	}
@@ -141,6 +169,9 @@ static void pump(struct pt_eventlog *el, bool all)
 
 	for (size_t i = 0; i < n; i++) {
 		pt_eventlog_line(&b, &evs[i], el->start_ns);
+		if (el->hook != NULL && !b.oom) {
+			el->hook(el->hook_ctx, &evs[i], b.s, b.len);
+		}
 		emit(el, &b);
 		pt_event_fini(&evs[i]);
 	}
@@ -162,6 +193,12 @@ static void *writer_main(void *arg)
 
 struct pt_eventlog *pt_eventlog_start(struct pt_state *st, int stream_fd, int log_fd)
 {
+	return pt_eventlog_start_hook(st, stream_fd, log_fd, NULL, NULL);
+}
+
+struct pt_eventlog *pt_eventlog_start_hook(struct pt_state *st, int stream_fd, int log_fd,
+					   pt_eventlog_hook_fn hook, void *hook_ctx)
+{
 	struct pt_eventlog *el = calloc(1, sizeof(*el));
 	struct pt_snapshot *s;
 	struct pt_buf b = { 0 };
@@ -173,10 +210,16 @@ struct pt_eventlog *pt_eventlog_start(struct pt_state *st, int stream_fd, int lo
 		return NULL;
 	}
 	el->state = st;
+	el->hook = hook;
+	el->hook_ctx = hook_ctx;
 	el->fds[0] = stream_fd;
 	el->fds[1] = log_fd;
 	atomic_init(&el->stop, false);
 	atomic_init(&el->failures, 0);
+	for (int i = 0; i < 2; i++) {
+		atomic_init(&el->sink_failures[i], 0);
+		atomic_init(&el->sink_errno[i], 0);
+	}
 	pt_state_keep_events(st, true);
 	s = pt_state_snapshot(st);
 	if (s == NULL) {
@@ -195,7 +238,7 @@ struct pt_eventlog *pt_eventlog_start(struct pt_state *st, int stream_fd, int lo
 	pt_json_array(&j, "resolvers", false);
 	for (size_t i = 0; i < s->nrows; i++) {
 		pt_json_object(&j, NULL);
-		pt_output_json_resolver(&j, &s->rows[i].resolver);
+		pt_output_json_resolver(&j, &pt_snapshot_row(s, i)->resolver);
 		pt_json_end(&j);
 	}
 	pt_json_end(&j);
@@ -244,6 +287,14 @@ void pt_eventlog_end(struct pt_eventlog *el, int exit_status)
 uint64_t pt_eventlog_failures(struct pt_eventlog *el)
 {
 	return el != NULL ? atomic_load(&el->failures) : 0;
+}
+
+uint64_t pt_eventlog_log_failures(struct pt_eventlog *el, int *err)
+{
+	if (err != NULL) {
+		*err = el != NULL ? atomic_load(&el->sink_errno[1]) : 0;
+	}
+	return el != NULL ? atomic_load(&el->sink_failures[1]) : 0;
 }
 
 void pt_eventlog_free(struct pt_eventlog *el)

@@ -38,6 +38,13 @@ void pt_eventlog_end(struct pt_eventlog *el, int exit_status);
 /** Writes that failed so far (a full disk, a closed pipe). */
 uint64_t pt_eventlog_failures(struct pt_eventlog *el);
 
+/**
+ * Lines that could not be written to the --log sink so far (a full disk, an I/O error).
+ * @param[out] err the errno of the last failure, 0 when none (may be NULL)
+ * Thread-safe.
+ */
+uint64_t pt_eventlog_log_failures(struct pt_eventlog *el, int *err);
+
 /** End (exit status 1 when not ended yet) and free. NULL does nothing. */
 void pt_eventlog_free(struct pt_eventlog *el);
 
@@ -46,5 +53,20 @@ void pt_eventlog_free(struct pt_eventlog *el);
  * start (for elapsed_s). Exposed for tests.
  */
 void pt_eventlog_line(struct pt_buf *b, const struct pt_event *ev, uint64_t start_ns);
+
+/**
+ * Told every event the writer writes (not "start" and "end"), with its NDJSON line (@p len
+ * bytes with the newline; borrowed for the call), on the writer's thread, before the line
+ * is written. Must not block (src/alert.c queues).
+ */
+typedef void (*pt_eventlog_hook_fn)(void *ctx, const struct pt_event *ev, const char *line,
+				    size_t len);
+
+/**
+ * pt_eventlog_start() that also tells @p hook (with @p hook_ctx) every event; both sinks may
+ * be -1 then. @p hook_ctx must outlive the writer's pt_eventlog_end().
+ */
+struct pt_eventlog *pt_eventlog_start_hook(struct pt_state *st, int stream_fd, int log_fd,
+					   pt_eventlog_hook_fn hook, void *hook_ctx);
 
 #endif /* PT_EVENTLOG_H */

@@ -1,6 +1,7 @@
 #include "net.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +20,43 @@ void pt_request_init(struct pt_request *q, const struct sockaddr_storage *sa, so
 	q->qname = qname;
 	q->qtype = qtype;
 	q->opts = opts;
+}
+
+const char *pt_net_strerror(int err, char *buf, size_t size)
+{
+	switch (err) {
+	case PT_NETERR_TLS_UNTRUSTED:
+		return "TLS: certificate not trusted (no chain to a trusted CA)";
+	case PT_NETERR_TLS_NAME:
+		return "TLS: certificate name mismatch";
+	case PT_NETERR_TLS_EXPIRED:
+		return "TLS: certificate expired or not yet valid";
+	case PT_NETERR_TLS_HANDSHAKE:
+		return "TLS: handshake failed";
+	case PT_NETERR_CA_FILE:
+		return "TLS: cannot read the CA file";
+	case PT_NETERR_HTTP:
+		return "HTTPS: the HTTP exchange failed";
+	case PT_NETERR_HTTP_TYPE:
+		return "HTTPS: the reply is not application/dns-message";
+	case PT_NETERR_RESOLVE:
+		return "HTTPS: cannot resolve the server's host name";
+	default:
+		break;
+	}
+	if (err > PT_NETERR_HTTP_STATUS && err < PT_NETERR_HTTP_STATUS + 1000) {
+		snprintf(buf, size, "HTTPS: HTTP status %d", err - PT_NETERR_HTTP_STATUS);
+		return buf;
+	}
+	return strerror(err);
+}
+
+void pt_request_use_resolver(struct pt_request *q, const struct pt_resolver *r)
+{
+	q->sa = r->sa;
+	q->salen = r->salen;
+	q->transport = r->transport;
+	q->endpoint = r->transport != PT_TRANSPORT_UDP ? r->endpoint : NULL;
 }
 
 /* pt_net_run(): one shared record, and one context per request giving its index. */

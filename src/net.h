@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 
 #include "query.h"
+#include "resolvers.h"
 #include "status.h"
 
 /** One query to send. Copied by submit(); strings are copied too. */
@@ -32,7 +33,37 @@ struct pt_request {
 	unsigned opts;
 	/** caller's tag, passed back untouched (e.g. a resolver id) */
 	uint64_t tag;
+	/** how to carry it (UDP for everything but DoT and DoH resolvers) */
+	enum pt_transport transport;
+	/** TLS: the name the certificate must carry (NULL or empty: the address); HTTPS: the
+	 *  URL; NULL for UDP. Copied by submit() */
+	const char *endpoint;
+	/** EDNS Client Subnet to send (RFC 7871); family 0 (the zero value) for none */
+	struct pt_ecs ecs;
 };
+
+/**
+ * Failures of the encrypted transports, carried in pt_reply.err beside errno values (all
+ * above any errno). A query that ends with one has result PT_REPLY_LOCAL_ERROR: asking again
+ * would fail the same way.
+ */
+enum pt_net_error {
+	PT_NETERR_BASE = 0x10000,
+	PT_NETERR_TLS_UNTRUSTED, /**< the certificate chain does not lead to a trusted CA */
+	PT_NETERR_TLS_NAME,	 /**< the certificate is not for the name or address asked */
+	PT_NETERR_TLS_EXPIRED,	 /**< the certificate expired or is not valid yet */
+	PT_NETERR_TLS_HANDSHAKE, /**< the TLS handshake failed for another reason */
+	PT_NETERR_CA_FILE,	 /**< --ca-file cannot be read as PEM certificates */
+	PT_NETERR_HTTP,		 /**< the HTTP exchange failed (not HTTP/2 or 1.1, bad framing) */
+	PT_NETERR_HTTP_TYPE,	 /**< the DoH reply is not application/dns-message */
+	PT_NETERR_RESOLVE,	 /**< the DoH server's host name cannot be resolved */
+	/** an HTTP status other than 200: PT_NETERR_HTTP_STATUS + the status code */
+	PT_NETERR_HTTP_STATUS = 0x20000,
+};
+
+/** @p err (an errno value or an enum pt_net_error) in words. @return a static string, or
+ *  @p buf (@p size bytes) for an HTTP status. */
+const char *pt_net_strerror(int err, char *buf, size_t size);
 
 /**
  * Completion callback.
@@ -70,5 +101,9 @@ enum pt_status pt_net_run(const struct pt_net *net, const struct pt_request *req
 /** Fill @p q for @p qname / @p qtype to the server at @p sa (tag 0). */
 void pt_request_init(struct pt_request *q, const struct sockaddr_storage *sa, socklen_t salen,
 		     const char *qname, uint16_t qtype, unsigned opts);
+
+/** Send @p q to resolver @p r the way it is reached: its address, transport and endpoint.
+ *  @p q borrows r->endpoint until it is submitted. */
+void pt_request_use_resolver(struct pt_request *q, const struct pt_resolver *r);
 
 #endif /* PT_NET_H */

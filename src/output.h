@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "json.h"
+#include "site.h"
 #include "state.h"
 
 /** Columns of the resolver table. */
@@ -26,6 +27,10 @@ enum pt_column {
 	PT_COL_RTT,	  /**< round trip */
 	PT_COL_CHANGED,	  /**< when the answer last changed ("2m ago") */
 	PT_COL_ANSWER,	  /**< the answer, shortened */
+	PT_COL_ADDR,	  /**< --follow-mx: the MX targets' addresses (pt_output_targets_cell()) */
+	PT_COL_SITE,	  /**< the anycast site that answered (src/site.h), or its raw identity */
+	PT_COL_VALIDATED, /**< "AD" when the answer was DNSSEC-validated, "!" for a DNSSEC
+			     failure, "-" otherwise */
 	PT_COL_COUNT	  /**< number of columns */
 };
 
@@ -62,11 +67,76 @@ char *pt_output_answer_summary(char *buf, size_t size, const struct pt_row *row,
  */
 char *pt_output_answer_cell(char *buf, size_t size, const struct pt_row *row, const char *sep);
 
+/**
+ * Word wrapping, one decision for every view: the bytes of @p s that make its next line of at
+ * most @p width cells (leading spaces skipped first, see @p skip): the longest run of whole
+ * words, or a word longer than a line cut at a character boundary. Never 0 while text is
+ * left.
+ * @param[out] skip spaces before the line's text (may be NULL)
+ */
+size_t pt_output_wrap(const char *s, int width, size_t *skip);
+
+/**
+ * --follow-mx: the worst verdict among a row's answers for the MX targets' addresses (a
+ * denial or another address before a failure, a failure before pending, pending before match);
+ * PENDING when the row follows none.
+ */
+enum pt_verdict pt_output_targets_verdict(const struct pt_row *row);
+
+/**
+ * --follow-mx: the compact "addr" cell of a row: "all match", "2 of 4 differ", "denied" (a
+ * cached NXDOMAIN or NODATA where the target has the address), "1 of 4 servfail",
+ * "pending", "no reply"; "-" when no target is followed. @return @p buf.
+ */
+char *pt_output_targets_cell(char *buf, size_t size, const struct pt_row *row);
+
+/** "A", "AAAA" and the rest: the type of followed question @p t. @return @p buf. */
+char *pt_output_target_type(char *buf, size_t size, const struct pt_target *t);
+
 /** "192.0.2.1", "192.0.2.1:5353", "[2001:db8::1]:5353": the port only when not 53. */
 char *pt_output_address(char *buf, size_t size, const struct pt_resolver *r);
 
-/** The table for people: aligned columns, then a summary with the truth and counts. */
+/**
+ * The table for people: aligned columns, then a summary with the truth and counts. Rows fit
+ * @p width cells: columns are dropped or shortened by importance (status, answer and TTL
+ * first, then the label, the address, the RTT, the location) and long answers end in "…"
+ * (the JSON and CSV give them whole).
+ * @param width the terminal's columns; 0 for 80 (not a terminal)
+ */
 void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int width);
+
+/**
+ * Resolvers counted in "M/N match" (the dashboard's gauge, the diagnosis, the summaries):
+ * every one but those that refuse or never answer, which tell nothing of propagation; all of
+ * them when that leaves none.
+ */
+size_t pt_output_counted(const struct pt_counts *c);
+
+/** "7 resolvers: 1 match, 4 differ, 1 timeout" ("1 resolver: ..."). @return @p buf. */
+char *pt_output_counts_text(char *buf, size_t size, const struct pt_counts *c);
+
+/**
+ * How convergence went, in words: "CONVERGED 12s after the change" (counted from the change
+ * of the truth seen while watching), "CONVERGED in 3s" (from the start), "all 4 resolvers
+ * serve the truth" (they did from the start: nothing converged), "" when not converged.
+ * @return @p buf.
+ */
+char *pt_output_converged_text(char *buf, size_t size, const struct pt_snapshot *s);
+
+/**
+ * A progress line of --until-converged in table format: "[12s] 7 resolvers: 1 match,
+ * 4 differ, 2 pending - not converged (differ, pending)".
+ * @param elapsed_s seconds since the start
+ */
+void pt_output_progress(FILE *out, const struct pt_counts *c, unsigned reasons, double elapsed_s);
+
+/**
+ * The summary printed when the dashboard ends, as mtr prints its report: what was tracked and
+ * for how long, the truth, the counts, how convergence went, and the resolvers still serving
+ * an old answer (at most @p max_list named, then "and N more").
+ * @param now_ns pt_clock time now (the snapshot's time when 0)
+ */
+void pt_output_summary(FILE *out, const struct pt_snapshot *s, uint64_t now_ns, size_t max_list);
 
 /** The contract's one JSON object for --once --format json. */
 void pt_output_json(FILE *out, const struct pt_snapshot *s, uint64_t wall_ms);
@@ -77,11 +147,26 @@ void pt_output_csv(FILE *out, const struct pt_snapshot *s);
 /** The resolver's identity members: label, address, port. */
 void pt_output_json_resolver(struct pt_json *j, const struct pt_resolver *r);
 
+/** A row's source, and for a probe row its probe_id, country, asn, resolver, measurement_id,
+ *  observed_at (null when unknown) and answer_only. */
+void pt_output_json_vantage(struct pt_json *j, const struct pt_vantage *v);
+
+/**
+ * The split by source and the share matching per country, for the header and the table:
+ * "sources: local 1/2 match, atlas 3/5 match; by country: DE 1/2, US 0/1" (match out of judged;
+ * at most @p max countries, then "and N more").
+ * @return false (and "") when no row comes from a vantage source.
+ */
+bool pt_output_sources_text(char *buf, size_t size, const struct pt_snapshot *s, size_t max);
+
 /** A row's members as in the JSON object's "resolvers" (and "answer" events). */
 void pt_output_json_row(struct pt_json *j, const struct pt_row *r);
 
 /** An answer's RDATA as an array member (NULL key: an element). */
 void pt_output_json_answer(struct pt_json *j, const char *key, const struct pt_answer *a);
+
+/** The kind of an answer as the JSON says it: "data", "nodata", "nxdomain". Static string. */
+const char *pt_output_answer_kind(const struct pt_answer *a);
 
 /** The counts object as member @p key. */
 void pt_output_json_counts(struct pt_json *j, const char *key, const struct pt_counts *c);
@@ -132,5 +217,35 @@ void pt_output_probe(FILE *out, const struct pt_probe_result *r, size_t n, bool 
 
 /** Write the whole of @p b to @p out (one fwrite) and release it. */
 void pt_output_flush(FILE *out, struct pt_buf *b);
+
+/** The site of a row's resolver (src/site.h) from its NSID and CH TXT identity. */
+void pt_output_row_site(struct pt_site *out, const struct pt_row *r);
+
+/** The status detail of a row (pt_verdict_detail()). */
+enum pt_detail pt_output_row_detail(const struct pt_row *r);
+
+/** The resolver ignored the Client Subnet the query carried: no ECS option in the reply, or
+ *  SCOPE PREFIX-LENGTH 0 (its answer is the same for every subnet). False when none was
+ *  sent or there is no answer. */
+bool pt_output_row_ecs_ignored(const struct pt_row *r);
+
+/** "6 (DNSSEC Bogus): text" for one EDE option. @return @p buf. */
+char *pt_output_ede_item(char *buf, size_t size, const struct pt_ede *e);
+
+/** Every EDE option of the answer, each as pt_output_ede_item() writes it, joined with
+ *  " | ", then " | N more" for those past PT_EDE_MAX; "" when there is none. Cut to
+ *  @p size. @return @p buf. */
+char *pt_output_ede_text(char *buf, size_t size, const struct pt_answer *a);
+
+/** The operator a row's resolver belongs to for grouping sites: the site table's, else its
+ *  label; "" when neither is known. Borrowed from @p r or static. */
+const char *pt_output_row_operator(const struct pt_row *r);
+
+/**
+ * Resolvers of one operator (pt_output_row_operator()) answering from several sites, for the
+ * legend: "Lab: 2 sites (lab-fra-1, 0102ff) · Cloudflare: 3 sites (AMS, FRA, LHR)", @p sep
+ * between operators. @return the number of such operators (0: @p buf is "").
+ */
+size_t pt_output_sites_text(char *buf, size_t size, const struct pt_snapshot *s, const char *sep);
 
 #endif /* PT_OUTPUT_H */

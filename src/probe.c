@@ -60,6 +60,7 @@ enum pt_status pt_probe_run(struct pt_probe_result **out, const struct pt_net *n
 		const struct pt_resolver *r = pt_resolvers_get(list, i);
 
 		pt_request_init(&reqs[i], &r->sa, r->salen, ".", PT_TYPE_NS, PT_FLAG_RD);
+		pt_request_use_resolver(&reqs[i], r);
 		res[i].resolver = *r;
 	}
 	rc = pt_net_run(net, reqs, n, reps);

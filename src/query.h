@@ -15,13 +15,16 @@
 
 /** Header flags kept in struct pt_answer.flags, and query options for pt_query_build(). */
 enum pt_flag {
-	PT_FLAG_AA = 1 << 0, /**< authoritative answer */
-	PT_FLAG_TC = 1 << 1, /**< truncated */
-	PT_FLAG_RD = 1 << 2, /**< recursion desired */
-	PT_FLAG_RA = 1 << 3, /**< recursion available */
-	PT_FLAG_AD = 1 << 4, /**< authentic data (DNSSEC validated) */
-	PT_FLAG_CD = 1 << 5, /**< checking disabled */
-	PT_FLAG_DO = 1 << 6, /**< EDNS DNSSEC OK (query option only) */
+	PT_FLAG_AA = 1 << 0,	/**< authoritative answer */
+	PT_FLAG_TC = 1 << 1,	/**< truncated */
+	PT_FLAG_RD = 1 << 2,	/**< recursion desired */
+	PT_FLAG_RA = 1 << 3,	/**< recursion available */
+	PT_FLAG_AD = 1 << 4,	/**< authentic data (DNSSEC validated) */
+	PT_FLAG_CD = 1 << 5,	/**< checking disabled */
+	PT_FLAG_DO = 1 << 6,	/**< EDNS DNSSEC OK (query option only) */
+	PT_FLAG_NSID = 1 << 7,	/**< ask for the server's NSID (RFC 5001; query option only) */
+	PT_FLAG_CHAOS = 1 << 8, /**< class CH instead of IN (id.server, hostname.bind; query
+				   option only): the answer's rdata are the TXT strings */
 };
 
 /** What kind of answer a reply carried. */
@@ -32,6 +35,31 @@ enum pt_answer_kind {
 	PT_ANSWER_REFERRAL, /**< no answer, NS records in authority (a non-recursive server
 			       delegating) */
 	PT_ANSWER_RCODE,    /**< any other rcode (SERVFAIL, REFUSED, ...): see rcode */
+};
+
+/** EDE options kept per reply; more are counted (struct pt_ede_list.more), not kept. */
+#define PT_EDE_MAX 4
+
+/** One Extended DNS Error option (RFC 8914). Value type inside struct pt_ede_list. */
+struct pt_ede {
+	/** INFO-CODE */
+	uint16_t code;
+	/** EXTRA-TEXT cleaned for display (pt_text_clean()); NULL when empty. Points into the
+	 *  list's own allocation. */
+	const char *text;
+};
+
+/** The EDE options of one reply: a single allocation holding the items and their text.
+ *  Owned by its struct pt_answer; copied by pt_answer_copy(), freed by pt_answer_fini(). */
+struct pt_ede_list {
+	/** bytes of the whole allocation */
+	size_t size;
+	/** options in @ref item (1 .. PT_EDE_MAX) */
+	unsigned count;
+	/** further EDE options of the reply past PT_EDE_MAX: counted, not kept */
+	unsigned more;
+	/** the options in reply order */
+	struct pt_ede item[];
 };
 
 /** A reply reduced to what proptrack compares and shows. Embedded; release with pt_answer_fini().
@@ -65,7 +93,8 @@ struct pt_answer {
 	uint32_t serial;
 	/** true when @ref serial is known */
 	bool has_serial;
-	/** EDNS extended DNS error info-code (RFC 8914), -1 when absent */
+	/** EDNS extended DNS error info-code (RFC 8914) of the reply's first EDE option (the
+	 *  same as edes->item[0].code), -1 when absent */
 	int ede;
 	/** PT_ANSWER_REFERRAL: the NS names of the authority section, lower-case absolute,
 	 *  sorted, duplicates removed (the parent's view of a delegation); NULL otherwise */
@@ -82,7 +111,66 @@ struct pt_answer {
 	char **glue;
 	/** number of @ref glue */
 	size_t nglue;
+	/** the server's NSID (RFC 5001) as dig shows it: its text when every octet is printable
+	 *  ASCII, else lower-case hex; NULL when the reply had no NSID option */
+	char *nsid;
+	/** every EDE option of the reply (RFC 8914 allows several), in reply order: one
+	 *  allocation, owned; NULL when the reply had none (the common case costs a pointer) */
+	struct pt_ede_list *edes;
+	/** the reply carried an EDNS Client Subnet option (RFC 7871) */
+	bool has_ecs;
+	/** with @ref has_ecs: its SCOPE PREFIX-LENGTH (0: the answer is valid for every subnet,
+	 *  the resolver did not use the one we sent) */
+	uint8_t ecs_scope;
+	/** the reply carried an EDE option: @ref ede is its code (answers built by hand, with
+	 *  ede 0, carry none) */
+	bool has_ede;
 };
+
+/** An EDNS Client Subnet to send (RFC 7871). Value type; family 0 = none. */
+struct pt_ecs {
+	/** 1 IPv4, 2 IPv6 (the RFC's FAMILY), 0 for no option */
+	uint8_t family;
+	/** SOURCE PREFIX-LENGTH */
+	uint8_t prefix;
+	/** the address, only the first ceil(prefix/8) octets are sent (the rest zero) */
+	uint8_t addr[16];
+};
+
+/**
+ * Read "192.0.2.0/24" or "2001:db8::/48" (a bare address takes /32 or /128; host bits
+ * past the prefix are cleared). @return PT_OK or PT_ERR_PARSE.
+ */
+enum pt_status pt_ecs_parse(struct pt_ecs *out, const char *text);
+
+/** "192.0.2.0/24" for @p e ("" for none). @return @p buf. */
+char *pt_ecs_text(char *buf, size_t size, const struct pt_ecs *e);
+
+/**
+ * The NSID payload @p data (@p len octets) for people, as dig prints it: the text when every
+ * octet is printable ASCII, else lower-case hex digits. @return @p buf (cut to @p size).
+ */
+char *pt_nsid_text(char *buf, size_t size, const uint8_t *data, size_t len);
+
+/** Name of an Extended DNS Error info-code (RFC 8914 §4 and the IANA registry): "Stale
+ *  Answer", "DNSSEC Bogus", ...; "Unknown" for codes without one. Static string. */
+const char *pt_ede_name(int code);
+
+/** RFC 8914 info-code 3: the resolver answered from expired cache (RFC 8767). */
+#define PT_EDE_STALE 3
+
+/** True when one of @p a's EDE options (kept ones) has info-code @p code. */
+bool pt_answer_has_ede(const struct pt_answer *a, int code);
+
+/**
+ * Give @p a the EDE options @p codes / @p texts (@p n of them, in order; a NULL or empty
+ * text is none; texts are cleaned again), replacing any it had, and @p more options counted
+ * past them; also sets a->ede and a->has_ede. Only the first PT_EDE_MAX are kept, the rest
+ * add to more. For answers read back from a log (--replay) and for tests.
+ * @return PT_OK, or PT_ERR_NOMEM (a is then left without EDE).
+ */
+enum pt_status pt_answer_set_edes(struct pt_answer *a, const int *codes, const char *const *texts,
+				  size_t n, unsigned more);
 
 /** How a query ended. */
 enum pt_reply_result {
@@ -112,6 +200,8 @@ struct pt_reply {
 	unsigned dropped;
 	/** errno of the last failure for UNREACHABLE / LOCAL_ERROR, else 0 */
 	int err;
+	/** the EDNS Client Subnet the query carried (family 0: none); set by the driver */
+	struct pt_ecs ecs_sent;
 };
 
 /** Release what @p r holds. NULL does nothing. */
@@ -122,7 +212,8 @@ void pt_reply_fini(struct pt_reply *r);
  * @param[out] wire the message; caller owns, free with free()
  * @param[out] len its length in bytes
  * @param id query ID
- * @param opts mask of PT_FLAG_RD, PT_FLAG_CD, PT_FLAG_DO
+ * @param opts mask of PT_FLAG_RD, PT_FLAG_CD, PT_FLAG_AD, PT_FLAG_DO, PT_FLAG_NSID,
+ *        PT_FLAG_CHAOS
  * @return PT_OK, PT_ERR_PARSE for an invalid name, or PT_ERR_NOMEM.
  */
 enum pt_status pt_query_build(uint8_t **wire, size_t *len, const char *qname, uint16_t qtype,
@@ -149,6 +240,13 @@ struct pt_query_wire {
 enum pt_status pt_query_prepare(struct pt_query_wire *out, const char *qname, uint16_t qtype,
 				unsigned opts);
 
+/**
+ * As pt_query_prepare(), with an EDNS Client Subnet option from @p ecs (NULL or family 0:
+ * none).
+ */
+enum pt_status pt_query_prepare_ecs(struct pt_query_wire *out, const char *qname, uint16_t qtype,
+				    unsigned opts, const struct pt_ecs *ecs);
+
 /** Release what @p q holds. NULL does nothing. */
 void pt_query_wire_fini(struct pt_query_wire *q);
 
@@ -168,15 +266,46 @@ bool pt_query_case_echoed(const uint8_t *reply, size_t len, const struct pt_quer
 			  uint32_t case_seed);
 
 /**
+ * Can an echo of the name stamped with @p case_seed prove that a server echoes case? Only when
+ * the name as sent mixes upper- and lower-case letters: a name that went out in one case comes
+ * back the same from a server that lower-cases (or upper-cases) every question.
+ */
+bool pt_query_case_proves(const struct pt_query_wire *q, uint32_t case_seed);
+
+/**
  * Validate a reply against the query and parse it.
  * A reply must be a response (QR set) with the query's ID and the same question (name compared
- * case-insensitively, type, class IN).
+ * case-insensitively, type, class IN), and pass the strict walk of src/wire.h (every RDLENGTH
+ * consumed exactly, compression pointers only backwards, at most one OPT, nothing trailing,
+ * no TC over TCP) before ldns parses it.
+ * @param tcp the message came over TCP (where TC=1 is malformed)
  * @param[out] out filled on PT_OK (caller owns; release with pt_answer_fini()); zeroed otherwise
- * @return PT_OK; PT_ERR_DNS when it is not the reply to this query (wrong ID or question: drop it);
- *         PT_ERR_PARSE when the message is malformed; PT_ERR_NOMEM.
+ * @return PT_OK; PT_ERR_DNS when it is not the reply to this query (wrong ID, QR clear, wrong
+ *         question: drop it); PT_ERR_PARSE when our reply is malformed; PT_ERR_NOMEM.
  */
 enum pt_status pt_query_parse(struct pt_answer *out, const uint8_t *wire, size_t len, uint16_t id,
-			      const char *qname, uint16_t qtype);
+			      const char *qname, uint16_t qtype, bool tcp);
+
+/**
+ * Parse a reply someone else received, given as base64 wire format (a RIPE Atlas result's
+ * abuf), through pt_query_parse() with the reply's own ID: the same checks (a response, the
+ * question @p qname / @p qtype, the strict walk) and the same answer.
+ * @return as pt_query_parse(); PT_ERR_PARSE also for text that is not base64.
+ */
+enum pt_status pt_query_parse_b64(struct pt_answer *out, const char *b64, const char *qname,
+				  uint16_t qtype);
+
+/** Sort @p a's RDATA ascending (strcmp) and drop duplicates, as pt_query_parse() leaves them
+ *  (for answers read from elsewhere: a probe's answers list). */
+void pt_answer_sort_rdata(struct pt_answer *a);
+
+/**
+ * pt_query_parse() for a query built with @p opts: with PT_FLAG_CHAOS the question must be
+ * class CH and the answer's rdata are its TXT strings (owner the question name, class CH).
+ */
+enum pt_status pt_query_parse_opts(struct pt_answer *out, const uint8_t *wire, size_t len,
+				   uint16_t id, const char *qname, uint16_t qtype, unsigned opts,
+				   bool tcp);
 
 /** Release what @p a holds and zero it. NULL does nothing. */
 void pt_answer_fini(struct pt_answer *a);
@@ -187,6 +316,12 @@ void pt_answer_fini(struct pt_answer *a);
  * the caller to free).
  */
 enum pt_status pt_strv_copy(char ***dst, char *const *src, size_t n);
+
+/**
+ * Sort @p n owned strings ascending (strcmp) and free the duplicates, as an answer holds its
+ * RDATA. @return the count left in @p v.
+ */
+size_t pt_strv_sort_unique_n(char **v, size_t n);
 
 /** Deep copy @p src into @p dst. @return PT_OK or PT_ERR_NOMEM (dst zeroed). */
 enum pt_status pt_answer_copy(struct pt_answer *dst, const struct pt_answer *src);
@@ -245,5 +380,18 @@ bool pt_soa_serial_from_rdata(const char *rdata, uint32_t *serial);
 
 /** Read the SOA MINIMUM (seventh field) from SOA RDATA text. @return true when found. */
 bool pt_soa_minimum_from_rdata(const char *rdata, uint32_t *minimum);
+
+/**
+ * The text of one TXT record given in presentation form ("\"v=spf1 \" \"-all\""): its
+ * character-strings unescaped and joined (RFC 7208 §3.3). Read with ldns.
+ * @return PT_OK, PT_ERR_PARSE (not TXT RDATA, or longer than @p size - 1), PT_ERR_NOMEM.
+ */
+enum pt_status pt_txt_join(const char *rdata, char *out, size_t size);
+
+/**
+ * The reverse-mapping name of a numeric address ("192.0.2.1" -> "1.2.0.192.in-addr.arpa.",
+ * IPv6 nibbles under ip6.arpa.). @return PT_OK or PT_ERR_PARSE.
+ */
+enum pt_status pt_reverse_name(const char *address, char *out, size_t size);
 
 #endif /* PT_QUERY_H */

@@ -13,8 +13,14 @@
 #include <unistd.h>
 
 #include "dns.h"
+#include "safefile.h"
 #include "text.h"
 
+/* The most a list may hold, in bytes read and in entries: a list file is a few MB at most
+ * (the public-dns.info export of every known resolver is about 10 MB); /dev/zero or a
+ * runaway pipe must not read until memory runs out. */
+#define LIST_BYTES_MAX (64u << 20)
+#define LIST_ENTRIES_MAX 100000
 /* Longer lines are rejected before they are copied anywhere. */
 #define LINE_BYTES_MAX 4096
 /* Diagnostics kept per report; report->rejected keeps counting past it. */
@@ -319,14 +325,56 @@ static enum tok_kind not_address(char *why, size_t whysz, const char *tok)
 	return TOK_BAD;
 }
 
+/*
+ * A word is a host name only when it looks like one: labels of letters, digits and hyphens
+ * (not at either end of a label), separated by dots, with at least one dot and one letter.
+ * A final dot counts, so "localhost." asks for a name that has no dot of its own; a lone
+ * word ("this", "localhost") is not taken for a host name.
+ */
 static bool is_hostname(const char *s)
 {
-	size_t n = strlen(s);
+	size_t n = strlen(s), label = 0;
+	bool letter = false, dot = false;
 
-	return n && n <= 253 &&
-	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789.-_") == n &&
-	       strcspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") < n;
+	if (n == 0 || n > 254) {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '.') {
+			if (label == 0 || s[i - 1] == '-') {
+				return false;
+			}
+			dot = true;
+			label = 0;
+			continue;
+		}
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+			letter = true;
+		} else if (!(c >= '0' && c <= '9') && !(c == '-' && label > 0)) {
+			return false;
+		}
+		if (++label > 63) {
+			return false;
+		}
+	}
+	return dot && letter && s[n - 1] != '-';
+}
+
+/* A lone word that would be a host name with a dot: the reason says how to ask for it. */
+static enum tok_kind not_address_word(char *why, size_t whysz, const char *host, const char *tok)
+{
+	char ex[40], word[TOKEN_MAX + 2];
+
+	snprintf(word, sizeof(word), "%s.", host);
+	if (strlen(host) > 63 || strchr(host, '.') || !is_hostname(word)) {
+		return not_address(why, whysz, tok);
+	}
+	excerpt(ex, sizeof(ex), host);
+	snprintf(why, whysz,
+		 "not an address: '%s' (a host name has a dot; write '%s.' to resolve it)", ex, ex);
+	return TOK_BAD;
 }
 
 /* Numeric host (no brackets, no port) into @p r; a host name is copied to @p name. */
@@ -353,7 +401,20 @@ static enum tok_kind parse_host(struct pt_resolver *r, char *host, char *name, c
 			strcpy(name, host);
 			return TOK_NAME;
 		}
-		return not_address(why, whysz, tok);
+		return zone ? not_address(why, whysz, tok)
+			    : not_address_word(why, whysz, host, tok);
+	}
+	/* ::ffff:192.0.2.1 is 192.0.2.1 on the wire: one resolver, written the IPv4 way */
+	if (!zone && IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		struct in_addr v4;
+
+		memcpy(&v4, sin6->sin6_addr.s6_addr + 12, sizeof(v4));
+		memset(&r->sa, 0, sizeof(r->sa));
+		sin->sin_family = AF_INET;
+		sin->sin_addr = v4;
+		r->salen = sizeof(*sin);
+		inet_ntop(AF_INET, &sin->sin_addr, r->address, sizeof(r->address));
+		return TOK_ADDR;
 	}
 	sin6->sin6_family = AF_INET6;
 	r->salen = sizeof(*sin6);
@@ -378,16 +439,17 @@ static enum tok_kind parse_host(struct pt_resolver *r, char *host, char *name, c
 }
 
 /*
- * Split "@host", "host:port", "host#port", "[v6]:port" and parse the parts into @p r.
- * On TOK_NAME, @p name (TOKEN_MAX bytes) holds the host name and r->port its port.
+ * Split "@host", "host:port", "host#port", "[v6]:port" (@p hash_port: '#' may give the port)
+ * and parse the parts into @p r; the port is @p def without one. On TOK_NAME, @p name
+ * (TOKEN_MAX bytes) holds the host name and r->port its port.
  */
-static enum tok_kind parse_tok(struct pt_resolver *r, const char *tok, char *name, char *why,
-			       size_t whysz)
+static enum tok_kind parse_plain(struct pt_resolver *r, const char *tok, uint16_t def,
+				 bool hash_port, char *name, char *why, size_t whysz)
 {
 	const char *s = tok[0] == '@' ? tok + 1 : tok, *port = NULL, *sep;
 	char host[TOKEN_MAX];
 	enum tok_kind kind;
-	uint16_t num = PT_DNS_PORT;
+	uint16_t num = def;
 	size_t hlen;
 
 	memset(r, 0, sizeof(*r));
@@ -398,7 +460,8 @@ static enum tok_kind parse_tok(struct pt_resolver *r, const char *tok, char *nam
 		}
 		port = sep[1] ? sep + 2 : NULL;
 		hlen = (size_t)(sep - ++s);
-	} else if ((sep = strrchr(s, '#')) || ((sep = strchr(s, ':')) && !strchr(sep + 1, ':'))) {
+	} else if ((hash_port && (sep = strrchr(s, '#'))) ||
+		   ((sep = strchr(s, ':')) && !strchr(sep + 1, ':'))) {
 		/* one colon is a port; IPv6 has two or more and takes "#port" or brackets */
 		port = sep + 1;
 		hlen = (size_t)(sep - s);
@@ -416,6 +479,112 @@ static enum tok_kind parse_tok(struct pt_resolver *r, const char *tok, char *nam
 	}
 	pt_resolver_set_port(r, num);
 	return kind;
+}
+
+/* Whether @p s is a name or a numeric address a certificate can carry. */
+static bool is_cert_name(const char *s)
+{
+	unsigned char a[16];
+
+	return is_hostname(s) || inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+/* "tls://ADDR[:PORT][#NAME]" without its scheme (@p s) into @p r. */
+static enum tok_kind parse_tls(struct pt_resolver *r, const char *s, char *name, char *why,
+			       size_t whysz)
+{
+	const char *hash = strrchr(s, '#');
+	char addr[TOKEN_MAX], ex[48];
+	enum tok_kind kind;
+	size_t alen = hash ? (size_t)(hash - s) : strlen(s);
+
+	if (alen == 0 || alen >= sizeof(addr)) {
+		snprintf(why, whysz, "tls:// needs an address: '%s'", excerpt(ex, sizeof(ex), s));
+		return TOK_BAD;
+	}
+	memcpy(addr, s, alen);
+	addr[alen] = '\0';
+	kind = parse_plain(r, addr, PT_DOT_PORT, false, name, why, whysz);
+	if (kind != TOK_ADDR && kind != TOK_NAME) {
+		return kind;
+	}
+	if (hash && (!is_cert_name(hash + 1) || strlen(hash + 1) >= sizeof(r->endpoint))) {
+		snprintf(why, whysz, "bad TLS name '%s' after '#' (a host name or an address)",
+			 excerpt(ex, sizeof(ex), hash + 1));
+		return kind == TOK_ADDR ? TOK_ADDR_BAD : TOK_BAD;
+	}
+	r->transport = PT_TRANSPORT_TLS;
+	/* tls://dns.example: the certificate must carry the name that was resolved */
+	snprintf(r->endpoint, sizeof(r->endpoint), "%s",
+		 hash		    ? hash + 1
+		 : kind == TOK_NAME ? name
+				    : "");
+	return kind;
+}
+
+/* "https://HOST[:PORT]/PATH" (whole token @p tok) into @p r: the URL is kept as given, with an
+ * RFC 8484 URI template's "{?dns}" cut off; without a path, "/dns-query". */
+static enum tok_kind parse_https(struct pt_resolver *r, const char *tok, char *name, char *why,
+				 size_t whysz)
+{
+	const char *s = tok + strlen("https://"), *path = s + strcspn(s, "/?#");
+	char auth[TOKEN_MAX], ex[48], url[TOKEN_MAX + 16];
+	enum tok_kind kind;
+	size_t alen = (size_t)(path - s), ulen;
+
+	for (const char *p = tok; *p; p++) {
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || *p == '"') {
+			snprintf(why, whysz, "bad character in URL '%s'",
+				 excerpt(ex, sizeof(ex), tok));
+			return TOK_BAD;
+		}
+	}
+	if (alen == 0 || alen >= sizeof(auth) || memchr(s, '@', alen) || *path == '#') {
+		snprintf(why, whysz, "bad DoH URL '%s' (https://HOST[:PORT]/PATH)",
+			 excerpt(ex, sizeof(ex), tok));
+		return TOK_BAD;
+	}
+	memcpy(auth, s, alen);
+	auth[alen] = '\0';
+	kind = parse_plain(r, auth, PT_DOH_PORT, false, name, why, whysz);
+	if (kind != TOK_ADDR && kind != TOK_NAME) {
+		return kind;
+	}
+	ulen = (size_t)snprintf(url, sizeof(url), "%s%s", tok, *path ? "" : "/dns-query");
+	if (ulen > 6 && strcmp(url + ulen - 6, "{?dns}") == 0) {
+		url[ulen -= 6] = '\0';
+	}
+	if (strchr(url, '{') || strchr(url, '#') || ulen >= sizeof(r->endpoint)) {
+		snprintf(why, whysz,
+			 "bad DoH URL '%s' (a template other than {?dns}, a fragment, "
+			 "or longer than %d bytes)",
+			 excerpt(ex, sizeof(ex), tok), PT_ENDPOINT_MAX - 1);
+		return TOK_BAD;
+	}
+	r->transport = PT_TRANSPORT_HTTPS;
+	memcpy(r->endpoint, url, ulen + 1);
+	return kind;
+}
+
+/* One address token of any kind: plain, "tls://..." or "https://...". */
+static enum tok_kind parse_tok(struct pt_resolver *r, const char *tok, char *name, char *why,
+			       size_t whysz)
+{
+	if (strncasecmp(tok, "tls://", 6) == 0) {
+		return parse_tls(r, tok + 6, name, why, whysz);
+	}
+	if (strncasecmp(tok, "https://", 8) == 0) {
+		return parse_https(r, tok, name, why, whysz);
+	}
+	if (strstr(tok, "://")) {
+		char ex[48];
+
+		snprintf(why, whysz, "unknown scheme in '%s' (tls:// and https:// are known)",
+			 excerpt(ex, sizeof(ex), tok));
+		memset(r, 0, sizeof(*r));
+		return TOK_BAD;
+	}
+	return parse_plain(r, tok, PT_DNS_PORT, true, name, why, whysz);
 }
 
 enum pt_status pt_resolver_parse_address(struct pt_resolver *r, const char *token, char *reason,
@@ -493,7 +662,7 @@ static void reject(struct parse_ctx *c, const char *reason)
 static bool resolve(struct parse_ctx *c, struct pt_resolver *r, const char *name)
 {
 	struct addrinfo hints, *res, *ai, *pick = NULL;
-	char why[160], ex[48];
+	char why[160], ex[48], plain[TOKEN_MAX];
 	int rc;
 
 	excerpt(ex, sizeof(ex), name);
@@ -506,7 +675,13 @@ static bool resolve(struct parse_ctx *c, struct pt_resolver *r, const char *name
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_DGRAM;
-	rc = getaddrinfo(name, NULL, &hints, &res);
+	/* "localhost." is written with its dot to say it is a name; the system resolver's
+	 * hosts file knows it without one */
+	snprintf(plain, sizeof(plain), "%s", name);
+	if (strlen(plain) > 1 && plain[strlen(plain) - 1] == '.') {
+		plain[strlen(plain) - 1] = '\0';
+	}
+	rc = getaddrinfo(plain, NULL, &hints, &res);
 	if (rc != 0) {
 		snprintf(why, sizeof(why), "cannot resolve %s: %.80s", ex, gai_strerror(rc));
 		reject(c, why);
@@ -526,7 +701,7 @@ static bool resolve(struct parse_ctx *c, struct pt_resolver *r, const char *name
 		pt_resolver_set_port(r, r->port);
 		getnameinfo(pick->ai_addr, pick->ai_addrlen, r->address, sizeof(r->address), NULL,
 			    0, NI_NUMERICHOST);
-		sanitize(r->label, sizeof(r->label), name, strlen(name));
+		sanitize(r->label, sizeof(r->label), plain, strlen(plain));
 	}
 	freeaddrinfo(res);
 	if (!pick) {
@@ -544,6 +719,12 @@ static bool read_token(struct parse_ctx *c, struct pt_resolver *r, const char *t
 	case TOK_ADDR:
 		return true;
 	case TOK_NAME:
+		if (r->transport == PT_TRANSPORT_HTTPS && !(c->flags & PT_PARSE_RESOLVE_NAMES) &&
+		    strlen(name) < sizeof(r->address)) {
+			/* libcurl resolves it when it connects */
+			memcpy(r->address, name, strlen(name) + 1);
+			return true;
+		}
 		return resolve(c, r, name);
 	default:
 		reject(c, why);
@@ -555,6 +736,11 @@ static void add_entry(struct parse_ctx *c, const struct pt_resolver *r)
 {
 	bool added;
 
+	if (c->list->count >= LIST_ENTRIES_MAX &&
+	    pt_resolvers_find(c->list, r->address, r->port) < 0) {
+		reject(c, "more than 100000 resolvers: left out");
+		return;
+	}
 	if (pt_resolvers_add(c->list, r, &added) != PT_OK) {
 		c->st = PT_ERR_NOMEM;
 	} else if (added) {
@@ -870,8 +1056,15 @@ enum pt_status pt_resolvers_load(struct pt_resolvers *list, const char *path, un
 		return PT_ERR_IO;
 	}
 	do {
+		if (len >= LIST_BYTES_MAX) {
+			/* more than any list: /dev/zero, a device, a runaway pipe */
+			st = PT_ERR_IO;
+			errno = EFBIG;
+			break;
+		}
 		if (len == cap) {
 			cap = cap * 2 + 65536;
+			cap = cap > LIST_BYTES_MAX ? LIST_BYTES_MAX : cap;
 			if (!(nb = realloc(buf, cap))) {
 				st = PT_ERR_NOMEM;
 				break;
@@ -884,7 +1077,7 @@ enum pt_status pt_resolvers_load(struct pt_resolvers *list, const char *path, un
 	if (st == PT_OK && ferror(f)) {
 		st = PT_ERR_IO;
 	}
-	err = errno; /* fclose() and free() must not hide why the read failed */
+	err = errno; /* fclose() and free() must not hide why the read failed (EFBIG: too big) */
 	if (f != stdin) {
 		fclose(f);
 	}
@@ -923,18 +1116,50 @@ static void write_quoted(FILE *out, const char *s)
 	pt_buf_fini(&b);
 }
 
+const char *pt_transport_name(enum pt_transport t, bool via_tcp)
+{
+	switch (t) {
+	case PT_TRANSPORT_TLS:
+		return "tls";
+	case PT_TRANSPORT_HTTPS:
+		return "https";
+	default:
+		return via_tcp ? "tcp" : "udp";
+	}
+}
+
+char *pt_resolver_format(char *buf, size_t size, const struct pt_resolver *r)
+{
+	bool v6 = strchr(r->address, ':') != NULL;
+	uint16_t def = r->transport == PT_TRANSPORT_TLS ? PT_DOT_PORT : PT_DNS_PORT;
+	const char *scheme = r->transport == PT_TRANSPORT_TLS ? "tls://" : "";
+	size_t n;
+
+	if (r->transport == PT_TRANSPORT_HTTPS) {
+		snprintf(buf, size, "%s", r->endpoint);
+		return buf;
+	}
+	if (r->port == def) {
+		n = (size_t)snprintf(buf, size, "%s%s", scheme, r->address);
+	} else {
+		n = (size_t)snprintf(buf, size, v6 ? "%s[%s]:%u" : "%s%s:%u", scheme, r->address,
+				     (unsigned)r->port);
+	}
+	if (r->transport == PT_TRANSPORT_TLS && r->endpoint[0] && n < size) {
+		snprintf(buf + n, size - n, "#%s", r->endpoint);
+	}
+	return buf;
+}
+
 enum pt_status pt_resolvers_write(const struct pt_resolvers *list, FILE *out)
 {
+	char entry[PT_ENDPOINT_MAX + PT_ADDRESS_MAX + 16];
+
 	fputs("# proptrack resolver list\n# ADDRESS[:PORT]  LABEL [LOCATION]\n", out);
 	for (size_t i = 0; i < list->count; i++) {
 		const struct pt_resolver *r = &list->items[i];
-		bool v6 = strchr(r->address, ':') != NULL;
 
-		if (r->port == PT_DNS_PORT) {
-			fputs(r->address, out);
-		} else {
-			fprintf(out, v6 ? "[%s]:%u" : "%s:%u", r->address, (unsigned)r->port);
-		}
+		fputs(pt_resolver_format(entry, sizeof(entry), r), out);
 		if (is_plain(r->label, true) && is_plain(r->location, false)) {
 			fprintf(out, "%s%s", *r->label || *r->location ? "  " : "", r->label);
 			fprintf(out, *r->location ? (*r->label ? " [%s]" : "[%s]") : "%s",
@@ -960,62 +1185,12 @@ void pt_parse_report_fini(struct pt_parse_report *report)
 	memset(report, 0, sizeof(*report));
 }
 
+static enum pt_status fill_list(void *ctx, FILE *out)
+{
+	return pt_resolvers_write(ctx, out);
+}
+
 enum pt_status pt_resolvers_save(const struct pt_resolvers *list, const char *path, bool overwrite)
 {
-	char tmp[PATH_MAX + 16];
-	struct stat sb;
-	mode_t mask;
-	FILE *f;
-	int fd;
-	int err = 0;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return PT_ERR_IO;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		return PT_ERR_IO;
-	}
-	/* mkstemp() makes the file 0600; a list is no secret: the usual 0666 & ~umask */
-	mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
-	f = fdopen(fd, "w");
-	if (f == NULL) {
-		err = errno;
-		close(fd);
-	} else {
-		if (pt_resolvers_write(list, f) != PT_OK || fflush(f) != 0 ||
-		    fsync(fileno(f)) != 0) {
-			err = errno ? errno : EIO;
-		}
-		if (fclose(f) != 0 && err == 0) {
-			err = errno;
-		}
-	}
-	if (err == 0) {
-		if (overwrite) {
-			if (rename(tmp, path) != 0) {
-				err = errno;
-			}
-		} else if (link(tmp, path) == 0) {
-			/* link() fails if the name exists, so no race can overwrite a file */
-			unlink(tmp);
-			return PT_OK;
-		} else if (errno == EEXIST) {
-			err = EEXIST;
-		} else if (stat(path, &sb) == 0) {
-			/* a file system without hard links: rename, after one more look */
-			err = EEXIST;
-		} else if (rename(tmp, path) != 0) {
-			err = errno;
-		}
-	}
-	if (err != 0) {
-		unlink(tmp);
-		errno = err;
-		return PT_ERR_IO;
-	}
-	return PT_OK;
+	return pt_safefile_write(path, overwrite, fill_list, (void *)(uintptr_t)list);
 }

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "status.h"
+#include "vantage.h"
 
 /** Longest label kept, including the NUL; longer labels are cut on a UTF-8 boundary. */
 #define PT_LABEL_MAX 96
@@ -25,11 +26,26 @@
 /** Longest numeric address text, including an IPv6 zone id and the NUL. */
 #define PT_ADDRESS_MAX 64
 
+/** How queries reach a resolver. */
+enum pt_transport {
+	PT_TRANSPORT_UDP = 0, /**< a plain entry: UDP, TCP after truncation (or with --tcp) */
+	PT_TRANSPORT_TLS,     /**< DNS over TLS (RFC 7858): "tls://ADDR[:PORT][#NAME]" */
+	PT_TRANSPORT_HTTPS,   /**< DNS over HTTPS (RFC 8484): "https://HOST[:PORT]/PATH" */
+};
+
+/** Longest TLS name or DoH URL kept, including the NUL; longer ones are rejected. */
+#define PT_ENDPOINT_MAX 256
+/** Default port of DNS over TLS (RFC 7858) and of DNS over HTTPS. */
+#define PT_DOT_PORT 853
+#define PT_DOH_PORT 443
+
 /** One resolver: where to send queries and how to show it. */
 struct pt_resolver {
-	/** numeric address without brackets or port ("8.8.8.8", "2001:db8::1", "fe80::1%eth0") */
+	/** numeric address without brackets or port ("8.8.8.8", "2001:db8::1", "fe80::1%eth0");
+	 *  for a DoH entry whose host name was not resolved, that host name (then @ref salen
+	 *  is 0 and libcurl resolves it) */
 	char address[PT_ADDRESS_MAX];
-	/** UDP/TCP port, 1..65535 */
+	/** UDP/TCP port, 1..65535 (853 for DoT, 443 for DoH unless given) */
 	uint16_t port;
 	/** readable name; empty when the entry had none */
 	char label[PT_LABEL_MAX];
@@ -39,7 +55,24 @@ struct pt_resolver {
 	struct sockaddr_storage sa;
 	/** length of @ref sa */
 	socklen_t salen;
+	/** where its answers are seen from (zeroed: a local resolver proptrack asks itself) */
+	struct pt_vantage vantage;
+	/** how queries reach it */
+	enum pt_transport transport;
+	/** TLS: the name its certificate must carry (empty: the certificate must name the
+	 *  address); HTTPS: the URL ("https://dns.example/dns-query"); empty for UDP */
+	char endpoint[PT_ENDPOINT_MAX];
 };
+
+/** "udp", "tcp" (a plain entry answered over TCP: @p via_tcp), "tls" or "https". */
+const char *pt_transport_name(enum pt_transport t, bool via_tcp);
+
+/**
+ * The entry as a list would write it ("8.8.8.8", "[2001:db8::1]:5353",
+ * "tls://1.1.1.1#cloudflare-dns.com", "https://dns.google/dns-query") into @p buf.
+ * @return @p buf.
+ */
+char *pt_resolver_format(char *buf, size_t size, const struct pt_resolver *r);
 
 /** One line that could not be used. */
 struct pt_diag {
@@ -116,7 +149,10 @@ enum pt_status pt_resolvers_parse(struct pt_resolvers *list, const char *text, s
 
 /**
  * Read the whole file at @p path ("-" is stdin) and parse it as pt_resolvers_parse() does.
- * @return PT_OK, PT_ERR_IO when the file cannot be read (errno kept), or PT_ERR_NOMEM.
+ * At most 64 MiB are read (a list is a few MB; /dev/zero must not fill memory) and a list
+ * keeps at most 100,000 resolvers (the rest are rejected lines).
+ * @return PT_OK, PT_ERR_IO when the file cannot be read (errno kept; EFBIG when it holds
+ *         more than 64 MiB), or PT_ERR_NOMEM.
  */
 enum pt_status pt_resolvers_load(struct pt_resolvers *list, const char *path, unsigned flags,
 				 struct pt_parse_report *report);
@@ -129,19 +165,21 @@ enum pt_status pt_resolvers_load(struct pt_resolvers *list, const char *path, un
 enum pt_status pt_resolvers_write(const struct pt_resolvers *list, FILE *out);
 
 /**
- * Write @p list to @p path in the resolvers.txt format, atomically: into a temporary file
- * beside it (mode 0666 & ~umask), flushed to disk, then moved into place, so a failure never
- * leaves half a list behind.
+ * Write @p list to @p path in the resolvers.txt format with pt_safefile_write() (src/safefile.h):
+ * only a regular file is replaced, keeping its mode and owner; a new one gets 0666 & ~umask;
+ * written to a temporary file beside it, flushed to disk, then moved into place.
  * @param overwrite false: fail with errno EEXIST when @p path exists (also when it appears
  *        while writing)
- * @return PT_OK, or PT_ERR_IO with errno set (nothing written at @p path).
+ * @return PT_OK, or PT_ERR_IO with errno set (pt_safefile_strerror() says it in words;
+ *         nothing written at @p path).
  */
 enum pt_status pt_resolvers_save(const struct pt_resolvers *list, const char *path, bool overwrite);
 
 /**
  * Parse one address with an optional port ("8.8.8.8", "8.8.8.8:5353", "8.8.8.8#5353",
- * "@8.8.8.8", "[2001:db8::1]:53", "2001:db8::1#53") into @p r (address, port, sa, salen;
- * label and location cleared).
+ * "@8.8.8.8", "[2001:db8::1]:53", "2001:db8::1#53"; also "tls://ADDR[:PORT][#NAME]", and
+ * "https://HOST[:PORT]/PATH" with a numeric HOST) into @p r (address, port, sa, salen,
+ * transport, endpoint; label and location cleared).
  * @param[out] reason on failure, why (may be NULL); @p reason_size bytes
  * @return PT_OK or PT_ERR_PARSE.
  */

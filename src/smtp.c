@@ -14,6 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include "clock.h"
 #include "text.h"
 
@@ -446,5 +450,175 @@ enum pt_status pt_smtp_probe_all(struct pt_smtp_probe *probes, size_t n, const c
 	free(conns);
 	free(pfds);
 	free(which);
+	return PT_OK;
+}
+
+/* ---- STARTTLS (RFC 3207) for DANE: one server, blocking, the presented chain hashed ---- */
+
+/* Read one whole reply (all its lines) into its code. @return the code, or -1. */
+static int pt_tls_reply(int fd, char *buf, size_t size, size_t *len)
+{
+	int code = 0;
+
+	for (;;) {
+		char *nl = memchr(buf, '\n', *len);
+
+		if (nl) {
+			size_t n = (size_t)(nl - buf) + 1;
+			char line[PT_SMTP_INBUF];
+			int r;
+
+			snprintf(line, sizeof(line), "%.*s",
+				 (int)(n > 1 && nl[-1] == '\r' ? n - 2 : n - 1), buf);
+			memmove(buf, buf + n, *len - n);
+			*len -= n;
+			r = pt_smtp_reply_line(line, &code);
+			if (r < 0) {
+				return -1;
+			}
+			if (r == 1) {
+				return code;
+			}
+			continue;
+		}
+		if (*len + 1 >= size) {
+			return -1;
+		}
+		ssize_t got = recv(fd, buf + *len, size - *len - 1, 0);
+
+		if (got <= 0) {
+			return -1;
+		}
+		*len += (size_t)got;
+	}
+}
+
+static bool pt_tls_send(int fd, const char *s)
+{
+	size_t n = strlen(s), off = 0;
+
+	while (off < n) {
+		ssize_t w = send(fd, s + off, n - off, MSG_NOSIGNAL);
+
+		if (w <= 0) {
+			return false;
+		}
+		off += (size_t)w;
+	}
+	return true;
+}
+
+static void pt_tls_hash(const unsigned char *der, int len, unsigned char *s256, unsigned char *s512)
+{
+	SHA256(der, (size_t)len, s256);
+	SHA512(der, (size_t)len, s512);
+}
+
+/* Hash certificate @p x (whole DER and its SubjectPublicKeyInfo) into slot @p i of @p out. */
+static void pt_tls_keep(struct pt_smtp_tls *out, size_t i, X509 *x)
+{
+	unsigned char *der = NULL;
+	int len = i2d_X509(x, &der);
+
+	if (len > 0) {
+		pt_tls_hash(der, len, out->cert_sha256[i], out->cert_sha512[i]);
+		OPENSSL_free(der);
+	}
+	der = NULL;
+	len = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der);
+	if (len > 0) {
+		pt_tls_hash(der, len, out->spki_sha256[i], out->spki_sha512[i]);
+		OPENSSL_free(der);
+	}
+}
+
+enum pt_status pt_smtp_starttls(const char *address, uint16_t port, const char *name,
+				const char *helo, unsigned timeout_ms, struct pt_smtp_tls *out)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct timeval tv;
+	char buf[PT_SMTP_INBUF], cmd[320];
+	size_t len = 0;
+	int fd;
+	SSL_CTX *ctx = NULL;
+	SSL *ssl = NULL;
+
+	memset(out, 0, sizeof(*out));
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET6, address, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1) {
+		((struct sockaddr_in6 *)&ss)->sin6_family = AF_INET6;
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+		sl = sizeof(struct sockaddr_in6);
+	} else if (inet_pton(AF_INET, address, &((struct sockaddr_in *)&ss)->sin_addr) == 1) {
+		((struct sockaddr_in *)&ss)->sin_family = AF_INET;
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+		sl = sizeof(struct sockaddr_in);
+	} else {
+		snprintf(out->error, sizeof(out->error), "not a numeric address");
+		return PT_ERR_PARSE;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(out->error, sizeof(out->error), "%s", strerror(errno));
+		return PT_ERR_IO;
+	}
+	timeout_ms = timeout_ms ? timeout_ms : PT_SMTP_DEFAULT_TIMEOUT_MS;
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	snprintf(cmd, sizeof(cmd), "EHLO %s\r\n", helo && *helo ? helo : "proptrack.invalid");
+	if (connect(fd, (struct sockaddr *)&ss, sl) != 0) {
+		snprintf(out->error, sizeof(out->error), "connect: %s", strerror(errno));
+	} else if (pt_tls_reply(fd, buf, sizeof(buf), &len) != 220) {
+		snprintf(out->error, sizeof(out->error), "no 220 greeting");
+	} else if (!pt_tls_send(fd, cmd) || pt_tls_reply(fd, buf, sizeof(buf), &len) != 250) {
+		snprintf(out->error, sizeof(out->error), "EHLO not accepted");
+	} else if (!pt_tls_send(fd, "STARTTLS\r\n") ||
+		   pt_tls_reply(fd, buf, sizeof(buf), &len) != 220) {
+		snprintf(out->error, sizeof(out->error), "STARTTLS not accepted");
+	} else if (!(ctx = SSL_CTX_new(TLS_client_method())) || !(ssl = SSL_new(ctx))) {
+		snprintf(out->error, sizeof(out->error), "OpenSSL could not start");
+	} else {
+		/* no verification here: DANE judges the chain against the TLSA records */
+		SSL_set_verify(ssl, SSL_VERIFY_NONE, NULL);
+		if (name && *name) {
+			char sni[256];
+
+			snprintf(sni, sizeof(sni), "%s", name);
+			if (*sni && sni[strlen(sni) - 1] == '.') {
+				sni[strlen(sni) - 1] = '\0';
+			}
+			SSL_set_tlsext_host_name(ssl, sni);
+		}
+		SSL_set_fd(ssl, fd);
+		if (SSL_connect(ssl) != 1) {
+			snprintf(out->error, sizeof(out->error), "TLS handshake failed");
+		} else {
+			STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+			X509 *leaf = SSL_get1_peer_certificate(ssl);
+
+			if (leaf) {
+				pt_tls_keep(out, out->ncerts++, leaf);
+				X509_free(leaf);
+			}
+			/* the chain as sent (the leaf first): the rest may hold a DANE-TA */
+			for (int i = 1;
+			     chain && i < sk_X509_num(chain) && out->ncerts < PT_SMTP_TLS_MAX;
+			     i++) {
+				pt_tls_keep(out, out->ncerts++, sk_X509_value(chain, i));
+			}
+			out->done = out->ncerts > 0;
+			if (!out->done) {
+				snprintf(out->error, sizeof(out->error),
+					 "no certificate presented");
+			}
+			SSL_shutdown(ssl);
+		}
+	}
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	close(fd);
 	return PT_OK;
 }

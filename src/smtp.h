@@ -78,4 +78,36 @@ enum pt_status pt_smtp_probe_all(struct pt_smtp_probe *probes, size_t n, const c
  */
 int pt_smtp_reply_line(const char *line, int *code);
 
+/** Certificates of a chain kept by pt_smtp_starttls(). */
+#define PT_SMTP_TLS_MAX 4
+
+/** What a server presented after STARTTLS, hashed for DANE (RFC 6698 §2.1: selector 0 the
+ *  whole certificate, 1 its SubjectPublicKeyInfo; matching types 1 SHA-256, 2 SHA-512). */
+struct pt_smtp_tls {
+	/** the handshake completed and a certificate was presented */
+	bool done;
+	/** why not, printable; "" when done */
+	char error[128];
+	/** certificates kept, the leaf first, then the rest of the chain as sent */
+	size_t ncerts;
+	/** SHA-256 of each certificate's DER */
+	unsigned char cert_sha256[PT_SMTP_TLS_MAX][32];
+	/** SHA-512 of each certificate's DER */
+	unsigned char cert_sha512[PT_SMTP_TLS_MAX][64];
+	/** SHA-256 of each SubjectPublicKeyInfo's DER */
+	unsigned char spki_sha256[PT_SMTP_TLS_MAX][32];
+	/** SHA-512 of each SubjectPublicKeyInfo's DER */
+	unsigned char spki_sha512[PT_SMTP_TLS_MAX][64];
+};
+
+/**
+ * Connect, EHLO, STARTTLS, and a TLS handshake (OpenSSL, no verification: DANE judges the
+ * chain) with one server; blocking, each step bounded by @p timeout_ms (0 = 5000).
+ * @param name the MX host name, sent as SNI; NULL for none
+ * @param[out] out the hashed chain, or @p out->error
+ * @return PT_OK (the outcome is in @p out) or PT_ERR_PARSE / PT_ERR_IO before any exchange.
+ */
+enum pt_status pt_smtp_starttls(const char *address, uint16_t port, const char *name,
+				const char *helo, unsigned timeout_ms, struct pt_smtp_tls *out);
+
 #endif /* PT_SMTP_H */

@@ -10,8 +10,55 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dns.h"
+/* the entries grow from 64 by doubling: every capacity is whole chunks */
+_Static_assert(64 % PT_CHUNK_ROWS == 0, "chunks divide the capacity");
+#include "text.h"
+
 /* Distinct answers counted for groups and the majority; more are uncounted minorities. */
 #define ANSWERS_MAX 256
+
+/* An answer shared by the entry that received it and every chunk showing it: the reply is
+ * copied once (by the publisher, outside the lock) and never again for a snapshot. Immutable;
+ * freed with its last reference. */
+struct answer_box {
+	atomic_size_t refs;
+	struct pt_answer a;
+};
+
+/*
+ * PT_CHUNK_ROWS rows of a snapshot: those of the tracked resolvers with ids
+ * [index * PT_CHUNK_ROWS, (index + 1) * PT_CHUNK_ROWS), built from the entries under the
+ * state's lock and immutable from then on. The state keeps the latest chunk of every index
+ * and each snapshot holds a reference to the chunks it shows, so a snapshot builds only the
+ * chunks whose entries changed since the last one (copy-on-write) and shares the others.
+ */
+struct pt_chunk {
+	atomic_size_t refs;
+	/* the state's generation when it was built */
+	uint64_t generation;
+	size_t nrows;
+	/* rows fetching from old name servers (pt_snapshot_old_servers()) */
+	size_t nold;
+	/* the rows serving an old answer that may give the chunk's expiry at any time from
+	 * built_ns on (chunks_expiry()); the others' TTLs end before one of these */
+	uint8_t cand[PT_CHUNK_ROWS];
+	size_t ncand;
+	uint64_t built_ns;
+	/* in the same allocation: the rows (PT_CHUNK_ROWS, or every row of a flat snapshot),
+	 * the answer of each (NULL for a row without one), and every row's history */
+	struct pt_row *rows;
+	struct answer_box **boxes;
+	struct pt_change *history;
+	/* --follow-mx: every row's target results, their answers shared with the entries'
+	 * (tboxes: a reference each, NULL for none) */
+	struct pt_target_result *tres;
+	struct answer_box **tboxes;
+	/* the old target result whose TTL ends last (row, index), -1 when none */
+	int tcand_row;
+	int tcand_k;
+	size_t ntboxes;
+};
 
 /* One resolver slot; the slot index is the resolver's id. */
 struct entry {
@@ -19,7 +66,8 @@ struct entry {
 	bool tracked;
 	bool has_reply;
 	enum pt_reply_result result;
-	struct pt_answer answer;
+	/* the last answer (shared by the snapshots; NULL without one): entry_answer() */
+	struct answer_box *box;
 	enum pt_verdict verdict;
 	/* index in st->answers of the answer, -1 without a judgeable one */
 	int answer_ix;
@@ -41,7 +89,33 @@ struct entry {
 	bool old_servers;
 	uint32_t old_ttl;
 	uint64_t ns_expires_ns;
+	/* --follow-mx: its answers to the followed questions, index-aligned with st->targets
+	 * (NULL when none are followed) */
+	struct pt_target_result *tres;
+	size_t ntres;
+	/* the snapshots' shared copies of those answers (as box for the main answer), made when a
+	 * chunk first shows one and dropped when it changes: NULL until then */
+	struct answer_box **tbox;
+	bool via_tcp;
+	/* CH TXT identity (kept across retargets: it is the resolver's, not the name's) */
+	/* out of line, allocated when one is known (most resolvers answer neither): the two
+	 * strings PT_IDENTITY_MAX bytes each, NULL when none */
+	char *identity;
+	/* see struct pt_row */
+	bool dnssec_failure;
+	int cd_rcode;
+	bool stale;
+	/* when the last fresh answer should leave its cache, and the longest TTL it was seen
+	 * with: the same answer past that, with a short TTL, is stale */
+	uint64_t fresh_expiry_ns;
+	uint32_t fresh_ttl;
+	struct pt_ecs ecs_sent;
 };
+
+/* Bytes of each CH TXT identity string (as struct pt_row's). */
+#define PT_IDENTITY_MAX 64
+_Static_assert(sizeof(((struct pt_row *)0)->id_server) == PT_IDENTITY_MAX, "row's size");
+_Static_assert(sizeof(((struct pt_row *)0)->hostname_bind) == PT_IDENTITY_MAX, "row's size");
 
 /* A distinct judgeable answer and how many resolvers serve it now. */
 struct answer_slot {
@@ -61,6 +135,21 @@ struct pt_state {
 	size_t nentries;
 	size_t cap;
 	size_t ntracked;
+	/* the latest chunk of each PT_CHUNK_ROWS entries (cap / PT_CHUNK_ROWS of them, NULL
+	 * before the first snapshot), and whether an entry of it changed since it was built */
+	struct pt_chunk **chunks;
+	bool *chunk_dirty;
+	/* the generation up to which every change marked the chunks it touched (bump()); a
+	 * change that bumped the generation without (a path that did not say which entries
+	 * it changed) makes the next snapshot rebuild every chunk: slower, never stale */
+	uint64_t accounted;
+	/* the group of each answer slot the chunks were built with */
+	int chunk_rank[ANSWERS_MAX];
+	size_t chunk_nrank;
+	/* chunks built so far (snapshots share the others) */
+	uint64_t chunks_built;
+	/* bumped when a resolver is added or removed (pt_snapshot.rows_generation) */
+	uint64_t members;
 	struct answer_slot answers[ANSWERS_MAX];
 	size_t nanswers;
 	struct pt_truth truth;
@@ -92,6 +181,13 @@ struct pt_state {
 	/* a byte is in the pipe (or about to be): publishers write only when it is clear, so a
 	 * sweep of n replies costs the views one wake-up per look, not n system calls */
 	atomic_bool wake_pending;
+	/* --follow-mx: the followed questions (each MX target's A and AAAA) with their truths,
+	 * and the verdict counts of every tracked entry's answers to them */
+	struct pt_target *targets;
+	size_t ntargets;
+	struct pt_counts tcounts;
+	/* the Globalping API's rate limit, as last reported (not known without --globalping) */
+	struct pt_vantage_limits gp_limits;
 };
 
 long pt_row_ttl_left(const struct pt_row *row, uint64_t now_ns)
@@ -114,18 +210,106 @@ void pt_event_fini(struct pt_event *ev)
 	pt_answer_fini(&ev->from);
 }
 
+static void box_unref(struct answer_box *b)
+{
+	if (b != NULL && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) {
+		pt_answer_fini(&b->a);
+		free(b);
+	}
+}
+
+static struct answer_box *box_ref(struct answer_box *b)
+{
+	if (b != NULL) {
+		atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+	}
+	return b;
+}
+
+static void chunk_unref(struct pt_chunk *c)
+{
+	if (c == NULL || atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1) {
+		return;
+	}
+	for (size_t i = 0; i < c->nrows; i++) {
+		box_unref(c->boxes[i]);
+	}
+	for (size_t k = 0; k < c->ntboxes; k++) {
+		box_unref(c->tboxes[k]);
+	}
+	free(c);
+}
+
 void pt_snapshot_free(struct pt_snapshot *s)
 {
 	if (s == NULL) {
 		return;
 	}
 	pt_truth_fini(&s->truth);
-	for (size_t i = 0; i < s->nrows; i++) {
-		pt_answer_fini(&s->rows[i].answer);
+	if (s->chunks != NULL) {
+		/* the rows belong to the chunks */
+		for (size_t i = 0; i < s->nchunks; i++) {
+			chunk_unref(s->chunks[i]);
+		}
+		free(s->chunks);
+		free(s->chunk_first);
+	} else {
+		for (size_t i = 0; i < s->nrows; i++) {
+			pt_answer_fini(&s->rows[i].answer);
+		}
+		free(s->rows);
 	}
-	free(s->rows);
+	for (size_t i = 0; i < s->ntargets; i++) {
+		pt_truth_fini(&s->targets[i].truth);
+	}
+	free(s->targets);
 	free(s->history_pool);
 	free(s);
+}
+
+const struct pt_row *pt_snapshot_row(const struct pt_snapshot *s, size_t i)
+{
+	size_t lo = 0, hi;
+
+	if (s->rows != NULL || s->chunks == NULL) {
+		return &s->rows[i];
+	}
+	/* no resolver removed before row i's chunk (the usual case): every chunk before is full */
+	lo = i / PT_CHUNK_ROWS;
+	if (lo < s->nchunks && s->chunk_first[lo] == lo * PT_CHUNK_ROWS &&
+	    i - s->chunk_first[lo] < s->chunks[lo]->nrows) {
+		return &s->chunks[lo]->rows[i - s->chunk_first[lo]];
+	}
+	lo = 0;
+	/* the last chunk starting at or before row i (an empty chunk never is: the next one
+	 * starts at the same row) */
+	hi = s->nchunks;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->chunk_first[mid] <= i) {
+			lo = mid;
+		} else {
+			hi = mid;
+		}
+	}
+	return &s->chunks[lo]->rows[i - s->chunk_first[lo]];
+}
+
+size_t pt_snapshot_old_servers(const struct pt_snapshot *s)
+{
+	size_t n = 0;
+
+	if (s->rows == NULL && s->chunks != NULL) {
+		for (size_t i = 0; i < s->nchunks; i++) {
+			n += s->chunks[i]->nold;
+		}
+		return n;
+	}
+	for (size_t i = 0; i < s->nrows; i++) {
+		n += s->rows[i].old_servers;
+	}
+	return n;
 }
 
 static void wake(struct pt_state *st)
@@ -171,17 +355,51 @@ struct pt_state *pt_state_new(const char *domain, uint16_t qtype, pt_clock_fn cl
 	return st;
 }
 
+/* Entry @p e's last answer: a view of its box (zeroed when it has none). */
+static const struct pt_answer *entry_answer(const struct entry *e)
+{
+	static const struct pt_answer none;
+
+	return e->box != NULL ? &e->box->a : &none;
+}
+
+/* Drop the shared copy of @p e's answer to followed question @p k (it changed). */
+static void tbox_drop(struct entry *e, size_t k)
+{
+	if (e->tbox != NULL && k < e->ntres) {
+		box_unref(e->tbox[k]);
+		e->tbox[k] = NULL;
+	}
+}
+
+/* Drop every shared copy of @p e's target answers (they move or go). */
+static void tbox_free(struct entry *e)
+{
+	for (size_t k = 0; e->tbox != NULL && k < e->ntres; k++) {
+		box_unref(e->tbox[k]);
+	}
+	free(e->tbox);
+	e->tbox = NULL;
+}
+
 static void entry_clear(struct entry *e)
 {
 	struct pt_resolver keep = e->resolver;
 	bool tracked = e->tracked;
+	char *identity = e->identity;
 
-	pt_answer_fini(&e->answer);
+	box_unref(e->box);
 	pt_answer_fini(&e->last_good);
 	free(e->history);
+	tbox_free(e);
+	for (size_t i = 0; i < e->ntres; i++) {
+		pt_answer_fini(&e->tres[i].answer);
+	}
+	free(e->tres);
 	memset(e, 0, sizeof(*e));
 	e->resolver = keep;
 	e->tracked = tracked;
+	e->identity = identity;
 	e->answer_ix = -1;
 }
 
@@ -202,6 +420,18 @@ static void answers_clear(struct pt_state *st)
 	st->majority_ix = -1;
 }
 
+/* Forget the followed questions (their answers go with entry_clear() or here). */
+static void targets_clear(struct pt_state *st)
+{
+	for (size_t i = 0; i < st->ntargets; i++) {
+		pt_truth_fini(&st->targets[i].truth);
+	}
+	free(st->targets);
+	st->targets = NULL;
+	st->ntargets = 0;
+	memset(&st->tcounts, 0, sizeof(st->tcounts));
+}
+
 void pt_state_free(struct pt_state *st)
 {
 	if (st == NULL) {
@@ -209,17 +439,46 @@ void pt_state_free(struct pt_state *st)
 	}
 	for (size_t i = 0; i < st->nentries; i++) {
 		entry_clear(&st->entries[i]);
+		free(st->entries[i].identity);
 	}
 	free(st->entries);
+	for (size_t i = 0; i < st->cap / PT_CHUNK_ROWS; i++) {
+		chunk_unref(st->chunks[i]);
+	}
+	free(st->chunks);
+	free(st->chunk_dirty);
 	answers_clear(st);
 	events_clear(st);
 	free(st->events);
 	pt_truth_fini(&st->truth);
+	targets_clear(st);
 	close(st->wake_rd);
 	close(st->wake_wr);
 	pthread_cond_destroy(&st->events_cond);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
+}
+
+/* ---- what changed, for the snapshots (called with the lock held) ---- */
+
+/* @p e changed: the next snapshot builds its chunk again. */
+static void touch(struct pt_state *st, const struct entry *e)
+{
+	st->chunk_dirty[(size_t)(e - st->entries) / PT_CHUNK_ROWS] = true;
+}
+
+static void touch_all(struct pt_state *st)
+{
+	if (st->chunk_dirty != NULL) {
+		memset(st->chunk_dirty, 1, st->cap / PT_CHUNK_ROWS);
+	}
+}
+
+/* A change is complete, and the entries it changed were touched. */
+static void bump(struct pt_state *st)
+{
+	st->generation++;
+	st->accounted = st->generation;
 }
 
 /* ---- judging, kept current (called with the lock held) ---- */
@@ -261,9 +520,30 @@ static struct pt_event *event_push(struct pt_state *st, enum pt_event_kind kind,
 }
 
 /*
- * Seconds until the last answer that is not the truth must leave its cache, at @p now. A
- * resolver fetching from old name servers can fetch the old answer again until its cached NS
- * set expires: its bound is that expiry plus the old answer's TTL.
+ * Seconds until row @p r's answer must leave its cache at @p now, -1 when nothing says (for a
+ * row serving an old answer). A resolver fetching from old name servers can fetch the old
+ * answer again until its cached NS set expires: its bound is that expiry plus the old answer's
+ * TTL; @p known is cleared when that expiry is unknown.
+ */
+static long row_expiry(const struct pt_row *r, uint64_t now, bool *known)
+{
+	long l = pt_row_ttl_left(r, now);
+
+	if (r->old_servers && r->ns_expires_ns == 0) {
+		*known = false;
+	} else if (r->old_servers) {
+		uint64_t ns = r->ns_expires_ns > now ? (r->ns_expires_ns - now) / PT_NS_PER_S : 0;
+
+		if ((long)(ns + r->old_ttl) > l) {
+			l = (long)(ns + r->old_ttl);
+		}
+	}
+	return l;
+}
+
+/*
+ * Seconds until the last answer that is not the truth must leave its cache, at @p now
+ * (row_expiry() of every resolver serving an old answer).
  * @param[out] bounded false when such a resolver's NS expiry is unknown (may be NULL)
  */
 static uint32_t expiry(const struct pt_state *st, uint64_t now, bool *bounded)
@@ -281,22 +561,32 @@ static uint32_t expiry(const struct pt_state *st, uint64_t now, bool *bounded)
 		memset(&r, 0, sizeof(r));
 		r.has_reply = e->has_reply;
 		r.result = e->result;
-		r.answer = e->answer;
+		r.answer = *entry_answer(e);
 		r.received_ns = e->received_ns;
-		long l = pt_row_ttl_left(&r, now);
+		r.old_servers = e->old_servers;
+		r.ns_expires_ns = e->ns_expires_ns;
+		r.old_ttl = e->old_ttl;
+		long l = row_expiry(&r, now, &known);
 
-		if (e->old_servers && e->ns_expires_ns == 0) {
-			known = false;
-		} else if (e->old_servers) {
-			uint64_t ns =
-				e->ns_expires_ns > now ? (e->ns_expires_ns - now) / PT_NS_PER_S : 0;
-
-			if ((long)(ns + e->old_ttl) > l) {
-				l = (long)(ns + e->old_ttl);
-			}
-		}
 		if (l > (long)left) {
 			left = (uint32_t)l;
+		}
+	}
+	/* --follow-mx: an MX target's old address leaves the cache with its own TTL */
+	for (size_t i = 0; i < st->nentries; i++) {
+		const struct entry *e = &st->entries[i];
+
+		for (size_t k = 0; e->tracked && k < e->ntres; k++) {
+			const struct pt_target_result *t = &e->tres[k];
+			struct pt_row r = { .has_reply = t->has_reply,
+					    .result = t->result,
+					    .answer = t->answer,
+					    .received_ns = t->received_ns };
+			long l = pt_verdict_is_old(t->verdict) ? pt_row_ttl_left(&r, now) : -1;
+
+			if (l > (long)left) {
+				left = (uint32_t)l;
+			}
 		}
 	}
 	if (bounded != NULL) {
@@ -342,6 +632,7 @@ static struct pt_verdict_facts facts(const struct pt_state *st)
 		.auth_unreachable = st->truth.auth_unreachable,
 		.unpublished = st->truth.unpublished,
 		.needed = pt_quorum_needed(&st->quorum, st->counts.total),
+		.targets = st->ntargets > 0 ? &st->tcounts : NULL,
 	};
 }
 
@@ -382,7 +673,7 @@ static void old_servers(const struct pt_state *st, struct entry *e)
 	for (size_t i = 0; i < st->truth.nservers; i++) {
 		const struct pt_auth_server *s = &st->truth.servers[i];
 
-		if (!pt_answer_same(&s->answer, &e->answer)) {
+		if (!pt_answer_same(&s->answer, entry_answer(e))) {
 			continue;
 		}
 		if (s->status == PT_AUTH_NOT_DELEGATED) {
@@ -398,21 +689,38 @@ static void old_servers(const struct pt_state *st, struct entry *e)
 static void judge_entry(struct pt_state *st, struct entry *e)
 {
 	enum pt_verdict v = PT_VERDICT_PENDING;
+	bool was_old = e->old_servers;
+	uint32_t was_ttl = e->old_ttl;
 
 	if (e->has_reply) {
-		v = pt_verdict_judge(st->reference, e->result, &e->answer);
+		v = pt_verdict_judge(st->reference, e->result, entry_answer(e));
 	}
 	st->counts.by[e->verdict]--;
 	st->counts.by[v]++;
+	if (v != e->verdict) {
+		touch(st, e);
+	}
 	e->verdict = v;
 	old_servers(st, e);
+	if (e->old_servers != was_old || e->old_ttl != was_ttl) {
+		touch(st, e);
+	}
 }
 
-static void judge_all(struct pt_state *st)
+static void history_truth(struct pt_state *st, struct entry *e, uint64_t now);
+
+/* Judge every resolver again (the reference moved at @p now); @p skip (may be NULL) is the
+ * one whose own reply moved it, whose history its publisher writes. */
+static void judge_all(struct pt_state *st, uint64_t now, const struct entry *skip)
 {
 	for (size_t i = 0; i < st->nentries; i++) {
-		if (st->entries[i].tracked) {
-			judge_entry(st, &st->entries[i]);
+		struct entry *e = &st->entries[i];
+
+		if (e->tracked) {
+			judge_entry(st, e);
+			if (e != skip) {
+				history_truth(st, e, now);
+			}
 		}
 	}
 }
@@ -431,9 +739,9 @@ static int majority(const struct pt_state *st)
 	return best;
 }
 
-/* Point st->reference at what resolvers are judged against; re-judge all when it moved.
- * @return true when it moved. */
-static bool update_reference(struct pt_state *st)
+/* Point st->reference at what resolvers are judged against; re-judge all when it moved (at
+ * @p now; @p skip as for judge_all()). @return true when it moved. */
+static bool update_reference(struct pt_state *st, uint64_t now, const struct entry *skip)
 {
 	const struct pt_answer *ref = NULL;
 	int maj = -1;
@@ -450,7 +758,7 @@ static bool update_reference(struct pt_state *st)
 	}
 	st->reference = ref;
 	st->majority_ix = maj;
-	judge_all(st);
+	judge_all(st, now, skip);
 	return true;
 }
 
@@ -489,6 +797,222 @@ static int answer_slot(struct pt_state *st, const struct pt_answer *a)
 	return free_slot;
 }
 
+/* ---- --follow-mx: the MX targets' addresses (called with the lock held) ---- */
+
+/* Room for @p e's answers to every followed question, all pending. Without memory the
+ * entry follows none (and counts for none). */
+static void tres_alloc(struct pt_state *st, struct entry *e)
+{
+	e->tres = st->ntargets ? calloc(st->ntargets, sizeof(*e->tres)) : NULL;
+	e->ntres = e->tres != NULL ? st->ntargets : 0;
+	st->tcounts.total += e->ntres;
+	st->tcounts.by[PT_VERDICT_PENDING] += e->ntres;
+}
+
+/* Take @p e's answers to the followed questions out of the counts. */
+static void tres_uncount(struct pt_state *st, const struct entry *e)
+{
+	for (size_t k = 0; k < e->ntres; k++) {
+		st->tcounts.total--;
+		st->tcounts.by[e->tres[k].verdict]--;
+	}
+}
+
+/* Judge @p e's answer to followed question @p k against that question's truth. */
+static void tres_judge(struct pt_state *st, struct entry *e, size_t k)
+{
+	struct pt_target_result *t = &e->tres[k];
+	const struct pt_truth *truth = &st->targets[k].truth;
+	enum pt_verdict v = PT_VERDICT_PENDING;
+
+	if (t->has_reply) {
+		v = pt_verdict_judge(pt_truth_known(truth) ? &truth->answer : NULL, t->result,
+				     &t->answer);
+	}
+	st->tcounts.by[t->verdict]--;
+	st->tcounts.by[v]++;
+	t->verdict = v;
+}
+
+/* The index of followed question @p name / @p qtype, -1 when not followed. */
+static int target_index(const struct pt_state *st, const char *name, uint16_t qtype)
+{
+	for (size_t k = 0; k < st->ntargets; k++) {
+		if (st->targets[k].qtype == qtype && strcmp(st->targets[k].name, name) == 0) {
+			return (int)k;
+		}
+	}
+	return -1;
+}
+
+bool pt_state_set_targets(struct pt_state *st, char *const *names, size_t n)
+{
+	static const uint16_t types[2] = { PT_TYPE_A, PT_TYPE_AAAA };
+	struct pt_target *next;
+	size_t nnext;
+	bool same;
+
+	n = n > PT_TARGETS_MAX ? PT_TARGETS_MAX : n;
+	nnext = 2 * n;
+	next = nnext ? calloc(nnext, sizeof(*next)) : NULL;
+	if (nnext > 0 && next == NULL) {
+		return false;
+	}
+	for (size_t i = 0; i < nnext; i++) {
+		snprintf(next[i].name, sizeof(next[i].name), "%s", names[i / 2]);
+		next[i].qtype = types[i % 2];
+	}
+	pthread_mutex_lock(&st->lock);
+	same = nnext == st->ntargets;
+	for (size_t i = 0; same && i < nnext; i++) {
+		same = target_index(st, next[i].name, next[i].qtype) == (int)i;
+	}
+	if (same) {
+		pthread_mutex_unlock(&st->lock);
+		free(next);
+		return false;
+	}
+	/* questions that stay keep their truth and every resolver's answer */
+	for (size_t i = 0; i < nnext; i++) {
+		int k = target_index(st, next[i].name, next[i].qtype);
+
+		if (k >= 0) {
+			next[i].truth = st->targets[k].truth;
+			memset(&st->targets[k].truth, 0, sizeof(st->targets[k].truth));
+		}
+	}
+	memset(&st->tcounts, 0, sizeof(st->tcounts));
+	for (size_t i = 0; i < st->nentries; i++) {
+		struct entry *e = &st->entries[i];
+		struct pt_target_result *tr;
+
+		if (!e->tracked) {
+			continue;
+		}
+		tr = nnext ? calloc(nnext, sizeof(*tr)) : NULL;
+		for (size_t j = 0; tr != NULL && j < nnext; j++) {
+			int k = target_index(st, next[j].name, next[j].qtype);
+
+			if (k >= 0 && (size_t)k < e->ntres) {
+				tr[j] = e->tres[k];
+				memset(&e->tres[k], 0, sizeof(e->tres[k]));
+			}
+			st->tcounts.total++;
+			st->tcounts.by[tr[j].verdict]++;
+		}
+		tbox_free(e);
+		for (size_t k = 0; k < e->ntres; k++) {
+			pt_answer_fini(&e->tres[k].answer);
+		}
+		free(e->tres);
+		e->tres = tr;
+		e->ntres = tr != NULL ? nnext : 0;
+	}
+	for (size_t k = 0; k < st->ntargets; k++) {
+		pt_truth_fini(&st->targets[k].truth);
+	}
+	free(st->targets);
+	st->targets = next;
+	st->ntargets = nnext;
+	counts_changed(st, st->clock());
+	touch_all(st);
+	bump(st);
+	pthread_mutex_unlock(&st->lock);
+	wake(st);
+	return true;
+}
+
+void pt_state_set_target_truth(struct pt_state *st, const char *name, uint16_t qtype,
+			       const struct pt_truth *truth)
+{
+	struct pt_truth copy;
+	int k;
+
+	if (pt_truth_copy(&copy, truth) != PT_OK) {
+		return;
+	}
+	pthread_mutex_lock(&st->lock);
+	k = target_index(st, name, qtype);
+	if (k >= 0) {
+		pt_truth_fini(&st->targets[k].truth);
+		st->targets[k].truth = copy;
+		memset(&copy, 0, sizeof(copy));
+		for (size_t i = 0; i < st->nentries; i++) {
+			struct entry *e = &st->entries[i];
+
+			if (e->tracked && (size_t)k < e->ntres) {
+				tres_judge(st, e, (size_t)k);
+			}
+		}
+		counts_changed(st, st->clock());
+		touch_all(st);
+		bump(st);
+	}
+	pthread_mutex_unlock(&st->lock);
+	pt_truth_fini(&copy);
+	if (k >= 0) {
+		wake(st);
+	}
+}
+
+enum pt_verdict pt_state_publish_target(struct pt_state *st, uint64_t id, uint64_t generation,
+					const char *name, uint16_t qtype,
+					const struct pt_reply *reply)
+{
+	struct pt_answer copy = { 0 };
+	enum pt_verdict v = PT_VERDICT_PENDING;
+	int k;
+
+	if (reply->result == PT_REPLY_OK && pt_answer_copy(&copy, &reply->answer) != PT_OK) {
+		return PT_VERDICT_PENDING;
+	}
+	pthread_mutex_lock(&st->lock);
+	st->queries += reply->tries;
+	k = target_index(st, name, qtype);
+	if (generation != st->target_gen || id >= st->nentries || !st->entries[id].tracked ||
+	    k < 0 || (size_t)k >= st->entries[id].ntres) {
+		pthread_mutex_unlock(&st->lock);
+		pt_answer_fini(&copy);
+		return PT_VERDICT_PENDING;
+	}
+	struct entry *e = &st->entries[id];
+	struct pt_target_result *t = &e->tres[k];
+	uint64_t now = reply->received_ns ? reply->received_ns : st->clock();
+
+	pt_answer_fini(&t->answer);
+	t->answer = copy;
+	tbox_drop(e, (size_t)k);
+	t->has_reply = true;
+	t->result = reply->result;
+	t->rtt_ms = reply->rtt_ms;
+	t->received_ns = now;
+	tres_judge(st, e, (size_t)k);
+	touch(st, e);
+	v = t->verdict;
+	struct pt_event *ev = event_push(st, PT_EVENT_TARGET, now);
+
+	if (ev != NULL) {
+		ev->resolver = e->resolver;
+		ev->verdict = v;
+		ev->result = reply->result;
+		ev->rtt_ms = reply->rtt_ms;
+		ev->err = reply->err;
+		snprintf(ev->target, sizeof(ev->target), "%s", name);
+		ev->target_type = qtype;
+		if (pt_answer_copy(&ev->answer, &copy) != PT_OK) {
+			st->nevents--;
+		}
+	}
+	counts_changed(st, now);
+	bump(st);
+	if (st->truth_looked && st->nevents > 0) {
+		pthread_cond_broadcast(&st->events_cond);
+	}
+	pthread_mutex_unlock(&st->lock);
+	wake(st);
+	return v;
+}
+
 /* ---- resolvers ---- */
 
 enum pt_status pt_state_add(struct pt_state *st, uint64_t id, const struct pt_resolver *r)
@@ -514,6 +1038,22 @@ enum pt_status pt_state_add(struct pt_state *st, uint64_t id, const struct pt_re
 		}
 		memset(n + st->cap, 0, (cap - st->cap) * sizeof(*n));
 		st->entries = n;
+		struct pt_chunk **c = realloc(st->chunks, cap / PT_CHUNK_ROWS * sizeof(*c));
+
+		if (c != NULL) {
+			st->chunks = c;
+			memset(c + st->cap / PT_CHUNK_ROWS, 0,
+			       (cap - st->cap) / PT_CHUNK_ROWS * sizeof(*c));
+		}
+		bool *dirty = c != NULL ? realloc(st->chunk_dirty, cap / PT_CHUNK_ROWS) : NULL;
+
+		if (dirty == NULL) {
+			/* the entries grew (and stay), their chunks did not: try again next time */
+			rc = PT_ERR_NOMEM;
+			goto out;
+		}
+		st->chunk_dirty = dirty;
+		memset(dirty + st->cap / PT_CHUNK_ROWS, 1, (cap - st->cap) / PT_CHUNK_ROWS);
 		st->cap = cap;
 	}
 	if (id >= st->nentries) {
@@ -525,17 +1065,33 @@ enum pt_status pt_state_add(struct pt_state *st, uint64_t id, const struct pt_re
 	e->resolver = *r;
 	e->tracked = true;
 	e->verdict = PT_VERDICT_PENDING;
+	tres_alloc(st, e);
 	st->ntracked++;
 	st->counts.total++;
 	st->counts.by[PT_VERDICT_PENDING]++;
 	counts_changed(st, st->clock());
-	st->generation++;
+	touch(st, e);
+	st->members++;
+	bump(st);
 out:
 	pthread_mutex_unlock(&st->lock);
 	if (rc == PT_OK) {
 		wake(st);
 	}
 	return rc;
+}
+
+bool pt_state_resolver(struct pt_state *st, uint64_t id, struct pt_resolver *out)
+{
+	bool ok;
+
+	pthread_mutex_lock(&st->lock);
+	ok = id < st->nentries;
+	if (ok) {
+		*out = st->entries[id].resolver;
+	}
+	pthread_mutex_unlock(&st->lock);
+	return ok;
 }
 
 void pt_state_remove(struct pt_state *st, uint64_t id)
@@ -550,11 +1106,16 @@ void pt_state_remove(struct pt_state *st, uint64_t id)
 		st->counts.by[e->verdict]--;
 		st->counts.total--;
 		st->ntracked--;
+		tres_uncount(st, e);
 		entry_clear(e);
 		e->tracked = false;
-		update_reference(st);
-		counts_changed(st, st->clock());
-		st->generation++;
+		uint64_t now = st->clock();
+
+		update_reference(st, now, NULL);
+		counts_changed(st, now);
+		touch(st, e);
+		st->members++;
+		bump(st);
 	}
 	pthread_mutex_unlock(&st->lock);
 	wake(st);
@@ -581,6 +1142,8 @@ enum pt_status pt_state_retarget(struct pt_state *st, const char *domain, uint16
 	}
 	answers_clear(st);
 	pt_truth_fini(&st->truth);
+	/* another name or type: the targets are found again from its truth */
+	targets_clear(st);
 	st->truth_looked = false;
 	st->reference = NULL;
 	st->reasons = PT_REASON_NO_TRUTH;
@@ -591,7 +1154,8 @@ enum pt_status pt_state_retarget(struct pt_state *st, const char *domain, uint16
 	st->start_ns = st->clock();
 	/* events of the old target are of no use to the new one's stream */
 	events_clear(st);
-	st->generation++;
+	touch_all(st);
+	bump(st);
 	pthread_mutex_unlock(&st->lock);
 	wake(st);
 	return PT_OK;
@@ -630,16 +1194,28 @@ static uint64_t answer_hash(const struct pt_answer *a)
 	return h;
 }
 
-/* A new answer: into the history, marked as a flap when the resolver gave it before the
- * previous one. @return whether it is a flap. */
-static bool history_push(struct entry *e, uint64_t now, uint64_t wall_ms)
+/* A history entry for @p e's answer and verdict now. A new answer (@p answer_changed) is
+ * marked as a flap when the resolver gave it before its previous answer. @return whether it
+ * is a flap. */
+static bool history_push(struct entry *e, uint64_t now, uint64_t wall_ms,
+			 enum pt_change_reason reason, bool answer_changed)
 {
 	struct pt_change *h;
-	uint64_t hash = answer_hash(&e->answer);
+	bool failure = !e->has_reply || e->result != PT_REPLY_OK;
+	uint64_t hash = failure ? 0 : answer_hash(entry_answer(e));
 	bool reverted = false;
 
-	for (size_t i = 0; i + 1 < e->nhistory; i++) {
-		reverted |= e->history[i].hash == hash;
+	if (answer_changed && e->has_last_good) {
+		/* the entries before the previous answer's last appearance */
+		uint64_t prev = answer_hash(&e->last_good);
+		size_t k = e->nhistory;
+
+		while (k > 0 && e->history[k - 1].hash != prev) {
+			k--;
+		}
+		for (size_t i = 0; k > 0 && i + 1 < k; i++) {
+			reverted |= e->history[i].hash == hash;
+		}
 	}
 	if (e->nhistory == PT_HISTORY_MAX) {
 		memmove(&e->history[0], &e->history[1],
@@ -657,32 +1233,63 @@ static bool history_push(struct entry *e, uint64_t now, uint64_t wall_ms)
 		e->history_cap = cap;
 	}
 	h = &e->history[e->nhistory++];
+	memset(h, 0, sizeof(*h));
 	h->at_ns = now;
 	h->wall_ms = wall_ms;
 	h->verdict = e->verdict;
 	h->hash = hash;
 	h->reverted = reverted;
-	pt_answer_summary(h->summary, sizeof(h->summary), &e->answer, " | ");
+	h->reason = reason;
+	if (failure) {
+		snprintf(h->summary, sizeof(h->summary), "%s", pt_reply_result_text(e->result));
+	} else {
+		pt_answer_summary(h->summary, sizeof(h->summary), entry_answer(e), " | ");
+	}
 	return reverted;
+}
+
+/* The truth moved and @p e's verdict with it: said in its history. An answer recorded while no
+ * truth was known yet (verdict pending) simply gets its verdict: nothing changed then. */
+static void history_truth(struct pt_state *st, struct entry *e, uint64_t now)
+{
+	struct pt_change *last = e->nhistory > 0 ? &e->history[e->nhistory - 1] : NULL;
+
+	if (last == NULL || last->verdict == e->verdict) {
+		return;
+	}
+	touch(st, e);
+	if (last->verdict == PT_VERDICT_PENDING) {
+		last->verdict = e->verdict;
+		return;
+	}
+	history_push(e, now, wall_at(st, now), PT_CHANGE_TRUTH, false);
 }
 
 enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t generation,
 				 const struct pt_reply *reply)
 {
 	struct pt_answer copy = { 0 };
+	struct answer_box *box = NULL;
 	enum pt_verdict verdict;
 	bool judgeable;
 
-	/* Copy outside the lock: allocation is the slow part. */
-	if (reply->result == PT_REPLY_OK && pt_answer_copy(&copy, &reply->answer) != PT_OK) {
-		return PT_VERDICT_PENDING;
+	/* Copy outside the lock: allocation is the slow part. The copy is the one every
+	 * snapshot shares (copy is a shallow view of it). */
+	if (reply->result == PT_REPLY_OK) {
+		box = malloc(sizeof(*box));
+		if (box == NULL || pt_answer_copy(&box->a, &reply->answer) != PT_OK) {
+			free(box);
+			return PT_VERDICT_PENDING;
+		}
+		atomic_init(&box->refs, 1);
+		copy = box->a;
 	}
 	judgeable = pt_reply_class(reply->result, &copy) == PT_CLASS_ANSWER;
 	pthread_mutex_lock(&st->lock);
 	st->queries += reply->tries;
 	if (generation != st->target_gen || id >= st->nentries || !st->entries[id].tracked) {
 		pthread_mutex_unlock(&st->lock);
-		pt_answer_fini(&copy);
+		box_unref(box);
 		return PT_VERDICT_PENDING;
 	}
 	struct entry *e = &st->entries[id];
@@ -693,13 +1300,27 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 		e->has_last_good ? pt_verdict_judge(st->reference, PT_REPLY_OK, &e->last_good)
 				 : PT_VERDICT_PENDING;
 
-	pt_answer_fini(&e->answer);
-	e->answer = copy;
+	/* stale (RFC 8767): EDE 3, or the same answer past its expected expiry, shorter-lived */
+	e->stale = judgeable && (pt_answer_has_ede(&copy, PT_EDE_STALE) ||
+				 (!changed && e->fresh_expiry_ns != 0 && copy.has_ttl &&
+				  now > e->fresh_expiry_ns + PT_NS_PER_S &&
+				  copy.ttl <= PT_STALE_TTL_MAX && copy.ttl < e->fresh_ttl));
+	if (judgeable && !e->stale && copy.has_ttl) {
+		e->fresh_expiry_ns = now + (uint64_t)copy.ttl * PT_NS_PER_S;
+		e->fresh_ttl = changed || copy.ttl > e->fresh_ttl ? copy.ttl : e->fresh_ttl;
+	}
+	if (!(reply->result == PT_REPLY_OK && copy.kind == PT_ANSWER_RCODE && copy.rcode == 2)) {
+		e->dnssec_failure = false;
+	}
+	box_unref(e->box);
+	e->box = box;
+	e->ecs_sent = reply->ecs_sent;
 	e->has_reply = true;
 	e->result = reply->result;
 	e->rtt_ms = reply->rtt_ms;
 	e->received_ns = now;
 	e->err = reply->err;
+	e->via_tcp = reply->via_tcp;
 	e->queries++;
 	if (e->answer_ix >= 0) {
 		st->answers[e->answer_ix].count--;
@@ -708,7 +1329,10 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 	if (ix >= 0) {
 		st->answers[ix].count++;
 	}
-	if (!update_reference(st)) {
+	enum pt_verdict was =
+		e->nhistory > 0 ? e->history[e->nhistory - 1].verdict : PT_VERDICT_COUNT;
+
+	if (!update_reference(st, now, e)) {
 		judge_entry(st, e);
 	}
 	struct pt_event *ev = event_push(st, PT_EVENT_ANSWER, now);
@@ -719,13 +1343,20 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 		ev->result = reply->result;
 		ev->rtt_ms = reply->rtt_ms;
 		ev->err = reply->err;
+		ev->via_tcp = reply->via_tcp;
+		ev->stale = e->stale;
+		ev->ecs_sent = e->ecs_sent;
 		if (pt_answer_copy(&ev->answer, &copy) != PT_OK) {
 			st->nevents--;
 		}
 	}
+	if (!changed && e->verdict != was) {
+		/* the same answer (or a failure) with another status: a timeout, an answer again */
+		history_push(e, now, wall_at(st, now), PT_CHANGE_ANSWER, false);
+	}
 	if (changed) {
 		bool first = !e->has_last_good;
-		bool reverted = history_push(e, now, wall_at(st, now));
+		bool reverted = history_push(e, now, wall_at(st, now), PT_CHANGE_ANSWER, true);
 
 		if (!first && (ev = event_push(st, PT_EVENT_CHANGE, now)) != NULL) {
 			ev->resolver = e->resolver;
@@ -746,7 +1377,8 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 		}
 	}
 	counts_changed(st, now);
-	st->generation++;
+	touch(st, e);
+	bump(st);
 	verdict = e->verdict;
 	if (st->truth_looked && st->nevents > 0) {
 		pthread_cond_broadcast(&st->events_cond);
@@ -756,12 +1388,78 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 	return verdict;
 }
 
+void pt_state_set_identity(struct pt_state *st, uint64_t id, enum pt_identity_kind kind,
+			   const char *text)
+{
+	pthread_mutex_lock(&st->lock);
+	if (id < st->nentries && st->entries[id].tracked) {
+		struct entry *e = &st->entries[id];
+
+		if (e->identity == NULL) {
+			e->identity = calloc(2, PT_IDENTITY_MAX);
+		}
+		if (e->identity != NULL) {
+			char *dst =
+				e->identity + (kind == PT_IDENTITY_ID_SERVER ? 0 : PT_IDENTITY_MAX);
+
+			pt_text_clean(dst, PT_IDENTITY_MAX, text, strlen(text));
+			st->generation++;
+		}
+	}
+	pthread_mutex_unlock(&st->lock);
+	wake(st);
+}
+
+void pt_state_set_vantage(struct pt_state *st, uint64_t id, const struct pt_vantage *v)
+{
+	pthread_mutex_lock(&st->lock);
+	if (id < st->nentries && st->entries[id].tracked &&
+	    st->entries[id].resolver.vantage.source != PT_SOURCE_LOCAL) {
+		struct entry *e = &st->entries[id];
+
+		e->resolver.vantage = *v;
+		touch(st, e);
+		bump(st);
+	}
+	pthread_mutex_unlock(&st->lock);
+	wake(st);
+}
+
+void pt_state_set_globalping_limits(struct pt_state *st, const struct pt_vantage_limits *l)
+{
+	pthread_mutex_lock(&st->lock);
+	st->gp_limits = *l;
+	bump(st);
+	pthread_mutex_unlock(&st->lock);
+	wake(st);
+}
+
+void pt_state_set_dnssec(struct pt_state *st, uint64_t id, uint64_t generation, bool answered,
+			 int rcode)
+{
+	pthread_mutex_lock(&st->lock);
+	if (generation == st->target_gen && id < st->nentries && st->entries[id].tracked) {
+		struct entry *e = &st->entries[id];
+
+		/* only while its last answer is still the SERVFAIL that was asked again */
+		if (e->has_reply && e->result == PT_REPLY_OK &&
+		    entry_answer(e)->kind == PT_ANSWER_RCODE && entry_answer(e)->rcode == 2) {
+			e->dnssec_failure = answered;
+			e->cd_rcode = rcode;
+			st->generation++;
+		}
+	}
+	pthread_mutex_unlock(&st->lock);
+	wake(st);
+}
+
 void pt_state_set_ns_expiry(struct pt_state *st, uint64_t id, uint64_t at_ns, uint32_t ttl_s)
 {
 	pthread_mutex_lock(&st->lock);
 	if (id < st->nentries && st->entries[id].tracked) {
 		st->entries[id].ns_expires_ns = at_ns + (uint64_t)ttl_s * PT_NS_PER_S;
-		st->generation++;
+		touch(st, &st->entries[id]);
+		bump(st);
 	}
 	pthread_mutex_unlock(&st->lock);
 	wake(st);
@@ -772,7 +1470,7 @@ void pt_state_set_quorum(struct pt_state *st, const struct pt_quorum *q)
 	pthread_mutex_lock(&st->lock);
 	st->quorum = *q;
 	counts_changed(st, st->clock());
-	st->generation++;
+	bump(st);
 	pthread_mutex_unlock(&st->lock);
 	wake(st);
 }
@@ -818,9 +1516,9 @@ void pt_state_set_truth(struct pt_state *st, const struct pt_truth *truth)
 	/* the truth's answer moved in memory: every verdict is judged again */
 	st->reference = NULL;
 	st->majority_ix = -2;
-	update_reference(st);
+	update_reference(st, now, NULL);
 	counts_changed(st, now);
-	st->generation++;
+	bump(st);
 	pthread_cond_broadcast(&st->events_cond);
 	pthread_mutex_unlock(&st->lock);
 	wake(st);
@@ -829,10 +1527,10 @@ void pt_state_set_truth(struct pt_state *st, const struct pt_truth *truth)
 /* ---- reading ---- */
 
 /* Display groups: 0 is the truth's answer, the others by descending size (ties: first seen);
- * beyond PT_GROUPS_MAX - 1 others, the rest share the last group. */
-static void assign_groups(struct pt_snapshot *s, const struct pt_state *st, const int *slot_of_row)
+ * beyond PT_GROUPS_MAX - 1 others, the rest share the last group. Sets @p s's group sizes
+ * and @p rank, the group of each answer slot (-1 for none). */
+static void assign_groups(struct pt_snapshot *s, const struct pt_state *st, int *rank)
 {
-	int rank[ANSWERS_MAX];
 	size_t order[ANSWERS_MAX];
 	size_t n = 0, first = 0;
 	int truth_slot = -1;
@@ -875,70 +1573,352 @@ static void assign_groups(struct pt_snapshot *s, const struct pt_state *st, cons
 		s->group_sizes[g] += st->answers[order[i]].count;
 		s->ngroups = g + 1 > s->ngroups ? g + 1 : s->ngroups;
 	}
-	for (size_t i = 0; i < s->nrows; i++) {
-		s->rows[i].group = slot_of_row[i] >= 0 ? rank[slot_of_row[i]] : -1;
+}
+
+/* Fill @p r from entry @p e (resolver @p id): every field a row shows, except its answer, its
+ * history and its group (the chunk's, set by chunk_build()). A new field of struct pt_row is
+ * set here. */
+static void row_fill(struct pt_row *r, uint64_t id, const struct entry *e)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = id;
+	r->resolver = e->resolver;
+	r->verdict = e->verdict;
+	r->has_reply = e->has_reply;
+	r->result = e->result;
+	r->rtt_ms = e->rtt_ms;
+	r->received_ns = e->received_ns;
+	r->err = e->err;
+	r->via_tcp = e->via_tcp;
+	r->queries = e->queries;
+	r->changed_ns = e->changed_ns;
+	r->nhistory = e->nhistory;
+	r->old_servers = e->old_servers;
+	r->old_ttl = e->old_ttl;
+	r->ns_expires_ns = e->ns_expires_ns;
+	if (e->identity != NULL) {
+		memcpy(r->id_server, e->identity, sizeof(r->id_server));
+		memcpy(r->hostname_bind, e->identity + PT_IDENTITY_MAX, sizeof(r->hostname_bind));
+	}
+	r->dnssec_failure = e->dnssec_failure;
+	r->cd_rcode = e->cd_rcode;
+	r->stale = e->stale;
+	r->ecs_sent = e->ecs_sent;
+}
+
+/* When its TTL ends (pt_clock), for a row of an old answer with a TTL and nothing else. */
+static bool ttl_end(const struct pt_row *r, uint64_t *end)
+{
+	if (!r->has_reply || r->result != PT_REPLY_OK || !r->answer.has_ttl) {
+		return false;
+	}
+	*end = r->received_ns + (uint64_t)r->answer.ttl * PT_NS_PER_S;
+	return true;
+}
+
+/*
+ * The rows of @p c that can give its expiry from @p now on. For a row received by then, the
+ * seconds its TTL has left (pt_row_ttl_left()) are the time until its TTL ends rounded up,
+ * so a row whose TTL ends earlier than another's never has more: only the latest end counts.
+ * Rows fetching from old name servers and rows received after @p now are always candidates.
+ */
+static void chunk_candidates(struct pt_chunk *c, uint64_t now)
+{
+	uint64_t last = 0, end;
+
+	c->built_ns = now;
+	c->ncand = 0;
+	for (size_t i = 0; i < c->nrows; i++) {
+		const struct pt_row *r = &c->rows[i];
+
+		if (pt_verdict_is_old(r->verdict) && !r->old_servers && r->received_ns <= now &&
+		    ttl_end(r, &end) && end > last) {
+			last = end;
+		}
+	}
+	for (size_t i = 0; i < c->nrows; i++) {
+		const struct pt_row *r = &c->rows[i];
+
+		if (!pt_verdict_is_old(r->verdict)) {
+			continue;
+		}
+		if (r->old_servers || r->received_ns > now || !ttl_end(r, &end) || end == last) {
+			c->cand[c->ncand++] = (uint8_t)i;
+		}
 	}
 }
 
-struct pt_snapshot *pt_state_snapshot(struct pt_state *st)
+/* --follow-mx: @p e's target results into @p r, in @p room (as many as e->ntres), their
+ * answers those of @p e's shared boxes, a reference each in @p boxes (counted in @p nboxes).
+ * @return false when out of memory (the references taken so far are counted). */
+static bool row_targets(struct pt_row *r, struct pt_target_result *room, struct answer_box **boxes,
+			size_t *nboxes, struct entry *e)
+{
+	if (e->ntres > 0 && e->tbox == NULL &&
+	    (e->tbox = calloc(e->ntres, sizeof(*e->tbox))) == NULL) {
+		return false;
+	}
+	r->targets = e->ntres > 0 ? room : NULL;
+	for (size_t k = 0; k < e->ntres; k++) {
+		/* the entry's answer copied once into a box the chunks share, not once per chunk */
+		if (e->tbox[k] == NULL) {
+			struct answer_box *b = malloc(sizeof(*b));
+
+			if (b == NULL || pt_answer_copy(&b->a, &e->tres[k].answer) != PT_OK) {
+				free(b);
+				return false;
+			}
+			atomic_init(&b->refs, 1);
+			e->tbox[k] = b;
+		}
+		room[k] = e->tres[k];
+		room[k].answer = e->tbox[k]->a;
+		boxes[k] = box_ref(e->tbox[k]);
+		(*nboxes)++;
+		r->ntargets = k + 1;
+	}
+	return true;
+}
+
+/* A target result as a row, for pt_row_ttl_left(); -1 when it is not an old answer. */
+static long target_left(const struct pt_target_result *t, uint64_t now)
+{
+	struct pt_row r = { .has_reply = t->has_reply,
+			    .result = t->result,
+			    .answer = t->answer,
+			    .received_ns = t->received_ns };
+
+	return pt_verdict_is_old(t->verdict) ? pt_row_ttl_left(&r, now) : -1;
+}
+
+/* The old target result of @p c whose TTL ends last (seconds left are that time rounded up,
+ * so it alone gives the chunk's target expiry from built_ns on). */
+static void chunk_target_candidate(struct pt_chunk *c)
+{
+	uint64_t last = 0;
+
+	for (size_t i = 0; i < c->nrows; i++) {
+		for (size_t k = 0; k < c->rows[i].ntargets; k++) {
+			const struct pt_target_result *t = &c->rows[i].targets[k];
+			uint64_t end = t->received_ns + (uint64_t)t->answer.ttl * PT_NS_PER_S;
+
+			if (pt_verdict_is_old(t->verdict) && t->has_reply &&
+			    t->result == PT_REPLY_OK && t->answer.has_ttl && end >= last) {
+				last = end;
+				c->tcand_row = (int)i;
+				c->tcand_k = (int)k;
+			}
+		}
+	}
+}
+
+/* --follow-mx: the followed questions and their truths (the rows carry their results). */
+static bool snapshot_targets(struct pt_snapshot *s, const struct pt_state *st)
+{
+	s->target_counts = st->tcounts;
+	if (st->ntargets == 0) {
+		return true;
+	}
+	s->targets = calloc(st->ntargets, sizeof(*s->targets));
+	if (s->targets == NULL) {
+		return false;
+	}
+	s->ntargets = st->ntargets;
+	for (size_t k = 0; k < st->ntargets; k++) {
+		memcpy(s->targets[k].name, st->targets[k].name, sizeof(s->targets[k].name));
+		s->targets[k].qtype = st->targets[k].qtype;
+		if (pt_truth_copy(&s->targets[k].truth, &st->targets[k].truth) != PT_OK) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* expiry() from the chunks of @p s (the same rule, on the candidate rows of each chunk). */
+static uint32_t chunks_expiry(const struct pt_snapshot *s, uint64_t now, bool *bounded)
+{
+	uint32_t left = 0;
+	bool known = true;
+
+	for (size_t i = 0; i < s->nchunks; i++) {
+		const struct pt_chunk *c = s->chunks[i];
+		bool all = now < c->built_ns;
+		size_t n = all ? c->nrows : c->ncand;
+
+		for (size_t k = 0; k < n; k++) {
+			const struct pt_row *r = &c->rows[all ? k : c->cand[k]];
+
+			if (!pt_verdict_is_old(r->verdict)) {
+				continue;
+			}
+			long l = row_expiry(r, now, &known);
+
+			if (l > (long)left) {
+				left = (uint32_t)l;
+			}
+		}
+		/* --follow-mx: an MX target's old address leaves the cache with its own TTL */
+		for (size_t k = 0; all && k < c->nrows; k++) {
+			for (size_t t = 0; t < c->rows[k].ntargets; t++) {
+				long l = target_left(&c->rows[k].targets[t], now);
+
+				left = l > (long)left ? (uint32_t)l : left;
+			}
+		}
+		if (!all && c->tcand_row >= 0) {
+			long l = target_left(&c->rows[c->tcand_row].targets[c->tcand_k], now);
+
+			left = l > (long)left ? (uint32_t)l : left;
+		}
+	}
+	*bounded = known;
+	return left;
+}
+
+/* The rows of the tracked resolvers with ids [@p lo, @p hi), from the entries now; @p rank is
+ * the group of each answer slot. @return a chunk holding one reference, NULL when out of
+ * memory. */
+static struct pt_chunk *chunk_build(struct pt_state *st, size_t lo, size_t hi, const int *rank)
+{
+	size_t nhist = 0, n = 0, ntres = 0;
+	struct pt_chunk *c;
+
+	hi = hi < st->nentries ? hi : st->nentries;
+	for (size_t i = lo; i < hi; i++) {
+		nhist += st->entries[i].tracked ? st->entries[i].nhistory : 0;
+		ntres += st->entries[i].tracked ? st->entries[i].ntres : 0;
+		n += st->entries[i].tracked;
+	}
+	/* every part is 8-byte aligned: struct pt_chunk, the rows and the pointers are */
+	c = malloc(sizeof(*c) + n * (sizeof(*c->rows) + sizeof(*c->boxes)) +
+		   nhist * sizeof(*c->history) + ntres * (sizeof(*c->tres) + sizeof(*c->tboxes)));
+	if (c == NULL) {
+		return NULL;
+	}
+	c->rows = (struct pt_row *)(c + 1);
+	c->boxes = (struct answer_box **)(c->rows + n);
+	c->history = (struct pt_change *)(c->boxes + n);
+	c->tres = (struct pt_target_result *)(c->history + nhist);
+	c->tboxes = (struct answer_box **)(c->tres + ntres);
+	c->ntboxes = 0;
+	c->tcand_row = -1;
+	c->tcand_k = -1;
+	atomic_init(&c->refs, 1);
+	c->generation = st->generation;
+	c->nrows = 0;
+	c->nold = 0;
+	c->ncand = 0;
+	nhist = 0;
+	ntres = 0;
+	for (size_t i = lo; i < hi; i++) {
+		struct entry *e = &st->entries[i];
+		struct pt_row *r = &c->rows[c->nrows];
+
+		if (!e->tracked) {
+			continue;
+		}
+		row_fill(r, i, e);
+		/* the entry's own copy of its reply, shared: no row copies an answer */
+		r->answer = *entry_answer(e);
+		c->boxes[c->nrows] = box_ref(e->box);
+		if (e->nhistory > 0) {
+			r->history = c->history + nhist;
+			memcpy(r->history, e->history, e->nhistory * sizeof(r->history[0]));
+			nhist += e->nhistory;
+		}
+		r->group = e->answer_ix >= 0 ? rank[e->answer_ix] : -1;
+		c->nold += r->old_servers;
+		c->nrows++;
+		if (!row_targets(r, c->tres + ntres, c->tboxes + ntres, &c->ntboxes, e)) {
+			chunk_unref(c);
+			return NULL;
+		}
+		ntres += e->ntres;
+	}
+	return c;
+}
+
+/* The chunks of every tracked resolver into @p s (a reference each), building those whose
+ * entries changed. @return false when out of memory. */
+static bool take_chunks(struct pt_snapshot *s, struct pt_state *st, const int *rank, uint64_t now)
+{
+	size_t n = (st->nentries + PT_CHUNK_ROWS - 1) / PT_CHUNK_ROWS;
+	uint64_t built = st->chunks_built;
+
+	/* a change that did not say which entries it changed (see accounted), or other groups
+	 * for the same answers: every chunk again */
+	if (st->accounted != st->generation || st->chunk_nrank != st->nanswers ||
+	    memcmp(st->chunk_rank, rank, st->nanswers * sizeof(rank[0])) != 0) {
+		touch_all(st);
+		memcpy(st->chunk_rank, rank, st->nanswers * sizeof(rank[0]));
+		st->chunk_nrank = st->nanswers;
+		st->accounted = st->generation;
+	}
+	s->chunks = malloc((n ? n : 1) * sizeof(*s->chunks));
+	s->chunk_first = malloc((n ? n : 1) * sizeof(*s->chunk_first));
+	if (s->chunks == NULL || s->chunk_first == NULL) {
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (st->chunks[i] == NULL || st->chunk_dirty[i]) {
+			struct pt_chunk *c =
+				chunk_build(st, i * PT_CHUNK_ROWS, (i + 1) * PT_CHUNK_ROWS, rank);
+
+			if (c == NULL) {
+				return false;
+			}
+			chunk_candidates(c, now);
+			chunk_target_candidate(c);
+			st->chunks_built++;
+			chunk_unref(st->chunks[i]);
+			st->chunks[i] = c;
+			st->chunk_dirty[i] = false;
+		}
+		atomic_fetch_add_explicit(&st->chunks[i]->refs, 1, memory_order_relaxed);
+		s->chunks[s->nchunks++] = st->chunks[i];
+		s->chunk_first[i] = s->nrows;
+		s->nrows += st->chunks[i]->nrows;
+	}
+	s->chunks_built = (size_t)(st->chunks_built - built);
+	return true;
+}
+
+/* All the rows as one chunk of their own, for @p s alone (the state keeps no copy of it). */
+static bool take_flat(struct pt_snapshot *s, struct pt_state *st, const int *rank)
+{
+	s->chunks = malloc(sizeof(*s->chunks));
+	s->chunk_first = calloc(1, sizeof(*s->chunk_first));
+	if (s->chunks == NULL || s->chunk_first == NULL ||
+	    (s->chunks[0] = chunk_build(st, 0, st->nentries, rank)) == NULL) {
+		return false;
+	}
+	s->nchunks = 1;
+	s->rows = s->chunks[0]->rows;
+	s->nrows = s->chunks[0]->nrows;
+	return true;
+}
+
+/* A snapshot of @p st: its rows in the state's chunks, or (@p flat) in one array. */
+static struct pt_snapshot *snapshot(struct pt_state *st, bool flat)
 {
 	struct pt_snapshot *s = calloc(1, sizeof(*s));
-	int *slots = NULL;
-	size_t nhist = 0;
+	int rank[ANSWERS_MAX];
 	bool ok;
 
 	if (s == NULL) {
 		return NULL;
 	}
 	pthread_mutex_lock(&st->lock);
-	for (size_t i = 0; i < st->nentries; i++) {
-		nhist += st->entries[i].tracked ? st->entries[i].nhistory : 0;
-	}
-	s->history_pool = nhist ? malloc(nhist * sizeof(*s->history_pool)) : NULL;
-	nhist = 0;
-	s->rows = calloc(st->ntracked ? st->ntracked : 1, sizeof(*s->rows));
-	slots = calloc(st->ntracked ? st->ntracked : 1, sizeof(*slots));
-	ok = s->history_pool != NULL || nhist == 0;
-	ok = ok && s->rows != NULL && slots != NULL &&
-	     pt_truth_copy(&s->truth, &st->truth) == PT_OK;
+	ok = pt_truth_copy(&s->truth, &st->truth) == PT_OK;
 	if (ok && !pt_truth_known(&st->truth) && st->reference != NULL) {
 		/* no authoritative server answered: the majority stands in, and says so */
 		s->truth.source = PT_TRUTH_MAJORITY;
 		ok = pt_answer_copy(&s->truth.answer, st->reference) == PT_OK;
 	}
-	for (size_t i = 0; ok && i < st->nentries; i++) {
-		const struct entry *e = &st->entries[i];
-		struct pt_row *r;
-
-		if (!e->tracked) {
-			continue;
-		}
-		r = &s->rows[s->nrows];
-		r->id = i;
-		r->resolver = e->resolver;
-		r->verdict = e->verdict;
-		r->has_reply = e->has_reply;
-		r->result = e->result;
-		r->rtt_ms = e->rtt_ms;
-		r->received_ns = e->received_ns;
-		r->err = e->err;
-		r->queries = e->queries;
-		r->changed_ns = e->changed_ns;
-		if (e->nhistory > 0) {
-			r->history = s->history_pool + nhist;
-			memcpy(r->history, e->history, e->nhistory * sizeof(r->history[0]));
-			nhist += e->nhistory;
-		}
-		r->nhistory = e->nhistory;
-		r->old_servers = e->old_servers;
-		r->old_ttl = e->old_ttl;
-		r->ns_expires_ns = e->ns_expires_ns;
-		slots[s->nrows] = e->answer_ix;
-		if (pt_answer_copy(&r->answer, &e->answer) != PT_OK) {
-			ok = false;
-			break;
-		}
-		s->nrows++;
+	if (ok) {
+		assign_groups(s, st, rank);
+		s->taken_ns = st->clock();
+		ok = flat ? take_flat(s, st, rank) : take_chunks(s, st, rank, s->taken_ns);
 	}
 	if (ok) {
 		memcpy(s->domain, st->domain, sizeof(s->domain));
@@ -947,29 +1927,45 @@ struct pt_snapshot *pt_state_snapshot(struct pt_state *st)
 		s->reasons = st->reasons;
 		s->converged = st->reasons == 0;
 		s->generation = st->generation;
+		s->rows_generation = st->members;
 		s->queries = st->queries;
 		s->start_ns = st->start_ns;
-		s->taken_ns = st->clock();
 		s->converged_ns = st->converged_ns;
 		s->truth_changed_ns = st->truth_changed_ns;
 		memcpy(s->progress, st->progress, st->nprogress * sizeof(st->progress[0]));
 		s->nprogress = st->nprogress;
-		s->expires_within = s->converged ? 0 : expiry(st, s->taken_ns, &s->expiry_bounded);
+		if (s->converged) {
+			s->expires_within = 0;
+		} else if (flat) {
+			s->expires_within = expiry(st, s->taken_ns, &s->expiry_bounded);
+		} else {
+			s->expires_within = chunks_expiry(s, s->taken_ns, &s->expiry_bounded);
+		}
 		if (s->converged) {
 			s->expiry_bounded = true;
 		} else if (st->truth.disagree) {
 			s->expiry_bounded = false;
 		}
 		s->changed = st->changed;
-		assign_groups(s, st, slots);
+		s->globalping_limits = st->gp_limits;
+		ok = snapshot_targets(s, st);
 	}
 	pthread_mutex_unlock(&st->lock);
-	free(slots);
 	if (!ok) {
 		pt_snapshot_free(s);
 		return NULL;
 	}
 	return s;
+}
+
+struct pt_snapshot *pt_state_view(struct pt_state *st)
+{
+	return snapshot(st, false);
+}
+
+struct pt_snapshot *pt_state_snapshot(struct pt_state *st)
+{
+	return snapshot(st, true);
 }
 
 unsigned pt_state_reasons(struct pt_state *st, struct pt_counts *counts)

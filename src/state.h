@@ -11,8 +11,14 @@
  * Locking: one mutex inside struct pt_state guards every field, held only while copying;
  * never during I/O, ldns or drawing calls. Publishers call pt_state_publish() from worker
  * threads; views wait for pt_state_wakeup_fd() to become readable, call pt_state_drain(), then
- * pt_state_snapshot(), which returns an immutable copy the caller owns. Event writers wait
- * in pt_state_wait_events().
+ * pt_state_view() (or pt_state_snapshot()), which returns an immutable copy the caller owns.
+ * Event writers wait in pt_state_wait_events().
+ *
+ * Snapshots cost what changed: their rows are kept in chunks of PT_CHUNK_ROWS resolvers,
+ * built from the state under its lock, immutable, reference-counted and shared between
+ * successive snapshots; a snapshot builds again only the chunks whose resolvers changed since
+ * the last one (the others are the same memory), and no row copies an answer (the reply's
+ * copy is shared). Snapshots may be freed in any thread.
  */
 #ifndef PT_STATE_H
 #define PT_STATE_H
@@ -28,20 +34,59 @@
 #include "truth.h"
 #include "verdict.h"
 
-/** One recorded change of a resolver's answer. */
+/** Why a resolver's history has an entry. */
+enum pt_change_reason {
+	PT_CHANGE_ANSWER = 0, /**< its reply changed: a new answer, a failure, or an answer again */
+	PT_CHANGE_TRUTH,      /**< the truth changed, and with it the status of the same answer */
+};
+
+/** One recorded change of a resolver's answer or status. */
 struct pt_change {
 	/** pt_clock time of the reply that showed the new answer, nanoseconds */
 	uint64_t at_ns;
 	/** wall time of the same moment, ms since the epoch */
 	uint64_t wall_ms;
-	/** verdict after the change */
+	/** verdict after the change (judged against the truth of that moment; an answer that
+	 *  came before any truth was known gets its verdict once the truth is found) */
 	enum pt_verdict verdict;
-	/** short text of the new answer ("10 mx.example." or "NXDOMAIN"), cut to fit */
+	/** short text of the answer ("10 mx.example.", "NXDOMAIN", "timeout"), cut to fit */
 	char summary[120];
-	/** a hash of the new answer (kind and RDATA set), to recognise it again */
+	/** a hash of the answer (kind and RDATA set), to recognise it again; 0 for a failure */
 	uint64_t hash;
 	/** the resolver went back to an answer it had given before the previous one (a flap) */
 	bool reverted;
+	/** what changed */
+	enum pt_change_reason reason;
+};
+
+/** MX target host names followed at most (--follow-mx); each is asked for A and AAAA. */
+#define PT_TARGETS_MAX 8
+
+/** One followed question (--follow-mx): an MX target's A or AAAA, and its own truth, taken
+ *  from the target zone's authoritative servers. */
+struct pt_target {
+	/** the MX target host name, lower-case absolute */
+	char name[256];
+	/** PT_TYPE_A or PT_TYPE_AAAA */
+	uint16_t qtype;
+	/** its truth (source NONE until found); in a snapshot a deep copy */
+	struct pt_truth truth;
+};
+
+/** One resolver's answer to one followed question. */
+struct pt_target_result {
+	/** true once a reply (or final failure) arrived */
+	bool has_reply;
+	/** how the last query ended */
+	enum pt_reply_result result;
+	/** the last answer (zeroed unless result is PT_REPLY_OK) */
+	struct pt_answer answer;
+	/** round trip, milliseconds */
+	double rtt_ms;
+	/** pt_clock time of the reply, nanoseconds */
+	uint64_t received_ns;
+	/** against the question's truth (pending while that is not known) */
+	enum pt_verdict verdict;
 };
 
 /** Changes kept per resolver; older ones are dropped. */
@@ -71,9 +116,10 @@ struct pt_row {
 	unsigned queries;
 	/** pt_clock time the answer last changed (0 never) */
 	uint64_t changed_ns;
-	/** the most recent changes (at most PT_HISTORY_MAX), oldest first; in a snapshot it
-	 *  points into the snapshot's history_pool (valid until pt_snapshot_free()), NULL when
-	 *  nhistory is 0 */
+	/** the most recent changes of answer and of status (at most PT_HISTORY_MAX), oldest
+	 *  first; between two entries the status stayed as the earlier one says (views derive
+	 *  timelines from it); in a snapshot it points into the snapshot's storage (valid
+	 *  until pt_snapshot_free()), NULL when nhistory is 0 */
 	struct pt_change *history;
 	/** number of @ref history entries */
 	size_t nhistory;
@@ -87,7 +133,32 @@ struct pt_row {
 	uint64_t ns_expires_ns;
 	/** with @ref old_servers: the TTL the old servers give the answer, seconds */
 	uint32_t old_ttl;
+	/** --follow-mx: this resolver's answers for the followed MX targets' addresses, index-
+	 *  aligned with the snapshot's targets (points into the row's chunk, valid until
+	 *  pt_snapshot_free()); NULL when none are followed */
+	struct pt_target_result *targets;
+	/** number of @ref targets (the snapshot's ntargets, or 0) */
+	size_t ntargets;
+	/** the last reply came over TCP (a plain resolver after truncation, or --tcp) */
+	bool via_tcp;
+	/** its CH TXT id.server answer, cleaned; "" when unknown (asked once, on first contact) */
+	char id_server[64];
+	/** its CH TXT hostname.bind answer, cleaned; "" when unknown */
+	char hostname_bind[64];
+	/** its last answer was SERVFAIL and the same question with CD set was answered: DNSSEC
+	 *  validation failed there (status detail "dnssec") */
+	bool dnssec_failure;
+	/** its last answer is served stale (RFC 8767): EDE 3, or the same answer again after it
+	 *  should have expired, with a shorter TTL of at most PT_STALE_TTL_MAX (detail "stale") */
+	bool stale;
+	/** the rcode of that CD answer (with @ref dnssec_failure) */
+	int cd_rcode;
+	/** the Client Subnet its last query carried (family 0: none) */
+	struct pt_ecs ecs_sent;
 };
+
+/** The longest TTL resolvers give stale data (RFC 8767 §4 recommends 30 s). */
+#define PT_STALE_TTL_MAX 30
 
 /**
  * Remaining TTL of a row's answer at @p now_ns: ttl - elapsed, clamped at 0.
@@ -105,6 +176,12 @@ struct pt_progress {
 	uint32_t judged;
 };
 
+/** Rows in one chunk of a snapshot (see pt_state_view()). */
+#define PT_CHUNK_ROWS 32
+
+/** A chunk of rows shared by snapshots (opaque; read rows with pt_snapshot_row()). */
+struct pt_chunk;
+
 /** Progress points kept; when full, every other point is dropped (the series thins evenly). */
 #define PT_PROGRESS_MAX 128
 
@@ -119,9 +196,11 @@ struct pt_snapshot {
 	uint16_t qtype;
 	/** the truth (source NONE until known; MAJORITY when no authoritative server answered) */
 	struct pt_truth truth;
-	/** rows in the order resolvers were added */
+	/** rows in the order resolvers were added, as one array: from pt_state_snapshot() and
+	 *  in snapshots built by hand; NULL from pt_state_view() (read rows of any snapshot
+	 *  with pt_snapshot_row()) */
 	struct pt_row *rows;
-	/** number of @ref rows */
+	/** number of rows */
 	size_t nrows;
 	/** counts per verdict */
 	struct pt_counts counts;
@@ -161,10 +240,41 @@ struct pt_snapshot {
 	struct pt_progress progress[PT_PROGRESS_MAX];
 	/** number of @ref progress points */
 	size_t nprogress;
-	/** storage of every row's history, owned (freed by pt_snapshot_free()); rows built by
-	 *  hand may point their history elsewhere and leave this NULL */
+	/** storage of rows' history built by hand, owned (freed by pt_snapshot_free()); may be
+	 *  NULL (the state's snapshots keep histories in their chunks) */
 	struct pt_change *history_pool;
+	/** --follow-mx: the followed questions (each MX target's A and AAAA) with their truths;
+	 *  NULL when none */
+	struct pt_target *targets;
+	/** number of @ref targets */
+	size_t ntargets;
+	/** counts per verdict over every row's target results */
+	struct pt_counts target_counts;
+	/** the chunks holding the rows (a reference each), in the order added; NULL in a
+	 *  snapshot built by hand */
+	struct pt_chunk **chunks;
+	/** number of @ref chunks */
+	size_t nchunks;
+	/** index of the first row of each chunk */
+	size_t *chunk_first;
+	/** chunks this snapshot built (its resolvers changed since the previous snapshot); the
+	 *  others are shared with it */
+	size_t chunks_built;
+	/** bumped when a resolver is added or removed: equal values (of one state) mean the
+	 *  same resolvers in the same rows */
+	uint64_t rows_generation;
+	/** the Globalping API's rate limit as last reported (--globalping); not known without */
+	struct pt_vantage_limits globalping_limits;
 };
+
+/**
+ * Row @p i (0 .. nrows - 1, in the order added) of any snapshot. Rows of unchanged resolvers
+ * are the same memory in successive snapshots of one state.
+ */
+const struct pt_row *pt_snapshot_row(const struct pt_snapshot *s, size_t i);
+
+/** Rows of @p s with @ref pt_row.old_servers (a sum per chunk, not a look at every row). */
+size_t pt_snapshot_old_servers(const struct pt_snapshot *s);
 
 /** Free a snapshot. NULL does nothing. */
 void pt_snapshot_free(struct pt_snapshot *s);
@@ -176,6 +286,7 @@ enum pt_event_kind {
 	PT_EVENT_TRUTH,	    /**< the truth changed */
 	PT_EVENT_CONVERGED, /**< the verdicts became converged */
 	PT_EVENT_DIVERGED,  /**< they were converged and are not any more */
+	PT_EVENT_TARGET,    /**< one reply to a followed MX target's A or AAAA (--follow-mx) */
 };
 
 /** One event. Embedded; release with pt_event_fini(). */
@@ -220,6 +331,16 @@ struct pt_event {
 	bool unpublished;
 	/** with @ref unpublished: the negative-caching TTL asking would cost (TRUTH) */
 	uint32_t negative_ttl;
+	/** PT_EVENT_TARGET: the MX target asked, lower-case absolute */
+	char target[256];
+	/** PT_EVENT_TARGET: its type asked (A or AAAA) */
+	uint16_t target_type;
+	/** the reply came over TCP (ANSWER) */
+	bool via_tcp;
+	/** the answer is served stale (ANSWER; see struct pt_row) */
+	bool stale;
+	/** the Client Subnet the query carried (ANSWER) */
+	struct pt_ecs ecs_sent;
 };
 
 /** Release what @p ev holds. */
@@ -269,6 +390,32 @@ uint64_t pt_state_target_generation(struct pt_state *st);
 enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t generation,
 				 const struct pt_reply *reply);
 
+/** Replace resolver @p id's vantage point details (a probe's re-run: its measurement id and
+ *  observation time). A local row, or an untracked id, is left alone. */
+void pt_state_set_vantage(struct pt_state *st, uint64_t id, const struct pt_vantage *v);
+
+/** Keep the Globalping API's rate limit @p l (GET /v1/limits, or a creation's headers) for
+ *  the snapshots. */
+void pt_state_set_globalping_limits(struct pt_state *st, const struct pt_vantage_limits *l);
+
+/** Which CH TXT name an identity came from. */
+enum pt_identity_kind {
+	PT_IDENTITY_ID_SERVER = 0, /**< id.server (RFC 4892) */
+	PT_IDENTITY_HOSTNAME_BIND, /**< hostname.bind */
+};
+
+/** Store resolver @p id's CH TXT identity @p text (copied, cleaned, cut). */
+void pt_state_set_identity(struct pt_state *st, uint64_t id, enum pt_identity_kind kind,
+			   const char *text);
+
+/**
+ * Record the outcome of asking resolver @p id again with CD set after a SERVFAIL, for the
+ * target generation @p generation: @p answered true when it then answered (NOERROR or
+ * NXDOMAIN): DNSSEC validation failed there. A later reply that is not SERVFAIL clears it.
+ */
+void pt_state_set_dnssec(struct pt_state *st, uint64_t id, uint64_t generation, bool answered,
+			 int rcode);
+
 /**
  * Record when resolver @p id's cached NS set for the zone expires: @p ttl_s seconds after
  * @p at_ns (its answer to an NS query). Used for the expiry bound of resolvers that fetch
@@ -287,7 +434,18 @@ void pt_state_set_quorum(struct pt_state *st, const struct pt_quorum *q);
 void pt_state_set_truth(struct pt_state *st, const struct pt_truth *truth);
 
 /**
- * Take an immutable copy (a pure read).
+ * Take an immutable copy (a pure read of what it shows; it keeps the chunks it built for the
+ * next one). Its rows are in chunks (rows is NULL): read them with pt_snapshot_row(). It costs
+ * the chunks of the resolvers that changed since the previous snapshot, plus a pointer per
+ * chunk: the snapshot a view takes on every change.
+ * @return caller owns; free with pt_snapshot_free(). NULL on allocation failure.
+ */
+struct pt_snapshot *pt_state_view(struct pt_state *st);
+
+/**
+ * What pt_state_view() shows, with all the rows built afresh as one chunk of their own (also
+ * @ref pt_snapshot.rows), for this snapshot alone: the state keeps no chunk of it. For the
+ * one-off snapshots (the end of a run, a saved list); a view is cheaper when snapshots repeat.
  * @return caller owns; free with pt_snapshot_free(). NULL on allocation failure.
  */
 struct pt_snapshot *pt_state_snapshot(struct pt_state *st);
@@ -335,5 +493,38 @@ size_t pt_state_events(struct pt_state *st, bool all, struct pt_event **out);
  * @p timeout_ms passed (-1: no limit). @return true when events are ready.
  */
 bool pt_state_wait_events(struct pt_state *st, int timeout_ms);
+
+/**
+ * --follow-mx: follow these MX target host names (at most PT_TARGETS_MAX; each is asked for
+ * A and AAAA). Questions of names that stay keep their truths and answers; those of names
+ * that go are dropped; new ones start pending. n == 0 stops following. Re-judges and wakes.
+ * @param names lower-case absolute host names, borrowed
+ * @return true when the set changed.
+ */
+bool pt_state_set_targets(struct pt_state *st, char *const *names, size_t n);
+
+/**
+ * The truth of followed question @p name / @p qtype (copied); re-judges every resolver's
+ * answer to it. Ignored when the question is not followed (any more).
+ */
+void pt_state_set_target_truth(struct pt_state *st, const char *name, uint16_t qtype,
+			       const struct pt_truth *truth);
+
+/**
+ * Store resolver @p id's reply to followed question @p name / @p qtype (copied). Records a
+ * TARGET event when events are on. Ignored for a stale target generation, an unknown
+ * resolver or a question no longer followed.
+ * @return its verdict (PENDING for an ignored reply).
+ */
+enum pt_verdict pt_state_publish_target(struct pt_state *st, uint64_t id, uint64_t generation,
+					const char *name, uint16_t qtype,
+					const struct pt_reply *reply);
+
+/**
+ * Resolver @p id as it was added (the one copy of it: the driver keeps none of its own).
+ * @param[out] out the copy
+ * @return false when @p id was never added.
+ */
+bool pt_state_resolver(struct pt_state *st, uint64_t id, struct pt_resolver *out);
 
 #endif /* PT_STATE_H */

@@ -309,7 +309,13 @@ static bool usable(const struct lookup *l, const struct pt_reply *reply)
 	if (cls != PT_CLASS_ANSWER) {
 		return false;
 	}
-	return l->want == WANT_ZONE ? a->zone != NULL : a->kind == PT_ANSWER_DATA;
+	/* The SOA owner must be the name asked or one of its ancestors: any other owner is a
+	 * resolver choosing (by accident or on purpose) which servers are authoritative. Behind
+	 * an alias it is the target's zone, which find_zone() does not take anyway. */
+	if (l->want == WANT_ZONE) {
+		return a->zone != NULL && (a->ncnames > 0 || pt_name_in_zone(l->qname, a->zone));
+	}
+	return a->kind == PT_ANSWER_DATA;
 }
 
 static void lookups_unref(struct lookups *ls)
@@ -376,6 +382,7 @@ static void lookup_send(struct lookups *ls, size_t i, const struct pt_net *net,
 			continue;
 		}
 		pt_request_init(&q, &via[h].sa, via[h].salen, l->qname, l->qtype, opts);
+		pt_request_use_resolver(&q, &via[h]);
 		q.tag = i * PT_TRUTH_VIA_MAX + h;
 		if (pt_net_submit(net, &q, lookup_done, ls) != PT_OK) {
 			/* as if it had replied with nothing */

@@ -95,9 +95,11 @@ size_t pt_counts_answered(const struct pt_counts *c)
 const char *pt_reason_name(unsigned reason)
 {
 	static const char *const names[PT_REASON_COUNT] = {
-		"no-truth",	 "no-match", "differ",		"negative",	 "servfail",
-		"error",	 "pending",  "too-few-answers", "auth-disagree", "auth-unreachable",
-		"not-published",
+		"no-truth",	    "no-match",	       "differ",
+		"negative",	    "servfail",	       "error",
+		"pending",	    "too-few-answers", "auth-disagree",
+		"auth-unreachable", "not-published",   "targets-differ",
+		"targets-pending",
 	};
 
 	for (unsigned i = 0; i < PT_REASON_COUNT; i++) {
@@ -157,6 +159,16 @@ unsigned pt_verdict_reasons(const struct pt_counts *c, const struct pt_verdict_f
 			r |= bad[i].reason;
 		}
 	}
+	/* the mail path: the MX answer alone does not deliver mail; the hosts' addresses must
+	 * have propagated too (refused and silent answers are not judged, as above) */
+	for (size_t i = 0; f->targets != NULL && i + 1 < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (f->targets->by[bad[i].v] > 0) {
+			r |= PT_REASON_TARGETS_DIFFER;
+		}
+	}
+	if (f->targets != NULL && f->targets->by[PT_VERDICT_PENDING] > 0) {
+		r |= PT_REASON_TARGETS_PENDING;
+	}
 	return r;
 }
 
@@ -169,4 +181,30 @@ int pt_verdict_exit_status(const struct pt_counts *c, unsigned reasons)
 		return PT_EXIT_NOTHING;
 	}
 	return PT_EXIT_NOT_CONVERGED;
+}
+
+enum pt_detail pt_verdict_detail(bool dnssec_failure, bool stale)
+{
+	return dnssec_failure ? PT_DETAIL_DNSSEC : stale ? PT_DETAIL_STALE : PT_DETAIL_NONE;
+}
+
+const char *pt_detail_name(enum pt_detail d)
+{
+	return d == PT_DETAIL_DNSSEC ? "dnssec" : d == PT_DETAIL_STALE ? "stale" : "";
+}
+
+const char *pt_detail_text(enum pt_detail d)
+{
+	switch (d) {
+	case PT_DETAIL_DNSSEC:
+		return "DNSSEC validation failed: the resolver answers with checking disabled "
+		       "(CD), "
+		       "so the zone's signatures or its chain of trust are broken, not its "
+		       "propagation";
+	case PT_DETAIL_STALE:
+		return "stale answer (RFC 8767): served past its TTL because the resolver cannot "
+		       "reach the zone's name servers; it says nothing of what they serve now";
+	default:
+		return "";
+	}
 }

@@ -87,10 +87,17 @@ enum pt_reason {
 	PT_REASON_AUTH_UNREACHABLE = 1u << 9, /**< "auth-unreachable": no --auth server answers */
 	PT_REASON_NOT_PUBLISHED = 1u << 10,   /**< "not-published": the --expect'ed record is not
 						   served yet; resolvers are not asked */
+	PT_REASON_TARGETS_DIFFER = 1u << 11,  /**< "targets-differ": --follow-mx, a resolver
+						   serves another address (or a denial, a
+						   failure) for an MX target than the target
+						   zone's servers */
+	PT_REASON_TARGETS_PENDING = 1u << 12, /**< "targets-pending": --follow-mx, an MX
+						   target's address is not answered yet, or its
+						   own truth is not known */
 };
 
 /** Number of reason bits. */
-#define PT_REASON_COUNT 11
+#define PT_REASON_COUNT 13
 
 /** The reasons that make a result inconclusive (exit 3) rather than not converged. (While the
  *  expected record is not published the resolvers are not asked, so nothing is judged.) */
@@ -125,6 +132,10 @@ struct pt_verdict_facts {
 	bool unpublished;
 	/** judged resolvers needed (pt_quorum_needed()) */
 	size_t needed;
+	/** --follow-mx: the verdicts of every resolver's answers for the MX targets' A and
+	 *  AAAA (against the target zones' own servers); NULL when not followed. Convergence
+	 *  needs each judged one to match and none pending. */
+	const struct pt_counts *targets;
 };
 
 /** Contract name of one reason bit ("differ", ...); "unknown" for anything else. */
@@ -135,7 +146,8 @@ const char *pt_reason_name(unsigned reason);
  * at least one resolver matches, every judged resolver matches (a SERVFAIL keeps it
  * unconverged; refused and timed-out resolvers are not judged), at least @p f->needed
  * resolvers are judged, and, when the truth comes from the authoritative servers, every
- * answering server of the delegation serves it.
+ * answering server of the delegation serves it; with --follow-mx (@p f->targets), every
+ * judged answer for an MX target's address matches that target's truth and none is pending.
  * @return the mask of every reason that applies (enum pt_reason), 0 when converged.
  */
 unsigned pt_verdict_reasons(const struct pt_counts *c, const struct pt_verdict_facts *f);
@@ -155,5 +167,21 @@ enum pt_exit {
  * @param reasons as returned by pt_verdict_reasons() for @p c
  */
 int pt_verdict_exit_status(const struct pt_counts *c, unsigned reasons);
+
+/** A status detail: what a verdict alone does not say about a resolver's last answer. */
+enum pt_detail {
+	PT_DETAIL_NONE = 0, /**< nothing more to say */
+	PT_DETAIL_DNSSEC,   /**< "dnssec": SERVFAIL, but answered with CD set: validation failed */
+	PT_DETAIL_STALE,    /**< "stale": served past its TTL (RFC 8767) */
+};
+
+/** The detail of a row's last answer: a DNSSEC failure first, then a stale answer. */
+enum pt_detail pt_verdict_detail(bool dnssec_failure, bool stale);
+
+/** Contract name of a detail ("dnssec", "stale"; "" for none). Static string. */
+const char *pt_detail_name(enum pt_detail d);
+
+/** What a detail means for people, one sentence ("" for none). Static string. */
+const char *pt_detail_text(enum pt_detail d);
 
 #endif /* PT_VERDICT_H */

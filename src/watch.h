@@ -10,8 +10,12 @@
  * --expect and no --query-now, resolvers are not asked while the authoritative servers deny
  * the expected record (asking would plant the denial in their caches). It asks through a struct
  * pt_net (the engine, or a test's fake) and runs two threads of its own (polling, truth) once
- * started; without them, pt_watch_step() and pt_watch_check_truth() drive it by hand on a fake
- * clock.
+ * started. With follow_mx and type MX, each target host of the truth's MX set is asked for A
+ * and AAAA on every resolver, one query per question per resolver when its answer expires (the
+ * same schedule), and each target's truth is found through src/truth.c's discovery of the
+ * target's own zone (checked with the main truth, and its serials once a second when it lives
+ * in another zone); without them, pt_watch_step() and pt_watch_check_truth() drive it by hand on a
+ * fake clock.
  *
  * Threads: every pt_watch_* function may be called from the controlling thread while the
  * driver runs. Locking: one mutex in struct pt_watch guards the resolver set and schedule;
@@ -45,6 +49,13 @@ struct pt_watch_config {
 	bool once;
 	/** ask the resolvers even while the servers deny the --expect'ed record (--query-now) */
 	bool query_now;
+	/** --follow-mx: with type MX, also ask every resolver for each MX target's A and AAAA
+	 *  (the truth's MX set names them), judged against the target zone's own servers */
+	bool follow_mx;
+	/** on first contact, also ask each resolver its CH TXT id.server and hostname.bind
+	 *  (once each, after its first reply: one that never answers is not asked; the first
+	 *  sweep waits for them) */
+	bool identity;
 };
 
 struct pt_watch;
@@ -122,5 +133,11 @@ void pt_watch_stop(struct pt_watch *w);
 
 /** Stop (if not yet) and free. NULL does nothing. */
 void pt_watch_free(struct pt_watch *w);
+
+/**
+ * Ask every poll from now on with EDNS Client Subnet @p ecs (copied; NULL or family 0:
+ * none), and ask every resolver again at once.
+ */
+void pt_watch_set_ecs(struct pt_watch *w, const struct pt_ecs *ecs);
 
 #endif /* PT_WATCH_H */

@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include "diagnose.h"
+#include "output_diagnose.h"
+#include "text.h"
 
 /* Set @r to a reply carrying @kind, @flags and a NULL-terminated list of RDATA. */
 static void set_reply(struct pt_diag_reply *r, enum pt_answer_kind kind, unsigned flags,
@@ -515,6 +517,119 @@ static void test_propagation_and_ttls(void **state)
 	pt_diag_facts_fini(&f);
 }
 
+/* No message is cut in the middle of a word: with 42 resolvers the list of those on an old
+ * answer is summarised ("A, B and 30 more") and the data has every one; refused and silent
+ * resolvers are left out of "M of N" as the dashboard's gauge leaves them out. */
+static void test_long_lists(void **state)
+{
+	struct pt_diag_facts f;
+	struct pt_diagnosis d;
+	const struct pt_check *c;
+	char addr[32];
+	size_t old = 0;
+
+	(void)state;
+	healthy(&f);
+	for (int i = 0; i < 41; i++) {
+		struct pt_diag_resolver *r;
+
+		snprintf(addr, sizeof(addr), "127.53.%d.%d", 1 + i / 200, 1 + i % 200);
+		r = add_resolver(&f, addr);
+		snprintf(r->resolver.label, sizeof(r->resolver.label),
+			 "A public resolver with a long name number %d", i);
+		if (i < 35) {
+			set_reply(&r->mx, PT_ANSWER_DATA, PT_FLAG_RA, 100 + i,
+				  "10 mx-old.example.test.", NULL);
+			old++;
+		} else if (i < 38) {
+			r->mx.result = PT_REPLY_TIMEOUT;
+			pt_answer_fini(&r->mx.answer);
+		}
+	}
+	for (size_t i = 0; i < f.nauth; i++) {
+		/* a lagging server with a long name: the serial list too */
+		f.auth[i].soa.answer.serial = 2026010101 - (uint32_t)i;
+	}
+	judge(&d, &f);
+	for (size_t i = 0; i < d.nchecks; i++) {
+		const char *m = d.checks[i].message;
+		size_t n = strlen(m);
+
+		assert_true(n < sizeof(d.checks[i].message) - 1 || m[n - 1] != ' ');
+		/* a cut message ends in an ellipsis after a whole word, never inside one */
+		if (n >= 3 && strcmp(m + n - 3, "\u2026") == 0) {
+			assert_true(m[n - 4] != ' ');
+		}
+	}
+	c = pt_diagnosis_find(&d, "propagation", NULL);
+	assert_int_equal(c->status, PT_CHECK_WARN);
+	assert_true(strlen(c->message) < sizeof(c->message) - 1);
+	/* 42 resolvers, 3 silent: 39 counted, 4 on the current MX, 35 on the old one */
+	assert_non_null(strstr(c->message, "4 of 39 resolvers serve the current MX"));
+	assert_non_null(strstr(c->message, "35 still serve an older answer (10 mx-old.example.test.): "
+					   "A public resolver with a long name number 0, "));
+	assert_non_null(strstr(c->message, " more; the last expires by "));
+	assert_non_null(strstr(c->message, "; 3 more refused or did not answer (not counted)"));
+	assert_null(strstr(c->message, "\u2026"));
+	for (size_t i = 0; i < old; i++) {
+		char want[96];
+
+		snprintf(want, sizeof(want), "\"A public resolver with a long name number %zu\"", i);
+		assert_non_null(strstr(c->data_json, want));
+	}
+	pt_diagnosis_fini(&d);
+	pt_diag_facts_fini(&f);
+}
+
+/* The table puts failures first, then warnings; passes only with --verbose; lines fit. */
+static void test_table_order(void **state)
+{
+	struct pt_diag_facts f;
+	struct pt_diagnosis d;
+	char *buf = NULL;
+	size_t len;
+	FILE *out;
+	const char *fail, *warn, *line;
+
+	(void)state;
+	healthy(&f);
+	f.auth[1].soa.answer.serial = 2026010100; /* lagging: warn */
+	f.mx.ttl = 86400;			  /* ttl-high: warn */
+	pt_answer_fini(&f.targets[0].a.answer);
+	f.targets[0].a.answer.kind = PT_ANSWER_NXDOMAIN; /* mx-target-exists: fail */
+	judge(&d, &f);
+	out = open_memstream(&buf, &len);
+	pt_output_diagnosis_table(out, &d, false, false, 80);
+	fclose(out);
+	fail = strstr(buf, "\nfail ");
+	warn = strstr(buf, "\nwarn ");
+	assert_non_null(fail);
+	assert_non_null(warn);
+	assert_true(fail < warn);
+	assert_null(strstr(buf, "\npass "));
+	assert_non_null(strstr(buf, "not listed; --verbose lists them"));
+	for (line = buf; *line;) {
+		const char *e = strchr(line, '\n');
+		size_t n = e ? (size_t)(e - line) : strlen(line);
+		char one[1024];
+
+		snprintf(one, sizeof(one), "%.*s", (int)n, line);
+		if (pt_text_width(one) > 80) {
+			fail_msg("wider than 80: %s", one);
+		}
+		line += n + (e ? 1 : 0);
+	}
+	free(buf);
+	out = open_memstream(&buf, &len);
+	pt_output_diagnosis_table(out, &d, false, true, 80);
+	fclose(out);
+	assert_true(strstr(buf, "\nwarn ") < strstr(buf, "\npass "));
+	assert_null(strstr(buf, "--verbose"));
+	free(buf);
+	pt_diagnosis_fini(&d);
+	pt_diag_facts_fini(&f);
+}
+
 static void test_smtp_results(void **state)
 {
 	struct pt_diag_facts f;
@@ -539,6 +654,26 @@ static void test_smtp_results(void **state)
 	assert_non_null(strstr(pt_diagnosis_find(&d, "smtp-reachable", "8.8.4.4:25")->data_json,
 			       "\"starttls\": true"));
 	assert_int_equal(status_of(&d, "smtp-reachable", "1.1.1.1:25"), PT_CHECK_FAIL);
+	pt_diagnosis_fini(&d);
+
+	/* a banner too long for the message: cut after a whole word, with an ellipsis */
+	f.targets[1].addrs[0].smtp.result = PT_SMTP_BAD_BANNER;
+	f.targets[1].addrs[0].smtp.banner_code = 554;
+	memset(f.targets[1].addrs[0].smtp.banner, 0, sizeof(f.targets[1].addrs[0].smtp.banner));
+	for (size_t k = 0; k + 13 < sizeof(f.targets[1].addrs[0].smtp.banner); k += 13) {
+		memcpy(f.targets[1].addrs[0].smtp.banner + k, "go-elsewhere ", 13);
+	}
+	snprintf(f.targets[1].name, sizeof(f.targets[1].name), "%s",
+		 "a-very-long-mail-host-name-indeed.with.many.labels.and-then-some-more-of-them."
+		 "because.mail-hosts.can-have.names-of.up-to-253-bytes.in-all.example.test.");
+	judge(&d, &f);
+	{
+		const char *m = pt_diagnosis_find(&d, "smtp-reachable", "1.1.1.1:25")->message;
+		size_t n = strlen(m);
+
+		assert_true(n > 300 && n < 400);
+		assert_string_equal(m + n - strlen("go-elsewhere\u2026"), "go-elsewhere\u2026");
+	}
 	pt_diagnosis_fini(&d);
 
 	f.targets[1].addrs[0].smtp.result = PT_SMTP_CONNECT_TIMEOUT;
@@ -614,6 +749,8 @@ int main(void)
 		cmocka_unit_test(test_apex_cname),
 		cmocka_unit_test(test_targets),
 		cmocka_unit_test(test_propagation_and_ttls),
+		cmocka_unit_test(test_long_lists),
+		cmocka_unit_test(test_table_order),
 		cmocka_unit_test(test_smtp_results),
 		cmocka_unit_test(test_dnssec),
 		cmocka_unit_test(test_empty_facts),

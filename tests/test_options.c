@@ -80,7 +80,8 @@ static void test_every_option(void **unused)
 			       "--timeout", "500", "--retries", "0", "--interval", "0.5",
 			       "--max-interval", "30", "--rate", "100", "--tcp", "--workers", "4",
 			       "--log", "x.ndjson", "--no-smtp", "--smtp-port", "2525",
-			       "--no-colour", "--iterations", "3", "example.com.", "TXT", NULL),
+			       "--no-colour", "--iterations", "3", "--verbose", "example.com.", "TXT",
+			       NULL),
 			 -1);
 	assert_int_equal(o.nlists, 2);
 	assert_string_equal(o.lists[1], "-");
@@ -103,6 +104,7 @@ static void test_every_option(void **unused)
 	assert_int_equal(o.smtp_port, 2525);
 	assert_false(o.color);
 	assert_int_equal(o.iterations, 3);
+	assert_true(o.verbose);
 	assert_int_equal(o.qtype, PT_TYPE_TXT);
 	pt_options_fini(&o);
 	free(msg);
@@ -166,6 +168,25 @@ static void test_errors(void **unused)
 	}
 }
 
+/* Issue 13: a rate far below one query per second is raised to it, with a warning. */
+static void test_rate_floor(void **unused)
+{
+	struct pt_options o;
+	char *msg = NULL;
+
+	(void)unused;
+	assert_int_equal(parse(&o, &msg, NULL, "--rate", "1e-9", "x.", NULL), -1);
+	assert_true(o.engine.rate_qps == 1.0);
+	assert_non_null(strstr(msg, "--rate 1e-9 is below the lowest rate (1 per second)"));
+	free(msg);
+	pt_options_fini(&o);
+	assert_int_equal(parse(&o, &msg, NULL, "--rate", "0", "x.", NULL), -1);
+	assert_true(o.engine.rate_qps == 0.0);
+	assert_string_equal(msg, "");
+	free(msg);
+	pt_options_fini(&o);
+}
+
 static void test_help_and_version(void **unused)
 {
 	struct pt_options o;
@@ -175,9 +196,19 @@ static void test_help_and_version(void **unused)
 	assert_int_equal(parse(&o, &msg, NULL, "--help", NULL), PT_EXIT_OK);
 	assert_non_null(strstr(msg, "usage: proptrack"));
 	/* every option is in the help */
-	assert_non_null(strstr(msg, "--workers N"));
-	assert_non_null(strstr(msg, "--check-resolvers"));
-	assert_non_null(strstr(msg, "--iterations"));
+	static const char *const names[] = {
+		"--resolvers FILE", "--server LIST", "--auth", "--expect", "--min-answered",
+		"--query-now", "--once", "--until-converged", "--max-wait", "--format",
+		"--timeout", "--retries", "--interval", "--max-interval", "--rate", "--tcp",
+		"--workers N", "--log", "--diagnose", "--no-smtp", "--smtp-port", "--verbose",
+		"--check-resolvers", "--write", "--no-color", "--iterations", "--help",
+		"--version",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strstr(msg, names[i])) {
+			fail_msg("%s is not in --help", names[i]);
+		}
+	}
 	pt_options_fini(&o);
 	free(msg);
 	assert_int_equal(parse(&o, &msg, NULL, "-V", NULL), PT_EXIT_OK);
@@ -217,12 +248,98 @@ static void test_modes(void **unused)
 	}
 }
 
+/* --follow-mx / --no-follow-mx: unset (-1) lets the mode decide; the last one given wins. */
+static void test_follow_mx(void **unused)
+{
+	struct pt_options o;
+	char *msg = NULL;
+
+	(void)unused;
+	assert_int_equal(parse(&o, &msg, NULL, "example.com", NULL), -1);
+	assert_int_equal(o.follow_mx, -1);
+	pt_options_fini(&o);
+	free(msg);
+	assert_int_equal(parse(&o, &msg, NULL, "--follow-mx", "--once", "example.com", NULL), -1);
+	assert_int_equal(o.follow_mx, 1);
+	pt_options_fini(&o);
+	free(msg);
+	assert_int_equal(parse(&o, &msg, NULL, "--follow-mx", "--no-follow-mx", "example.com", NULL),
+			 -1);
+	assert_int_equal(o.follow_mx, 0);
+	pt_options_fini(&o);
+	free(msg);
+}
+
+/* --plan and its options (issue 14, item 4): the mode, --now in both forms, the defaults,
+ * and the combinations that are refused; --exec and --notify (item 6). */
+static void test_plan_and_alerts(void **unused)
+{
+	struct pt_options o;
+	char *msg = NULL;
+
+	(void)unused;
+	assert_int_equal(parse(&o, &msg, NULL, "--plan", "--to", "10 mx.new.", "--to", "20 b.",
+			       "--now", "2026-12-01T12:00:00Z", "--new-ns", "ns1.x", "example.com",
+			       NULL),
+			 -1);
+	assert_true(o.plan);
+	assert_int_equal(o.nto, 2);
+	assert_int_equal(o.nnew_ns, 1);
+	assert_true(o.now_given);
+	assert_int_equal(o.now_s, 1796126400LL);
+	assert_int_equal(o.low_ttl, 300);
+	assert_false(o.mta_sts_max_age_given);
+	assert_int_equal(pt_options_mode(&o, true), PT_MODE_PLAN);
+	pt_options_fini(&o);
+	free(msg);
+	assert_int_equal(parse(&o, &msg, NULL, "--plan", "--to", "10 a.", "--now", "1796126400",
+			       "--low-ttl", "1h", "--mta-sts-max-age", "7d", "example.com", NULL),
+			 -1);
+	assert_int_equal(o.now_s, 1796126400LL);
+	assert_int_equal(o.low_ttl, 3600);
+	assert_true(o.mta_sts_max_age_given);
+	assert_int_equal(o.mta_sts_max_age, 604800);
+	pt_options_fini(&o);
+	free(msg);
+	static const char *const bad[][6] = {
+		{ "--plan", "example.com" },
+		{ "--to", "10 a.", "example.com" },
+		{ "--plan", "--to", "10 a.", "example.com", "A" },
+		{ "--plan", "--to", "10 a.", "--now", "2026-13-01T00:00:00Z", "example.com" },
+		{ "--plan", "--to", "10 a.", "--now", "2026-12-01 12:00:00", "example.com" },
+		{ "--plan", "--to", "10 a.", "--mta-sts-max-age", "400d", "example.com" },
+		{ "--plan", "--to", "10 a.", "--diagnose", "example.com" },
+		{ "--plan", "--to", "10 a.", "--format", "csv", "example.com" },
+		{ "--exec", "true", "--diagnose", "example.com" },
+		{ "--exec", " ", "example.com" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int st = parse(&o, &msg, NULL, bad[i][0], bad[i][1], bad[i][2], bad[i][3],
+			       bad[i][4], bad[i][5], NULL);
+
+		assert_int_equal(st, PT_EXIT_USAGE);
+		assert_non_null(strstr(msg, "Try 'proptrack --help'."));
+		pt_options_fini(&o);
+		free(msg);
+	}
+	assert_int_equal(parse(&o, &msg, NULL, "--exec", "sh -c 'echo hi'", "--notify",
+			       "example.com", NULL),
+			 -1);
+	assert_string_equal(o.exec, "sh -c 'echo hi'");
+	assert_true(o.notify);
+	pt_options_fini(&o);
+	free(msg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_every_option),
-		cmocka_unit_test(test_errors),		 cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_rate_floor),		 cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_follow_mx),
+		cmocka_unit_test(test_plan_and_alerts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

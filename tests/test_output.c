@@ -9,7 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "output.h"
+#include "text.h"
 
 /* Render with @p fn into a string; caller frees. */
 #define CAPTURE(buf, call)                                                                         \
@@ -103,6 +106,53 @@ static void test_json(void **unused)
 	pt_snapshot_free(s);
 }
 
+/* A long list is written as it is rendered (64 KiB at a time), never held whole: the text
+ * must come out the same, whole and in order. */
+static void test_long_list_streamed(void **unused)
+{
+	enum { N = 3000 };
+	struct pt_snapshot *s = sample();
+	char *buf = NULL, addr[32];
+	json_error_t err;
+	json_t *doc, *rows;
+	size_t lines = 0;
+
+	(void)unused;
+	for (size_t i = 0; i < s->nrows; i++) {
+		pt_answer_fini(&s->rows[i].answer);
+	}
+	free(s->rows);
+	s->rows = calloc(N, sizeof(struct pt_row));
+	s->nrows = N;
+	for (size_t i = 0; i < N; i++) {
+		snprintf(addr, sizeof(addr), "10.%zu.%zu.1", i / 256, i % 256);
+		assert_int_equal(pt_resolver_parse_address(&s->rows[i].resolver, addr, NULL, 0),
+				 PT_OK);
+		s->rows[i].has_reply = true;
+		s->rows[i].result = PT_REPLY_OK;
+		s->rows[i].verdict = PT_VERDICT_MATCH;
+		fill_answer(&s->rows[i].answer, "10 mx-new.example.com.", NULL, 300);
+	}
+	CAPTURE(buf, pt_output_json(out, s, 1795885200000ULL));
+	assert_true(strlen(buf) > 3 * 64 * 1024);
+	doc = json_loads(buf, 0, &err);
+	assert_non_null(doc);
+	rows = json_object_get(doc, "resolvers");
+	assert_int_equal(json_array_size(rows), N);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(rows, N - 1), "address")),
+			    "10.11.183.1");
+	json_decref(doc);
+	free(buf);
+	CAPTURE(buf, pt_output_csv(out, s));
+	for (const char *p = buf; (p = strstr(p, "\r\n")) != NULL; p += 2) {
+		lines++;
+	}
+	assert_int_equal(lines, N + 1);
+	assert_non_null(strstr(buf, "\r\n10.11.183.1,10.11.183.1,53,match,NOERROR,300,"));
+	free(buf);
+	pt_snapshot_free(s);
+}
+
 static void test_csv(void **unused)
 {
 	struct pt_snapshot *s = sample();
@@ -110,11 +160,68 @@ static void test_csv(void **unused)
 
 	(void)unused;
 	CAPTURE(buf, pt_output_csv(out, s));
-	assert_string_equal(buf, "label,address,port,status,rcode,ttl,rtt_ms,answer\r\n"
+	assert_string_equal(buf, "label,address,port,status,rcode,ttl,rtt_ms,answer,transport,error,"
+				 "site,nsid,validated,ede,reason\r\n"
 				 "\"Google, \"\"public\"\"\",8.8.8.8,53,differ,NOERROR,41,12.3,"
-				 "10 mx-old.example.com. | 20 mx2.example.com.\r\n"
-				 "2001:db8::1,2001:db8::1,5353,timeout,,,,\r\n");
+				 "10 mx-old.example.com. | 20 mx2.example.com.,udp,,,,false,,\r\n"
+				 "2001:db8::1,2001:db8::1,5353,timeout,,,,,udp,,,,false,,\r\n");
 	free(buf);
+	pt_snapshot_free(s);
+}
+
+/* Every EDE option of a reply reaches the JSON (one object each, "ede_more" for those past
+ * PT_EDE_MAX) and the CSV (joined with " | "). */
+static void test_ede_outputs(void **unused)
+{
+	static const int codes[] = { 6, 22, 3, 1, 2 };
+	static const char *const texts[] = { "sig \"expired\"", NULL, "x", NULL, NULL };
+	struct pt_snapshot *s = sample();
+	char *buf = NULL, text[256];
+
+	(void)unused;
+	CAPTURE(buf, pt_output_json(out, s, 0));
+	assert_non_null(strstr(buf, "\"ede\": []"));
+	assert_null(strstr(buf, "ede_more"));
+	free(buf);
+	assert_int_equal(pt_answer_set_edes(&s->rows[0].answer, codes, texts, 2, 0), PT_OK);
+	CAPTURE(buf, pt_output_json(out, s, 0));
+	assert_non_null(strstr(buf, "\"ede\": [{\"code\": 6, \"name\": \"DNSSEC Bogus\", \"text\": "
+				    "\"sig \\\"expired\\\"\"}, {\"code\": 22, \"name\": \"No Reachable "
+				    "Authority\", \"text\": null}]"));
+	assert_null(strstr(buf, "ede_more"));
+	free(buf);
+	CAPTURE(buf, pt_output_csv(out, s));
+	assert_non_null(strstr(buf, ",false,\"6 (DNSSEC Bogus): sig \"\"expired\"\" | 22 (No "
+				    "Reachable Authority)\",\r\n"));
+	free(buf);
+	assert_int_equal(pt_answer_set_edes(&s->rows[0].answer, codes, texts, 5, 1), PT_OK);
+	CAPTURE(buf, pt_output_json(out, s, 0));
+	assert_non_null(strstr(buf, "{\"code\": 1, \"name\": \"Unsupported DNSKEY Algorithm\", "
+				    "\"text\": null}], \"ede_more\": 2"));
+	free(buf);
+	assert_string_equal(pt_output_ede_text(text, sizeof(text), &s->rows[0].answer),
+			    "6 (DNSSEC Bogus): sig \"expired\" | 22 (No Reachable Authority) | 3 "
+			    "(Stale Answer): x | 1 (Unsupported DNSKEY Algorithm) | 2 more");
+	/* the CSV has four long texts whole */
+	{
+		char big[4][301];
+		const char *bt[4];
+
+		for (int k = 0; k < 4; k++) {
+			memset(big[k], 'a' + k, 300);
+			big[k][300] = '\0';
+			bt[k] = big[k];
+		}
+		assert_int_equal(pt_answer_set_edes(&s->rows[0].answer, codes, bt, 4, 0), PT_OK);
+		CAPTURE(buf, pt_output_csv(out, s));
+		assert_non_null(strstr(buf, "| 1 (Unsupported DNSKEY Algorithm): dddd"));
+		assert_non_null(strstr(buf, "dddd,\r\n"));
+		free(buf);
+		assert_int_equal(pt_answer_set_edes(&s->rows[0].answer, codes, texts, 5, 1), PT_OK);
+	}
+	/* a small buffer: cut, still terminated */
+	assert_int_equal(strlen(pt_output_ede_text(text, 10, &s->rows[0].answer)), 9);
+	assert_string_equal(pt_output_ede_text(text, sizeof(text), &s->rows[1].answer), "");
 	pt_snapshot_free(s);
 }
 
@@ -130,13 +237,174 @@ static void test_table(void **unused)
 	assert_non_null(strstr(buf, "RESOLVER"));
 	assert_non_null(strstr(buf, "[2001:db8::1]:5353"));
 	assert_non_null(strstr(buf, "differ"));
-	assert_non_null(strstr(buf, "2 resolvers: 1 differ, 1 timeout - not converged (differ); "
-				    "old answers expire within 41s"));
+	/* 80 columns: the expiry goes on a line of its own */
+	assert_non_null(strstr(buf, "2 resolvers: 1 differ, 1 timeout - not converged (differ)\n"
+				    "  old answers expire within 41s\n"));
 	assert_null(strstr(buf, "\033["));
+	free(buf);
+	CAPTURE(buf, pt_output_table(out, s, false, 120));
+	assert_non_null(strstr(buf, "2 resolvers: 1 differ, 1 timeout - not converged (differ); "
+				    "old answers expire within 41s\n"));
 	free(buf);
 	CAPTURE(buf, pt_output_table(out, s, true, 80));
 	assert_non_null(strstr(buf, "\033[1;33m"));
 	free(buf);
+	pt_snapshot_free(s);
+}
+
+/* The longest line of @p text after the first blank line (the table rows), in cells. */
+static int rows_width(const char *text)
+{
+	const char *p = strstr(text, "\n\n");
+	int widest = 0;
+
+	for (p = p ? p + 2 : text; *p;) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char line[1024];
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		if (pt_text_width(line) > widest) {
+			widest = pt_text_width(line);
+		}
+		p += n + (e ? 1 : 0);
+	}
+	return widest;
+}
+
+/* Rows fit 80 columns (not a terminal) or the terminal: answers end in "…", the label is cut,
+ * the location and RTT give way; status, TTL and the start of the answer stay. */
+static void test_table_fits(void **unused)
+{
+	struct pt_snapshot *s = sample();
+	char *buf = NULL;
+
+	(void)unused;
+	snprintf(s->rows[0].resolver.label, PT_LABEL_MAX, "A resolver with a long label indeed");
+	snprintf(s->rows[0].resolver.location, PT_LOCATION_MAX, "Mountain View, US");
+	pt_answer_fini(&s->rows[0].answer);
+	fill_answer(&s->rows[0].answer, "10 mx-old-and-very-long-name.example.com.",
+		    "20 mx2-backup-server.example.com.", 41);
+	s->rows[0].received_ns = 1;
+	s->taken_ns = 2;
+	CAPTURE(buf, pt_output_table(out, s, false, 0));
+	assert_true(rows_width(buf) <= 80);
+	assert_non_null(strstr(buf, "\u2026"));
+	assert_non_null(strstr(buf, "differ"));
+	assert_non_null(strstr(buf, "  10 mx-old-and-very-long-nam\u2026\n"));
+	assert_non_null(strstr(buf, "[2001:db8::1]:5353"));
+	free(buf);
+	CAPTURE(buf, pt_output_table(out, s, false, 60));
+	assert_true(rows_width(buf) <= 60);
+	assert_non_null(strstr(buf, " 41s "));
+	assert_non_null(strstr(buf, "  10 mx-old-and"));
+	free(buf);
+	CAPTURE(buf, pt_output_table(out, s, false, 200));
+	assert_non_null(strstr(buf, "mx2-backup-server.example.com.\n"));
+	assert_non_null(strstr(buf, "A resolver with a long label in"));
+	assert_non_null(strstr(buf, "Mountain View, US"));
+	free(buf);
+	pt_snapshot_free(s);
+}
+
+/* SITE and AD appear only when some row has a site or an AD/DNSSEC-failure mark; they are
+ * the first columns to go when the table is too narrow for the answer. */
+static void test_table_site_ad(void **unused)
+{
+	struct pt_snapshot *s = sample();
+	char *buf = NULL;
+
+	(void)unused;
+	CAPTURE(buf, pt_output_table(out, s, false, 200));
+	assert_null(strstr(buf, "SITE"));
+	assert_null(strstr(buf, " AD "));
+	free(buf);
+	/* a site only: the SITE column, no AD */
+	snprintf(s->rows[0].id_server, sizeof(s->rows[0].id_server), "lab-fra-1");
+	CAPTURE(buf, pt_output_table(out, s, false, 200));
+	assert_non_null(strstr(buf, "RTT  SITE       ANSWER\n"));
+	assert_non_null(strstr(buf, "12ms  lab-fra-1  10 mx-old"));
+	assert_null(strstr(buf, " AD "));
+	free(buf);
+	/* a validated answer: AD beside the site; the timeout row shows "-" in both */
+	s->rows[0].answer.flags |= PT_FLAG_AD;
+	CAPTURE(buf, pt_output_table(out, s, false, 200));
+	assert_non_null(strstr(buf, "RTT  SITE       AD  ANSWER\n"));
+	assert_non_null(strstr(buf, "12ms  lab-fra-1  AD  10 mx-old"));
+	assert_non_null(strstr(buf, "-  -          -   timeout"));
+	free(buf);
+	/* a DNSSEC failure alone shows the column too, with "!" */
+	s->rows[0].answer.flags &= ~(unsigned)PT_FLAG_AD;
+	s->rows[0].id_server[0] = '\0';
+	s->rows[1].dnssec_failure = true;
+	CAPTURE(buf, pt_output_table(out, s, false, 200));
+	assert_null(strstr(buf, "SITE"));
+	assert_non_null(strstr(buf, "RTT  AD  ANSWER\n"));
+	assert_non_null(strstr(buf, "  !   timeout"));
+	free(buf);
+	/* narrow: AD goes first, then SITE, before the answer gets short */
+	s->rows[1].dnssec_failure = false;
+	s->rows[0].answer.flags |= PT_FLAG_AD;
+	snprintf(s->rows[0].id_server, sizeof(s->rows[0].id_server), "lab-fra-1");
+	CAPTURE(buf, pt_output_table(out, s, false, 97));
+	assert_non_null(strstr(buf, "SITE       AD  ANSWER\n"));
+	free(buf);
+	CAPTURE(buf, pt_output_table(out, s, false, 95));
+	assert_true(rows_width(buf) <= 95);
+	assert_null(strstr(buf, " AD "));
+	assert_non_null(strstr(buf, "SITE       ANSWER\n"));
+	free(buf);
+	CAPTURE(buf, pt_output_table(out, s, false, 84));
+	assert_true(rows_width(buf) <= 84);
+	assert_null(strstr(buf, "SITE"));
+	assert_non_null(strstr(buf, "RTT  ANSWER\n"));
+	free(buf);
+	pt_snapshot_free(s);
+}
+
+/* "1 resolver", the progress line, convergence in words, and the dashboard's exit summary. */
+static void test_summaries(void **unused)
+{
+	struct pt_snapshot *s = sample();
+	struct pt_counts one = { .total = 1, .by = { [PT_VERDICT_MATCH] = 1 } };
+	char *buf = NULL, text[256];
+
+	(void)unused;
+	assert_string_equal(pt_output_counts_text(text, sizeof(text), &one), "1 resolver: 1 match");
+	assert_string_equal(pt_output_counts_text(text, sizeof(text), &s->counts),
+			    "2 resolvers: 1 differ, 1 timeout");
+	assert_int_equal(pt_output_counted(&s->counts), 1);
+	CAPTURE(buf, pt_output_progress(out, &s->counts, s->reasons, 72.4));
+	assert_string_equal(buf, "[1m12s] 2 resolvers: 1 differ, 1 timeout - not converged (differ)\n");
+	free(buf);
+
+	s->start_ns = 10 * PT_NS_PER_S;
+	s->taken_ns = 100 * PT_NS_PER_S;
+	s->queries = 1;
+	CAPTURE(buf, pt_output_summary(out, s, 0, 10));
+	assert_non_null(strstr(buf, "proptrack: example.com. MX, watched for 1m30s, 1 query\n"));
+	assert_non_null(strstr(buf, "  truth: authoritative serial 2026112802: 10 mx-new.example.com.\n"));
+	assert_non_null(strstr(buf, "  2 resolvers: 1 differ, 1 timeout - not converged (differ)\n"));
+	assert_non_null(strstr(buf, "  still serving an old answer (1):\n    Google, \"public\" (8.8.8.8)  "
+				    "10 mx-old.example.com. | 20 mx2.example.com.\n"));
+	free(buf);
+	CAPTURE(buf, pt_output_summary(out, s, 0, 0));
+	assert_non_null(strstr(buf, "    and 1 more\n"));
+	free(buf);
+
+	s->converged = true;
+	s->reasons = 0;
+	s->changed = true;
+	s->truth_changed_ns = 20 * PT_NS_PER_S;
+	s->converged_ns = 32 * PT_NS_PER_S;
+	assert_string_equal(pt_output_converged_text(text, sizeof(text), s),
+			    "CONVERGED 12s after the change");
+	s->truth_changed_ns = 0;
+	assert_string_equal(pt_output_converged_text(text, sizeof(text), s), "CONVERGED in 22s");
+	s->changed = false;
+	s->counts.by[PT_VERDICT_MATCH] = 1;
+	assert_string_equal(pt_output_converged_text(text, sizeof(text), s),
+			    "all 1 resolver serves the truth");
 	pt_snapshot_free(s);
 }
 
@@ -162,7 +430,7 @@ static void test_notes(void **unused)
 					   "(192.0.2.1) serves serial 2026112801 with 10 "
 					   "mx-old.example.com., and resolvers that ask it fetch "
 					   "that answer again");
-	CAPTURE(buf, pt_output_table(out, s, false, 0));
+	CAPTURE(buf, pt_output_table(out, s, false, 200));
 	assert_non_null(strstr(buf, "! convergence is not bounded"));
 	assert_non_null(strstr(buf, "not converged (differ); convergence is not bounded"));
 	assert_null(strstr(buf, "old answers expire within"));
@@ -193,7 +461,7 @@ static void test_notes(void **unused)
 	/* a resolver that fetches from those servers: marked in the table and the JSON */
 	s->rows[0].old_servers = true;
 	s->rows[0].ns_expires_ns = s->rows[0].received_ns + 40 * PT_NS_PER_S;
-	CAPTURE(buf, pt_output_table(out, s, false, 0));
+	CAPTURE(buf, pt_output_table(out, s, false, 200));
 	assert_non_null(strstr(buf, "old NS: 10 mx-old.example.com. | 20 mx2.example.com."));
 	free(buf);
 	CAPTURE(buf, pt_output_json(out, s, 0));
@@ -214,7 +482,12 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_long_list_streamed),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_table_fits),
+		cmocka_unit_test(test_table_site_ad),
+		cmocka_unit_test(test_ede_outputs),
+		cmocka_unit_test(test_summaries),
 		cmocka_unit_test(test_notes),
 	};
 

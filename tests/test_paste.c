@@ -186,8 +186,10 @@ static void test_crlf_nul_reasons(void **state)
 	assert_int_equal(st.entries, 4); /* 1.1.1.1, 2.2.2.2, fe80::1%eth0, 2001:db8::1 */
 	assert_int_equal(st.duplicates, 1);
 	assert_int_equal(st.names, 1);
+	assert_int_equal(st.names_pending, 1);
 	assert_int_equal(st.rejected, 4);
-	assert_int_equal(pt_paste_ndiags(p), 4);
+	/* four rejected lines and the host name's note */
+	assert_int_equal(pt_paste_ndiags(p), 5);
 	d = pt_paste_diag(p, 0);
 	assert_int_equal(d.line, 4);
 	d = pt_paste_diag(p, 1);
@@ -197,7 +199,12 @@ static void test_crlf_nul_reasons(void **state)
 	assert_int_equal(d.line, 6);
 	assert_non_null(strstr(d.reason, "NUL"));
 	d = pt_paste_diag(p, 3);
+	assert_int_equal(d.line, 10);
+	assert_int_equal(d.kind, PT_PASTE_RESOLVING);
+	assert_string_equal(d.reason, "resolving resolver.example\u2026");
+	d = pt_paste_diag(p, 4);
 	assert_int_equal(d.line, 11);
+	assert_int_equal(d.kind, PT_PASTE_REJECTED);
 	pt_paste_free(p);
 }
 
@@ -281,7 +288,7 @@ static void test_csv_across_steps(void **state)
 	assert_int_equal(st.entries, 3);
 	assert_int_equal(st.rejected, 1);
 	assert_int_equal(pt_paste_diag(p, 0).line, 5);
-	assert_int_equal(pt_paste_finish(p, 0, &list, &st), PT_OK);
+	assert_int_equal(pt_paste_finish(p, &list, &st), PT_OK);
 	assert_int_equal(pt_resolvers_count(list), 3);
 	r = pt_resolvers_get(list, 1);
 	assert_string_equal(r->address, "1.1.1.1");
@@ -309,7 +316,7 @@ static void test_tracked_and_finish(void **state)
 	pt_paste_stats(p, &st);
 	assert_int_equal(st.entries, 3);
 	assert_int_equal(st.tracked, 2); /* the last line (no newline yet) counts too */
-	assert_int_equal(pt_paste_finish(p, 0, &list, &st), PT_OK);
+	assert_int_equal(pt_paste_finish(p, &list, &st), PT_OK);
 	assert_int_equal(pt_resolvers_count(list), 3);
 	assert_int_equal(st.entries, 3);
 	assert_int_equal(st.tracked, 2);
@@ -319,23 +326,82 @@ static void test_tracked_and_finish(void **state)
 	pt_parse_report_fini(&rep);
 }
 
-static void test_names_resolved_on_finish(void **state)
+/* Host names are handed out to be resolved (in the background) and their results come back:
+ * an entry, a duplicate, a reason with the line number; results from before an edit are
+ * ignored. */
+static void test_names(void **state)
 {
 	struct pt_paste *p = pt_paste_new(NULL);
 	struct pt_paste_stats st;
 	const struct pt_resolvers *list;
+	struct pt_resolver r;
+	const char *text;
+	size_t len;
+	uint64_t id[4];
 
 	(void)state;
-	/* "localhost" is in /etc/hosts: no network */
-	feed(p, PS "localhost Local\n1.1.1.1\n" PE, MS(1));
+	feed(p, PS "dns.example Example DNS\n1.1.1.1\nip,name\nnosuch.example,csv row\n"
+		   "one.example\nthis is not a resolver\n" PE,
+	     MS(1));
 	step_all(p, 100);
 	pt_paste_stats(p, &st);
+	assert_int_equal(st.names, 3);
+	assert_int_equal(st.names_pending, 3);
+	assert_int_equal(st.rejected, 1);
+	assert_true(pt_paste_next_name(p, &id[0], &text, &len));
+	assert_int_equal(len, strlen("dns.example Example DNS"));
+	assert_int_equal(memcmp(text, "dns.example Example DNS", len), 0);
+	assert_true(pt_paste_next_name(p, &id[1], &text, &len));
+	/* a CSV row comes with its header, so it reads by column */
+	assert_string_equal(text, "ip,name\nnosuch.example,csv row");
+	assert_true(pt_paste_next_name(p, &id[2], &text, &len));
+	assert_false(pt_paste_next_name(p, &id[3], &text, &len));
+
+	assert_int_equal(pt_resolver_parse_address(&r, "192.0.2.7", NULL, 0), PT_OK);
+	snprintf(r.label, sizeof(r.label), "Example DNS");
+	pt_paste_name_result(p, id[0], &r, NULL);
+	pt_paste_name_result(p, id[1], NULL, "cannot resolve nosuch.example: Name or service not known");
+	pt_paste_name_result(p, id[1], &r, NULL); /* twice: ignored */
+	pt_paste_name_result(p, 999, &r, NULL);	  /* unknown: ignored */
+	pt_paste_stats(p, &st);
+	assert_int_equal(st.entries, 2);
+	assert_int_equal(st.names_resolved, 1);
+	assert_int_equal(st.names_pending, 1);
+	assert_int_equal(st.rejected, 2);
+	assert_int_equal(pt_paste_ndiags(p), 4);
+	assert_int_equal(pt_paste_diag(p, 0).line, 1);
+	assert_int_equal(pt_paste_diag(p, 0).kind, PT_PASTE_RESOLVED);
+	assert_string_equal(pt_paste_diag(p, 0).reason, "dns.example is 192.0.2.7");
+	assert_int_equal(pt_paste_diag(p, 1).line, 4);
+	assert_int_equal(pt_paste_diag(p, 1).kind, PT_PASTE_REJECTED);
+	assert_string_equal(pt_paste_diag(p, 1).reason,
+			    "cannot resolve nosuch.example: Name or service not known");
+	assert_int_equal(pt_paste_diag(p, 2).kind, PT_PASTE_RESOLVING);
+	assert_int_equal(pt_paste_diag(p, 3).line, 6);
+	assert_non_null(strstr(pt_paste_diag(p, 3).reason, "not an address: 'this'"));
+	/* the same address again: a duplicate */
+	pt_paste_name_result(p, id[2], &r, NULL);
+	pt_paste_stats(p, &st);
+	assert_int_equal(st.duplicates, 1);
+	assert_int_equal(st.names_pending, 0);
+	assert_string_equal(pt_paste_diag(p, 2).reason,
+			    "one.example is 192.0.2.7, already in the list");
+	assert_int_equal(pt_paste_finish(p, &list, &st), PT_OK);
+	assert_int_equal(pt_resolvers_count(list), 2);
+	assert_string_equal(pt_resolvers_get(list, 1)->label, "Example DNS");
+	pt_paste_free(p);
+
+	/* the unterminated last line: a host name once completed */
+	p = pt_paste_new(NULL);
+	feed(p, "last.example", MS(1));
+	pt_paste_stats(p, &st);
 	assert_int_equal(st.names, 1);
-	assert_int_equal(st.rejected, 0);
-	assert_int_equal(st.entries, 1);
-	assert_int_equal(pt_paste_finish(p, PT_PARSE_RESOLVE_NAMES, &list, &st), PT_OK);
-	assert_int_equal(st.names, 0);
-	assert_int_equal(pt_resolvers_count(list) + st.rejected, 2);
+	assert_false(pt_paste_next_name(p, &id[0], &text, &len));
+	pt_paste_complete(p);
+	assert_true(pt_paste_next_name(p, &id[0], &text, &len));
+	pt_paste_stats(p, &st);
+	assert_int_equal(st.names, 1);
+	assert_int_equal(st.names_pending, 1);
 	pt_paste_free(p);
 }
 
@@ -423,9 +489,64 @@ static void test_scroll(void **state)
 	pt_paste_free(NULL);
 }
 
+/* Fuzzing finding (fuzz_paste, crash-4a92349a): the lines of an empty paste were read
+ * through a NULL text pointer (undefined behaviour, caught by make asan's UBSan). */
+static void test_empty_paste_lines(void **state)
+{
+	struct pt_paste *p = pt_paste_new(NULL);
+	char buf[32] = "x";
+
+	(void)state;
+	assert_non_null(p);
+	assert_true(pt_paste_line_from_end(p, 0, buf, sizeof(buf)));
+	assert_string_equal(buf, "");
+	assert_false(pt_paste_line_from_end(p, 1, buf, sizeof(buf)));
+	pt_paste_free(p);
+}
+
+/* DoT and DoH lines paste like any other entry (the one list parser); a DoT entry by host name
+ * goes to the background resolution with its whole line. */
+static void test_encrypted(void **state)
+{
+	struct pt_paste *p = pt_paste_new(NULL);
+	struct pt_paste_stats st;
+	const struct pt_resolvers *list;
+	const char *text;
+	size_t len;
+	uint64_t id;
+
+	(void)state;
+	feed(p, PS "tls://1.1.1.1#cloudflare-dns.com Cloudflare DoT\n"
+		   "https://9.9.9.9/dns-query Quad9 DoH\n"
+		   "tls://dns.google Google DoT\n"
+		   "tls://1.1.1.1#bad name\n" PE,
+	     MS(1));
+	step_all(p, 1);
+	pt_paste_stats(p, &st);
+	assert_int_equal(st.entries, 2);
+	assert_int_equal(st.names, 1);
+	assert_int_equal(st.rejected, 1);
+	assert_int_equal(pt_paste_diag(p, 0).line, 3);
+	assert_int_equal(pt_paste_diag(p, 0).kind, PT_PASTE_RESOLVING);
+	assert_int_equal(pt_paste_diag(p, 1).line, 4);
+	assert_non_null(strstr(pt_paste_diag(p, 1).reason, "bad TLS name 'bad'"));
+	assert_true(pt_paste_next_name(p, &id, &text, &len));
+	assert_int_equal(memcmp(text, "tls://dns.google Google DoT", len), 0);
+	assert_int_equal(pt_paste_finish(p, &list, &st), PT_OK);
+	assert_int_equal(pt_resolvers_count(list), 2);
+	assert_int_equal(pt_resolvers_get(list, 0)->transport, PT_TRANSPORT_TLS);
+	assert_int_equal(pt_resolvers_get(list, 0)->port, 853);
+	assert_string_equal(pt_resolvers_get(list, 0)->endpoint, "cloudflare-dns.com");
+	assert_int_equal(pt_resolvers_get(list, 1)->transport, PT_TRANSPORT_HTTPS);
+	assert_string_equal(pt_resolvers_get(list, 1)->endpoint, "https://9.9.9.9/dns-query");
+	assert_string_equal(pt_resolvers_get(list, 1)->label, "Quad9 DoH");
+	pt_paste_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_empty_paste_lines),
 		cmocka_unit_test(test_markers_split),
 		cmocka_unit_test(test_no_keys_in_paste),
 		cmocka_unit_test(test_typing),
@@ -436,10 +557,11 @@ int main(void)
 		cmocka_unit_test(test_incremental_counts),
 		cmocka_unit_test(test_csv_across_steps),
 		cmocka_unit_test(test_tracked_and_finish),
-		cmocka_unit_test(test_names_resolved_on_finish),
+		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_cap),
 		cmocka_unit_test(test_long_line_and_display),
 		cmocka_unit_test(test_scroll),
+		cmocka_unit_test(test_encrypted),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

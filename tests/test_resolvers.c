@@ -495,10 +495,11 @@ static void test_write_round_trip(void **state)
 static void test_localhost(void **state)
 {
 	struct pt_parse_report rep;
+	/* "localhost." (a name without a dot of its own, asked for with the final dot) is in
+	 * /etc/hosts: no network */
+	const char *text = "localhost.\nlocalhost.:5353 Local test\nlocalhost\n";
 	struct pt_resolvers *list =
-		parse_flags("localhost\nlocalhost:5353 Local test\nno-such-host.invalid\n",
-			    strlen("localhost\nlocalhost:5353 Local test\nno-such-host.invalid\n"),
-			    PT_PARSE_RESOLVE_NAMES, &rep);
+		parse_flags(text, strlen(text), PT_PARSE_RESOLVE_NAMES, &rep);
 	const struct pt_resolver *r;
 
 	(void)state;
@@ -509,13 +510,50 @@ static void test_localhost(void **state)
 	assert_int_equal(r->sa.ss_family, AF_INET);
 	assert_int_equal(ntohs(((const struct sockaddr_in *)&r->sa)->sin_port), 5353);
 	assert_int_equal(rep.ndiags, 1);
-	check_diag(&rep, 0, 3, "cannot resolve no-such-host.invalid: ");
+	check_diag(&rep, 0, 3,
+		   "not an address: 'localhost' (a host name has a dot; write 'localhost.' to "
+		   "resolve it)");
 	pt_resolvers_free(list);
 	pt_parse_report_fini(&rep);
 
-	list = parse("localhost\n", &rep);
+	list = parse("localhost.\n", &rep);
 	assert_int_equal(rep.added, 0);
-	check_diag(&rep, 0, 1, "host name 'localhost' needs name resolution");
+	check_diag(&rep, 0, 1, "host name 'localhost.' needs name resolution");
+	pt_resolvers_free(list);
+	pt_parse_report_fini(&rep);
+}
+
+/* Only words that look like host names are resolved; the rest are rejected at once. */
+static void test_hostname_heuristic(void **state)
+{
+	struct pt_parse_report rep;
+	struct pt_resolvers *list = parse("this is not a resolver\n"  /* 1 */
+					  "dns.google Google\n"       /* 2 */
+					  "under_score.example x\n"   /* 3 */
+					  "-bad.example\n"            /* 4 */
+					  "bad-.example\n"            /* 5 */
+					  "a..b\n"                    /* 6 */
+					  "1.2.3.4.5\n"               /* 7 */
+					  "dns9.quad9.net.\n"         /* 8 */
+					  "x-1.example.com:5353\n"    /* 9 */
+					  "wörd.example\n",           /* 10 */
+					  &rep);
+
+	(void)state;
+	assert_int_equal(rep.added, 0);
+	assert_int_equal(rep.ndiags, 10);
+	check_diag(&rep, 0, 1,
+		   "not an address: 'this' (a host name has a dot; write 'this.' to resolve it)");
+	check_diag(&rep, 1, 2, "host name 'dns.google' needs name resolution");
+	check_diag(&rep, 2, 3, "not an address: 'under_score.example'");
+	check_diag(&rep, 3, 4, "not an address: '-bad.example'");
+	check_diag(&rep, 4, 5, "not an address: 'bad-.example'");
+	check_diag(&rep, 5, 6, "not an address: 'a..b'");
+	check_diag(&rep, 6, 7, "not an address: '1.2.3.4.5'");
+	check_diag(&rep, 7, 8, "host name 'dns9.quad9.net.' needs name resolution");
+	check_diag(&rep, 8, 9, "host name 'x-1.example.com' needs name resolution");
+	assert_int_equal(rep.diags[9].line, 10);
+	assert_non_null(strstr(rep.diags[9].reason, "not an address"));
 	pt_resolvers_free(list);
 	pt_parse_report_fini(&rep);
 }
@@ -586,6 +624,42 @@ static void test_many_lines(void **state)
 	pt_resolvers_free(list);
 	pt_parse_report_fini(&rep);
 	free(text);
+}
+
+/* Issue 13: a list keeps at most 100,000 resolvers (the rest are rejected lines, with their
+ * number), and an IPv4-mapped IPv6 address is the IPv4 resolver. */
+static void test_limits_and_mapped(void **state)
+{
+	size_t n = 100002, len = 0, i;
+	char *big = malloc(n * 40);
+	const char *text;
+	struct pt_parse_report rep;
+	struct pt_resolvers *list;
+
+	(void)state;
+	assert_non_null(big);
+	for (i = 0; i < n; i++) {
+		len += (size_t)sprintf(big + len, "10.%zu.%zu.%zu\n", i >> 16, (i >> 8) & 255,
+				       i & 255);
+	}
+	list = parse_flags(big, len, 0, &rep);
+	assert_int_equal(pt_resolvers_count(list), 100000);
+	assert_int_equal(rep.rejected, 2);
+	assert_int_equal(rep.diags[0].line, 100001);
+	assert_string_equal(rep.diags[0].reason, "more than 100000 resolvers: left out");
+	pt_resolvers_free(list);
+	pt_parse_report_fini(&rep);
+	free(big);
+
+	text = "[::ffff:192.0.2.1]:53 A\n192.0.2.1 B\n::FFFF:c000:0201#53 C\n";
+	list = parse_flags(text, strlen(text), 0, &rep);
+	assert_int_equal(pt_resolvers_count(list), 1);
+	assert_int_equal(rep.duplicates, 2);
+	assert_string_equal(pt_resolvers_get(list, 0)->address, "192.0.2.1");
+	assert_int_equal(pt_resolvers_get(list, 0)->sa.ss_family, AF_INET);
+	assert_string_equal(pt_resolvers_get(list, 0)->label, "A");
+	pt_resolvers_free(list);
+	pt_parse_report_fini(&rep);
 }
 
 static void test_garbage(void **state)
@@ -693,6 +767,144 @@ static void test_save(void **state)
 	pt_resolvers_free(back);
 }
 
+/* tls://ADDR[:PORT][#NAME] and https://HOST[:PORT]/PATH in text lists, address lists, CSV. */
+static void test_encrypted_entries(void **state)
+{
+	struct pt_parse_report rep;
+	struct pt_resolvers *list =
+		parse("tls://1.1.1.1  Cloudflare DoT\n"				     /* 1 */
+		      "tls://[2606:4700:4700::1111]:8853#cloudflare-dns.com v6 [US]\n" /* 2 */
+		      "TLS://9.9.9.9#dns.quad9.net\n"				     /* 3 */
+		      "https://1.1.1.1/dns-query  Cloudflare DoH\n"		     /* 4 */
+		      "https://[2001:db8::53]:8443/q{?dns}\n"			     /* 5 */
+		      "https://dns.google/dns-query Google\n"			     /* 6 */
+		      "tls://8.8.8.8, tls://8.8.4.4#dns.google\n"		     /* 7 */
+		      "https://9.9.9.9\n"					     /* 8 */
+		      "tls://2001:db8::1\n"					     /* 9 */
+		      "1.1.1.1 plain\n",					     /* 10 */
+		      &rep);
+	const struct pt_resolver *r;
+
+	(void)state;
+	assert_int_equal(rep.ndiags, 0);
+	assert_int_equal(rep.added, 11);
+	check_entry(list, 0, "1.1.1.1", 853, "Cloudflare DoT", "");
+	r = pt_resolvers_get(list, 0);
+	assert_int_equal(r->transport, PT_TRANSPORT_TLS);
+	assert_string_equal(r->endpoint, "");
+	assert_int_equal(r->salen, sizeof(struct sockaddr_in));
+	assert_int_equal(ntohs(((const struct sockaddr_in *)&r->sa)->sin_port), 853);
+	check_entry(list, 1, "2606:4700:4700::1111", 8853, "v6", "US");
+	assert_string_equal(pt_resolvers_get(list, 1)->endpoint, "cloudflare-dns.com");
+	check_entry(list, 2, "9.9.9.9", 853, "", "");
+	assert_string_equal(pt_resolvers_get(list, 2)->endpoint, "dns.quad9.net");
+	check_entry(list, 3, "1.1.1.1", 443, "Cloudflare DoH", "");
+	r = pt_resolvers_get(list, 3);
+	assert_int_equal(r->transport, PT_TRANSPORT_HTTPS);
+	assert_string_equal(r->endpoint, "https://1.1.1.1/dns-query");
+	check_entry(list, 4, "2001:db8::53", 8443, "", "");
+	assert_string_equal(pt_resolvers_get(list, 4)->endpoint, "https://[2001:db8::53]:8443/q");
+	/* a DoH host name without name resolution: libcurl resolves it */
+	check_entry(list, 5, "dns.google", 443, "Google", "");
+	assert_int_equal(pt_resolvers_get(list, 5)->salen, 0);
+	check_entry(list, 6, "8.8.8.8", 853, "", "");
+	check_entry(list, 7, "8.8.4.4", 853, "", "");
+	assert_string_equal(pt_resolvers_get(list, 7)->endpoint, "dns.google");
+	assert_string_equal(pt_resolvers_get(list, 8)->endpoint, "https://9.9.9.9/dns-query");
+	check_entry(list, 9, "2001:db8::1", 853, "", "");
+	check_entry(list, 10, "1.1.1.1", 53, "plain", "");
+	assert_int_equal(pt_resolvers_get(list, 10)->transport, PT_TRANSPORT_UDP);
+	pt_resolvers_free(list);
+	pt_parse_report_fini(&rep);
+
+	list = parse("name,ip_address,country_code\n"
+		     "Quad9 DoT,tls://9.9.9.9#dns.quad9.net,CH\n"
+		     "Quad9 DoH,https://9.9.9.9/dns-query,CH\n",
+		     &rep);
+	assert_int_equal(rep.ndiags, 0);
+	check_entry(list, 0, "9.9.9.9", 853, "Quad9 DoT", "CH");
+	assert_int_equal(pt_resolvers_get(list, 0)->transport, PT_TRANSPORT_TLS);
+	check_entry(list, 1, "9.9.9.9", 443, "Quad9 DoH", "CH");
+	assert_int_equal(pt_resolvers_get(list, 1)->transport, PT_TRANSPORT_HTTPS);
+	pt_resolvers_free(list);
+	pt_parse_report_fini(&rep);
+}
+
+static void test_encrypted_rejections(void **state)
+{
+	struct pt_parse_report rep;
+	struct pt_resolvers *list = parse("tls://\n"			   /* 1 */
+					  "tls://1.1.1.1:99999\n"	   /* 2 */
+					  "tls://1.1.1.1#bad_name!\n"	   /* 3 */
+					  "tls://dns.google#dns.google\n" /* 4 */
+					  "https:///dns-query\n"	   /* 5 */
+					  "https://user@1.1.1.1/q\n"	   /* 6 */
+					  "https://1.1.1.1/q{?dns,x}\n"	   /* 7 */
+					  "https://1.1.1.1:0/q\n"	   /* 8 */
+					  "quic://1.1.1.1\n"		   /* 9 */
+					  "https://1.1.1.1/\x01q\n"	   /* 10 */
+					  "tls://1.1.1.1 ok\n",		   /* 11 */
+					  &rep);
+
+	(void)state;
+	assert_int_equal(rep.added, 1);
+	check_entry(list, 0, "1.1.1.1", 853, "ok", "");
+	assert_int_equal(rep.ndiags, 10);
+	check_diag(&rep, 0, 1, "tls:// needs an address");
+	check_diag(&rep, 1, 2, "out of range (1-65535)");
+	check_diag(&rep, 2, 3, "bad TLS name 'bad_name!'");
+	check_diag(&rep, 3, 4, "host name 'dns.google' needs name resolution");
+	check_diag(&rep, 4, 5, "bad DoH URL");
+	check_diag(&rep, 5, 6, "bad DoH URL");
+	check_diag(&rep, 6, 7, "a template other than {?dns}");
+	check_diag(&rep, 7, 8, "port 0 out of range");
+	check_diag(&rep, 8, 9, "unknown scheme in 'quic://1.1.1.1'");
+	check_diag(&rep, 9, 10, "bad character in URL");
+	pt_resolvers_free(list);
+	pt_parse_report_fini(&rep);
+}
+
+/* Written lists keep the scheme, the port when not the default, the TLS name and the URL. */
+static void test_encrypted_round_trip(void **state)
+{
+	static const char text[] = "tls://1.1.1.1  One\n"
+				   "tls://[2001:db8::1]:8853#dns.example\n"
+				   "tls://8.8.8.8:53\n"
+				   "https://dns.example:8443/dns-query?ct  DoH\n"
+				   "https://[2001:db8::2]/q\n";
+	struct pt_parse_report rep, rep2;
+	struct pt_resolvers *list = parse(text, &rep), *back;
+	char buf[PT_ENDPOINT_MAX + 80], *out;
+	size_t len;
+
+	(void)state;
+	assert_int_equal(rep.ndiags, 0);
+	assert_string_equal(pt_resolver_format(buf, sizeof(buf), pt_resolvers_get(list, 1)),
+			    "tls://[2001:db8::1]:8853#dns.example");
+	assert_string_equal(pt_resolver_format(buf, sizeof(buf), pt_resolvers_get(list, 2)),
+			    "tls://8.8.8.8:53");
+	assert_string_equal(pt_transport_name(PT_TRANSPORT_UDP, true), "tcp");
+	assert_string_equal(pt_transport_name(PT_TRANSPORT_HTTPS, false), "https");
+	out = write_list(list, &len);
+	assert_non_null(strstr(out, "\ntls://1.1.1.1  One\n"));
+	assert_non_null(strstr(out, "\nhttps://dns.example:8443/dns-query?ct  DoH\n"));
+	back = parse_flags(out, len, 0, &rep2);
+	assert_int_equal(rep2.ndiags, 0);
+	assert_int_equal(pt_resolvers_count(back), 5);
+	for (size_t i = 0; i < 5; i++) {
+		const struct pt_resolver *a = pt_resolvers_get(list, i), *b = pt_resolvers_get(back, i);
+
+		check_entry(back, i, a->address, a->port, a->label, a->location);
+		assert_int_equal(a->transport, b->transport);
+		assert_string_equal(a->endpoint, b->endpoint);
+	}
+	free(out);
+	pt_resolvers_free(list);
+	pt_resolvers_free(back);
+	pt_parse_report_fini(&rep);
+	pt_parse_report_fini(&rep2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -709,10 +921,15 @@ int main(void)
 		cmocka_unit_test(test_list_ops),
 		cmocka_unit_test(test_write_round_trip),
 		cmocka_unit_test(test_localhost),
+		cmocka_unit_test(test_hostname_heuristic),
 		cmocka_unit_test(test_label_sanitising),
 		cmocka_unit_test(test_many_lines),
+		cmocka_unit_test(test_limits_and_mapped),
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_encrypted_entries),
+		cmocka_unit_test(test_encrypted_rejections),
+		cmocka_unit_test(test_encrypted_round_trip),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,7 +71,7 @@ static const char *const TWO[] = { "10 mx1.example.test.", "20 mx2.example.test.
  *  5 Bravo      192.0.2.5     differ group 1  TTL 20   RTT 40  (two records)
  */
 /* the first row's history (rows in a snapshot point at theirs) */
-static struct pt_change history0[2];
+static struct pt_change history0[4];
 
 static struct pt_snapshot *make_snapshot(void)
 {
@@ -189,6 +189,71 @@ static void assert_order(const struct pt_snapshot *s, enum pt_sort sort, const c
 	for (i = 0; i < n; i++) {
 		assert_int_equal(got[i], want[i]);
 	}
+}
+
+/* The shown rows are sorted and filtered again only when the rows, the order or the filter
+ * changed; a big table whose rows alone changed re-sorts at most once a second. */
+static void test_order_only_on_change(void **state)
+{
+	struct pt_snapshot *s = make_snapshot();
+	static const size_t status[] = { 1, 5, 4, 2, 3, 0 };
+	struct pt_order o;
+	struct pt_snapshot big;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	assert_true(pt_order_update(&o, s, PT_SORT_STATUS, NULL, S(50)));
+	assert_int_equal(o.computed, 1);
+	assert_int_equal(o.n, 6);
+	for (size_t i = 0; i < 6; i++) {
+		assert_int_equal(o.idx[i], status[i]);
+	}
+	/* the same snapshot, later: nothing to do */
+	assert_false(pt_order_update(&o, s, PT_SORT_STATUS, "", S(60)));
+	assert_int_equal(o.computed, 1);
+	/* a filter, then the same filter */
+	assert_true(pt_order_update(&o, s, PT_SORT_STATUS, "mx-old", S(60)));
+	assert_int_equal(o.n, 1);
+	assert_int_equal(o.idx[0], 1);
+	assert_false(pt_order_update(&o, s, PT_SORT_STATUS, "mx-old", S(60)));
+	assert_int_equal(o.computed, 2);
+	/* the rows changed */
+	s->generation++;
+	assert_true(pt_order_update(&o, s, PT_SORT_STATUS, "mx-old", S(60)));
+	assert_int_equal(o.computed, 3);
+	/* another order; by TTL also when a second passed */
+	assert_true(pt_order_update(&o, s, PT_SORT_TTL, NULL, S(50)));
+	assert_false(pt_order_update(&o, s, PT_SORT_TTL, NULL, S(50) + 900000000ULL));
+	assert_true(pt_order_update(&o, s, PT_SORT_TTL, NULL, S(51)));
+	assert_int_equal(o.computed, 5);
+	free_snapshot(s);
+
+	/* a big table */
+	memset(&big, 0, sizeof(big));
+	big.nrows = PT_ORDER_THROTTLE_ROWS + 1;
+	big.rows = calloc(big.nrows, sizeof(*big.rows));
+	assert_non_null(big.rows);
+	for (size_t i = 0; i < big.nrows; i++) {
+		big.rows[i].id = i;
+	}
+	assert_true(pt_order_update(&o, &big, PT_SORT_ADDED, NULL, S(10)));
+	assert_int_equal(o.n, big.nrows);
+	assert_int_equal(o.computed, 6);
+	big.generation++;
+	assert_false(pt_order_update(&o, &big, PT_SORT_ADDED, NULL, S(10) + 500000000ULL));
+	assert_true(pt_order_update(&o, &big, PT_SORT_ADDED, NULL, S(11)));
+	assert_int_equal(o.computed, 7);
+	/* a resolver added or removed, another order or filter: at once */
+	big.rows_generation++;
+	big.nrows--;
+	assert_true(pt_order_update(&o, &big, PT_SORT_ADDED, NULL, S(11)));
+	assert_int_equal(o.n, big.nrows);
+	assert_true(pt_order_update(&o, &big, PT_SORT_RTT, NULL, S(11)));
+	assert_true(pt_order_update(&o, &big, PT_SORT_RTT, "10.", S(11)));
+	assert_int_equal(o.computed, 10);
+	free(big.rows);
+	pt_order_fini(&o);
+	assert_null(o.idx);
 }
 
 static void test_sort_each_key(void **state)
@@ -441,7 +506,7 @@ static void test_layout_60_and_200(void **state)
 	check_table(s, 60, false);
 
 	pt_rows_layout(&lay, 200, true);
-	assert_int_equal(lay.ncols, PT_COL_COUNT);
+	assert_int_equal(lay.ncols, PT_COL_COUNT - 1); /* ADDR only with --follow-mx */
 	check_table(s, 200, true);
 	pt_rows_line(&l, &lay, s, &s->rows[5], S(50));
 	assert_int_equal(l.width, 200);
@@ -453,9 +518,16 @@ static void test_layout_60_and_200(void **state)
 	assert_non_null(strstr(l.text, "Bravo"));
 	assert_non_null(strstr(l.text, "192.0.2.5"));
 
-	/* drop order between the two: location goes first, then changed */
+	/* drop order between the two: the AD column and the site go first, then the location,
+	 * then changed */
+	pt_rows_layout(&lay, 127, true);
+	assert_int_equal(lay.ncols, PT_COL_COUNT - 1); /* ADDR only with --follow-mx */
+	pt_rows_layout(&lay, 126, true);
+	assert_false(pt_layout_has(&lay, PT_COL_VALIDATED));
+	assert_true(pt_layout_has(&lay, PT_COL_SITE));
 	pt_rows_layout(&lay, 120, true);
-	assert_int_equal(lay.ncols, PT_COL_COUNT);
+	assert_int_equal(lay.ncols, PT_COL_COUNT - 3);
+	assert_false(pt_layout_has(&lay, PT_COL_SITE));
 	assert_true(answer_width(&lay) >= 24);
 	pt_rows_layout(&lay, 110, true);
 	assert_false(pt_layout_has(&lay, PT_COL_LOCATION));
@@ -579,6 +651,35 @@ static void test_header(void **state)
 	free_snapshot(s);
 }
 
+/* Issue 11: the header's "sources:" split is made once per snapshot generation (it scans
+ * every row), and made again when the generation moves. */
+static void test_header_sources_per_generation(void **state)
+{
+	struct pt_snapshot *s = make_snapshot();
+	struct pt_line h[PT_HEADER_LINES];
+
+	(void)state;
+	pt_rows_header(h, s, 200, S(50), false);
+	assert_null(strstr(h[2].text, "sources:"));
+	s->rows[0].resolver.vantage.source = PT_SOURCE_ATLAS;
+	snprintf(s->rows[0].resolver.vantage.country, sizeof(s->rows[0].resolver.vantage.country),
+		 "DE");
+	s->generation++;
+	pt_rows_header(h, s, 200, S(50), false);
+	assert_non_null(strstr(h[2].text, "sources:"));
+	assert_non_null(strstr(h[2].text, "DE"));
+	/* painted again: the same text */
+	pt_rows_header(h, s, 200, S(50), false);
+	assert_non_null(strstr(h[2].text, "DE"));
+	snprintf(s->rows[0].resolver.vantage.country, sizeof(s->rows[0].resolver.vantage.country),
+		 "NL");
+	s->generation++;
+	pt_rows_header(h, s, 200, S(50), false);
+	assert_non_null(strstr(h[2].text, "NL"));
+	assert_null(strstr(h[2].text, "DE"));
+	free_snapshot(s);
+}
+
 static void test_legend(void **state)
 {
 	struct pt_snapshot *s = make_snapshot();
@@ -628,7 +729,7 @@ static void test_details_and_help(void **state)
 	struct pt_text t = { 0 };
 
 	(void)state;
-	pt_rows_details(&t, s, &s->rows[0], S(50), 0, true);
+	pt_rows_details(&t, s, &s->rows[0], S(50), 0, true, 80);
 	assert_true(text_has(&t, "Quad9"));
 	assert_true(text_has(&t, "9.9.9.9 port 53"));
 	assert_true(text_has(&t, "Zurich, CH"));
@@ -644,20 +745,32 @@ static void test_details_and_help(void **state)
 	assert_int_equal(t.n, 0);
 	/* a return to an earlier answer is marked as a flap */
 	s->rows[0].history[1].reverted = true;
-	pt_rows_details(&t, s, &s->rows[0], S(50), 0, true);
+	pt_rows_details(&t, s, &s->rows[0], S(50), 0, true, 80);
 	assert_true(text_has(&t, "(flap: back to an earlier answer)"));
 	assert_false(text_has(&t, "NS set"));
 	pt_text_fini(&t);
 	/* it holds the old NS set for 40 s more */
 	s->rows[0].old_servers = true;
 	s->rows[0].ns_expires_ns = S(90);
-	pt_rows_details(&t, s, &s->rows[0], S(50), 0, true);
+	pt_rows_details(&t, s, &s->rows[0], S(50), 0, true, 80);
 	assert_true(text_has(&t, "NS set    the old name servers (not delegated any more), "
 				 "cached for 40s more"));
 	pt_text_fini(&t);
 
-	pt_rows_details(&t, s, &s->rows[2], S(50), 0, false);
+	/* every EDE option of the reply on a line of its own, those past PT_EDE_MAX counted */
+	assert_int_equal(pt_answer_set_edes(&s->rows[0].answer, (const int[]){ 9, 3, 1, 2, 5 },
+					    (const char *const[]){ "no key", NULL, NULL, NULL, NULL },
+					    5, 0),
+			 PT_OK);
+	pt_rows_details(&t, s, &s->rows[0], S(50), 0, true, 80);
+	assert_true(text_has(&t, "EDE       9 (DNSKEY Missing): no key"));
+	assert_true(text_has(&t, "EDE       3 (Stale Answer)"));
+	assert_true(text_has(&t, "EDE       and 1 more"));
+	pt_text_fini(&t);
+
+	pt_rows_details(&t, s, &s->rows[2], S(50), 0, false, 80);
 	assert_true(text_has(&t, "timed out"));
+	assert_false(text_has(&t, "EDE"));
 	pt_text_fini(&t);
 
 	pt_rows_help(&t);
@@ -665,7 +778,7 @@ static void test_details_and_help(void **state)
 	assert_true(text_has(&t, "PgUp"));
 	assert_true(text_has(&t, "paste"));
 	assert_true(text_has(&t, "expected answer"));
-	assert_true(text_has(&t, "Paste panel (p)"));
+	assert_true(text_has(&t, "Paste panel (p"));
 	assert_true(text_has(&t, "remove the selected resolver"));
 	assert_false(text_has(&t, "not available"));
 	pt_text_fini(&t);
@@ -737,7 +850,7 @@ static void test_diagnosis_text(void **state)
 static void test_paste_texts(void **state)
 {
 	struct pt_paste_stats st;
-	struct pt_paste_diag d = { 8, "not an address: '999.1.1.1'" };
+	struct pt_paste_diag d = { 8, "not an address: '999.1.1.1'", PT_PASTE_REJECTED };
 	char buf[256];
 
 	(void)state;
@@ -745,12 +858,21 @@ static void test_paste_texts(void **state)
 	st.entries = 5;
 	st.tracked = 1;
 	st.names = 1;
+	st.names_pending = 1;
 	st.rejected = 3;
 	st.lines = 11;
 	st.bytes = 215;
 	assert_string_equal(pt_rows_paste_counts(buf, sizeof(buf), &st, false),
-			    "5 entries (1 already tracked) | 1 host name to resolve | 3 rejected | "
-			    "11 lines, 215 B");
+			    "5 entries (1 already tracked) | 1 host name (1 resolving...) | "
+			    "3 rejected | 11 lines, 215 B");
+	assert_int_equal(pt_rows_paste_role(&d), PT_COLOR_ERROR);
+	d.kind = PT_PASTE_RESOLVING;
+	assert_int_equal(pt_rows_paste_role(&d), PT_COLOR_PENDING);
+	d.kind = PT_PASTE_RESOLVED;
+	assert_int_equal(pt_rows_paste_role(&d), PT_COLOR_AGREE);
+	st.names_pending = 0;
+	assert_non_null(strstr(pt_rows_paste_counts(buf, sizeof(buf), &st, false),
+			       "1 host name (resolved)"));
 	st.entries = 1;
 	st.tracked = 0;
 	st.names = 0;
@@ -880,6 +1002,126 @@ static void test_ten_thousand_rows(void **state)
 	free(s);
 }
 
+/* By importance: at 80 columns the address stays and the answer keeps 24 cells while the
+ * location, the time of the last change and the RTT go; below, the address goes before the
+ * answer gets under 16. */
+static void test_layout_importance(void **state)
+{
+	struct pt_layout lay;
+	int answer = 0;
+
+	(void)state;
+	pt_rows_layout(&lay, 80, true);
+	assert_true(pt_layout_has(&lay, PT_COL_ADDRESS));
+	assert_true(pt_layout_has(&lay, PT_COL_STATUS));
+	assert_true(pt_layout_has(&lay, PT_COL_TTL));
+	assert_false(pt_layout_has(&lay, PT_COL_LOCATION));
+	for (size_t i = 0; i < lay.ncols; i++) {
+		answer = lay.cols[i] == PT_COL_ANSWER ? lay.widths[i] : answer;
+	}
+	assert_true(answer >= 24);
+	pt_rows_layout(&lay, 100, true);
+	assert_true(pt_layout_has(&lay, PT_COL_RTT));
+	assert_true(pt_layout_has(&lay, PT_COL_ADDRESS));
+	for (int w = 60; w <= 200; w++) {
+		int sum = PT_LETTER_CELLS + lay.sep * 0;
+
+		pt_rows_layout(&lay, w, w % 2 == 0);
+		assert_true(pt_layout_has(&lay, PT_COL_STATUS) && pt_layout_has(&lay, PT_COL_TTL) &&
+			    pt_layout_has(&lay, PT_COL_ANSWER) && pt_layout_has(&lay, PT_COL_LABEL));
+		sum += lay.sep * (int)(lay.ncols - 1);
+		for (size_t i = 0; i < lay.ncols; i++) {
+			sum += lay.widths[i];
+			if (lay.cols[i] == PT_COL_ANSWER) {
+				assert_true(lay.widths[i] >= 16);
+			}
+		}
+		assert_int_equal(sum, w);
+	}
+}
+
+/* At 60 columns the header keeps the truth, "lagging" and "CONVERGED". */
+static void test_header_narrow(void **state)
+{
+	struct pt_snapshot *s = make_snapshot();
+	struct pt_line h[PT_HEADER_LINES];
+
+	(void)state;
+	snprintf(s->domain, sizeof(s->domain), "a-rather-long-name.example.test.");
+	snprintf(s->truth.servers[0].name, 256, "ns1.provider-one.example.net.");
+	snprintf(s->truth.servers[1].name, 256, "ns2.provider-two.example.net.");
+	pt_rows_header(h, s, 60, S(50), true);
+	assert_true(h[0].width <= 60 && h[1].width <= 60 && h[2].width <= 60);
+	assert_non_null(strstr(h[0].text, "2026112802"));
+	assert_true(seg_has(&h[1], PT_COLOR_DIVERGE, "2026112801 lagging"));
+	assert_non_null(strstr(h[1].text, "ns2 2026112801 lagging"));
+	assert_non_null(strstr(h[2].text, "1/5 match"));
+	assert_non_null(strstr(h[2].text, "\u2264 50s"));
+	s->converged = true;
+	s->changed = true;
+	s->converged_ns = S(40);
+	s->truth_changed_ns = S(28);
+	pt_rows_header(h, s, 60, S(50), false);
+	assert_non_null(strstr(h[2].text, "CONVERGED 12s after the change"));
+	assert_true(h[2].width <= 60);
+	free_snapshot(s);
+}
+
+/* Only what was observed: no RTT or reply time for a resolver that never answered; the
+ * history says why the status changed; the timeline is derived from it. */
+static void test_details_observed(void **state)
+{
+	struct pt_snapshot *s = make_snapshot();
+	struct pt_text t = { 0 };
+	struct pt_row *r = &s->rows[2];
+	struct pt_line l;
+	static struct pt_change hist[4];
+
+	(void)state;
+	r->received_ns = S(38);
+	r->queries = 3;
+	r->history = hist;
+	r->nhistory = 1;
+	r->history[0].at_ns = S(10);
+	r->history[0].verdict = PT_VERDICT_TIMEOUT;
+	snprintf(r->history[0].summary, 120, "timeout");
+	pt_rows_details(&t, s, r, S(50), 0, false, 80);
+	assert_true(text_has(&t, "last try  no reply (timed out after every try), 12s ago"));
+	assert_true(text_has(&t, "answered  never (3 queries)"));
+	assert_false(text_has(&t, "RTT"));
+	assert_false(text_has(&t, "reply     "));
+	assert_true(text_has(&t, "Timeline (the last 50s"));
+	assert_true(text_has(&t, "T timeout"));
+	assert_true(text_has(&t, "first  timeout"));
+	pt_text_fini(&t);
+
+	/* the truth moved: a change of status, said why */
+	r = &s->rows[0];
+	r->history[1].reason = PT_CHANGE_TRUTH;
+	pt_rows_details(&t, s, r, S(50), 0, false, 80);
+	assert_true(text_has(&t, "match    truth  10 mx-new.example.test."));
+	assert_true(text_has(&t, "differ   first  10 mx-old.example.test."));
+	pt_text_fini(&t);
+
+	/* 10 cells of 5 s: no reply yet, differ from 1 s, match from 20 s */
+	pt_rows_timeline(&l, r, S(0), S(50), 10, false, NULL);
+	assert_string_equal(l.text, "DDDD======");
+	r->history[0].at_ns = S(12);
+	pt_rows_timeline(&l, r, S(0), S(50), 10, true, NULL);
+	assert_string_equal(l.text, "\u00b7\u00b7DD\u2588\u2588\u2588\u2588\u2588\u2588");
+	/* a timeout inside a slice shows: the worst status of the slice */
+	r->nhistory = 4;
+	r->history[2] = r->history[1];
+	r->history[3] = r->history[1];
+	r->history[2].at_ns = S(31);
+	r->history[2].verdict = PT_VERDICT_TIMEOUT;
+	r->history[3].at_ns = S(32);
+	pt_rows_timeline(&l, r, S(0), S(50), 10, false, NULL);
+	assert_string_equal(l.text, "..DD==T===");
+	assert_int_equal(l.nsegs, 5);
+	free_snapshot(s);
+}
+
 static void test_sparkline(void **state)
 {
 	const struct pt_progress p[] = {
@@ -895,10 +1137,15 @@ static void test_sparkline(void **state)
 			    "_--#####");
 	assert_string_equal(pt_rows_sparkline(buf, sizeof(buf), p, 3, 0, 20 * PT_NS_PER_S, 4, true),
 			    "\u2585\u2588\u2588\u2588");
-	/* before the first point: an empty share */
+	/* before the first point: no data yet, which is not 0% (the lowest bar) */
 	assert_string_equal(pt_rows_sparkline(buf, sizeof(buf), p + 2, 1, 0, 20 * PT_NS_PER_S, 4,
 					      false),
-			    "_###");
+			    " ###");
+	assert_string_equal(pt_rows_sparkline(buf, sizeof(buf), p + 2, 1, 0, 20 * PT_NS_PER_S, 4,
+					      true),
+			    " \u2588\u2588\u2588");
+	assert_string_equal(pt_rows_sparkline(buf, sizeof(buf), p, 1, 0, 20 * PT_NS_PER_S, 2, true),
+			    "\u2581\u2581");
 	assert_string_equal(pt_rows_sparkline(buf, sizeof(buf), p, 0, 0, 20 * PT_NS_PER_S, 4, false),
 			    "");
 	/* a small buffer is never overrun */
@@ -908,11 +1155,104 @@ static void test_sparkline(void **state)
 			    "\u2585\u2588");
 }
 
+static struct pt_answer addr_answer(enum pt_answer_kind kind, const char *rdata, uint32_t ttl)
+{
+	struct pt_answer a;
+
+	memset(&a, 0, sizeof(a));
+	a.kind = kind;
+	if (rdata != NULL) {
+		a.rdata = calloc(1, sizeof(char *));
+		a.rdata[0] = xstrdup(rdata);
+		a.count = 1;
+	}
+	a.ttl = ttl;
+	a.has_ttl = ttl > 0;
+	return a;
+}
+
+/* --follow-mx: the ADDR cell of every case, the column in the layout, the details. */
+static void test_follow_mx_cells(void **state)
+{
+	struct pt_snapshot *s = make_snapshot();
+	struct pt_text t = { 0 };
+	struct pt_layout lay;
+	struct pt_row *r = &s->rows[0];
+	struct pt_line l;
+	char buf[64];
+
+	(void)state;
+	assert_string_equal(pt_output_targets_cell(buf, sizeof(buf), r), "-");
+	s->ntargets = 2;
+	s->targets = calloc(2, sizeof(*s->targets));
+	/* a hand-built snapshot: the test owns its rows' target results */
+	struct pt_target_result *pool = calloc(2 * s->nrows, sizeof(*pool));
+
+	for (size_t k = 0; k < 2; k++) {
+		snprintf(s->targets[k].name, sizeof(s->targets[k].name), "mx-new.example.test.");
+		s->targets[k].qtype = k == 0 ? 1 : 28;
+		s->targets[k].truth.source = PT_TRUTH_AUTHORITATIVE;
+		snprintf(s->targets[k].truth.zone, 256, "example.test.");
+	}
+	s->targets[0].truth.answer = addr_answer(PT_ANSWER_DATA, "192.0.2.25", 300);
+	s->targets[1].truth.answer = addr_answer(PT_ANSWER_NODATA, NULL, 60);
+	for (size_t i = 0; i < s->nrows; i++) {
+		s->rows[i].targets = pool + 2 * i;
+		s->rows[i].ntargets = 2;
+	}
+	r->targets[0].has_reply = r->targets[1].has_reply = true;
+	r->targets[0].answer = addr_answer(PT_ANSWER_DATA, "192.0.2.24", 120);
+	r->targets[0].received_ns = S(40);
+	r->targets[1].answer = addr_answer(PT_ANSWER_NODATA, NULL, 60);
+	r->targets[1].verdict = PT_VERDICT_MATCH;
+	r->targets[0].verdict = PT_VERDICT_DIFFER;
+	assert_string_equal(pt_output_targets_cell(buf, sizeof(buf), r), "1 of 2 differ");
+	r->targets[0].verdict = PT_VERDICT_NEGATIVE;
+	assert_string_equal(pt_output_targets_cell(buf, sizeof(buf), r), "denied");
+	r->targets[0].verdict = PT_VERDICT_PENDING;
+	assert_string_equal(pt_output_targets_cell(buf, sizeof(buf), r), "pending");
+	r->targets[0].verdict = PT_VERDICT_TIMEOUT;
+	assert_string_equal(pt_output_targets_cell(buf, sizeof(buf), r), "no reply");
+	r->targets[0].verdict = PT_VERDICT_MATCH;
+	assert_string_equal(pt_output_targets_cell(buf, sizeof(buf), r), "all match");
+	r->targets[0].verdict = PT_VERDICT_DIFFER;
+
+	/* the column shows beside the status when targets are followed, even at 60 columns */
+	pt_rows_layout_mail(&lay, 200, true, true);
+	assert_int_equal(lay.ncols, PT_COL_COUNT);
+	pt_rows_line(&l, &lay, s, r, S(50));
+	assert_non_null(strstr(l.text, "1 of 2 differ"));
+	pt_rows_layout_mail(&lay, 60, true, true);
+	assert_true(pt_layout_has(&lay, PT_COL_ADDR));
+	pt_rows_line(&l, &lay, s, r, S(50));
+	assert_true(l.width <= 60);
+	pt_rows_layout(&lay, 200, true);
+	assert_false(pt_layout_has(&lay, PT_COL_ADDR));
+
+	/* the details list each answer with its TTL left, and the truth it misses */
+	pt_rows_details(&t, s, r, S(50), 0, true, 80);
+	assert_true(text_has(&t, "MX targets' addresses: 1 of 2 differ"));
+	assert_true(text_has(&t, "differ A    mx-new.example.test. 192.0.2.24"));
+	assert_true(text_has(&t, "TTL 1m50s left"));
+	assert_true(text_has(&t, "truth (example.test.): 192.0.2.25"));
+	assert_true(text_has(&t, "match  AAAA mx-new.example.test. NODATA"));
+	pt_text_fini(&t);
+	for (size_t i = 0; i < 2 * s->nrows; i++) {
+		pt_answer_fini(&pool[i].answer);
+	}
+	free(pool);
+	pt_snapshot_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sparkline),
+		cmocka_unit_test(test_layout_importance),
+		cmocka_unit_test(test_header_narrow),
+		cmocka_unit_test(test_details_observed),
 		cmocka_unit_test(test_sort_each_key),
+		cmocka_unit_test(test_order_only_on_change),
 		cmocka_unit_test(test_sort_cycle),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_groups_and_roles),
@@ -922,6 +1262,7 @@ int main(void)
 		cmocka_unit_test(test_layout_60_and_200),
 		cmocka_unit_test(test_utf8_answer_cut),
 		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_header_sources_per_generation),
 		cmocka_unit_test(test_legend),
 		cmocka_unit_test(test_details_and_help),
 		cmocka_unit_test(test_diagnosis_text),
@@ -929,6 +1270,7 @@ int main(void)
 		cmocka_unit_test(test_status_line),
 		cmocka_unit_test(test_prompts),
 		cmocka_unit_test(test_ten_thousand_rows),
+		cmocka_unit_test(test_follow_mx_cells),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -154,6 +154,65 @@ static void test_convergence_and_expiry(void **unused)
 	pt_state_free(st);
 }
 
+/* The history holds every change of answer and of status, with its reason; an answer that came
+ * before the truth gets its verdict, not a "pending" entry; flaps are marked. */
+static void test_history_answers_and_status(void **unused)
+{
+	struct pt_state *st = new_state(1);
+	struct pt_snapshot *s;
+	const struct pt_row *r;
+
+	(void)unused;
+	fake_now = 2000 * PT_NS_PER_S;
+	publish(st, 0, PT_REPLY_OK, data("10 old.", NULL, 40));
+	fake_now += PT_NS_PER_S;
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 old.", NULL, 40));
+	s = pt_state_snapshot(st);
+	r = &s->rows[0];
+	assert_int_equal(r->nhistory, 1);
+	assert_int_equal(r->history[0].verdict, PT_VERDICT_MATCH);
+	assert_int_equal(r->history[0].reason, PT_CHANGE_ANSWER);
+	pt_snapshot_free(s);
+
+	/* the truth moves: same answer, new status, said why */
+	fake_now += PT_NS_PER_S;
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 new.", NULL, 40));
+	/* a timeout, then the same answer again: two changes of status */
+	fake_now += PT_NS_PER_S;
+	publish(st, 0, PT_REPLY_TIMEOUT, negative(PT_ANSWER_DATA, 0, 0));
+	fake_now += PT_NS_PER_S;
+	publish(st, 0, PT_REPLY_OK, data("10 old.", NULL, 40));
+	/* the same answer once more: nothing new */
+	publish(st, 0, PT_REPLY_OK, data("10 old.", NULL, 39));
+	/* new, old again (a flap), new again (a flap too) */
+	fake_now += PT_NS_PER_S;
+	publish(st, 0, PT_REPLY_OK, data("10 new.", NULL, 40));
+	fake_now += PT_NS_PER_S;
+	publish(st, 0, PT_REPLY_OK, data("10 old.", NULL, 40));
+	fake_now += PT_NS_PER_S;
+	publish(st, 0, PT_REPLY_OK, data("10 new.", NULL, 40));
+	s = pt_state_snapshot(st);
+	r = &s->rows[0];
+	assert_int_equal(r->nhistory, 7);
+	assert_int_equal(r->history[1].verdict, PT_VERDICT_DIFFER);
+	assert_int_equal(r->history[1].reason, PT_CHANGE_TRUTH);
+	assert_string_equal(r->history[1].summary, "10 old.");
+	assert_int_equal(r->history[1].at_ns, 2002 * PT_NS_PER_S);
+	assert_int_equal(r->history[2].verdict, PT_VERDICT_TIMEOUT);
+	assert_int_equal(r->history[2].reason, PT_CHANGE_ANSWER);
+	assert_string_equal(r->history[2].summary, "timeout");
+	assert_int_equal(r->history[2].hash, 0);
+	assert_int_equal(r->history[3].verdict, PT_VERDICT_DIFFER);
+	assert_false(r->history[3].reverted);
+	assert_int_equal(r->history[4].verdict, PT_VERDICT_MATCH);
+	assert_false(r->history[4].reverted);
+	assert_int_equal(r->history[5].verdict, PT_VERDICT_DIFFER);
+	assert_true(r->history[5].reverted);
+	assert_true(r->history[6].reverted);
+	pt_snapshot_free(s);
+	pt_state_free(st);
+}
+
 static void test_nothing_answered_is_not_converged(void **unused)
 {
 	struct pt_state *st = new_state(2);
@@ -317,6 +376,220 @@ static void test_stress_publish_snapshot(void **unused)
 	pt_state_free(st);
 }
 
+/* A snapshot after one change builds one chunk and shares the rest (the same memory), without
+ * copying an answer; the earlier snapshot is untouched; it outlives the state. */
+static void test_snapshot_builds_what_changed(void **unused)
+{
+	enum { N = 200 };
+	struct pt_state *st = new_state(N);
+	struct pt_snapshot *a, *b, *c, *d, *f;
+	size_t k = 100 / PT_CHUNK_ROWS;
+
+	(void)unused;
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 a.", NULL, 60));
+	for (size_t i = 0; i < N; i++) {
+		publish(st, i, PT_REPLY_OK, data("10 a.", NULL, 60));
+	}
+	a = pt_state_view(st);
+	assert_non_null(a);
+	assert_null(a->rows);
+	assert_int_equal(a->nrows, N);
+	assert_int_equal(a->nchunks, (N + PT_CHUNK_ROWS - 1) / PT_CHUNK_ROWS);
+	assert_int_equal(a->chunks_built, a->nchunks);
+
+	/* nothing changed: nothing built */
+	b = pt_state_view(st);
+	assert_int_equal(b->chunks_built, 0);
+	for (size_t i = 0; i < a->nchunks; i++) {
+		assert_ptr_equal(a->chunks[i], b->chunks[i]);
+	}
+
+	/* one reply: its chunk only */
+	fake_now += PT_NS_PER_S;
+	publish(st, 100, PT_REPLY_OK, data("10 a.", NULL, 60));
+	c = pt_state_view(st);
+	assert_int_equal(c->chunks_built, 1);
+	for (size_t i = 0; i < a->nchunks; i++) {
+		if (i == k) {
+			assert_ptr_not_equal(a->chunks[i], c->chunks[i]);
+		} else {
+			assert_ptr_equal(a->chunks[i], c->chunks[i]);
+		}
+	}
+	assert_ptr_equal(pt_snapshot_row(a, 5), pt_snapshot_row(c, 5));
+	assert_int_equal(pt_snapshot_row(c, 100)->id, 100);
+	assert_int_equal(pt_snapshot_row(c, 100)->queries, 2);
+	assert_int_equal(pt_snapshot_row(a, 100)->queries, 1);
+	assert_int_equal(pt_snapshot_row(c, 100)->received_ns, fake_now);
+	/* its neighbour in the rebuilt chunk shares its answer with the old chunk */
+	assert_ptr_not_equal(pt_snapshot_row(a, 101), pt_snapshot_row(c, 101));
+	assert_ptr_equal(pt_snapshot_row(a, 101)->answer.rdata,
+			 pt_snapshot_row(c, 101)->answer.rdata);
+	assert_string_equal(pt_snapshot_row(c, 101)->answer.rdata[0], "10 a.");
+	assert_int_equal(pt_snapshot_row(c, 101)->group, 0);
+	assert_int_equal(pt_snapshot_row(c, 101)->nhistory, 1);
+
+	/* the flat array: the same rows, nothing built */
+	f = pt_state_snapshot(st);
+	assert_non_null(f->rows);
+	assert_int_equal(f->chunks_built, 0);
+	assert_int_equal(f->rows[100].queries, 2);
+	assert_ptr_equal(f->rows[7].answer.rdata, pt_snapshot_row(c, 7)->answer.rdata);
+	assert_ptr_equal(pt_snapshot_row(f, 7), &f->rows[7]);
+
+	/* a removal: its chunk, and the rows after it move up */
+	pt_state_remove(st, 50);
+	d = pt_state_view(st);
+	assert_int_equal(d->nrows, N - 1);
+	assert_int_equal(d->chunks_built, 1);
+	assert_int_not_equal(d->rows_generation, c->rows_generation);
+	assert_int_equal(c->rows_generation, a->rows_generation);
+	assert_int_equal(pt_snapshot_row(d, 49)->id, 49);
+	assert_int_equal(pt_snapshot_row(d, 50)->id, 51);
+	assert_int_equal(pt_snapshot_row(d, N - 2)->id, N - 1);
+
+	/* a new truth changes every verdict: every chunk */
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 b.", NULL, 60));
+	pt_snapshot_free(b);
+	b = pt_state_view(st);
+	assert_int_equal(b->chunks_built, b->nchunks);
+	assert_int_equal(pt_snapshot_row(b, 0)->verdict, PT_VERDICT_DIFFER);
+	assert_int_equal(pt_snapshot_row(a, 0)->verdict, PT_VERDICT_MATCH);
+
+	/* snapshots outlive the state */
+	pt_state_free(st);
+	assert_string_equal(pt_snapshot_row(d, 120)->answer.rdata[0], "10 a.");
+	pt_snapshot_free(a);
+	pt_snapshot_free(b);
+	pt_snapshot_free(c);
+	pt_snapshot_free(d);
+	pt_snapshot_free(f);
+}
+
+/* The expiry a view computes from its chunks' candidate rows is the largest TTL left among all
+ * rows serving an old answer, at every moment (TTLs received at fractions of seconds). */
+static void test_view_expiry_is_every_rows(void **unused)
+{
+	enum { N = 200 };
+	struct pt_state *st = new_state(N);
+
+	(void)unused;
+	fake_now = 1000 * PT_NS_PER_S;
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 a.", NULL, 60));
+	for (size_t i = 0; i < N; i++) {
+		fake_now += 300 * PT_NS_PER_MS;
+		publish(st, i, PT_REPLY_OK,
+			i % 5 ? data("10 b.", NULL, 30 + (uint32_t)(i * 37 % 90)) : data("10 a.", NULL, 60));
+	}
+	for (int t = 0; t < 1600; t++) {
+		fake_now += 100 * PT_NS_PER_MS;
+		if (t % 97 == 0) {
+			/* a fresh old answer somewhere: its chunk is built again */
+			publish(st, (uint64_t)(t * 13 % N) | 1, PT_REPLY_OK, data("10 b.", NULL, 45));
+		}
+		struct pt_snapshot *s = pt_state_view(st);
+		long want = 0;
+
+		for (size_t i = 0; i < s->nrows; i++) {
+			const struct pt_row *r = pt_snapshot_row(s, i);
+
+			if (pt_verdict_is_old(r->verdict) && pt_row_ttl_left(r, s->taken_ns) > want) {
+				want = pt_row_ttl_left(r, s->taken_ns);
+			}
+		}
+		assert_false(s->converged);
+		assert_int_equal(s->expires_within, want);
+		pt_snapshot_free(s);
+	}
+	pt_state_free(st);
+}
+
+/* A block of 24 resolvers, each flipping between two answers (id: the first). */
+static void *flip_publisher(void *arg)
+{
+	struct stress *x = arg;
+
+	for (int i = 0; i < 300; i++) {
+		for (uint64_t id = x->id; id < x->id + 24; id++) {
+			publish(x->st, id, PT_REPLY_OK,
+				data((i + id) % 3 ? "10 a." : "10 b.", NULL, 60));
+		}
+	}
+	return NULL;
+}
+
+/* Each snapshot agrees with itself: its counts and group sizes are its rows'. */
+static void *viewer(void *arg)
+{
+	struct stress *x = arg;
+	unsigned last[96] = { 0 };
+
+	for (int k = 0; k < 300; k++) {
+		struct pt_snapshot *s = pt_state_view(x->st);
+		size_t by[PT_VERDICT_COUNT] = { 0 }, groups[PT_GROUPS_MAX] = { 0 };
+
+		if (s == NULL || s->nrows != 96) {
+			x->bad++;
+			pt_snapshot_free(s);
+			continue;
+		}
+		for (size_t i = 0; i < s->nrows; i++) {
+			const struct pt_row *r = pt_snapshot_row(s, i);
+			bool a = r->has_reply && strcmp(r->answer.rdata[0], "10 a.") == 0;
+
+			by[r->verdict]++;
+			if (r->group >= 0) {
+				groups[r->group]++;
+			}
+			x->bad += r->id != i || r->queries < last[i] ||
+				  (r->has_reply && a != (r->verdict == PT_VERDICT_MATCH));
+			last[i] = r->queries;
+		}
+		for (int v = 0; v < PT_VERDICT_COUNT; v++) {
+			x->bad += by[v] != s->counts.by[v];
+		}
+		for (size_t g = 0; g < s->ngroups; g++) {
+			x->bad += groups[g] != s->group_sizes[g];
+		}
+		pt_snapshot_free(s);
+	}
+	return NULL;
+}
+
+/* Two views and four publishers at once: every snapshot is consistent, chunks are shared and
+ * freed across threads (ThreadSanitizer checks the references). */
+static void test_views_under_concurrent_publishes(void **unused)
+{
+	struct pt_state *st = new_state(96);
+	struct stress pub[4], view[2];
+	pthread_t tp[4], tv[2];
+
+	(void)unused;
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 a.", NULL, 60));
+	for (int i = 0; i < 4; i++) {
+		pub[i] = (struct stress){ .st = st, .id = (uint64_t)i * 24 };
+		pthread_create(&tp[i], NULL, flip_publisher, &pub[i]);
+	}
+	for (int i = 0; i < 2; i++) {
+		view[i] = (struct stress){ .st = st };
+		pthread_create(&tv[i], NULL, viewer, &view[i]);
+	}
+	for (int i = 0; i < 4; i++) {
+		pthread_join(tp[i], NULL);
+	}
+	for (int i = 0; i < 2; i++) {
+		pthread_join(tv[i], NULL);
+		assert_int_equal(view[i].bad, 0);
+	}
+	struct pt_snapshot *s = pt_state_view(st);
+
+	for (size_t i = 0; i < s->nrows; i++) {
+		assert_int_equal(pt_snapshot_row(s, i)->queries, 300);
+	}
+	pt_snapshot_free(s);
+	pt_state_free(st);
+}
+
 /* Replies before the truth is known wait, then come out judged against it. */
 static void test_events_wait_for_the_truth(void **unused)
 {
@@ -433,6 +706,55 @@ static void test_progress_series(void **unused)
 }
 
 /* A snapshot is a pure read: two in a row are the same, and taking them changes nothing. */
+static bool row_stale(struct pt_state *st, size_t i)
+{
+	struct pt_snapshot *s = pt_state_snapshot(st);
+	bool stale;
+
+	assert_non_null(s);
+	stale = s->rows[i].stale;
+	pt_snapshot_free(s);
+	return stale;
+}
+
+/* RFC 8767: EDE 3, or the same answer past its expected expiry with a short TTL; a cached
+ * answer counting down, a fresh one after expiry and a changed answer are not stale. */
+static void test_stale_answers(void **unused)
+{
+	struct pt_state *st = new_state(2);
+	struct pt_answer a;
+	uint64_t t0;
+
+	(void)unused;
+	fake_now = t0 = 1000 * PT_NS_PER_S;
+	publish(st, 0, PT_REPLY_OK, data("10 a.", NULL, 60));
+	assert_false(row_stale(st, 0));
+	fake_now = t0 + 30 * PT_NS_PER_S; /* from the cache, counting down */
+	publish(st, 0, PT_REPLY_OK, data("10 a.", NULL, 30));
+	assert_false(row_stale(st, 0));
+	fake_now = t0 + 62 * PT_NS_PER_S; /* past the expiry, short TTL: stale */
+	publish(st, 0, PT_REPLY_OK, data("10 a.", NULL, 30));
+	assert_true(row_stale(st, 0));
+	fake_now = t0 + 65 * PT_NS_PER_S; /* still stale: the expiry is not renewed by it */
+	publish(st, 0, PT_REPLY_OK, data("10 a.", NULL, 30));
+	assert_true(row_stale(st, 0));
+	fake_now = t0 + 70 * PT_NS_PER_S; /* fetched again: the full TTL */
+	publish(st, 0, PT_REPLY_OK, data("10 a.", NULL, 60));
+	assert_false(row_stale(st, 0));
+	fake_now = t0 + 200 * PT_NS_PER_S; /* another answer is news, not stale */
+	publish(st, 0, PT_REPLY_OK, data("10 b.", NULL, 5));
+	assert_false(row_stale(st, 0));
+	/* EDE 3 says so whatever the TTL, also as a reply's second EDE option */
+	a = data("10 a.", NULL, 60);
+	assert_int_equal(pt_answer_set_edes(&a, (const int[]){ 22, PT_EDE_STALE }, NULL, 2, 0),
+			 PT_OK);
+	publish(st, 1, PT_REPLY_OK, a);
+	assert_true(row_stale(st, 1));
+	publish(st, 1, PT_REPLY_TIMEOUT, negative(PT_ANSWER_DATA, 0, 0));
+	assert_false(row_stale(st, 1));
+	pt_state_free(st);
+}
+
 static void test_snapshot_is_a_read(void **unused)
 {
 	struct pt_state *st = new_state(2);
@@ -544,15 +866,128 @@ static void test_one_wakeup_per_look(void **unused)
 	pt_state_free(st);
 }
 
+static void publish_target(struct pt_state *st, uint64_t id, const char *name, uint16_t qtype,
+			   struct pt_answer a)
+{
+	struct pt_reply rep;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.result = PT_REPLY_OK;
+	rep.answer = a;
+	rep.received_ns = fake_now;
+	pt_state_publish_target(st, id, pt_state_target_generation(st), name, qtype, &rep);
+	pt_answer_fini(&rep.answer);
+}
+
+static void set_target_truth(struct pt_state *st, const char *name, uint16_t qtype,
+			     struct pt_answer a)
+{
+	struct pt_truth t;
+
+	memset(&t, 0, sizeof(t));
+	t.source = PT_TRUTH_AUTHORITATIVE;
+	t.answer = a;
+	snprintf(t.zone, sizeof(t.zone), "hosts.example.");
+	pt_state_set_target_truth(st, name, qtype, &t);
+	pt_truth_fini(&t);
+}
+
+/* --follow-mx: per-row answers for the MX targets' A and AAAA, their own truths, the
+ * convergence rule with them, target changes (kept, dropped, new), removal and retarget. */
+static void test_follow_mx_targets(void **unused)
+{
+	struct pt_state *st = new_state(2);
+	char *one[] = { "mx1.hosts.example." };
+	char *two[] = { "mx1.hosts.example.", "mx2.hosts.example." };
+	struct pt_snapshot *s;
+	struct pt_counts c;
+
+	(void)unused;
+	fake_now = 1000 * PT_NS_PER_S;
+	pt_state_keep_events(st, true);
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 mx1.hosts.example.", NULL, 300));
+	publish(st, 0, PT_REPLY_OK, data("10 mx1.hosts.example.", NULL, 300));
+	publish(st, 1, PT_REPLY_OK, data("10 mx1.hosts.example.", NULL, 300));
+	assert_int_equal(pt_state_reasons(st, NULL), 0);
+	assert_true(pt_state_set_targets(st, one, 1));
+	assert_false(pt_state_set_targets(st, one, 1));
+	assert_int_equal(pt_state_reasons(st, &c), PT_REASON_TARGETS_PENDING);
+	/* answers before their truth are pending; the truth judges them */
+	publish_target(st, 0, "mx1.hosts.example.", 1, data("192.0.2.1", NULL, 60));
+	publish_target(st, 1, "mx1.hosts.example.", 1, data("192.0.2.2", NULL, 20));
+	publish_target(st, 0, "mx1.hosts.example.", 28, negative(PT_ANSWER_NODATA, 0, 30));
+	publish_target(st, 1, "mx1.hosts.example.", 28, negative(PT_ANSWER_NXDOMAIN, 3, 30));
+	assert_int_equal(pt_state_reasons(st, NULL), PT_REASON_TARGETS_PENDING);
+	set_target_truth(st, "mx1.hosts.example.", 1, data("192.0.2.1", NULL, 60));
+	set_target_truth(st, "mx1.hosts.example.", 28, negative(PT_ANSWER_NODATA, 0, 30));
+	s = pt_state_snapshot(st);
+	assert_int_equal(s->ntargets, 2);
+	assert_int_equal(s->rows[0].ntargets, 2);
+	assert_int_equal(s->rows[0].targets[0].verdict, PT_VERDICT_MATCH);
+	assert_int_equal(s->rows[0].targets[1].verdict, PT_VERDICT_MATCH);
+	assert_int_equal(s->rows[1].targets[0].verdict, PT_VERDICT_DIFFER);
+	/* NXDOMAIN where the host exists without an AAAA (NODATA) is not the truth */
+	assert_true(s->rows[1].targets[1].verdict != PT_VERDICT_MATCH);
+	assert_int_equal(s->target_counts.total, 4);
+	assert_int_equal(s->target_counts.by[PT_VERDICT_MATCH], 2);
+	assert_int_equal(s->reasons, PT_REASON_TARGETS_DIFFER);
+	assert_string_equal(s->targets[0].truth.zone, "hosts.example.");
+	/* the old answers leave with their TTLs: the NXDOMAIN's 30 s is the longest */
+	assert_int_equal(s->expires_within, 30);
+	pt_snapshot_free(s);
+	/* unknown questions and stale generations are ignored */
+	publish_target(st, 0, "other.example.", 1, data("192.0.2.9", NULL, 60));
+	/* a second host: the first keeps its answers, the new one starts pending */
+	assert_true(pt_state_set_targets(st, two, 2));
+	s = pt_state_snapshot(st);
+	assert_int_equal(s->ntargets, 4);
+	assert_int_equal(s->rows[0].targets[0].verdict, PT_VERDICT_MATCH);
+	assert_int_equal(s->rows[0].targets[2].verdict, PT_VERDICT_PENDING);
+	assert_int_equal(s->target_counts.total, 8);
+	assert_true(s->reasons & PT_REASON_TARGETS_PENDING);
+	pt_snapshot_free(s);
+	/* back to one, the fixes arrive: converged */
+	assert_true(pt_state_set_targets(st, one, 1));
+	publish_target(st, 1, "mx1.hosts.example.", 1, data("192.0.2.1", NULL, 60));
+	publish_target(st, 1, "mx1.hosts.example.", 28, negative(PT_ANSWER_NODATA, 0, 30));
+	assert_int_equal(pt_state_reasons(st, NULL), 0);
+	/* a removed resolver's answers leave the counts */
+	pt_state_remove(st, 1);
+	s = pt_state_snapshot(st);
+	assert_int_equal(s->target_counts.total, 2);
+	pt_snapshot_free(s);
+	/* every target answer was an event */
+	struct pt_event *evs;
+	size_t n = pt_state_events(st, true, &evs), ntarget = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		ntarget += evs[i].kind == PT_EVENT_TARGET;
+		pt_event_fini(&evs[i]);
+	}
+	free(evs);
+	assert_int_equal(ntarget, 6);
+	/* another type: no targets */
+	assert_int_equal(pt_state_retarget(st, "example.com", 1), PT_OK);
+	s = pt_state_snapshot(st);
+	assert_int_equal(s->ntargets, 0);
+	assert_int_equal(s->rows[0].ntargets, 0);
+	pt_snapshot_free(s);
+	pt_state_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_convergence_and_expiry),
+		cmocka_unit_test(test_history_answers_and_status),
 		cmocka_unit_test(test_nothing_answered_is_not_converged),
 		cmocka_unit_test(test_majority_only_when_no_authority),
 		cmocka_unit_test(test_events_and_retarget),
 		cmocka_unit_test(test_remove_keeps_ids),
 		cmocka_unit_test(test_stress_publish_snapshot),
+		cmocka_unit_test(test_snapshot_builds_what_changed),
+		cmocka_unit_test(test_views_under_concurrent_publishes),
+		cmocka_unit_test(test_view_expiry_is_every_rows),
 		cmocka_unit_test(test_progress_series),
 		cmocka_unit_test(test_truth_change_time),
 		cmocka_unit_test(test_events_wait_for_the_truth),
@@ -560,6 +995,8 @@ int main(void)
 		cmocka_unit_test(test_ids_from_the_driver),
 		cmocka_unit_test(test_majority_moves),
 		cmocka_unit_test(test_one_wakeup_per_look),
+		cmocka_unit_test(test_follow_mx_targets),
+		cmocka_unit_test(test_stale_answers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -414,6 +414,34 @@ static void test_zone_climbs(void **unused)
 	fake_fini(&f);
 }
 
+/* Issue 13: a resolver whose SOA owner is not the name or an ancestor of it cannot choose
+ * the zone (and so the authoritative servers); the next resolver's answer is taken. */
+static void test_zone_owner_must_be_an_ancestor(void **unused)
+{
+	struct fake_net f;
+	struct pt_net net = fake_net(&f);
+	struct pt_resolver via[2] = { resolver("192.0.2.66"), resolver(RESOLVER) };
+	char zonebuf[256];
+	struct fake_rule *r;
+
+	(void)unused;
+	fake_init(&f, true);
+	zone(&f);
+	r = fake_rule(&f, "192.0.2.66", "www.example.test.", PT_TYPE_SOA);
+	r->kind = PT_ANSWER_NODATA;
+	r->zone = "evil.test.";
+	r->serial = 99;
+	r = fake_rule(&f, RESOLVER, "www.example.test.", PT_TYPE_SOA);
+	r->kind = PT_ANSWER_NODATA;
+	r->zone = "example.test.";
+	r->serial = 2;
+	assert_int_equal(pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, via, 2,
+					    "www.example.test."),
+			 PT_OK);
+	assert_string_equal(zonebuf, "example.test.");
+	fake_fini(&f);
+}
+
 /* An alias whose chain leaves the zone is followed to the target zone's own servers. */
 static void test_cname_leaves_the_zone(void **unused)
 {
@@ -547,6 +575,7 @@ int main(void)
 		cmocka_unit_test(test_expect_unpublished_on_a_lagging_server),
 		cmocka_unit_test(test_servfail_retried_with_cd),
 		cmocka_unit_test(test_zone_climbs),
+		cmocka_unit_test(test_zone_owner_must_be_an_ancestor),
 		cmocka_unit_test(test_cname_leaves_the_zone),
 		cmocka_unit_test(test_judge_server),
 		cmocka_unit_test(test_serial_cmp),

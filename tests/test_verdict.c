@@ -248,6 +248,34 @@ static void test_exit_status(void **unused)
 	assert_int_equal(pt_verdict_exit_status(&c, reasons(&c, known())), PT_EXIT_OK);
 }
 
+/* --follow-mx: the targets' address answers are part of the rule, with reasons of their own;
+ * refused and silent ones are not judged, as for the main question. */
+static void test_targets_reasons(void **unused)
+{
+	struct pt_counts c = counts(2, 0, 0, 0, 0);
+	struct pt_counts t = counts(3, 0, 1, 0, 0);
+	struct pt_verdict_facts f = known();
+
+	(void)unused;
+	f.targets = &t;
+	assert_int_equal(reasons(&c, f), 0);
+	t = counts(3, 1, 0, 0, 0);
+	assert_int_equal(reasons(&c, f), PT_REASON_TARGETS_DIFFER);
+	t = counts(3, 0, 0, 0, 1);
+	assert_int_equal(reasons(&c, f), PT_REASON_TARGETS_PENDING);
+	t.by[PT_VERDICT_NEGATIVE] = 1;
+	assert_int_equal(reasons(&c, f), PT_REASON_TARGETS_DIFFER | PT_REASON_TARGETS_PENDING);
+	assert_int_equal(pt_verdict_exit_status(&c, reasons(&c, f)), PT_EXIT_NOT_CONVERGED);
+	assert_string_equal(pt_reason_name(PT_REASON_TARGETS_DIFFER), "targets-differ");
+	assert_string_equal(pt_reason_name(PT_REASON_TARGETS_PENDING), "targets-pending");
+	/* without a truth, only the truth's reason */
+	f.truth_known = false;
+	assert_int_equal(reasons(&c, f), PT_REASON_NO_TRUTH);
+	/* not followed: nothing about targets */
+	f = known();
+	assert_int_equal(reasons(&c, f), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_names),	     cmocka_unit_test(test_counts_and_rule),
 		cmocka_unit_test(test_truth_reasons), cmocka_unit_test(test_quorum),
 		cmocka_unit_test(test_exit_status),
+		cmocka_unit_test(test_targets_reasons),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

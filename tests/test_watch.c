@@ -85,6 +85,95 @@ static void answer(struct rig *g, size_t i, enum pt_reply_result res, uint32_t t
 	pt_reply_fini(&rep);
 }
 
+/* Deliver recorded query @p i: kind @p kind, rcode @p rcode, one record @p rdata. */
+static void deliver(struct rig *g, size_t i, enum pt_answer_kind kind, int rcode,
+		    const char *rdata)
+{
+	struct fake_rule r;
+	struct pt_reply rep;
+
+	memset(&r, 0, sizeof(r));
+	r.result = PT_REPLY_OK;
+	r.kind = kind;
+	r.rcode = rcode;
+	r.rdata[0] = rdata;
+	r.ttl = 30;
+	fake_reply(&r, &rep);
+	rep.received_ns = fake_now;
+	fake_deliver(&g->f, i, &rep);
+	pt_reply_fini(&rep);
+}
+
+/* Issue 15: the CH TXT identity is asked once, on first contact (after the first reply, issue
+ * 11); every poll asks with AD and NSID; a SERVFAIL is asked again with CD, and an answer
+ * then is a DNSSEC failure; --once's sweep waits for both. */
+static void test_identity_and_cd_retry(void **unused)
+{
+	struct pt_truth_config tcfg = { .auth_port = 53 };
+	struct pt_watch_config wcfg = {
+		.interval_s = 2, .max_interval_s = 60, .once = true, .identity = true
+	};
+	struct pt_resolver r = resolver("192.0.2.1");
+	struct pt_snapshot *snap;
+	struct rig g;
+	size_t poll = SIZE_MAX, idsrv = SIZE_MAX, host = SIZE_MAX, cd = SIZE_MAX;
+
+	(void)unused;
+	fake_now = 1000 * PT_NS_PER_S;
+	fake_init(&g.f, false);
+	g.net = fake_net(&g.f);
+	g.st = pt_state_new("example.test", PT_TYPE_MX, fake_clock);
+	g.w = pt_watch_new(&g.net, g.st, &tcfg, &wcfg, fake_clock);
+	assert_non_null(g.w);
+	assert_int_equal(pt_watch_add(g.w, &r, NULL), PT_OK);
+	pt_watch_step(g.w);
+	/* the poll alone: the identity waits for a first reply (issue 11) */
+	assert_int_equal(g.f.nqueries, 1);
+	poll = 0;
+	assert_int_equal(g.f.queries[poll].opts, PT_FLAG_RD | PT_FLAG_AD | PT_FLAG_NSID);
+	deliver(&g, poll, PT_ANSWER_RCODE, 2, NULL);
+	/* the SERVFAIL's CD question and the identity are still to come: not done */
+	assert_false(pt_watch_first_sweep_done(g.w));
+	/* one question at a time (issue 11): the CD question first, then id.server */
+	pt_watch_step(g.w);
+	assert_int_equal(g.f.nqueries, 2);
+	cd = 1;
+	assert_true(g.f.queries[cd].opts & PT_FLAG_CD);
+	assert_false(g.f.queries[cd].opts & PT_FLAG_CHAOS);
+	assert_string_equal(g.f.queries[cd].qname, "example.test.");
+	pt_watch_step(g.w);
+	assert_int_equal(g.f.nqueries, 2);
+	deliver(&g, cd, PT_ANSWER_DATA, 0, "10 mx.example.test.");
+	assert_false(pt_watch_first_sweep_done(g.w));
+	pt_watch_step(g.w);
+	assert_int_equal(g.f.nqueries, 3);
+	idsrv = 2;
+	assert_true(g.f.queries[idsrv].opts & PT_FLAG_CHAOS);
+	assert_string_equal(g.f.queries[idsrv].qname, "id.server.");
+	assert_int_equal(g.f.queries[idsrv].qtype, PT_TYPE_TXT);
+	/* id.server told nothing (NOERROR, no data): hostname.bind is asked next */
+	deliver(&g, idsrv, PT_ANSWER_NODATA, 0, NULL);
+	assert_false(pt_watch_first_sweep_done(g.w));
+	pt_watch_step(g.w);
+	assert_int_equal(g.f.nqueries, 4);
+	host = 3;
+	assert_string_equal(g.f.queries[host].qname, "hostname.bind.");
+	deliver(&g, host, PT_ANSWER_DATA, 0, "FRA");
+	snap = pt_state_snapshot(g.st);
+	assert_non_null(snap);
+	assert_string_equal(snap->rows[0].id_server, "");
+	assert_string_equal(snap->rows[0].hostname_bind, "FRA");
+	assert_true(snap->rows[0].dnssec_failure);
+	assert_int_equal(snap->rows[0].verdict, PT_VERDICT_SERVFAIL);
+	pt_snapshot_free(snap);
+	/* never asked again: no more CH questions, whatever comes next */
+	pt_watch_refresh(g.w);
+	fake_now += 100 * PT_NS_PER_S;
+	pt_watch_step(g.w);
+	assert_int_equal(fake_count(&g.f, NULL, PT_TYPE_TXT), 2);
+	rig_down(&g);
+}
+
 static void test_first_polls_and_ttl(void **unused)
 {
 	struct rig g;
@@ -333,6 +422,234 @@ static void test_cancelled_is_no_answer(void **unused)
 	rig_down(&g);
 }
 
+/* The reply to recorded query @p i: data @p rdata (NULL: NODATA) with TTL @p ttl. */
+static void answer_with(struct rig *g, size_t i, const char *rdata, uint32_t ttl)
+{
+	struct fake_rule r;
+	struct pt_reply rep;
+
+	memset(&r, 0, sizeof(r));
+	r.result = PT_REPLY_OK;
+	r.kind = rdata ? PT_ANSWER_DATA : PT_ANSWER_NODATA;
+	r.rdata[0] = rdata;
+	r.ttl = ttl;
+	fake_reply(&r, &rep);
+	rep.received_ns = fake_now;
+	fake_deliver(&g->f, i, &rep);
+	pt_reply_fini(&rep);
+}
+
+/* The index of the last recorded query to @p server for @p qtype (SIZE_MAX: none). */
+static size_t query_of(const struct rig *g, const char *server, uint16_t qtype)
+{
+	size_t found = SIZE_MAX;
+
+	for (size_t i = 0; i < g->f.nqueries; i++) {
+		if (strcmp(g->f.queries[i].server, server) == 0 && g->f.queries[i].qtype == qtype) {
+			found = i;
+		}
+	}
+	return found;
+}
+
+/* --follow-mx: the truth's MX target is asked for A and AAAA on every resolver, once per
+ * resolver and type per due time (respecting its TTL), judged against the target's own
+ * authoritative server (found by src/truth.c's discovery); convergence needs them. */
+static void test_follow_mx(void **unused)
+{
+	struct pt_truth_config tcfg = { .auth_port = 53 };
+	struct pt_watch_config wcfg = { .interval_s = 2,
+					.max_interval_s = 60,
+					.truth_interval_s = 5,
+					.follow_mx = true };
+	const char *auth = "198.51.100.1";
+	struct fake_rule *r;
+	struct pt_snapshot *s;
+	struct rig g;
+
+	(void)unused;
+	fake_now = 1000 * PT_NS_PER_S;
+	fake_init(&g.f, false);
+	g.net = fake_net(&g.f);
+	g.st = pt_state_new("example.test", PT_TYPE_MX, fake_clock);
+	g.w = pt_watch_new(&g.net, g.st, &tcfg, &wcfg, fake_clock);
+	for (int i = 1; i <= 2; i++) {
+		char addr[32];
+		struct pt_resolver res;
+
+		snprintf(addr, sizeof(addr), "192.0.2.%d", i);
+		res = resolver(addr);
+		assert_int_equal(pt_watch_add(g.w, &res, NULL), PT_OK);
+	}
+	/* discovery through resolver 1; the zone's server answers for the domain and the host */
+	r = fake_rule(&g.f, "192.0.2.1", "example.test.", PT_TYPE_SOA);
+	r->zone = "example.test.";
+	r->serial = 7;
+	r = fake_rule(&g.f, "192.0.2.1", "mx.example.test.", PT_TYPE_SOA);
+	r->kind = PT_ANSWER_NODATA;
+	r->zone = "example.test.";
+	r->serial = 7;
+	fake_rule(&g.f, "192.0.2.1", "example.test.", PT_TYPE_NS)->rdata[0] = "ns1.example.test.";
+	fake_rule(&g.f, "192.0.2.1", "ns1.example.test.", PT_TYPE_A)->rdata[0] = auth;
+	r = fake_rule(&g.f, auth, "example.test.", PT_TYPE_MX);
+	r->rdata[0] = "10 mx.example.test.";
+	r->flags = PT_FLAG_AA;
+	r->ttl = 300;
+	r = fake_rule(&g.f, auth, "example.test.", PT_TYPE_SOA);
+	r->flags = PT_FLAG_AA;
+	r->zone = "example.test.";
+	r->serial = 7;
+	r = fake_rule(&g.f, auth, "mx.example.test.", PT_TYPE_A);
+	r->rdata[0] = "192.0.2.25";
+	r->flags = PT_FLAG_AA;
+	r->ttl = 300;
+	r = fake_rule(&g.f, auth, "mx.example.test.", PT_TYPE_AAAA);
+	r->kind = PT_ANSWER_NODATA;
+	r->flags = PT_FLAG_AA;
+	r->zone = "example.test.";
+	r->serial = 7;
+	g.f.answer = true;
+	pt_watch_check_truth(g.w);
+	g.f.answer = false;
+	g.f.nqueries = 0;
+	s = pt_state_snapshot(g.st);
+	assert_int_equal(s->ntargets, 2);
+	assert_string_equal(s->targets[0].name, "mx.example.test.");
+	assert_int_equal(s->targets[0].qtype, PT_TYPE_A);
+	assert_int_equal(s->targets[0].truth.source, PT_TRUTH_AUTHORITATIVE);
+	assert_string_equal(s->targets[0].truth.answer.rdata[0], "192.0.2.25");
+	assert_int_equal(s->targets[1].truth.answer.kind, PT_ANSWER_NODATA);
+	assert_true(s->reasons & PT_REASON_TARGETS_PENDING);
+	pt_snapshot_free(s);
+
+	/* one sweep: MX, A and AAAA on each resolver, nothing twice, and one question at a time
+	 * per resolver (issue 11): the MX first, the followed questions after its reply */
+	pt_watch_step(g.w);
+	assert_int_equal(g.f.nqueries, 2);
+	assert_int_equal(fake_count(&g.f, NULL, PT_TYPE_MX), 2);
+	pt_watch_step(g.w);
+	assert_int_equal(g.f.nqueries, 2);
+	answer_with(&g, query_of(&g, "192.0.2.1", PT_TYPE_MX), "10 mx.example.test.", 300);
+	answer_with(&g, query_of(&g, "192.0.2.2", PT_TYPE_MX), "10 mx.example.test.", 300);
+	pt_watch_step(g.w);
+	assert_int_equal(g.f.nqueries, 4);
+	assert_int_equal(fake_count(&g.f, NULL, PT_TYPE_A), 2);
+	/* resolver 1 still caches the host's old address for 30 s more */
+	answer_with(&g, query_of(&g, "192.0.2.1", PT_TYPE_A), "192.0.2.24", 30);
+	answer_with(&g, query_of(&g, "192.0.2.2", PT_TYPE_A), "192.0.2.25", 300);
+	pt_watch_step(g.w);
+	assert_int_equal(g.f.nqueries, 6);
+	for (int i = 1; i <= 2; i++) {
+		char addr[32];
+
+		snprintf(addr, sizeof(addr), "192.0.2.%d", i);
+		assert_int_equal(fake_count(&g.f, addr, PT_TYPE_A), 1);
+		assert_int_equal(fake_count(&g.f, addr, PT_TYPE_AAAA), 1);
+		assert_string_equal(g.f.queries[query_of(&g, addr, PT_TYPE_A)].qname,
+				    "mx.example.test.");
+		assert_true(g.f.queries[query_of(&g, addr, PT_TYPE_A)].opts & PT_FLAG_RD);
+	}
+	answer_with(&g, query_of(&g, "192.0.2.1", PT_TYPE_AAAA), NULL, 300);
+	assert_false(pt_watch_first_sweep_done(g.w));
+	answer_with(&g, query_of(&g, "192.0.2.2", PT_TYPE_AAAA), NULL, 300);
+	assert_true(pt_watch_first_sweep_done(g.w));
+	s = pt_state_snapshot(g.st);
+	assert_int_equal(s->rows[0].verdict, PT_VERDICT_MATCH);
+	assert_int_equal(s->rows[0].targets[0].verdict, PT_VERDICT_DIFFER);
+	assert_int_equal(s->rows[0].targets[1].verdict, PT_VERDICT_MATCH);
+	assert_int_equal(s->rows[1].targets[0].verdict, PT_VERDICT_MATCH);
+	assert_int_equal(s->reasons, PT_REASON_TARGETS_DIFFER);
+	assert_int_equal(s->expires_within, 30);
+	pt_snapshot_free(s);
+
+	/* nothing is due before the old address expires; then only that question is asked */
+	pt_watch_step(g.w);
+	assert_int_equal(g.f.nqueries, 6);
+	fake_now += 32 * PT_NS_PER_S;
+	pt_watch_step(g.w);
+	assert_int_equal(g.f.nqueries, 7);
+	assert_int_equal(query_of(&g, "192.0.2.1", PT_TYPE_A), 6);
+	answer_with(&g, 6, "192.0.2.25", 300);
+	assert_int_equal(pt_state_reasons(g.st, NULL), 0);
+	rig_down(&g);
+}
+
+/* Issue 11: watching, each resolver is asked about once per TTL period of its answer (a
+ * poll just after the TTL runs out, never before) and its CH TXT identity once: ten minutes
+ * on the fake clock, four resolvers with TTLs 30, 45, 60 and 120 s, every query answered at
+ * once, counted per resolver. */
+static void test_one_poll_per_ttl(void **unused)
+{
+	static const uint32_t ttls[] = { 30, 45, 60, 120 };
+	struct pt_truth_config tcfg = { .auth_port = 53 };
+	struct pt_watch_config wcfg = { .interval_s = 2, .max_interval_s = 3600, .identity = true };
+	const uint64_t span = 600 * PT_NS_PER_S;
+	size_t done = 0, polls[4] = { 0 }, chaos[4] = { 0 };
+	uint64_t start, last[4] = { 0 };
+	struct rig g;
+
+	(void)unused;
+	fake_now = start = 1000 * PT_NS_PER_S;
+	fake_init(&g.f, false);
+	g.net = fake_net(&g.f);
+	g.st = pt_state_new("example.test", PT_TYPE_MX, fake_clock);
+	g.w = pt_watch_new(&g.net, g.st, &tcfg, &wcfg, fake_clock);
+	assert_non_null(g.w);
+	for (size_t i = 0; i < 4; i++) {
+		char addr[32];
+		struct pt_resolver r;
+
+		snprintf(addr, sizeof(addr), "192.0.2.%zu", i + 1);
+		r = resolver(addr);
+		assert_int_equal(pt_watch_add(g.w, &r, NULL), PT_OK);
+	}
+	while (fake_now <= start + span) {
+		uint64_t next = pt_watch_step(g.w);
+
+		/* what one step sent is out at once: never two questions to one resolver */
+		for (size_t a = done; a < g.f.nqueries; a++) {
+			for (size_t b = a + 1; b < g.f.nqueries; b++) {
+				assert_string_not_equal(g.f.queries[a].server, g.f.queries[b].server);
+			}
+		}
+		for (; done < g.f.nqueries; done++) {
+			struct fake_query *q = &g.f.queries[done];
+			size_t i = (size_t)(q->server[strlen(q->server) - 1] - '1');
+
+			assert_true(i < 4);
+			if (q->opts & PT_FLAG_CHAOS) {
+				chaos[i]++;
+				deliver(&g, done, PT_ANSWER_RCODE, 5, NULL);
+				continue;
+			}
+			/* never before the TTL of the last answer ran out */
+			if (polls[i] > 0) {
+				assert_true(fake_now >= last[i] + ttls[i] * PT_NS_PER_S);
+			}
+			polls[i]++;
+			last[i] = fake_now;
+			answer(&g, done, PT_REPLY_OK, ttls[i]);
+		}
+		assert_true(g.f.nqueries < sizeof(g.f.queries) / sizeof(g.f.queries[0]));
+		/* the next due poll, or a second on when none is due (as the poller wakes) */
+		next = pt_watch_step(g.w);
+		fake_now = next > fake_now && next - fake_now < PT_NS_PER_S ? next
+									   : fake_now + PT_NS_PER_S;
+	}
+	for (size_t i = 0; i < 4; i++) {
+		/* the first poll, then one per TTL period (plus at most 1.25 s each: the whole
+		 * second of the resolver's clock and the spread) */
+		size_t most = 1 + (size_t)(span / (ttls[i] * PT_NS_PER_S));
+		size_t least = 1 + (size_t)(span / (ttls[i] * PT_NS_PER_S + 1250 * PT_NS_PER_MS));
+
+		assert_true(polls[i] <= most);
+		assert_true(polls[i] >= least);
+		/* id.server once; a REFUSED to it: hostname.bind is not asked */
+		assert_int_equal(chaos[i], 1);
+	}
+	rig_down(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -344,6 +661,9 @@ int main(void)
 		cmocka_unit_test(test_truth_follows_the_set),
 		cmocka_unit_test(test_cancelled_is_no_answer),
 		cmocka_unit_test(test_old_answer_asks_for_cached_ns),
+		cmocka_unit_test(test_follow_mx),
+		cmocka_unit_test(test_identity_and_cd_retry),
+		cmocka_unit_test(test_one_poll_per_ttl),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

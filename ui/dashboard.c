@@ -1,4 +1,4 @@
-/* wide-character curses (get_wch) whatever the feature macros say */
+/* wide-character curses (wide line drawing) whatever the feature macros say */
 #ifndef NCURSES_WIDECHAR
 #define NCURSES_WIDECHAR 1
 #endif
@@ -24,8 +24,10 @@
 #include "colors.h"
 #include "diagnose_job.h"
 #include "keys.h"
+#include "lookup.h"
 #include "paste.h"
 #include "rows.h"
+#include "safefile.h"
 #include "text.h"
 
 /* ui/keys.h names function keys without curses; they must be curses' own codes */
@@ -47,13 +49,17 @@ _Static_assert(PT_KEY_RESIZE == (PT_KEY_FN | KEY_RESIZE), "KEY_RESIZE");
 #define MIN_LINES 15
 /* Wake-ups redraw at most this often (mtr's MIN_DISPLAY_REDRAW_USEC idea). */
 #define REDRAW_MIN_NS (100 * PT_NS_PER_MS)
+/* A frame (snapshot and draw) may cost at most 1/FRAME_SHARE of the time between two frames
+ * that replies cause: a list of 100,000 rows that changes all the time is redrawn less often
+ * than ten times a second, and the dashboard stays a small share of a core. */
+#define FRAME_SHARE 25
 /* TTL countdowns need one redraw per second even when nothing arrives. */
 #define TICK_NS PT_NS_PER_S
 /* How long a status-line message stays. */
 #define MESSAGE_NS (6 * PT_NS_PER_S)
 
-/* Terminal bytes read per wake-up while the paste panel is open, before the screen gets a turn. */
-#define PASTE_READ_MAX ((size_t)4 << 20)
+/* Terminal bytes read per wake-up (a paste), before the screen gets a turn. */
+#define READ_MAX ((size_t)4 << 20)
 
 enum panel_kind { PANEL_NONE = 0, PANEL_HELP, PANEL_DETAILS, PANEL_PASTE, PANEL_DIAG };
 enum prompt_kind {
@@ -77,9 +83,7 @@ struct dash {
 	/* the table: shown rows in order, the selection (by resolver id) and the scroll */
 	enum pt_sort sort;
 	char filter[PT_EDIT_MAX];
-	size_t *order;
-	size_t norder;
-	size_t order_cap;
+	struct pt_order order;
 	uint64_t sel_id;
 	bool has_sel;
 	size_t sel;
@@ -101,9 +105,18 @@ struct dash {
 	char write_path[PATH_MAX];
 	char confirm_label[PATH_MAX + 64];
 
-	/* `p`: the paste panel, and the resolvers tracked when it opened (borrowed by it) */
+	/* `p` or a paste: the paste panel, and the resolvers tracked when it opened (borrowed by
+	 * it); its host names resolving in the background; Ctrl-D waits for them */
 	struct pt_paste *paste;
 	struct pt_resolvers *paste_tracked;
+	struct pt_lookup *lookup;
+	bool paste_waiting;
+	/* keys from the terminal's bytes (bracketed paste is on for the whole session) */
+	struct pt_key_reader kr;
+	/* `x` removed these, newest last: `u` puts them back */
+	struct pt_resolver *removed;
+	size_t nremoved;
+	size_t removed_cap;
 	int cursor_y;
 	int cursor_x;
 
@@ -128,15 +141,31 @@ struct dash {
 
 static volatile sig_atomic_t got_quit;
 static volatile sig_atomic_t got_winch;
+static volatile sig_atomic_t got_tstp;
 static volatile sig_atomic_t curses_on;
 static volatile sig_atomic_t bracketed_on;
 static int sig_pipe[2] = { -1, -1 };
+/* where the keys come from: standard input when it is the terminal, else /dev/tty */
+static int tty_out = STDOUT_FILENO;
 
 static const char bracketed_enable[] = "\033[?2004h";
 static const char bracketed_disable[] = "\033[?2004l";
 
-static const int quit_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
-static const int fatal_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
+/* Signals that end the dashboard the way q does (the summary, the exit status), Ctrl-Z, and a
+ * resize. */
+static const int quit_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP };
+/* Every other signal whose default action ends the program: the terminal is restored, then
+ * the program ends as that signal ends it (a core dump for SIGQUIT and crashes). */
+static const int fatal_signals[] = {
+	SIGQUIT,   SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ,
+	SIGSYS,	   SIGTRAP, SIGIO,   SIGSEGV, SIGBUS,	 SIGFPE,  SIGILL,  SIGABRT,
+#ifdef SIGPWR
+	SIGPWR,
+#endif
+#ifdef SIGSTKFLT
+	SIGSTKFLT,
+#endif
+};
 static struct sigaction old_quit[sizeof(quit_signals) / sizeof(quit_signals[0])];
 static struct sigaction old_fatal[sizeof(fatal_signals) / sizeof(fatal_signals[0])];
 
@@ -147,6 +176,8 @@ static void on_signal(int sig)
 
 	if (sig == SIGWINCH) {
 		got_winch = 1;
+	} else if (sig == SIGTSTP) {
+		got_tstp = 1;
 	} else {
 		got_quit = 1;
 	}
@@ -162,15 +193,17 @@ static void on_fatal(int sig)
 {
 	/* leave the terminal usable, then die of the same signal */
 	if (bracketed_on) {
-		ssize_t r = write(STDOUT_FILENO, bracketed_disable, sizeof(bracketed_disable) - 1);
+		ssize_t r = write(tty_out, bracketed_disable, sizeof(bracketed_disable) - 1);
 
 		(void)r;
 		bracketed_on = 0;
 	}
 	if (curses_on) {
+		curses_on = 0;
 		endwin();
 	}
 	signal(sig, SIG_DFL);
+	/* blocked until this handler returns (a crash re-runs the faulting instruction) */
 	raise(sig);
 }
 
@@ -197,7 +230,11 @@ static int signals_install(void)
 	}
 	sa.sa_handler = on_fatal;
 	for (i = 0; i < sizeof(fatal_signals) / sizeof(fatal_signals[0]); i++) {
-		sigaction(fatal_signals[i], &sa, &old_fatal[i]);
+		sigaction(fatal_signals[i], NULL, &old_fatal[i]);
+		/* a signal the program was told to ignore stays ignored */
+		if (old_fatal[i].sa_handler != SIG_IGN) {
+			sigaction(fatal_signals[i], &sa, NULL);
+		}
 	}
 	return 0;
 }
@@ -236,6 +273,28 @@ static void set_message(struct dash *d, bool error, const char *fmt, ...)
 	d->message_until = pt_clock_monotonic() + (error ? 2 : 1) * MESSAGE_NS;
 }
 
+/* Alerts: a notification escape goes to the terminal between frames (curses keeps no
+ * account of it: it moves no cursor), a failure report to the message line. */
+static bool alerts_out(struct dash *d)
+{
+	struct pt_buf term = { 0 };
+	char msg[256] = "";
+	bool shown = false;
+
+	d->cfg->ops->alerts(d->cfg->ctx, &term, msg, sizeof(msg));
+	if (term.len > 0 && !term.oom) {
+		ssize_t r = write(tty_out, term.s, term.len);
+
+		(void)r; /* a notification lost on a closed terminal: nothing to do */
+	}
+	if (msg[0] != '\0') {
+		set_message(d, true, "%s", msg);
+		shown = true;
+	}
+	pt_buf_fini(&term);
+	return shown;
+}
+
 static void take_snapshot(struct dash *d)
 {
 	struct pt_snapshot *s;
@@ -255,44 +314,37 @@ static void take_snapshot(struct dash *d)
 	d->was_converged = s->converged;
 }
 
-/* Recompute the shown rows and keep the selection on the same resolver. */
+/* Bring the shown rows up to date (sorted and filtered again only when the rows, the order or
+ * the filter changed) and keep the selection on the same resolver. */
 static void update_order(struct dash *d, uint64_t now)
 {
 	const struct pt_snapshot *s = d->snap;
 	size_t i;
 
 	if (!s) {
-		d->norder = 0;
+		d->order.n = 0;
 		return;
 	}
-	if (d->order_cap < s->nrows) {
-		size_t *o = realloc(d->order, s->nrows * sizeof(*o));
-
-		if (!o) {
-			d->norder = 0;
-			return;
-		}
-		d->order = o;
-		d->order_cap = s->nrows;
+	if (!pt_order_update(&d->order, s, d->sort, d->filter, now) && d->has_sel) {
+		return; /* the same rows in the same places: the selection stands */
 	}
-	d->norder = pt_rows_order(d->order, s, d->sort, d->filter, now);
-	if (d->norder == 0) {
+	if (d->order.n == 0) {
 		d->sel = 0;
 		return;
 	}
 	if (d->has_sel) {
-		for (i = 0; i < d->norder; i++) {
-			if (s->rows[d->order[i]].id == d->sel_id) {
+		for (i = 0; i < d->order.n; i++) {
+			if (pt_snapshot_row(s, d->order.idx[i])->id == d->sel_id) {
 				d->sel = i;
 				return;
 			}
 		}
 	}
 	/* the selected resolver left the view: stay at the same place */
-	if (d->sel >= d->norder) {
-		d->sel = d->norder - 1;
+	if (d->sel >= d->order.n) {
+		d->sel = d->order.n - 1;
 	}
-	d->sel_id = s->rows[d->order[d->sel]].id;
+	d->sel_id = pt_snapshot_row(s, d->order.idx[d->sel])->id;
 	d->has_sel = true;
 }
 
@@ -300,27 +352,37 @@ static void move_selection(struct dash *d, long delta, bool absolute)
 {
 	long pos = absolute ? delta : (long)d->sel + delta;
 
-	if (d->norder == 0 || !d->snap) {
+	if (d->order.n == 0 || !d->snap) {
 		return;
 	}
 	if (pos < 0) {
 		pos = 0;
 	}
-	if (pos >= (long)d->norder) {
-		pos = (long)d->norder - 1;
+	if (pos >= (long)d->order.n) {
+		pos = (long)d->order.n - 1;
 	}
 	d->sel = (size_t)pos;
-	d->sel_id = d->snap->rows[d->order[d->sel]].id;
+	d->sel_id = pt_snapshot_row(d->snap, d->order.idx[d->sel])->id;
 	d->has_sel = true;
 }
 
+/* The row of resolver @p id: rows are in the order added, and a new id is larger than every
+ * earlier one (pt_state_add()), so a binary search finds it. */
 static const struct pt_row *find_row(const struct pt_snapshot *s, uint64_t id)
 {
-	size_t i;
+	size_t lo = 0, hi = s ? s->nrows : 0;
 
-	for (i = 0; s && i < s->nrows; i++) {
-		if (s->rows[i].id == id) {
-			return &s->rows[i];
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct pt_row *r = pt_snapshot_row(s, mid);
+
+		if (r->id == id) {
+			return r;
+		}
+		if (r->id < id) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
 		}
 	}
 	return NULL;
@@ -379,7 +441,7 @@ static void paint_box(int y0, int x0, int h, int w, const char *title, const cha
 	paint_text(y0 + h - 1, x0 + 2, w - 4, PT_COLOR_HEADER, footer, utf8);
 }
 
-static void build_details(struct dash *d, uint64_t now)
+static void build_details(struct dash *d, uint64_t now, int width)
 {
 	const struct pt_row *row = find_row(d->snap, d->panel_id);
 
@@ -388,7 +450,7 @@ static void build_details(struct dash *d, uint64_t now)
 		pt_text_add(&d->text, "This resolver is no longer tracked.");
 		return;
 	}
-	pt_rows_details(&d->text, d->snap, row, now, pt_clock_wall_ms(), d->utf8);
+	pt_rows_details(&d->text, d->snap, row, now, pt_clock_wall_ms(), d->utf8, width);
 }
 
 /* The diagnosis panel's text: progress while the thread runs, then every check. */
@@ -464,17 +526,18 @@ static void draw_paste(struct dash *d, int top, int left, int h, int w)
 	nd = pt_paste_ndiags(d->paste);
 	pt_paste_clamp_scroll(d->paste, (size_t)page);
 	at = pt_paste_scroll(d->paste);
-	if (st.rejected == 0) {
+	if (nd == 0) {
 		snprintf(buf, sizeof(buf), "No line rejected.");
 	} else {
-		snprintf(buf, sizeof(buf), "Rejected lines (%zu-%zu of %zu%s):", nd ? at + 1 : 0,
-			 at + (size_t)page < nd ? at + (size_t)page : nd, st.rejected,
-			 st.rejected > nd ? ", the first ones kept" : "");
+		snprintf(buf, sizeof(buf), "%s (%zu-%zu of %zu%s):",
+			 st.names > 0 ? "Rejected lines and host names" : "Rejected lines", at + 1,
+			 at + (size_t)page < nd ? at + (size_t)page : nd, nd,
+			 st.rejected + st.names > nd ? ", the first ones kept" : "");
 	}
 	paint_text(list_top, x, iw, st.rejected ? PT_COLOR_ERROR : PT_COLOR_NORMAL, buf, d->utf8);
 	for (i = 0; i < page && at + (size_t)i < nd; i++) {
 		pd = pt_paste_diag(d->paste, at + (size_t)i);
-		paint_text(list_top + 1 + i, x + 2, iw - 2, PT_COLOR_NORMAL,
+		paint_text(list_top + 1 + i, x + 2, iw - 2, pt_rows_paste_role(&pd),
 			   pt_rows_paste_diag(buf, sizeof(buf), &pd), d->utf8);
 	}
 	y = bottom - nin - 1;
@@ -508,7 +571,7 @@ static void draw_panel(struct dash *d, uint64_t now)
 		w = 104;
 	}
 	if (d->panel == PANEL_DETAILS) {
-		build_details(d, now); /* live: TTLs count down while it is open */
+		build_details(d, now, w - 6); /* live: TTLs count down while it is open */
 	}
 	if (d->panel == PANEL_DIAG) {
 		build_diag_text(d, w - 6, now);
@@ -558,7 +621,11 @@ static void draw_panel(struct dash *d, uint64_t now)
 		if (at == 0 && d->panel != PANEL_DIAG) {
 			role = PT_COLOR_HEADER;
 		}
-		paint_text(2 + y, 4, w - 4, role, d->text.lines[at], d->utf8);
+		if (d->text.rich && d->text.rich[at]) {
+			paint(2 + y, d->text.rich[at], 4, A_NORMAL, 0);
+		} else {
+			paint_text(2 + y, 4, w - 4, role, d->text.lines[at], d->utf8);
+		}
 	}
 }
 
@@ -601,7 +668,7 @@ static void draw_status(struct dash *d, uint64_t now)
 	memset(&info, 0, sizeof(info));
 	info.sort = d->sort;
 	info.filter = d->filter;
-	info.shown = d->norder;
+	info.shown = d->order.n;
 	info.total = d->snap ? d->snap->nrows : 0;
 	info.queries = d->snap ? d->snap->queries : 0;
 	info.message = d->message;
@@ -645,7 +712,7 @@ static void draw(struct dash *d, uint64_t now)
 			paint(y++, &lines[i], 0, A_NORMAL, 0);
 		}
 	}
-	pt_rows_layout(&lay, COLS, d->utf8);
+	pt_rows_layout_mail(&lay, COLS, d->utf8, d->snap != NULL && d->snap->ntargets > 0);
 	pt_rows_title(&lines[0], &lay);
 	paint(y++, &lines[0], 0, A_NORMAL, 0);
 	page = LINES - 1 - y;
@@ -656,18 +723,19 @@ static void draw(struct dash *d, uint64_t now)
 	if (d->sel >= d->top + (size_t)d->page) {
 		d->top = d->sel - (size_t)d->page + 1;
 	}
-	if (d->top + (size_t)d->page > d->norder) {
-		d->top = d->norder > (size_t)d->page ? d->norder - (size_t)d->page : 0;
+	if (d->top + (size_t)d->page > d->order.n) {
+		d->top = d->order.n > (size_t)d->page ? d->order.n - (size_t)d->page : 0;
 	}
 	/* only the visible rows are formatted: 10,000 resolvers cost one sort per frame */
-	for (i = 0; i < (size_t)d->page && d->top + i < d->norder; i++) {
+	for (i = 0; i < (size_t)d->page && d->top + i < d->order.n; i++) {
 		size_t at = d->top + i;
 
-		pt_rows_line(&lines[0], &lay, d->snap, &d->snap->rows[d->order[at]], now);
+		pt_rows_line(&lines[0], &lay, d->snap, pt_snapshot_row(d->snap, d->order.idx[at]),
+			     now);
 		paint(y + (int)i, &lines[0], 0, at == d->sel ? A_REVERSE : A_NORMAL,
 		      at == d->sel ? COLS : 0);
 	}
-	if (d->norder == 0) {
+	if (d->order.n == 0) {
 		paint_text(y + 1, 2, COLS - 4, PT_COLOR_PENDING,
 			   d->filter[0] ? "no resolver matches the filter (Esc clears it)"
 					: "no resolvers",
@@ -751,7 +819,7 @@ static struct pt_resolvers *snapshot_list(const struct pt_snapshot *s)
 		return NULL;
 	}
 	for (i = 0; s && i < s->nrows; i++) {
-		if (pt_resolvers_add(list, &s->rows[i].resolver, NULL) != PT_OK) {
+		if (pt_resolvers_add(list, &pt_snapshot_row(s, i)->resolver, NULL) != PT_OK) {
 			pt_resolvers_free(list);
 			return NULL;
 		}
@@ -766,24 +834,65 @@ static void bracketed_paste(bool on)
 
 	/* curses' own output first, so the mode switch is not written into the middle of it */
 	fflush(stdout);
-	r = write(STDOUT_FILENO, seq, sizeof(bracketed_enable) - 1);
+	r = write(tty_out, seq, sizeof(bracketed_enable) - 1);
 	(void)r;
 	bracketed_on = on;
 }
 
 static void paste_close(struct dash *d)
 {
-	if (bracketed_on) {
-		bracketed_paste(false);
-	}
-	keypad(stdscr, TRUE);
+	pt_lookup_free(d->lookup);
+	d->lookup = NULL;
 	pt_paste_free(d->paste);
 	d->paste = NULL;
+	d->paste_waiting = false;
 	pt_resolvers_free(d->paste_tracked);
 	d->paste_tracked = NULL;
 	if (d->panel == PANEL_PASTE) {
 		d->panel = PANEL_NONE;
 	}
+}
+
+/* Hand the host names parsed so far to the background lookup (once a paste is over: a paste
+ * may still be folded into other lines). */
+static void paste_names(struct dash *d)
+{
+	struct pt_paste_stats st;
+	const char *text;
+	size_t len;
+	uint64_t id;
+
+	pt_paste_stats(d->paste, &st);
+	if (st.pasting) {
+		return;
+	}
+	while (pt_paste_next_name(d->paste, &id, &text, &len)) {
+		if (!d->lookup && d->cfg->ops->lookup) {
+			d->lookup = d->cfg->ops->lookup(d->cfg->ctx, sig_pipe[1]);
+		}
+		if (!d->lookup || pt_lookup_add(d->lookup, id, text, len) != PT_OK) {
+			pt_paste_name_result(d->paste, id, NULL,
+					     "cannot resolve it: no background lookup");
+		}
+	}
+}
+
+/* Results of the background lookup into the panel. @return whether any came. */
+static bool paste_results(struct dash *d)
+{
+	struct pt_lookup_result *res;
+	size_t n;
+
+	if (!d->lookup || !d->paste) {
+		return false;
+	}
+	n = pt_lookup_take(d->lookup, &res);
+	for (size_t i = 0; i < n; i++) {
+		pt_paste_name_result(d->paste, res[i].id, res[i].ok ? &res[i].resolver : NULL,
+				     res[i].reason);
+	}
+	free(res);
+	return n > 0;
 }
 
 static void paste_apply(struct dash *d)
@@ -793,16 +902,9 @@ static void paste_apply(struct dash *d)
 	struct pt_paste_stats st;
 	size_t i, n, added = 0, known = 0, failed = 0;
 	enum pt_status rc;
-	char more[160];
+	char more[200];
 
-	pt_paste_stats(d->paste, &st);
-	if (st.names > 0) {
-		/* getaddrinfo() blocks: say why the screen waits */
-		set_message(d, false, "resolving %zu host name%s%s", st.names,
-			    st.names == 1 ? "" : "s", d->utf8 ? "\u2026" : "...");
-		draw(d, pt_clock_monotonic());
-	}
-	rc = pt_paste_finish(d->paste, PT_PARSE_RESOLVE_NAMES, &list, &st);
+	rc = pt_paste_finish(d->paste, &list, &st);
 	/* the newest list: something may have been removed since the panel opened */
 	take_snapshot(d);
 	tracked = snapshot_list(d->snap);
@@ -832,11 +934,16 @@ static void paste_apply(struct dash *d)
 		snprintf(more + strlen(more), sizeof(more) - strlen(more), ", %zu line%s rejected",
 			 st.rejected, st.rejected == 1 ? "" : "s");
 	}
+	if (st.names_pending > 0) {
+		snprintf(more + strlen(more), sizeof(more) - strlen(more),
+			 ", %zu host name%s left out (not resolved yet)", st.names_pending,
+			 st.names_pending == 1 ? "" : "s");
+	}
 	if (rc != PT_OK || failed > 0) {
 		set_message(d, true, "added %zu resolver%s; %zu not added: %s%s", added,
 			    added == 1 ? "" : "s", failed + (rc != PT_OK),
 			    pt_strerror(PT_ERR_NOMEM), more);
-	} else if (added == 0 && known == 0 && st.rejected == 0) {
+	} else if (added == 0 && known == 0 && st.rejected == 0 && st.names_pending == 0) {
 		set_message(d, false, "nothing to add");
 	} else {
 		set_message(d, st.rejected > 0 && added == 0, "added %zu resolver%s%s", added,
@@ -846,38 +953,65 @@ static void paste_apply(struct dash *d)
 	d->resnap = true;
 }
 
+/* Ctrl-D: the last line counts as complete; add the entries once every host name is
+ * resolved (the panel says it waits; Ctrl-D again adds without them, Esc cancels). */
+static void paste_request_apply(struct dash *d)
+{
+	struct pt_paste_stats st;
+
+	pt_paste_complete(d->paste);
+	paste_names(d);
+	paste_results(d);
+	pt_paste_stats(d->paste, &st);
+	if (st.names_pending == 0) {
+		paste_apply(d);
+		return;
+	}
+	d->paste_waiting = true;
+	set_message(d, false,
+		    "resolving %zu host name%s%s: added when done (Ctrl-D: add without them, "
+		    "Esc: cancel)",
+		    st.names_pending, st.names_pending == 1 ? "" : "s", d->utf8 ? "\u2026" : "...");
+}
+
 static void paste_event(struct dash *d, enum pt_paste_event ev)
 {
 	if (ev == PT_PASTE_APPLY) {
-		paste_apply(d);
+		paste_request_apply(d);
 	} else if (ev == PT_PASTE_CANCEL) {
 		paste_close(d);
 		set_message(d, false, "paste cancelled: nothing added");
 	}
 }
 
-/* Bytes from the terminal for the open paste panel; what follows Ctrl-D or Esc is dropped. */
-static void paste_input(struct dash *d, const unsigned char *b, size_t n)
+/* Bytes from the terminal for the open paste panel, up to a Ctrl-D or Esc. @return bytes
+ * used; what follows is keys again. */
+static size_t paste_input(struct dash *d, const unsigned char *b, size_t n, uint64_t now)
 {
-	uint64_t now = pt_clock_monotonic();
+	size_t used = 0;
+	enum pt_paste_event ev = pt_paste_feed(d->paste, b, n, now, &used);
 
-	while (n > 0 && d->paste) {
-		size_t used = 0;
-		enum pt_paste_event ev = pt_paste_feed(d->paste, b, n, now, &used);
-
-		b += used;
-		n -= used;
-		if (ev != PT_PASTE_NONE) {
-			paste_event(d, ev);
-			return;
-		}
+	if (ev != PT_PASTE_NONE) {
+		paste_event(d, ev);
 	}
+	return used;
 }
 
-static void paste_open(struct dash *d)
-{
-	int c;
+static void diag_close(struct dash *d);
 
+/* Open the paste panel (over any other panel); @p marker: a paste began, its text follows. */
+static void paste_open(struct dash *d, bool marker, uint64_t now)
+{
+	unsigned char pend[16];
+	size_t n;
+
+	if (d->paste) {
+		return;
+	}
+	if (d->panel == PANEL_DIAG) {
+		diag_close(d);
+	}
+	pt_text_fini(&d->text);
 	d->paste_tracked = snapshot_list(d->snap);
 	d->paste = pt_paste_new(d->paste_tracked);
 	if (!d->paste) {
@@ -889,67 +1023,70 @@ static void paste_open(struct dash *d)
 	d->panel = PANEL_PASTE;
 	d->cursor_y = LINES - 1;
 	d->cursor_x = 0;
-	/* raw bytes from here on: the panel matches the paste markers and keys itself */
-	keypad(stdscr, FALSE);
-	bracketed_paste(true);
-	/* what curses read already (typed just after `p`) goes to the panel too */
-	while (d->paste && (c = getch()) != ERR) {
-		unsigned char b = (unsigned char)c;
-
-		if (c >= 0 && c <= 0xff) {
-			paste_input(d, &b, 1);
-		}
+	if (marker) {
+		paste_input(d, (const unsigned char *)"\033[200~", 6, now);
+	}
+	/* what the key reader held (typed just after `p`) goes to the panel too */
+	n = pt_key_reader_take(&d->kr, pend);
+	if (n > 0) {
+		paste_input(d, pend, n, now);
 	}
 }
 
-/*
- * Read what the terminal sent straight from the descriptor while the paste panel is open:
- * curses reads one byte per system call, too slow for a 16 MiB paste. Reads at most
- * PASTE_READ_MAX bytes, then lets the screen update. @return -1 at end of input.
- */
-static int paste_read(struct dash *d, int fd)
-{
-	unsigned char buf[65536];
-	size_t total = 0;
-	struct pollfd pf;
-	ssize_t r;
-
-	while (d->paste && total < PASTE_READ_MAX) {
-		r = read(fd, buf, sizeof(buf));
-		if (r < 0 && errno == EINTR) {
-			continue;
-		}
-		if (r < 0) {
-			return errno == EAGAIN ? 0 : -1;
-		}
-		if (r == 0) {
-			return -1;
-		}
-		paste_input(d, buf, (size_t)r);
-		total += (size_t)r;
-		pf.fd = fd;
-		pf.events = POLLIN;
-		pf.revents = 0;
-		if (poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN)) {
-			break;
-		}
-	}
-	return 0;
-}
-
+/* `x`: remove the selected resolver; `u` puts it back. */
 static void remove_selected(struct dash *d)
 {
 	const struct pt_row *row;
 
-	row = d->has_sel && d->norder > 0 ? find_row(d->snap, d->sel_id) : NULL;
+	row = d->has_sel && d->order.n > 0 ? find_row(d->snap, d->sel_id) : NULL;
 	if (!row) {
 		set_message(d, true, "remove: no resolver selected");
 		return;
 	}
+	if (d->nremoved == d->removed_cap) {
+		size_t cap = d->removed_cap ? d->removed_cap * 2 : 8;
+		struct pt_resolver *v = realloc(d->removed, cap * sizeof(*v));
+
+		if (!v) {
+			set_message(d, true, "remove: %s", pt_strerror(PT_ERR_NOMEM));
+			return;
+		}
+		d->removed = v;
+		d->removed_cap = cap;
+	}
+	d->removed[d->nremoved++] = row->resolver;
 	d->cfg->ops->remove(d->cfg->ctx, row->id);
-	set_message(d, false, "removed %s%s%s port %u", row->resolver.label,
+	set_message(d, false, "removed %s%s%s port %u (u undoes)", row->resolver.label,
 		    row->resolver.label[0] ? " " : "", row->resolver.address,
 		    (unsigned)row->resolver.port);
+	d->resnap = true;
+}
+
+static void undo_remove(struct dash *d)
+{
+	struct pt_resolvers *tracked;
+	struct pt_resolver r;
+	bool known;
+
+	if (d->nremoved == 0) {
+		set_message(d, false, "undo: nothing was removed");
+		return;
+	}
+	r = d->removed[--d->nremoved];
+	take_snapshot(d);
+	tracked = snapshot_list(d->snap);
+	known = tracked && pt_resolvers_find(tracked, r.address, r.port) >= 0;
+	pt_resolvers_free(tracked);
+	if (known) {
+		set_message(d, false, "undo: %s%s%s is tracked again already", r.label,
+			    r.label[0] ? " " : "", r.address);
+	} else if (d->cfg->ops->add(d->cfg->ctx, &r) != PT_OK) {
+		d->nremoved++;
+		set_message(d, true, "undo: %s", pt_strerror(PT_ERR_NOMEM));
+	} else {
+		set_message(d, false, "put back %s%s%s port %u: asking it again", r.label,
+			    r.label[0] ? " " : "", r.address, (unsigned)r.port);
+	}
 	d->resnap = true;
 }
 
@@ -967,7 +1104,8 @@ static void write_list(struct dash *d, const char *path, bool overwrite)
 			set_message(d, true, "not written: %s exists (it appeared meanwhile)",
 				    path);
 		} else {
-			set_message(d, true, "cannot write %s: %s", path, strerror(err));
+			set_message(d, true, "cannot write %s: %s", path,
+				    pt_safefile_strerror(err));
 		}
 		return;
 	}
@@ -1078,6 +1216,24 @@ static void prompt_key(struct dash *d, int key)
 	enum pt_edit_result r;
 	enum prompt_kind kind = d->prompt;
 
+	if (key == PT_KEY_PASTE_END) {
+		return;
+	}
+	if (key & PT_KEY_PASTED) {
+		/* pasted text is text, never keys: line ends become spaces, no Enter fires */
+		key &= ~PT_KEY_PASTED;
+		if (key == '\r' || key == '\n' || key == '\t') {
+			key = ' ';
+		}
+		if (kind == PROMPT_CONFIRM || key < 0x20 || key == 0x7f) {
+			return;
+		}
+		r = pt_line_edit_key(&d->edit, key);
+		if (r == PT_EDIT_CHANGED && kind == PROMPT_FILTER) {
+			memcpy(d->filter, d->edit.buf, sizeof(d->filter));
+		}
+		return;
+	}
 	if (kind == PROMPT_CONFIRM) {
 		/* one key: y writes over the file, anything else keeps it */
 		d->prompt = PROMPT_NONE;
@@ -1166,16 +1322,34 @@ static void panel_key(struct dash *d, enum pt_action a)
 	}
 }
 
-static void on_key(struct dash *d, int key)
+static void on_key(struct dash *d, int key, uint64_t now)
 {
 	enum pt_action a;
 
-	if (key == PT_KEY_RESIZE) {
-		clearok(curscr, TRUE);
+	if (key == PT_KEY_PASTE) {
+		if (d->prompt != PROMPT_NONE || d->paste_waiting) {
+			/* into the prompt as text; dropped while adding waits for host names */
+			pt_key_reader_paste(&d->kr, now);
+		} else {
+			paste_open(d, true, now); /* the panel reads the paste itself */
+		}
 		return;
 	}
 	if (d->prompt != PROMPT_NONE) {
 		prompt_key(d, key);
+		return;
+	}
+	if (key == PT_KEY_PASTE_END || (key & PT_KEY_PASTED)) {
+		return; /* the rest of a paste no prompt takes any more */
+	}
+	if (d->paste_waiting) {
+		/* Ctrl-D again adds without the host names still resolving; Esc cancels */
+		if (key == PT_KEY_CTRL('D')) {
+			paste_apply(d);
+		} else if (key == PT_KEY_ESC) {
+			paste_close(d);
+			set_message(d, false, "paste cancelled: nothing added");
+		}
 		return;
 	}
 	a = pt_keys_action(key);
@@ -1195,6 +1369,17 @@ static void on_key(struct dash *d, int key)
 		d->cfg->ops->requery(d->cfg->ctx);
 		set_message(d, false, "re-querying every resolver and the truth");
 		break;
+	case PT_ACTION_SUBNET: {
+		char label[64];
+
+		if (d->cfg->ops->next_subnet &&
+		    d->cfg->ops->next_subnet(d->cfg->ctx, label, sizeof(label))) {
+			set_message(d, false, "asking with client subnet: %s", label);
+		} else {
+			set_message(d, true, "%s", "no --ecs subnets to cycle");
+		}
+		break;
+	}
 	case PT_ACTION_SORT:
 		d->sort = pt_sort_next(d->sort);
 		set_message(d, false, "sorted by %s", pt_sort_name(d->sort));
@@ -1203,7 +1388,7 @@ static void on_key(struct dash *d, int key)
 		open_prompt(d, PROMPT_FILTER, "filter:", d->filter);
 		break;
 	case PT_ACTION_DETAILS:
-		if (d->has_sel && d->norder > 0) {
+		if (d->has_sel && d->order.n > 0) {
 			panel_open(d, PANEL_DETAILS);
 		}
 		break;
@@ -1223,7 +1408,7 @@ static void on_key(struct dash *d, int key)
 		move_selection(d, 0, true);
 		break;
 	case PT_ACTION_END:
-		move_selection(d, (long)d->norder - 1, true);
+		move_selection(d, (long)d->order.n - 1, true);
 		break;
 	case PT_ACTION_TYPE:
 		open_prompt(d, PROMPT_TYPE, "track (TYPE or NAME TYPE):", NULL);
@@ -1236,10 +1421,13 @@ static void on_key(struct dash *d, int key)
 		panel_open(d, PANEL_HELP);
 		break;
 	case PT_ACTION_PASTE:
-		paste_open(d);
+		paste_open(d, false, now);
 		break;
 	case PT_ACTION_REMOVE:
 		remove_selected(d);
+		break;
+	case PT_ACTION_UNDO:
+		undo_remove(d);
 		break;
 	case PT_ACTION_WRITE:
 		open_prompt(d, PROMPT_WRITE, "write the tracked resolvers to file:", NULL);
@@ -1258,18 +1446,61 @@ static void on_key(struct dash *d, int key)
 	}
 }
 
-/* Apply every pending key. @return keys read. */
-static int read_keys(struct dash *d)
+/* Bytes from the terminal: to the paste panel while it takes text, else keys. */
+static void input_bytes(struct dash *d, const unsigned char *b, size_t n, uint64_t now)
 {
-	wint_t wc;
-	int r, n = 0;
+	while (n > 0 && !d->quit) {
+		int key;
+		size_t used;
 
-	/* once `p` opened the paste panel, the rest is raw bytes for it (paste_open, paste_read) */
-	while (!d->quit && d->panel != PANEL_PASTE && (r = get_wch(&wc)) != ERR) {
-		on_key(d, r == KEY_CODE_YES ? (PT_KEY_FN | (int)wc) : (int)wc);
-		n++;
+		if (d->paste && !d->paste_waiting) {
+			used = paste_input(d, b, n, now);
+			b += used;
+			n -= used;
+			continue;
+		}
+		used = pt_key_read(&d->kr, b, n, now, &key);
+		b += used;
+		n -= used;
+		if (key != PT_KEY_NONE) {
+			on_key(d, key, now);
+		}
 	}
-	return n;
+}
+
+/*
+ * Read what the terminal sent, straight from the descriptor: curses reads one byte per system
+ * call, too slow for a 16 MiB paste. Reads at most READ_MAX bytes, then lets the screen
+ * update. @return -1 at end of input.
+ */
+static int read_input(struct dash *d, int fd)
+{
+	unsigned char buf[65536];
+	size_t total = 0;
+	struct pollfd pf;
+	ssize_t r;
+
+	while (!d->quit && total < READ_MAX) {
+		r = read(fd, buf, sizeof(buf));
+		if (r < 0 && errno == EINTR) {
+			continue;
+		}
+		if (r < 0) {
+			return errno == EAGAIN ? 0 : -1;
+		}
+		if (r == 0) {
+			return -1;
+		}
+		input_bytes(d, buf, (size_t)r, pt_clock_monotonic());
+		total += (size_t)r;
+		pf.fd = fd;
+		pf.events = POLLIN;
+		pf.revents = 0;
+		if (poll(&pf, 1, 0) <= 0 || !(pf.revents & POLLIN)) {
+			break;
+		}
+	}
+	return 0;
 }
 
 static void handle_resize(void)
@@ -1289,13 +1520,44 @@ static bool locale_utf8(void)
 	return cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 }
 
+/* Ctrl-Z: give the terminal back as it was, stop, and take it again when continued. */
+static void suspend(void)
+{
+	bracketed_paste(false);
+	def_prog_mode();
+	endwin();
+	curses_on = 0;
+	kill(getpid(), SIGSTOP);
+	/* continued */
+	reset_prog_mode();
+	curses_on = 1;
+	bracketed_paste(true);
+	clearok(curscr, TRUE);
+}
+
+bool pt_dashboard_has_terminal(void)
+{
+	int fd;
+
+	if (isatty(STDIN_FILENO)) {
+		return true;
+	}
+	fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		return false;
+	}
+	close(fd);
+	return true;
+}
+
 int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 {
 	struct dash d;
 	SCREEN *scr;
-	uint64_t now, last_draw = 0;
+	FILE *in = stdin;
+	uint64_t now, last_draw = 0, frame_ns = 0, redraw_min = REDRAW_MIN_NS;
 	bool dirty = true, force = true, need_snap = true;
-	int idle_reads = 0, stdin_fd = STDIN_FILENO;
+	int in_fd = STDIN_FILENO;
 
 	memset(&d, 0, sizeof(d));
 	d.cfg = cfg;
@@ -1303,13 +1565,31 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 	d.utf8 = locale_utf8();
 	got_quit = 0;
 	got_winch = 0;
-	/* before curses starts, so it leaves SIGINT/SIGTERM/SIGWINCH to us */
+	got_tstp = 0;
+	/* keys come from the terminal: standard input may be a list (cat list | proptrack -r -) */
+	if (!isatty(STDIN_FILENO)) {
+		in_fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		in = in_fd >= 0 ? fdopen(in_fd, "r") : NULL;
+		if (!in) {
+			if (in_fd >= 0) {
+				close(in_fd);
+			}
+			return -1;
+		}
+	}
+	/* before curses starts, so it leaves SIGINT/SIGTERM/SIGWINCH/SIGTSTP to us */
 	if (signals_install() != 0) {
+		if (in != stdin) {
+			fclose(in);
+		}
 		return -1;
 	}
-	scr = newterm(NULL, stdout, stdin);
+	scr = newterm(NULL, stdout, in);
 	if (!scr) {
 		signals_restore();
+		if (in != stdin) {
+			fclose(in);
+		}
 		return -1;
 	}
 	curses_on = 1;
@@ -1317,29 +1597,46 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 	noecho();
 	nonl();
 	intrflush(stdscr, FALSE);
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	set_escdelay(25);
+	/* curses only paints: the keys are read from the descriptor (ui/keys.h decodes them) */
+	keypad(stdscr, FALSE);
+	typeahead(-1);
 	curs_set(0);
 	pt_colors_init(cfg->color);
+	/* a paste anywhere is text for the paste panel, never keys */
+	bracketed_paste(true);
 
 	while (!d.quit && !got_quit) {
 		struct pollfd fds[3];
-		int timeout_ms, paste_ms;
+		int timeout_ms, more_ms;
 		uint64_t wait_ns, tick_ns;
 		bool parsing = false;
+		int key;
 
 		now = pt_clock_monotonic();
 		/* while a diagnosis runs, its panel counts seconds and spins */
 		tick_ns = d.job ? TICK_NS / 4 : TICK_NS;
-		if (d.paste) {
+		if ((key = pt_key_tick(&d.kr, now)) != PT_KEY_NONE) {
+			on_key(&d, key, now); /* a lone Esc, the end of a stalled paste */
+			force = true;
+		}
+		if (d.paste && !d.paste_waiting) {
 			/* a lone Esc, a stalled paste; then a bounded slice of parsing */
 			paste_event(&d, pt_paste_tick(d.paste, now));
 			force = force || !d.paste;
 		}
-		if (d.paste && pt_paste_busy(d.paste)) {
+		if (d.paste && !d.paste_waiting && pt_paste_busy(d.paste)) {
 			parsing = pt_paste_step(d.paste, PT_PASTE_STEP_BYTES);
 			dirty = true;
+		}
+		if (d.paste) {
+			struct pt_paste_stats st;
+
+			paste_names(&d);
+			pt_paste_stats(d.paste, &st);
+			if (d.paste_waiting && st.names_pending == 0) {
+				paste_apply(&d); /* every host name resolved (or not): add them */
+				force = true;
+			}
 		}
 		if (d.job && pt_diag_job_done(d.job)) {
 			diag_reap(&d, false);
@@ -1350,7 +1647,7 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 			need_snap = true;
 			dirty = true;
 		}
-		if (force || (dirty && now - last_draw >= REDRAW_MIN_NS) ||
+		if (force || (dirty && now - last_draw >= redraw_min) ||
 		    now - last_draw >= tick_ns) {
 			if (need_snap) {
 				take_snapshot(&d);
@@ -1358,6 +1655,12 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 			}
 			draw(&d, now);
 			last_draw = now;
+			/* what frames cost (a moving average: one slow frame, a terminal that
+			 * stalled, hardly counts) sets how soon the next may come for replies */
+			frame_ns = (frame_ns * 7 + (pt_clock_monotonic() - now)) / 8;
+			redraw_min = frame_ns * FRAME_SHARE > REDRAW_MIN_NS ? frame_ns * FRAME_SHARE
+									    : REDRAW_MIN_NS;
+			redraw_min = redraw_min < tick_ns ? redraw_min : tick_ns;
 			dirty = false;
 			force = false;
 			d.redraws++;
@@ -1365,19 +1668,23 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 				break;
 			}
 		}
-		wait_ns = dirty ? REDRAW_MIN_NS : tick_ns;
+		wait_ns = dirty ? redraw_min : tick_ns;
 		wait_ns = last_draw + wait_ns > now ? last_draw + wait_ns - now : 0;
 		timeout_ms = (int)((wait_ns + PT_NS_PER_MS - 1) / PT_NS_PER_MS);
+		more_ms = pt_key_wait_ms(&d.kr, now);
+		if (more_ms >= 0 && more_ms < timeout_ms) {
+			timeout_ms = more_ms;
+		}
 		if (d.paste) {
-			paste_ms = pt_paste_wait_ms(d.paste, now);
-			if (paste_ms >= 0 && paste_ms < timeout_ms) {
-				timeout_ms = paste_ms;
+			more_ms = pt_paste_wait_ms(d.paste, now);
+			if (more_ms >= 0 && more_ms < timeout_ms) {
+				timeout_ms = more_ms;
 			}
 			if (parsing) {
 				timeout_ms = 0; /* more lines to parse: only look for input */
 			}
 		}
-		fds[0].fd = stdin_fd;
+		fds[0].fd = in_fd;
 		fds[0].events = POLLIN;
 		fds[1].fd = cfg->ops->wakeup_fd(cfg->ctx);
 		fds[1].events = POLLIN;
@@ -1394,6 +1701,25 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 
 			while (read(sig_pipe[0], buf, sizeof(buf)) > 0) {
 			}
+			/* the wake-up of the background lookup comes this way too */
+			dirty = paste_results(&d) || dirty;
+		}
+		if (cfg->ops->alerts != NULL) {
+			dirty = alerts_out(&d) || dirty;
+		}
+		if (cfg->ops->message != NULL) {
+			char msg[256];
+			bool error = false;
+
+			if (cfg->ops->message(cfg->ctx, msg, sizeof(msg), &error)) {
+				set_message(&d, error, "%s", msg);
+				dirty = true;
+			}
+		}
+		if (got_tstp) {
+			got_tstp = 0;
+			suspend();
+			force = true;
 		}
 		if (got_winch) {
 			got_winch = 0;
@@ -1410,24 +1736,18 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
 			break; /* the terminal went away */
 		}
-		if ((fds[0].revents & POLLIN) && d.paste) {
-			/* text streams in: redraw at the throttled rate, not per read */
-			if (paste_read(&d, stdin_fd) < 0) {
-				stdin_fd = -1;
+		if (fds[0].revents & POLLIN) {
+			bool typing = !d.paste || d.paste_waiting;
+
+			if (read_input(&d, in_fd) < 0) {
+				break; /* the terminal went away */
 			}
-			dirty = true;
-			if (!d.paste) {
-				force = true; /* applied or cancelled */
-			}
-		} else if (fds[0].revents & POLLIN) {
-			if (read_keys(&d) > 0) {
-				idle_reads = 0;
+			/* keys redraw at once; text streaming into the panel at the throttled rate
+			 */
+			if (typing || !d.paste) {
 				force = true;
-			} else if (++idle_reads >= 3) {
-				/* readable yet no key, again and again: end of input (stdin is not
-				 * the terminal); stop listening rather than spin, signals still
-				 * quit */
-				stdin_fd = -1;
+			} else {
+				dirty = true;
 			}
 		}
 	}
@@ -1435,23 +1755,28 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 	/* the latest state, while curses is still up: a transition to converged rings the bell */
 	take_snapshot(&d);
 	if (d.paste) {
-		paste_close(&d); /* bracketed paste off on every way out */
+		paste_close(&d);
 	}
 	if (d.job) {
 		d.job_cancelled = true;
 		diag_reap(&d, true);
 	}
+	bracketed_paste(false);
 	curs_set(1);
 	endwin();
 	curses_on = 0;
 	delscreen(scr);
 	signals_restore();
+	if (in != stdin) {
+		fclose(in);
+	}
 
 	pt_snapshot_free(d.snap);
 	pt_text_fini(&d.text);
 	if (d.has_diag) {
 		pt_diagnosis_fini(&d.diag);
 	}
-	free(d.order);
+	pt_order_fini(&d.order);
+	free(d.removed);
 	return 0;
 }

@@ -20,8 +20,10 @@
 #include "resolvers.h"
 #include "state.h"
 #include "status.h"
+#include "text.h"
 
 struct pt_diag_job;
+struct pt_lookup;
 
 /** Where the dashboard's snapshots come from and where its commands go. */
 struct pt_dashboard_ops {
@@ -52,6 +54,29 @@ struct pt_dashboard_ops {
 	 * @return the running job (the dashboard ends it with pt_diag_job_finish()), or NULL.
 	 */
 	struct pt_diag_job *(*diagnose)(void *ctx, int wake_fd);
+	/**
+	 * Start resolving pasted host names in the background (src/lookup.h).
+	 * @param wake_fd written to when a result is ready
+	 * @return the job (the dashboard frees it with pt_lookup_free()), or NULL.
+	 */
+	struct pt_lookup *(*lookup)(void *ctx, int wake_fd);
+	/**
+	 * What alerts (--exec, --notify) have pending, asked once per loop: bytes for the
+	 * terminal (notification escapes, written as they are between frames) appended to
+	 * @p term, and a line for the message area in @p msg ("" when none). May be NULL.
+	 */
+	void (*alerts)(void *ctx, struct pt_buf *term, char *msg, size_t msize);
+	/**
+	 * Ask with the next --ecs client subnet (`c`), naming it into @p label. NULL, or false
+	 * returned: there are none to cycle.
+	 */
+	bool (*next_subnet)(void *ctx, char *label, size_t size);
+	/**
+	 * A line for the message area from the tracker's background work (the vantage
+	 * sources' measurements), asked once per loop: true with the line in @p msg, and
+	 * @p error when it reports a failure. May be NULL.
+	 */
+	bool (*message)(void *ctx, char *msg, size_t msize, bool *error);
 };
 
 /** How the dashboard runs. */
@@ -67,9 +92,17 @@ struct pt_dashboard_config {
 };
 
 /**
+ * Whether there is a terminal to read keys from: standard input, else /dev/tty (standard input
+ * may be a resolver list: `cat list | proptrack -r - DOMAIN`).
+ */
+bool pt_dashboard_has_terminal(void);
+
+/**
  * Run until q, SIGINT, SIGTERM or SIGHUP (or @ref pt_dashboard_config.iterations redraws).
- * Takes over the terminal (alternate screen) and restores it on every exit path, fatal
- * signals included (their handlers call endwin() and re-raise).
+ * Takes over the terminal (alternate screen, bracketed paste on for the whole session), reads
+ * keys from standard input or, when that is not a terminal, from /dev/tty, and restores the
+ * terminal on every exit path: every signal that ends the program (their handlers call
+ * endwin() and re-raise) and Ctrl-Z (given back while stopped).
  * @return 0 when it ran, -1 when the terminal cannot be set up.
  */
 int pt_dashboard_run(const struct pt_dashboard_config *cfg);

@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /** Marks a function key: PT_KEY_FN | (curses KEY_* code). Above every Unicode code point. */
 #define PT_KEY_FN 0x200000
@@ -29,6 +30,14 @@
 #define PT_KEY_ESC 27			    /**< Escape */
 /** Control-@p c as a key code ('A' .. '_'). */
 #define PT_KEY_CTRL(c) ((c)&0x1f)
+/** No key (yet): more bytes are needed, or what came was no key (an unknown sequence). */
+#define PT_KEY_NONE (-1)
+/** The start of a bracketed paste ("\e[200~"): what follows is text, not keys. */
+#define PT_KEY_PASTE (PT_KEY_FN | 0x10000)
+/** The end of a bracketed paste ("\e[201~"), or a paste that stalled without it. */
+#define PT_KEY_PASTE_END (PT_KEY_FN | 0x10001)
+/** Flag on a character that came inside a paste: PT_KEY_PASTED | code point. */
+#define PT_KEY_PASTED 0x400000
 
 /** What a key asks the dashboard to do. */
 enum pt_action {
@@ -49,10 +58,12 @@ enum pt_action {
 	PT_ACTION_HELP,	    /**< ?: help overlay */
 	PT_ACTION_PASTE,    /**< p: paste a resolver list */
 	PT_ACTION_REMOVE,   /**< x: remove the selected resolver */
+	PT_ACTION_UNDO,	    /**< u: put back the last resolver removed */
 	PT_ACTION_WRITE,    /**< w: write the list to a file */
 	PT_ACTION_DIAGNOSE, /**< d: MX diagnosis */
 	PT_ACTION_CLOSE,    /**< Esc: close a panel, clear the filter */
 	PT_ACTION_REDRAW,   /**< Ctrl-L or a resize: lay out and repaint everything */
+	PT_ACTION_SUBNET,   /**< c: ask with the next --ecs client subnet */
 	PT_ACTION_COUNT	    /**< number of actions */
 };
 
@@ -76,6 +87,59 @@ const struct pt_key_binding *pt_keys_binding(size_t index);
 
 /** Short name of an action ("quit", "sort", ...). @return static string. */
 const char *pt_action_name(enum pt_action action);
+
+/** A lone Esc is one not followed by another byte within this time (nanoseconds). */
+#define PT_KEY_ESC_NS (60ULL * 1000000ULL)
+/** A paste whose end marker has not come after this much silence is taken as ended. */
+#define PT_KEY_PASTE_STALL_NS (2000ULL * 1000000ULL)
+
+/**
+ * Turns the bytes a terminal sends (keypad transmit mode off, bracketed paste on) into key
+ * codes: UTF-8 characters, control keys, the usual CSI and SS3 sequences of arrows, Home, End,
+ * PgUp, PgDn, Delete and keypad Enter (modifiers ignored), and the paste markers. Sequences
+ * may arrive split across reads. Embedded; zero it to start. No heap, no curses.
+ */
+struct pt_key_reader {
+	/** bytes of an unfinished sequence */
+	unsigned char pend[16];
+	/** number of @ref pend */
+	size_t npend;
+	/** when the first of @ref pend arrived */
+	uint64_t pend_ns;
+	/** inside a paste whose text is read as PT_KEY_PASTED characters */
+	bool paste;
+	/** when the last byte of that paste came */
+	uint64_t paste_ns;
+};
+
+/**
+ * Read one key from @p b (@p n bytes, after what is pending).
+ * On PT_KEY_PASTE the caller either hands the bytes that follow to a paste consumer of its own
+ * (pt_key_reader_take() first) or calls pt_key_reader_paste() to read the paste on as
+ * PT_KEY_PASTED characters up to PT_KEY_PASTE_END.
+ * @param now_ns monotonic time of arrival (for Esc and stalls)
+ * @param[out] key the key, or PT_KEY_NONE
+ * @return bytes of @p b consumed; the caller calls again with the rest until none is left
+ *         (a call that consumes nothing has produced a key from pending bytes).
+ */
+size_t pt_key_read(struct pt_key_reader *kr, const unsigned char *b, size_t n, uint64_t now_ns,
+		   int *key);
+
+/** Read the paste that just began (PT_KEY_PASTE) as PT_KEY_PASTED characters. */
+void pt_key_reader_paste(struct pt_key_reader *kr, uint64_t now_ns);
+
+/** Hand over the pending bytes (at most 16) and forget them. @return how many. */
+size_t pt_key_reader_take(struct pt_key_reader *kr, unsigned char out[16]);
+
+/**
+ * Time passing: a lone Esc becomes PT_KEY_ESC after PT_KEY_ESC_NS, half a sequence is
+ * dropped, a paste silent for PT_KEY_PASTE_STALL_NS ends (PT_KEY_PASTE_END).
+ * @return the key, or PT_KEY_NONE.
+ */
+int pt_key_tick(struct pt_key_reader *kr, uint64_t now_ns);
+
+/** Milliseconds until pt_key_tick() may have something to do; -1 when nothing is pending. */
+int pt_key_wait_ms(const struct pt_key_reader *kr, uint64_t now_ns);
 
 /** Longest prompt text in bytes, including the NUL. */
 #define PT_EDIT_MAX 512

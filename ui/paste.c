@@ -5,8 +5,10 @@
 #include <strings.h>
 
 /* Parser reason for a host name while names are not resolved (src/resolvers.c). Such lines
- * are not errors here: they are resolved when the list is applied. */
+ * are not errors here: the dashboard resolves them in the background. */
 #define NAME_REASON "needs name resolution"
+/* The parser's reason names the host between quotes: "host name 'dns.google' needs ..." */
+#define NAME_PREFIX "host name '"
 
 static const char paste_start[] = "\033[200~";
 static const char paste_end[] = "\033[201~";
@@ -23,6 +25,22 @@ enum in_state {
 struct diag {
 	size_t line;
 	char reason[160];
+	enum pt_paste_note kind;
+};
+
+/* A line naming a host, and how its resolution stands. */
+struct name {
+	uint64_t id;
+	size_t line;
+	/* the entry's text (a CSV row after its header line) */
+	char *text;
+	size_t len;
+	/* the host name as the parser quoted it, for the notes */
+	char host[64];
+	/* index of its note in diags, or SIZE_MAX when the notes are full */
+	size_t note;
+	bool handed;
+	bool done;
 };
 
 /* What the unterminated last line parses to, recomputed when the text changed. */
@@ -82,9 +100,17 @@ struct pt_paste {
 	size_t ndiags;
 	size_t dcap;
 	size_t rejected;
-	size_t names;
 	size_t duplicates;
 	enum pt_status st;
+
+	/* host name lines of the parsed text, in line order; ids grow across edits */
+	struct name *names;
+	size_t nnames;
+	size_t names_cap;
+	size_t next_name;
+	uint64_t name_seq;
+	size_t names_pending;
+	size_t names_resolved;
 
 	const struct pt_resolvers *tracked;
 	size_t tracked_upto;
@@ -118,8 +144,23 @@ void pt_paste_free(struct pt_paste *p)
 	free(p->text);
 	free(p->ctx);
 	free(p->diags);
+	for (size_t i = 0; i < p->nnames; i++) {
+		free(p->names[i].text);
+	}
+	free(p->names);
 	pt_resolvers_free(p->list);
 	free(p);
+}
+
+static void names_clear(struct pt_paste *p)
+{
+	for (size_t i = 0; i < p->nnames; i++) {
+		free(p->names[i].text);
+	}
+	p->nnames = 0;
+	p->next_name = 0;
+	p->names_pending = 0;
+	p->names_resolved = 0;
 }
 
 /* Forget every parse result: the text before the parse point changed. */
@@ -140,7 +181,7 @@ static void invalidate(struct pt_paste *p)
 	p->ctx_len = 0;
 	p->ndiags = 0;
 	p->rejected = 0;
-	p->names = 0;
+	names_clear(p);
 	p->duplicates = 0;
 	p->tracked_upto = 0;
 	p->ntracked = 0;
@@ -508,17 +549,13 @@ int pt_paste_wait_ms(const struct pt_paste *p, uint64_t now_ns)
 
 /* ---- parsing ---- */
 
-static void add_diag(struct pt_paste *p, size_t line, const char *reason)
+/* A note on line @p line. @return its index, or SIZE_MAX when the notes are full. */
+static size_t add_note(struct pt_paste *p, size_t line, enum pt_paste_note kind, const char *reason)
 {
 	struct diag *d;
 
-	if (strstr(reason, NAME_REASON)) {
-		p->names++;
-		return;
-	}
-	p->rejected++;
 	if (p->ndiags >= PT_PASTE_DIAGS_MAX) {
-		return;
+		return SIZE_MAX;
 	}
 	if (p->ndiags == p->dcap) {
 		size_t cap = p->dcap ? p->dcap * 2 : 16;
@@ -526,14 +563,83 @@ static void add_diag(struct pt_paste *p, size_t line, const char *reason)
 		d = realloc(p->diags, cap * sizeof(*d));
 		if (!d) {
 			p->st = PT_ERR_NOMEM;
-			return;
+			return SIZE_MAX;
 		}
 		p->diags = d;
 		p->dcap = cap;
 	}
-	d = &p->diags[p->ndiags++];
+	d = &p->diags[p->ndiags];
 	d->line = line;
+	d->kind = kind;
 	snprintf(d->reason, sizeof(d->reason), "%s", reason);
+	return p->ndiags++;
+}
+
+static void add_diag(struct pt_paste *p, size_t line, const char *reason)
+{
+	p->rejected++;
+	add_note(p, line, PT_PASTE_REJECTED, reason);
+}
+
+/* The host a NAME_REASON diagnostic quotes. */
+static void quoted_host(char *out, size_t size, const char *reason)
+{
+	const char *a = strstr(reason, NAME_PREFIX), *b;
+
+	out[0] = '\0';
+	if (a) {
+		a += strlen(NAME_PREFIX);
+		b = strchr(a, '\'');
+		snprintf(out, size, "%.*s", (int)(b ? b - a : (long)strlen(a)), a);
+	}
+}
+
+/* Line @p line (s[0, n)) names a host: keep it for resolving, with the CSV header @p hdr in
+ * front when it is a CSV row. */
+static void add_name(struct pt_paste *p, size_t line, const char *reason, const char *hdr,
+		     size_t hlen, const char *s, size_t n)
+{
+	struct name *nm;
+	char note[160];
+
+	if (p->nnames >= PT_PASTE_NAMES_MAX) {
+		snprintf(note, sizeof(note), "more than %d host names in one paste: not resolved",
+			 PT_PASTE_NAMES_MAX);
+		add_diag(p, line, note);
+		return;
+	}
+	if (p->nnames == p->names_cap) {
+		size_t cap = p->names_cap ? p->names_cap * 2 : 16;
+
+		nm = realloc(p->names, cap * sizeof(*nm));
+		if (!nm) {
+			p->st = PT_ERR_NOMEM;
+			return;
+		}
+		p->names = nm;
+		p->names_cap = cap;
+	}
+	nm = &p->names[p->nnames];
+	memset(nm, 0, sizeof(*nm));
+	nm->len = (hdr ? hlen + 1 : 0) + n;
+	nm->text = malloc(nm->len + 1);
+	if (!nm->text) {
+		p->st = PT_ERR_NOMEM;
+		return;
+	}
+	if (hdr) {
+		memcpy(nm->text, hdr, hlen);
+		nm->text[hlen] = '\n';
+	}
+	memcpy(nm->text + (hdr ? hlen + 1 : 0), s, n);
+	nm->text[nm->len] = '\0';
+	nm->id = ++p->name_seq;
+	nm->line = line;
+	quoted_host(nm->host, sizeof(nm->host), reason);
+	snprintf(note, sizeof(note), "resolving %s\u2026", nm->host);
+	nm->note = add_note(p, line, PT_PASTE_RESOLVING, note);
+	p->nnames++;
+	p->names_pending++;
 }
 
 /* Whether a line is a CSV header as src/resolvers.c reads one: comma-separated plain column
@@ -641,36 +747,50 @@ static void parse_chunk(struct pt_paste *p, size_t start, size_t end)
 {
 	struct pt_parse_report rep = { 0 };
 	const char *s, *e, *stop = p->text + end;
-	size_t i, lines = 0;
+	const char *hdr = p->ctx;
+	size_t i = 0, lines = 0, hlen = p->ctx_len;
 
 	if (parse_range(p, p->list, start, end, &rep) != PT_OK) {
 		p->st = PT_ERR_NOMEM;
 	}
-	for (i = 0; i < rep.ndiags; i++) {
-		if (rep.diags[i].line > 0) {
-			add_diag(p, p->parsed_lines + rep.diags[i].line, rep.diags[i].reason);
-		}
-	}
-	p->rejected += rep.rejected - rep.ndiags;
-	p->duplicates += rep.duplicates;
-	pt_parse_report_fini(&rep);
-	/* remember the last CSV header for the chunks to come */
+	/* walk the lines once: the notes (in line order, as the parser reports them), the CSV
+	 * header each line is read under, and the last header for the chunks to come */
 	for (s = p->text + start; s < stop; s = e + 1) {
 		e = memchr(s, '\n', (size_t)(stop - s));
 		if (!e) {
 			e = stop;
 		}
 		lines++;
-		if (memchr(s, ',', (size_t)(e - s)) && csv_header(s, (size_t)(e - s))) {
-			char *c = malloc((size_t)(e - s) + 1);
+		for (; i < rep.ndiags && rep.diags[i].line <= lines; i++) {
+			size_t line = p->parsed_lines + rep.diags[i].line;
 
-			if (c) {
-				memcpy(c, s, (size_t)(e - s));
-				c[e - s] = '\0';
-				free(p->ctx);
-				p->ctx = c;
-				p->ctx_len = (size_t)(e - s);
+			if (rep.diags[i].line < lines) {
+				continue; /* 0: the carried header line */
 			}
+			if (strstr(rep.diags[i].reason, NAME_REASON)) {
+				add_name(p, line, rep.diags[i].reason, hdr, hlen, s,
+					 (size_t)(e - s));
+			} else {
+				add_diag(p, line, rep.diags[i].reason);
+			}
+		}
+		if (memchr(s, ',', (size_t)(e - s)) && csv_header(s, (size_t)(e - s))) {
+			hdr = s;
+			hlen = (size_t)(e - s);
+		}
+	}
+	p->rejected += rep.rejected - rep.ndiags;
+	p->duplicates += rep.duplicates;
+	pt_parse_report_fini(&rep);
+	if (hdr != p->ctx) {
+		char *c = malloc(hlen + 1);
+
+		if (c) {
+			memcpy(c, hdr, hlen);
+			c[hlen] = '\0';
+			free(p->ctx);
+			p->ctx = c;
+			p->ctx_len = hlen;
 		}
 	}
 	p->parsed_lines += lines;
@@ -775,7 +895,9 @@ void pt_paste_stats(struct pt_paste *p, struct pt_paste_stats *out)
 	out->tracked = p->ntracked + p->tail.tracked;
 	out->duplicates = p->duplicates + p->tail.duplicates;
 	out->rejected = p->rejected + p->tail.rejected;
-	out->names = p->names + p->tail.names;
+	out->names = p->nnames + p->tail.names;
+	out->names_pending = p->names_pending + p->tail.names;
+	out->names_resolved = p->names_resolved;
 	out->lines = p->nlines + (complete_end(p) < p->len ? 1 : 0);
 	out->bytes = p->len;
 	out->dropped = p->dropped;
@@ -792,12 +914,13 @@ size_t pt_paste_ndiags(struct pt_paste *p)
 
 struct pt_paste_diag pt_paste_diag(struct pt_paste *p, size_t i)
 {
-	struct pt_paste_diag d = { 0, "" };
+	struct pt_paste_diag d = { 0, "", PT_PASTE_REJECTED };
 
 	parse_tail(p);
 	if (i < p->ndiags) {
 		d.line = p->diags[i].line;
 		d.reason = p->diags[i].reason;
+		d.kind = p->diags[i].kind;
 	} else if (i == p->ndiags && p->tail.has_diag) {
 		d.line = p->tail.diag.line;
 		d.reason = p->tail.diag.reason;
@@ -864,6 +987,10 @@ bool pt_paste_line_from_end(const struct pt_paste *p, size_t k, char *buf, size_
 		return false;
 	}
 	buf[0] = '\0';
+	/* nothing typed or pasted yet: one empty line (and no text to point into) */
+	if (p->text == NULL) {
+		return k == 0;
+	}
 	for (;;) {
 		start = line_start(p, end);
 		if (k == 0) {
@@ -903,8 +1030,7 @@ void pt_paste_clamp_scroll(struct pt_paste *p, size_t page)
 	}
 }
 
-enum pt_status pt_paste_finish(struct pt_paste *p, unsigned flags, const struct pt_resolvers **list,
-			       struct pt_paste_stats *stats)
+void pt_paste_complete(struct pt_paste *p)
 {
 	while (pt_paste_step(p, (size_t)-1 / 2)) {
 	}
@@ -912,27 +1038,6 @@ enum pt_status pt_paste_finish(struct pt_paste *p, unsigned flags, const struct 
 		/* the last line counts as complete now */
 		parse_chunk(p, complete_end(p), p->len);
 		p->parsed = p->len;
-		p->tail.valid = false;
-	}
-	if (p->names > 0 && (flags & PT_PARSE_RESOLVE_NAMES)) {
-		struct pt_parse_report rep = { 0 };
-		size_t i;
-
-		invalidate(p);
-		if (pt_resolvers_parse(p->list, p->text ? p->text : "", p->len, flags, &rep) !=
-		    PT_OK) {
-			p->st = PT_ERR_NOMEM;
-		}
-		for (i = 0; i < rep.ndiags; i++) {
-			add_diag(p, rep.diags[i].line, rep.diags[i].reason);
-		}
-		p->rejected += rep.rejected - rep.ndiags;
-		p->duplicates = rep.duplicates;
-		p->parsed = p->len;
-		p->parsed_lines = p->nlines;
-		pt_parse_report_fini(&rep);
-		count_tracked(p);
-		p->tail.valid = false;
 	}
 	/* the tail was folded in: keep stats from counting it twice */
 	p->tail.valid = true;
@@ -941,6 +1046,75 @@ enum pt_status pt_paste_finish(struct pt_paste *p, unsigned flags, const struct 
 	p->tail.entries = p->tail.tracked = p->tail.duplicates = 0;
 	p->tail.rejected = p->tail.names = 0;
 	p->tail.has_diag = false;
+}
+
+bool pt_paste_next_name(struct pt_paste *p, uint64_t *id, const char **text, size_t *len)
+{
+	if (p->next_name >= p->nnames) {
+		return false;
+	}
+	struct name *nm = &p->names[p->next_name++];
+
+	nm->handed = true;
+	*id = nm->id;
+	*text = nm->text;
+	*len = nm->len;
+	return true;
+}
+
+void pt_paste_name_result(struct pt_paste *p, uint64_t id, const struct pt_resolver *r,
+			  const char *reason)
+{
+	size_t lo = 0, hi = p->nnames;
+	struct name *nm = NULL;
+	char note[160];
+	enum pt_paste_note kind = PT_PASTE_RESOLVED;
+
+	/* ids grow in line order: a binary search; an id from before an edit is not found */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->names[mid].id < id) {
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
+	}
+	if (lo < p->nnames && p->names[lo].id == id) {
+		nm = &p->names[lo];
+	}
+	if (!nm || nm->done) {
+		return;
+	}
+	nm->done = true;
+	p->names_pending--;
+	if (!r) {
+		p->rejected++;
+		kind = PT_PASTE_REJECTED;
+		snprintf(note, sizeof(note), "%s", reason ? reason : "cannot resolve it");
+	} else if (pt_resolvers_find(p->list, r->address, r->port) >= 0) {
+		p->duplicates++;
+		snprintf(note, sizeof(note), "%s is %s, already in the list", nm->host, r->address);
+	} else if (pt_resolvers_add(p->list, r, NULL) != PT_OK) {
+		p->st = PT_ERR_NOMEM;
+		p->rejected++;
+		kind = PT_PASTE_REJECTED;
+		snprintf(note, sizeof(note), "%s", pt_strerror(PT_ERR_NOMEM));
+	} else {
+		p->names_resolved++;
+		count_tracked(p);
+		snprintf(note, sizeof(note), "%s is %s", nm->host, r->address);
+	}
+	if (nm->note != SIZE_MAX) {
+		p->diags[nm->note].kind = kind;
+		snprintf(p->diags[nm->note].reason, sizeof(p->diags[nm->note].reason), "%s", note);
+	}
+}
+
+enum pt_status pt_paste_finish(struct pt_paste *p, const struct pt_resolvers **list,
+			       struct pt_paste_stats *stats)
+{
+	pt_paste_complete(p);
 	if (stats) {
 		pt_paste_stats(p, stats);
 	}

@@ -7,9 +7,11 @@
  *
  * Incremental parsing: only complete lines are parsed, in steps of a bounded number of bytes
  * (pt_paste_step()), each step once; a CSV header seen in an earlier step is carried into the
- * next. The last, unterminated line is parsed on its own when counts are asked for. Host names
- * are not resolved while previewing (that blocks); they are counted and resolved when the list
- * is applied (pt_paste_finish()).
+ * next. The last, unterminated line is parsed on its own when counts are asked for. A line
+ * naming a host ("dns.google Google") becomes a host name to resolve: the dashboard takes each
+ * (pt_paste_next_name()), resolves it in the background (src/lookup.h) and hands the result
+ * back (pt_paste_name_result()): the entry joins the list, or the line is rejected with the
+ * reason. Every host name line has a note in the panel saying how it stands.
  *
  * Threads: UI thread only. Nothing here is shared.
  */
@@ -27,6 +29,8 @@
 #define PT_PASTE_MAX_BYTES ((size_t)16 << 20)
 /** Rejected lines kept for display; more are only counted. */
 #define PT_PASTE_DIAGS_MAX 1000
+/** Host names resolved per paste; lines naming more are rejected. */
+#define PT_PASTE_NAMES_MAX 1000
 /** A lone Esc is one not followed by another byte within this time. */
 #define PT_PASTE_ESC_NS (60ULL * 1000000ULL)
 /** A paste whose end marker has not come after this much silence is taken as ended. */
@@ -51,8 +55,12 @@ struct pt_paste_stats {
 	size_t duplicates;
 	/** lines rejected (more than pt_paste_ndiags() may show) */
 	size_t rejected;
-	/** lines naming a host ("dns.google"), resolved only when applied */
+	/** lines naming a host ("dns.google"), the unterminated last line included */
 	size_t names;
+	/** of @ref names, those not resolved yet (waiting, or being resolved) */
+	size_t names_pending;
+	/** of @ref names, those resolved to an address (their entries are in @ref entries) */
+	size_t names_resolved;
 	/** lines of text (the last counts when not empty) */
 	size_t lines;
 	/** bytes of text kept */
@@ -67,12 +75,21 @@ struct pt_paste_stats {
 	bool unterminated;
 };
 
-/** One rejected line. */
+/** What a note on a line says. */
+enum pt_paste_note {
+	PT_PASTE_REJECTED = 0, /**< the line cannot be used (the text says why) */
+	PT_PASTE_RESOLVING,    /**< a host name being resolved */
+	PT_PASTE_RESOLVED,     /**< a host name resolved: the text says to what */
+};
+
+/** One note on a line: a rejected line, or a host name and how it stands. */
 struct pt_paste_diag {
 	/** 1-based line number in the text */
 	size_t line;
-	/** why, from the parser */
+	/** why (from the parser or the resolution), or the host name and its address */
 	const char *reason;
+	/** what kind of note */
+	enum pt_paste_note kind;
 };
 
 struct pt_paste;
@@ -127,11 +144,31 @@ bool pt_paste_busy(const struct pt_paste *p);
 /** Current counts (parses the unterminated last line when it changed). */
 void pt_paste_stats(struct pt_paste *p, struct pt_paste_stats *out);
 
-/** Rejected lines kept (at most PT_PASTE_DIAGS_MAX, plus the last line's). */
+/** Notes kept (at most PT_PASTE_DIAGS_MAX, plus the last line's). */
 size_t pt_paste_ndiags(struct pt_paste *p);
 
-/** Rejected line @p i, in line order. Borrowed; valid until the paste next changes. */
+/** Note @p i, in line order. Borrowed; valid until the paste next changes. */
 struct pt_paste_diag pt_paste_diag(struct pt_paste *p, size_t i);
+
+/**
+ * The next host name line to resolve (each is handed out once; lines parsed again after an
+ * edit are handed out again with a new id).
+ * @param[out] id the id to give its result back with
+ * @param[out] text the entry's text (a CSV row comes after its header line); borrowed, valid
+ *             until the paste next changes; @p len gets its length
+ * @return false when none waits.
+ */
+bool pt_paste_next_name(struct pt_paste *p, uint64_t *id, const char **text, size_t *len);
+
+/**
+ * The result for host name @p id: its entry (@p r), or why it failed (@p r NULL, @p reason).
+ * An id from before an edit is ignored.
+ */
+void pt_paste_name_result(struct pt_paste *p, uint64_t id, const struct pt_resolver *r,
+			  const char *reason);
+
+/** Take the unterminated last line as complete (parse it, hand out its host name). */
+void pt_paste_complete(struct pt_paste *p);
 
 /** The text so far. Borrowed; valid until the paste next changes. @p len gets its length. */
 const char *pt_paste_text(const struct pt_paste *p, size_t *len);
@@ -151,14 +188,14 @@ size_t pt_paste_scroll(const struct pt_paste *p);
 void pt_paste_clamp_scroll(struct pt_paste *p, size_t page);
 
 /**
- * Finish: parse every line including the last; when host names were seen and @p flags has
- * PT_PARSE_RESOLVE_NAMES, parse the whole text again with names resolved (blocks for the
- * system resolver).
- * @param[out] list the entries in text order; borrowed, valid until pt_paste_free()
+ * Finish: parse every line including the last (pt_paste_complete()) and hand over the entries:
+ * those of the text in its order, then the host names resolved so far, in the order they were.
+ * Host names still resolving are not in it (stats->names_pending says how many).
+ * @param[out] list borrowed, valid until pt_paste_free()
  * @param[out] stats the final counts (may be NULL)
  * @return PT_OK or PT_ERR_NOMEM.
  */
-enum pt_status pt_paste_finish(struct pt_paste *p, unsigned flags, const struct pt_resolvers **list,
+enum pt_status pt_paste_finish(struct pt_paste *p, const struct pt_resolvers **list,
 			       struct pt_paste_stats *stats);
 
 #endif /* PT_PASTE_H */

@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "keys.h"
+#include "net.h"
+#include "output_diagnose.h"
 #include "query.h"
 #include "text.h"
 
@@ -184,7 +186,7 @@ size_t pt_rows_order(size_t *out, const struct pt_snapshot *s, enum pt_sort sort
 	}
 	if (sort == PT_SORT_ADDED) {
 		for (i = 0; i < s->nrows; i++) {
-			if (!filtering || match_lower(&s->rows[i], needle, nlen)) {
+			if (!filtering || match_lower(pt_snapshot_row(s, i), needle, nlen)) {
 				out[n++] = i;
 			}
 		}
@@ -196,11 +198,13 @@ size_t pt_rows_order(size_t *out, const struct pt_snapshot *s, enum pt_sort sort
 		return pt_rows_order(out, s, PT_SORT_ADDED, filter, now_ns);
 	}
 	for (i = 0; i < s->nrows; i++) {
-		if (filtering && !match_lower(&s->rows[i], needle, nlen)) {
+		const struct pt_row *row = pt_snapshot_row(s, i);
+
+		if (filtering && !match_lower(row, needle, nlen)) {
 			continue;
 		}
 		items[n].index = i;
-		sort_key(&items[n], &s->rows[i], sort, now_ns);
+		sort_key(&items[n], row, sort, now_ns);
 		n++;
 	}
 	qsort(items, n, sizeof(*items), cmp_item);
@@ -209,6 +213,53 @@ size_t pt_rows_order(size_t *out, const struct pt_snapshot *s, enum pt_sort sort
 	}
 	free(items);
 	return n;
+}
+
+bool pt_order_update(struct pt_order *o, const struct pt_snapshot *s, enum pt_sort sort,
+		     const char *filter, uint64_t now_ns)
+{
+	const char *f = filter ? filter : "";
+	bool rows_changed, asked;
+
+	asked = !o->valid || o->sort != sort || strlen(f) >= sizeof(o->filter) ||
+		strcmp(o->filter, f) != 0 || o->rows_generation != s->rows_generation ||
+		o->nrows != s->nrows;
+	rows_changed = o->generation != s->generation ||
+		       (sort == PT_SORT_TTL &&
+			now_ns / PT_ORDER_RESORT_NS != o->at_ns / PT_ORDER_RESORT_NS);
+	if (!asked && !rows_changed) {
+		return false;
+	}
+	if (!asked && s->nrows > PT_ORDER_THROTTLE_ROWS && now_ns - o->at_ns < PT_ORDER_RESORT_NS) {
+		return false;
+	}
+	if (o->cap < s->nrows) {
+		size_t *g = realloc(o->idx, s->nrows * sizeof(*g));
+
+		if (g == NULL) {
+			o->n = 0;
+			o->valid = false;
+			return true;
+		}
+		o->idx = g;
+		o->cap = s->nrows;
+	}
+	o->n = s->nrows ? pt_rows_order(o->idx, s, sort, f, now_ns) : 0;
+	o->computed++;
+	o->valid = true;
+	o->generation = s->generation;
+	o->rows_generation = s->rows_generation;
+	o->nrows = s->nrows;
+	o->sort = sort;
+	snprintf(o->filter, sizeof(o->filter), "%s", f);
+	o->at_ns = now_ns;
+	return true;
+}
+
+void pt_order_fini(struct pt_order *o)
+{
+	free(o->idx);
+	memset(o, 0, sizeof(*o));
 }
 
 char pt_rows_group_letter(int group)
@@ -232,7 +283,12 @@ enum pt_color pt_rows_group_color(int group)
 
 enum pt_color pt_rows_role(const struct pt_row *row)
 {
-	switch (row->verdict) {
+	return pt_rows_verdict_role(row->verdict);
+}
+
+enum pt_color pt_rows_verdict_role(enum pt_verdict v)
+{
+	switch (v) {
 	case PT_VERDICT_MATCH:
 		return PT_COLOR_AGREE;
 	case PT_VERDICT_DIFFER:
@@ -424,22 +480,26 @@ void pt_line_pad(struct pt_line *l, enum pt_color role, int column)
 
 /* Left to right; the answer (width 0 in src/output.c) takes what is left. */
 static const enum pt_column col_order[] = {
-	PT_COL_LABEL,  PT_COL_LOCATION, PT_COL_ADDRESS, PT_COL_STATUS,
-	PT_COL_ANSWER, PT_COL_TTL,	PT_COL_RTT,	PT_COL_CHANGED,
+	PT_COL_LABEL,	PT_COL_LOCATION, PT_COL_ADDRESS,   PT_COL_STATUS,
+	PT_COL_ADDR,	PT_COL_ANSWER,	 PT_COL_TTL,	   PT_COL_RTT,
+	PT_COL_CHANGED, PT_COL_SITE,	 PT_COL_VALIDATED,
 };
 
-/* Dropped first to last when the terminal is narrow. */
+/* What gives way when the terminal is narrow, least important first. Status, answer and TTL
+ * matter most: the answer keeps ANSWER_WANT cells while the location, the time of the last
+ * change and the RTT go, and the label is shortened; it keeps ANSWER_MIN while the address
+ * goes; then the label shrinks to its minimum. */
 static const enum pt_column col_drops[] = {
-	PT_COL_LOCATION,
-	PT_COL_CHANGED,
-	PT_COL_RTT,
-	PT_COL_ADDRESS,
+	PT_COL_VALIDATED, PT_COL_SITE, PT_COL_LOCATION, PT_COL_CHANGED, PT_COL_RTT,
 };
 
-/* Extra cells wished for the answer beyond its minimum before other columns may stay. */
-#define ANSWER_WANT 14
+/* Cells the answer should keep before the next column gives way, and its floor. */
+#define ANSWER_WANT 24
+#define ANSWER_MIN 16
+/* The label is first shortened to this. */
+#define LABEL_SHORT 16
 
-static int layout_need(const bool *shown, const int *widths, int sep, int *nshown)
+static int layout_need(const bool *shown, const int *widths, int sep, int answer)
 {
 	int need = PT_LETTER_CELLS, n = 0;
 	size_t i;
@@ -450,22 +510,40 @@ static int layout_need(const bool *shown, const int *widths, int sep, int *nshow
 		if (!shown[c]) {
 			continue;
 		}
-		need += widths[c];
+		need += c == PT_COL_ANSWER ? answer : widths[c];
 		if (n > 0) {
 			need += sep;
 		}
 		n++;
 	}
-	*nshown = n;
 	return need;
+}
+
+/* Shorten column @p c toward @p floor by what @p need exceeds @p width. */
+static void shrink(int *widths, enum pt_column c, int floor, int *need, int width)
+{
+	int cut = widths[c] - floor;
+
+	if (*need <= width || cut <= 0) {
+		return;
+	}
+	if (cut > *need - width) {
+		cut = *need - width;
+	}
+	widths[c] -= cut;
+	*need -= cut;
 }
 
 void pt_rows_layout(struct pt_layout *lay, int width, bool utf8)
 {
+	pt_rows_layout_mail(lay, width, utf8, false);
+}
+
+void pt_rows_layout_mail(struct pt_layout *lay, int width, bool utf8, bool targets)
+{
 	bool shown[PT_COL_COUNT];
 	int widths[PT_COL_COUNT];
-	int flexmin[PT_COL_COUNT];
-	int need, n, i;
+	int need, i;
 	size_t k, d = 0;
 
 	if (width > PT_LINE_CELLS) {
@@ -479,57 +557,39 @@ void pt_rows_layout(struct pt_layout *lay, int width, bool utf8)
 		const struct pt_column_def *def = pt_output_column((enum pt_column)i);
 
 		shown[i] = true;
-		flexmin[i] = def->width == 0;
-		/* a flexible column needs its minimum; the rest of the line goes to it later */
 		widths[i] = def->width == 0 ? def->min_width : def->width;
 	}
-	/* columns are dropped until the answer gets room for a typical record, not just its
-	 * minimum: the answer is what the dashboard is about */
-	need = layout_need(shown, widths, lay->sep, &n) + ANSWER_WANT;
+	/* --follow-mx: the MX targets' addresses beside the MX verdict, when followed */
+	shown[PT_COL_ADDR] = targets;
+	need = layout_need(shown, widths, lay->sep, ANSWER_WANT);
 	while (need > width && d < sizeof(col_drops) / sizeof(col_drops[0])) {
 		shown[col_drops[d++]] = false;
-		need = layout_need(shown, widths, lay->sep, &n) + ANSWER_WANT;
+		need = layout_need(shown, widths, lay->sep, ANSWER_WANT);
 	}
-	need -= ANSWER_WANT;
-	/* still too wide: shrink the fixed columns toward their minimum, label first */
+	shrink(widths, PT_COL_LABEL, LABEL_SHORT, &need, width);
+	need = layout_need(shown, widths, lay->sep, ANSWER_MIN);
+	if (need > width) {
+		shown[PT_COL_ADDRESS] = false;
+		need = layout_need(shown, widths, lay->sep, ANSWER_MIN);
+	}
+	/* still too wide: every fixed column toward its minimum, the label first */
 	for (k = 0; need > width && k < sizeof(col_order) / sizeof(col_order[0]); k++) {
 		enum pt_column c = col_order[k];
-		const struct pt_column_def *def = pt_output_column(c);
-		int cut;
 
-		if (!shown[c] || flexmin[c]) {
-			continue;
-		}
-		cut = widths[c] - def->min_width;
-		if (cut > need - width) {
-			cut = need - width;
-		}
-		if (cut > 0) {
-			widths[c] -= cut;
-			need -= cut;
+		if (shown[c] && c != PT_COL_ANSWER) {
+			shrink(widths, c, pt_output_column(c)->min_width, &need, width);
 		}
 	}
-	/* narrow: the answer matters more than a long label */
-	if (shown[PT_COL_ANSWER] && flexmin[PT_COL_ANSWER]) {
-		int flex = widths[PT_COL_ANSWER] + width - need;
-		int spare = widths[PT_COL_LABEL] - 16;
-
-		if (flex < 20 && spare > 0) {
-			if (spare > 20 - flex) {
-				spare = 20 - flex;
-			}
-			widths[PT_COL_LABEL] -= spare;
-			need -= spare;
-		}
-	}
+	need = layout_need(shown, widths, lay->sep, 0);
 	for (k = 0; k < sizeof(col_order) / sizeof(col_order[0]); k++) {
 		enum pt_column c = col_order[k];
 
 		if (!shown[c]) {
 			continue;
 		}
-		if (flexmin[c]) {
-			widths[c] += width - need;
+		if (c == PT_COL_ANSWER) {
+			/* the answer takes the rest */
+			widths[c] = width - need;
 			if (widths[c] < 1) {
 				continue;
 			}
@@ -723,14 +783,16 @@ char *pt_rows_sparkline(char *buf, size_t size, const struct pt_progress *p, siz
 		while (k + 1 < n && p[k + 1].at_ns <= end) {
 			k++;
 		}
-		share = p[k].at_ns > end || p[k].judged == 0
-				? 0.0
-				: (double)p[k].match / (double)p[k].judged;
-		if (utf8) {
-			glyph = blocks[(int)(share * 7.0 + 0.5)];
+		if (p[k].at_ns > end || p[k].judged == 0) {
+			glyph = " "; /* no data yet: not the lowest bar, which is 0% */
 		} else {
-			one[0] = ascii[(int)(share * 4.0 + 0.5)];
-			glyph = one;
+			share = (double)p[k].match / (double)p[k].judged;
+			if (utf8) {
+				glyph = blocks[(int)(share * 7.0 + 0.5)];
+			} else {
+				one[0] = ascii[(int)(share * 4.0 + 0.5)];
+				glyph = one;
+			}
 		}
 		if (used + strlen(glyph) + 1 > size) {
 			break;
@@ -742,30 +804,40 @@ char *pt_rows_sparkline(char *buf, size_t size, const struct pt_progress *p, siz
 	return buf;
 }
 
-size_t pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width, uint64_t now_ns,
-		      bool utf8)
+/* Line 1 of the header: what is tracked and the truth, @p compact for narrow terminals (no
+ * zone, "auth" for "authoritative"). */
+static void header_target(struct pt_line *l, const struct pt_snapshot *s, int width, bool utf8,
+			  bool compact)
 {
 	const char *dot = utf8 ? " \u00b7 " : " | ";
-	char type[32], text[256], gauge[256], dur[32], counts[256];
-	size_t whole, i;
-	uint64_t elapsed, left;
-	struct pt_line *l;
+	char type[32], text[256];
 
-	/* line 1: what is tracked and the truth */
-	l = &out[0];
 	pt_line_init(l, width, utf8);
 	pt_line_addf(l, PT_COLOR_HEADER, "%s %s", s->domain,
 		     pt_rrtype_name(s->qtype, type, sizeof(type)));
 	pt_line_add(l, PT_COLOR_NORMAL, dot);
 	pt_line_add(l, PT_COLOR_NORMAL, "truth: ");
-	pt_line_add(l, s->truth.source == PT_TRUTH_NONE ? PT_COLOR_PENDING : PT_COLOR_HEADER,
-		    pt_rows_truth_text(text, sizeof(text), &s->truth));
-	if (s->truth.zone[0] != '\0') {
+	pt_rows_truth_text(text, sizeof(text), &s->truth);
+	if (compact && s->truth.source == PT_TRUTH_AUTHORITATIVE && s->truth.has_serial) {
+		snprintf(text, sizeof(text), "auth %lu", (unsigned long)s->truth.serial);
+	} else if (compact && s->truth.source == PT_TRUTH_MAJORITY) {
+		snprintf(text, sizeof(text), "majority");
+	}
+	pt_line_add(l, s->truth.source == PT_TRUTH_NONE ? PT_COLOR_PENDING : PT_COLOR_HEADER, text);
+	if (!compact && s->truth.zone[0] != '\0') {
 		pt_line_addf(l, PT_COLOR_NORMAL, "%szone %s", dot, s->truth.zone);
 	}
+}
 
-	/* line 2: authoritative servers and their serials */
-	l = &out[1];
+/* Line 2: the authoritative servers and their serials. Narrow: the servers with something to
+ * say (lagging, lame, ...) first, short names (@p level 1), and the others only counted
+ * (@p level 2). */
+static void header_servers(struct pt_line *l, const struct pt_snapshot *s, int width, bool utf8,
+			   int level)
+{
+	const char *dot = utf8 ? " \u00b7 " : " | ";
+	size_t shown = 0, quiet = 0;
+
 	pt_line_init(l, width, utf8);
 	pt_line_add(l, PT_COLOR_NORMAL, "auth: ");
 	if (s->truth.nservers == 0) {
@@ -775,56 +847,144 @@ size_t pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int widt
 			: s->truth.source == PT_TRUTH_NONE   ? "looking for the zone's name servers"
 							     : "none answered");
 	}
-	for (i = 0; i < s->truth.nservers; i++) {
-		const struct pt_auth_server *a = &s->truth.servers[i];
+	for (int pass = level > 0 ? 0 : 1; pass < 2; pass++) {
+		for (size_t i = 0; i < s->truth.nservers; i++) {
+			const struct pt_auth_server *a = &s->truth.servers[i];
+			bool ok = a->status == PT_AUTH_OK;
+			char name[256];
 
-		if (i > 0) {
-			pt_line_add(l, PT_COLOR_NORMAL, dot);
-		}
-		pt_line_add(l, PT_COLOR_NORMAL, a->name[0] ? a->name : a->address);
-		if (a->has_serial) {
-			pt_line_addf(l, auth_role(a->status), " %lu", (unsigned long)a->serial);
-		}
-		if (a->status != PT_AUTH_OK) {
-			pt_line_addf(l, auth_role(a->status), " %s",
-				     pt_auth_status_name(a->status));
+			/* pass 0: the servers with a problem; pass 1: the rest (all when wide) */
+			if (level > 0 && (pass == 0) == ok) {
+				continue;
+			}
+			if (level >= 2 && ok) {
+				quiet++;
+				continue;
+			}
+			snprintf(name, sizeof(name), "%s", a->name[0] ? a->name : a->address);
+			if (level > 0 && a->name[0] && strchr(name, '.') &&
+			    strchr(name, '.')[1] != '\0') {
+				*strchr(name, '.') = '\0'; /* "ns2", not "ns2.example.test." */
+			}
+			if (shown++ > 0) {
+				pt_line_add(l, PT_COLOR_NORMAL, dot);
+			}
+			pt_line_add(l, PT_COLOR_NORMAL, name);
+			if (a->has_serial) {
+				pt_line_addf(l, auth_role(a->status), " %lu",
+					     (unsigned long)a->serial);
+			}
+			if (!ok) {
+				pt_line_addf(l, auth_role(a->status), " %s",
+					     pt_auth_status_name(a->status));
+			}
 		}
 	}
+	if (quiet > 0) {
+		pt_line_addf(l, PT_COLOR_AGREE, "%s+%zu ok", shown ? dot : "", quiet);
+	}
+}
 
-	/* line 3: progress, or the CONVERGED banner */
-	l = &out[2];
+/* Line 3: the gauge or the CONVERGED banner, the expiry (or why there is none), the reasons
+ * the counts do not show, the elapsed time, and the counts last (cut first); @p compact words
+ * for narrow terminals, @p counts false to measure the rest. */
+/*
+ * A text made from every row of a snapshot (the vantage sources' split, the anycast sites):
+ * made once per snapshot generation and kept, not on every paint (O(rows) each). The key is
+ * the snapshot, its generation (equal generations mean equal content) and the call's own
+ * argument; the UI is one thread.
+ */
+struct snap_text {
+	const struct pt_snapshot *snap;
+	uint64_t generation;
+	uintptr_t arg;
+	size_t size;
+	size_t result;
+	char text[1024];
+};
+
+/* @return true when @p c holds the text for @p s, @p arg and @p size (else it is rekeyed
+ * for them, to be filled by the caller). */
+static bool snap_text_hit(struct snap_text *c, const struct pt_snapshot *s, uintptr_t arg,
+			  size_t size)
+{
+	if (c->snap == s && c->generation == s->generation && c->arg == arg && c->size == size) {
+		return true;
+	}
+	c->snap = s;
+	c->generation = s->generation;
+	c->arg = arg;
+	c->size = size;
+	return false;
+}
+
+/* pt_output_sources_text(), once per snapshot generation (the header asks twice a paint,
+ * compact and not). */
+static bool sources_text(char *buf, size_t size, const struct pt_snapshot *s, size_t max)
+{
+	static struct snap_text cache[2];
+	struct snap_text *c = &cache[max <= 3];
+
+	if (size > sizeof(c->text)) {
+		return pt_output_sources_text(buf, size, s, max);
+	}
+	if (!snap_text_hit(c, s, max, size)) {
+		c->result = pt_output_sources_text(c->text, size, s, max);
+	}
+	memcpy(buf, c->text, size);
+	return c->result != 0;
+}
+
+/* How long the legend's sites line may lag the rows: it reads every row (O(n) per paint at
+ * 100,000 resolvers, which change all the time), and says which sites answered, not how each
+ * row stands this second. */
+#define SITES_LAG_NS (5 * PT_NS_PER_S)
+/* ... from this many rows on (fewer cost nothing to read every time) */
+#define SITES_LAG_ROWS 1000
+
+/* pt_output_sites_text(), once per snapshot generation; for a long list at most once per
+ * SITES_LAG_NS while the set of rows stays. */
+static size_t sites_text(char *buf, size_t size, const struct pt_snapshot *s, const char *sep)
+{
+	static struct snap_text cache;
+	static uint64_t made_ns, rows_gen;
+	/* the same rows_generation: the same resolvers in the same rows */
+	bool fresh = s->nrows >= SITES_LAG_ROWS && cache.arg == (uintptr_t)sep &&
+		     cache.size == size && rows_gen == s->rows_generation &&
+		     s->taken_ns >= made_ns && s->taken_ns - made_ns < SITES_LAG_NS;
+
+	if (size > sizeof(cache.text)) {
+		return pt_output_sites_text(buf, size, s, sep);
+	}
+	if (!snap_text_hit(&cache, s, (uintptr_t)sep, size) && !fresh) {
+		cache.result = pt_output_sites_text(cache.text, size, s, sep);
+		made_ns = s->taken_ns;
+		rows_gen = s->rows_generation;
+	}
+	memcpy(buf, cache.text, size);
+	return cache.result;
+}
+
+static void header_progress(struct pt_line *l, const struct pt_snapshot *s, int width,
+			    uint64_t now_ns, bool utf8, bool compact, bool counts)
+{
+	const char *dot = utf8 ? " \u00b7 " : " | ";
+	char gauge[256], dur[32], text[256];
+	size_t whole = pt_output_counted(&s->counts);
+	uint64_t elapsed, left;
+
 	pt_line_init(l, width, utf8);
 	elapsed = s->taken_ns > s->start_ns ? s->taken_ns - s->start_ns : 0;
 	if (now_ns > s->taken_ns) {
 		elapsed += now_ns - s->taken_ns;
 	}
-	whole = s->counts.total - s->counts.by[PT_VERDICT_REFUSED] -
-		s->counts.by[PT_VERDICT_TIMEOUT];
-	if (whole == 0) {
-		whole = s->counts.total;
-	}
-	if (s->converged && !s->changed) {
-		/* nothing changed while watching: no convergence happened, it was there */
-		pt_line_addf(l, PT_COLOR_BANNER, " %sall %zu resolvers serve the truth ",
-			     utf8 ? "\u2714 " : "", s->counts.by[PT_VERDICT_MATCH]);
-	} else if (s->converged) {
-		/* Counted from the change of the truth when one was watched, else from the start.
-		 */
-		uint64_t from = s->truth_changed_ns && s->truth_changed_ns <= s->converged_ns
-					? s->truth_changed_ns
-					: s->start_ns;
-		uint64_t took = s->converged_ns > from ? s->converged_ns - from : 0;
-
-		pt_rows_countdown(dur, sizeof(dur), (long)(took / PT_NS_PER_S));
-		if (from == s->start_ns) {
-			pt_line_addf(l, PT_COLOR_BANNER, " %sCONVERGED in %s ",
-				     utf8 ? "\u2714 " : "", dur);
-		} else {
-			pt_line_addf(l, PT_COLOR_BANNER, " %sCONVERGED %s after the change ",
-				     utf8 ? "\u2714 " : "", dur);
+	if (s->converged) {
+		pt_line_addf(l, PT_COLOR_BANNER, " %s%s ", utf8 ? "\u2714 " : "",
+			     pt_output_converged_text(text, sizeof(text), s));
+		if (s->changed) {
+			pt_line_addf(l, PT_COLOR_AGREE, " %zu/%zu match",
+				     s->counts.by[PT_VERDICT_MATCH], whole);
 		}
-		pt_line_addf(l, PT_COLOR_AGREE, " %zu/%zu match", s->counts.by[PT_VERDICT_MATCH],
-			     whole);
 	} else {
 		pt_rows_gauge(gauge, sizeof(gauge), s->counts.by[PT_VERDICT_MATCH], whole,
 			      width >= 120 ? 20 : 10, utf8);
@@ -833,7 +993,7 @@ size_t pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int widt
 										 : PT_COLOR_DIVERGE,
 			    gauge);
 		/* how the share moved since the start, where there is room for it */
-		if (width >= 110 && s->nprogress > 1) {
+		if (width >= 110 && s->nprogress > 0) {
 			char spark[128];
 
 			pt_rows_sparkline(spark, sizeof(spark), s->progress, s->nprogress,
@@ -847,11 +1007,15 @@ size_t pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int widt
 
 			left = gone >= left ? 0 : left - gone;
 		}
+		pt_rows_countdown(dur, sizeof(dur), (long)left);
 		if (!s->expiry_bounded) {
-			pt_line_addf(l, PT_COLOR_DIVERGE, "%sconvergence not bounded", dot);
+			pt_line_addf(l, PT_COLOR_DIVERGE, "%s%s", dot,
+				     compact ? "not bounded" : "convergence not bounded");
 		} else if (left > 0) {
-			pt_line_addf(l, PT_COLOR_NORMAL, "%sold answers expire within %s", dot,
-				     pt_rows_countdown(dur, sizeof(dur), (long)left));
+			pt_line_addf(l, PT_COLOR_NORMAL, "%s%s%s", dot,
+				     compact ? (utf8 ? "expire \u2264 " : "expire <= ")
+					     : "old answers expire within ",
+				     dur);
 		}
 		/* the reasons the counts below do not show */
 		for (unsigned bit = 0; bit < PT_REASON_COUNT; bit++) {
@@ -864,18 +1028,43 @@ size_t pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int widt
 			}
 		}
 	}
-	pt_line_addf(l, PT_COLOR_NORMAL, "%selapsed %s", dot,
+	pt_line_addf(l, PT_COLOR_NORMAL, "%s%s%s", dot, compact ? "" : "elapsed ",
 		     pt_rows_countdown(dur, sizeof(dur), (long)(elapsed / PT_NS_PER_S)));
-	/* least important last: cut first when narrow */
-	counts_text(counts, sizeof(counts), s);
-	if (counts[0] != '\0') {
-		pt_line_add(l, PT_COLOR_NORMAL, dot);
-		pt_line_add(l, PT_COLOR_ERROR, counts);
+	/* the vantage sources' split and the share matching per country */
+	if (sources_text(text, sizeof(text), s, compact ? 3 : 6)) {
+		pt_line_addf(l, PT_COLOR_NORMAL, "%s%s", dot, text);
 	}
+	/* least important last: cut first when narrow */
+	counts_text(text, sizeof(text), s);
+	if (counts && text[0] != '\0') {
+		pt_line_add(l, PT_COLOR_NORMAL, dot);
+		pt_line_add(l, PT_COLOR_ERROR, text);
+	}
+}
+
+size_t pt_rows_header(struct pt_line *out, const struct pt_snapshot *s, int width, uint64_t now_ns,
+		      bool utf8)
+{
+	struct pt_line probe;
+
+	/* each line as it reads best, more compact while it would not fit: the truth, "lagging"
+	 * and "CONVERGED" stay when narrow, what matters less is shortened first */
+	header_target(&probe, s, PT_LINE_CELLS, utf8, false);
+	header_target(&out[0], s, width, utf8, probe.width > width);
+	for (int level = 0; level <= 2; level++) {
+		header_servers(&probe, s, PT_LINE_CELLS, utf8, level);
+		if (probe.width <= width || level == 2) {
+			header_servers(&out[1], s, width, utf8, level);
+			break;
+		}
+	}
+	header_progress(&probe, s, PT_LINE_CELLS, now_ns, utf8, false, false);
+	header_progress(&out[2], s, width, now_ns, utf8, probe.width > width, true);
 
 	/* line 4: what is wrong with the truth, when anything is */
 	struct pt_note notes[8];
 	size_t nnotes = pt_output_notes(notes, 8, s);
+	struct pt_line *l;
 
 	if (nnotes == 0) {
 		return 3;
@@ -904,10 +1093,11 @@ size_t pt_rows_legend(struct pt_line *out, size_t max, const struct pt_snapshot 
 	}
 	/* one representative row per group; stop early once every group has one */
 	for (i = 0; i < s->nrows && found < ngroups; i++) {
-		int gi = s->rows[i].group;
+		const struct pt_row *row = pt_snapshot_row(s, i);
+		int gi = row->group;
 
 		if (gi >= 0 && (size_t)gi < ngroups && !rep[gi]) {
-			rep[gi] = &s->rows[i];
+			rep[gi] = row;
 			found++;
 		}
 	}
@@ -947,6 +1137,13 @@ size_t pt_rows_legend(struct pt_line *out, size_t max, const struct pt_snapshot 
 		pt_line_add(l, PT_COLOR_NORMAL, text);
 		n++;
 	}
+	/* one operator answering from several anycast sites */
+	if (n < max && sites_text(text, sizeof(text), s, utf8 ? " \u00b7 " : " | ") > 0) {
+		pt_line_init(&out[n], width, utf8);
+		pt_line_add(&out[n], PT_COLOR_NORMAL, "   sites: ");
+		pt_line_add(&out[n], PT_COLOR_NORMAL, text);
+		n++;
+	}
 	return n;
 }
 
@@ -967,8 +1164,8 @@ void pt_rows_status(struct pt_line *out, int width, bool utf8, const struct pt_s
 					info->total, info->total == 1 ? "" : "s");
 	}
 	if (off < sizeof(right)) {
-		snprintf(right + off, sizeof(right) - off, "  %llu queries ",
-			 (unsigned long long)info->queries);
+		snprintf(right + off, sizeof(right) - off, "  %llu quer%s ",
+			 (unsigned long long)info->queries, info->queries == 1 ? "y" : "ies");
 	}
 	left = info->message && info->message[0] != '\0'
 		       ? info->message
@@ -994,7 +1191,8 @@ void pt_rows_status(struct pt_line *out, int width, bool utf8, const struct pt_s
 
 /* ---- panels ---- */
 
-static void text_push(struct pt_text *t, enum pt_color role, const char *buf)
+/* @return the index of the new line, or SIZE_MAX when it could not be added. */
+static size_t text_push(struct pt_text *t, enum pt_color role, const char *buf)
 {
 	char *line;
 
@@ -1002,22 +1200,46 @@ static void text_push(struct pt_text *t, enum pt_color role, const char *buf)
 		size_t cap = t->cap ? t->cap * 2 : 32;
 		char **lines = realloc(t->lines, cap * sizeof(*lines));
 		enum pt_color *roles;
+		struct pt_line **rich;
 
 		if (!lines) {
-			return;
+			return SIZE_MAX;
 		}
 		t->lines = lines;
 		roles = realloc(t->roles, cap * sizeof(*roles));
 		if (!roles) {
-			return;
+			return SIZE_MAX;
 		}
 		t->roles = roles;
+		rich = realloc(t->rich, cap * sizeof(*rich));
+		if (!rich) {
+			return SIZE_MAX;
+		}
+		t->rich = rich;
 		t->cap = cap;
 	}
 	line = strdup(buf);
-	if (line) {
-		t->roles[t->n] = role;
-		t->lines[t->n++] = line;
+	if (!line) {
+		return SIZE_MAX;
+	}
+	t->roles[t->n] = role;
+	t->rich[t->n] = NULL;
+	t->lines[t->n] = line;
+	return t->n++;
+}
+
+void pt_text_add_line(struct pt_text *t, const struct pt_line *l)
+{
+	size_t i = text_push(t, PT_COLOR_NORMAL, l->text);
+	struct pt_line *copy;
+
+	if (i == SIZE_MAX) {
+		return;
+	}
+	copy = malloc(sizeof(*copy));
+	if (copy) {
+		*copy = *l;
+		t->rich[i] = copy;
 	}
 }
 
@@ -1043,17 +1265,6 @@ void pt_text_add_role(struct pt_text *t, enum pt_color role, const char *fmt, ..
 	text_push(t, role, buf);
 }
 
-/* Cells of s[0, n): one per UTF-8 character (continuation bytes take none). */
-static int cells_of(const char *s, size_t n)
-{
-	int w = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		w += ((unsigned char)s[i] & 0xc0) != 0x80;
-	}
-	return w;
-}
-
 void pt_text_wrap(struct pt_text *t, enum pt_color role, int width, int indent, const char *text)
 {
 	char line[2048];
@@ -1067,36 +1278,11 @@ void pt_text_wrap(struct pt_text *t, enum pt_color role, int width, int indent, 
 		indent = 64;
 	}
 	while (*p) {
-		const char *brk = NULL, *q = p;
-		size_t n;
+		size_t skip, n = pt_output_wrap(p, room, &skip);
 
-		while (*p == ' ') {
-			p++;
-		}
-		if (!*p) {
+		p += skip;
+		if (n == 0) {
 			break;
-		}
-		/* the longest run of whole words that fits */
-		for (q = p; *q && cells_of(p, (size_t)(q - p)) < room; q++) {
-			if (*q == ' ') {
-				brk = q;
-			}
-		}
-		if (!*q) {
-			n = (size_t)(q - p);
-		} else if (*q == ' ') {
-			n = (size_t)(q - p);
-		} else if (brk) {
-			n = (size_t)(brk - p);
-		} else {
-			/* one word longer than a line: cut it on a character boundary */
-			n = (size_t)(q - p);
-			while (n > 0 && ((unsigned char)p[n] & 0xc0) == 0x80) {
-				n--;
-			}
-			if (n == 0) {
-				n = 1;
-			}
 		}
 		if (n > sizeof(line) - (size_t)indent - 1) {
 			n = sizeof(line) - (size_t)indent - 1;
@@ -1115,11 +1301,14 @@ void pt_text_fini(struct pt_text *t)
 
 	for (i = 0; i < t->n; i++) {
 		free(t->lines[i]);
+		free(t->rich[i]);
 	}
 	free(t->lines);
 	free(t->roles);
+	free(t->rich);
 	t->lines = NULL;
 	t->roles = NULL;
+	t->rich = NULL;
 	t->n = 0;
 	t->cap = 0;
 }
@@ -1176,20 +1365,157 @@ static void wall_text(char *buf, size_t size, uint64_t wall_ms)
 	strftime(buf, size, "%H:%M:%S", &tm);
 }
 
+/* The timeline glyph of a verdict; NULL for no data. */
+static const char *timeline_glyph(enum pt_verdict v, bool utf8)
+{
+	switch (v) {
+	case PT_VERDICT_MATCH:
+		return utf8 ? "\u2588" : "=";
+	case PT_VERDICT_DIFFER:
+		return "D";
+	case PT_VERDICT_NEGATIVE:
+		return "N";
+	case PT_VERDICT_SERVFAIL:
+		return "S";
+	case PT_VERDICT_REFUSED:
+		return "R";
+	case PT_VERDICT_TIMEOUT:
+		return "T";
+	case PT_VERDICT_ERROR:
+		return "E";
+	default:
+		return utf8 ? "\u00b7" : ".";
+	}
+}
+
+void pt_rows_timeline(struct pt_line *out, const struct pt_row *row, uint64_t start_ns,
+		      uint64_t now_ns, int cells, bool utf8, bool *seen)
+{
+	/* before the oldest entry: no reply yet, or unknown when older entries were dropped */
+	bool dropped = row->nhistory == PT_HISTORY_MAX;
+	size_t k = 0;
+	int cur = dropped ? -1 : PT_VERDICT_PENDING;
+
+	pt_line_init(out, cells, utf8);
+	if (cells <= 0 || now_ns <= start_ns) {
+		return;
+	}
+	for (int c = 0; c < cells; c++) {
+		uint64_t end = start_ns + (now_ns - start_ns) * (uint64_t)(c + 1) / (uint64_t)cells;
+		int worst = cur;
+
+		/* every status it had in this slice: the one it entered with and each change */
+		while (k < row->nhistory && row->history[k].at_ns <= end) {
+			int v = (int)row->history[k].verdict;
+
+			if (worst < 0 || pt_rows_status_rank((enum pt_verdict)v) <
+						 pt_rows_status_rank((enum pt_verdict)worst)) {
+				worst = v;
+			}
+			cur = v;
+			k++;
+		}
+		if (worst < 0) {
+			pt_line_add(out, PT_COLOR_NORMAL, " ");
+		} else {
+			pt_line_add(out, pt_rows_verdict_role((enum pt_verdict)worst),
+				    timeline_glyph((enum pt_verdict)worst, utf8));
+		}
+		if (seen) {
+			seen[worst < 0 ? PT_VERDICT_COUNT : worst] = true;
+		}
+	}
+}
+
+/* The legend of the statuses a timeline shows (@p seen: per verdict, then "unknown"). */
+static void timeline_legend(struct pt_text *out, const bool *seen, bool utf8, int width)
+{
+	struct pt_line l;
+
+	pt_line_init(&l, width, utf8);
+	pt_line_add(&l, PT_COLOR_NORMAL, "  ");
+	for (int v = PT_VERDICT_MATCH; v <= PT_VERDICT_COUNT; v++) {
+		enum pt_verdict vv =
+			v == PT_VERDICT_COUNT ? PT_VERDICT_PENDING : (enum pt_verdict)v;
+
+		if (!seen[vv]) {
+			continue;
+		}
+		pt_line_add(&l, pt_rows_verdict_role(vv), timeline_glyph(vv, utf8));
+		pt_line_addf(&l, PT_COLOR_NORMAL, " %s  ",
+			     vv == PT_VERDICT_PENDING ? "no reply yet" : pt_verdict_name(vv));
+	}
+	if (seen[PT_VERDICT_COUNT]) {
+		pt_line_add(&l, PT_COLOR_NORMAL, "(blank: before the oldest change kept)");
+	}
+	pt_text_add_line(out, &l);
+}
+
+/* --follow-mx: this resolver's answer for each MX target's A and AAAA, with TTLs, against
+ * the target zone's own servers. */
+static void details_targets(struct pt_text *out, const struct pt_snapshot *s,
+			    const struct pt_row *row, uint64_t now_ns)
+{
+	char ty[24], sum[256], left[32], truth[256];
+
+	if (s == NULL || s->ntargets == 0 || row->ntargets == 0) {
+		return;
+	}
+	pt_text_add(out, "MX targets' addresses: %s",
+		    pt_output_targets_cell(sum, sizeof(sum), row));
+	for (size_t k = 0; k < row->ntargets && k < s->ntargets; k++) {
+		const struct pt_target_result *t = &row->targets[k];
+		const struct pt_truth *tt = &s->targets[k].truth;
+		struct pt_row r = { .has_reply = t->has_reply,
+				    .result = t->result,
+				    .answer = t->answer,
+				    .received_ns = t->received_ns };
+		long ttl = pt_row_ttl_left(&r, now_ns);
+
+		pt_output_answer_summary(sum, sizeof(sum), &r, " ");
+		pt_text_add(out, "  %-6s %-4s %s %s", pt_verdict_name(t->verdict),
+			    pt_output_target_type(ty, sizeof(ty), &s->targets[k]),
+			    s->targets[k].name, sum);
+		if (ttl >= 0) {
+			pt_text_add(out, "%-14s TTL %s left", "",
+				    pt_rows_countdown(left, sizeof(left), ttl));
+		}
+		if (t->verdict != PT_VERDICT_MATCH) {
+			pt_text_add(out, "%-14s truth (%s): %s", "", tt->zone[0] ? tt->zone : "?",
+				    tt->source == PT_TRUTH_NONE
+					    ? "not known yet"
+					    : pt_answer_summary(truth, sizeof(truth), &tt->answer,
+								" "));
+		}
+	}
+	pt_text_add(out, "%s", "");
+}
+
 void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const struct pt_row *row,
-		     uint64_t now_ns, uint64_t wall_now_ms, bool utf8)
+		     uint64_t now_ns, uint64_t wall_now_ms, bool utf8, int width)
 {
 	const struct pt_answer *a = &row->answer;
-	char buf[256], buf2[64], rc[32];
+	char buf[256], buf2[64], rc[32], d[16];
 	long ttl = pt_row_ttl_left(row, now_ns);
+	const struct pt_change *answered = NULL;
+	struct pt_line l;
 	size_t i;
+	int cells = width - 4;
 
-	(void)s;
 	(void)wall_now_ms;
+	/* the last time it gave an answer at all (failures carry no hash) */
+	for (i = row->nhistory; i > 0 && !answered; i--) {
+		if (row->history[i - 1].hash != 0) {
+			answered = &row->history[i - 1];
+		}
+	}
 	pt_text_add(out, "%s",
 		    row->resolver.label[0] ? row->resolver.label : row->resolver.address);
 	pt_text_add(out, "  address   %s port %u", row->resolver.address,
 		    (unsigned)row->resolver.port);
+	pt_text_add(out, "  transport %s%s%s",
+		    pt_transport_name(row->resolver.transport, row->via_tcp),
+		    row->resolver.endpoint[0] ? "  " : "", row->resolver.endpoint);
 	if (row->resolver.location[0] != '\0') {
 		pt_text_add(out, "  location  %s", row->resolver.location);
 	}
@@ -1199,21 +1525,50 @@ void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const str
 			    row->group == 0 ? " (the truth)" : " (differs from the truth)");
 	}
 	if (!row->has_reply) {
-		pt_text_add(out, "  no reply yet");
+		pt_text_add(out, "  reply     none yet");
 	} else if (row->result != PT_REPLY_OK) {
-		pt_text_add(out, "  last try  %s", result_text(row->result));
+		/* what happened, and when: no RTT or reply time for what never came */
+		pt_text_add(out, "  last try  %s, %s", result_text(row->result),
+			    pt_rows_ago(buf2, sizeof(buf2), row->received_ns, now_ns));
+		if (answered) {
+			pt_text_add(out, "  answered  last %s (%s)",
+				    pt_rows_ago(buf2, sizeof(buf2), answered->at_ns, now_ns),
+				    answered->summary);
+		} else if (row->nhistory < PT_HISTORY_MAX) {
+			pt_text_add(out, "  answered  never (%u quer%s)", row->queries,
+				    row->queries == 1 ? "y" : "ies");
+		}
 	} else {
 		pt_text_add(out, "  rcode     %s", pt_rcode_name(a->rcode, rc, sizeof(rc)));
 		pt_text_add(out, "  flags     %s", flags_text(buf, sizeof(buf), a->flags));
-		if (a->ede >= 0) {
-			pt_text_add(out, "  EDE       %d", a->ede);
+		/* every EDE option of the reply, one line each */
+		for (unsigned k = 0; a->edes && k < a->edes->count; k++) {
+			pt_text_add(out, "  EDE       %s",
+				    pt_output_ede_item(buf, sizeof(buf), &a->edes->item[k]));
+		}
+		if (a->edes && a->edes->more > 0) {
+			pt_text_add(out, "  EDE       and %u more", a->edes->more);
+		}
+		pt_text_add(out, "  validated %s",
+			    (a->flags & PT_FLAG_AD) ? "yes (AD: the resolver checked its DNSSEC)"
+						    : "no (no AD bit)");
+		if (a->nsid) {
+			pt_text_add(out, "  NSID      %s", a->nsid);
+		}
+		if (pt_output_row_ecs_ignored(row)) {
+			pt_text_add(out,
+				    "  ECS       %s ignored (scope 0): its answer is the same for "
+				    "every subnet",
+				    pt_ecs_text(buf2, sizeof(buf2), &row->ecs_sent));
+		} else if (row->ecs_sent.family != 0) {
+			pt_text_add(out, "  ECS       %s, scope /%u",
+				    pt_ecs_text(buf2, sizeof(buf2), &row->ecs_sent),
+				    (unsigned)a->ecs_scope);
 		}
 		if (a->has_serial) {
 			pt_text_add(out, "  SOA       %s serial %lu", a->zone ? a->zone : "?",
 				    (unsigned long)a->serial);
 		}
-	}
-	if (row->has_reply) {
 		pt_text_add(out, "  RTT       %.1f ms", row->rtt_ms);
 		pt_text_add(out, "  reply     %s",
 			    pt_rows_ago(buf2, sizeof(buf2), row->received_ns, now_ns));
@@ -1228,11 +1583,34 @@ void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const str
 					     : "held in its cache",
 			    pt_rows_countdown(buf2, sizeof(buf2), left));
 	}
+	{
+		struct pt_site site;
+		enum pt_detail det = pt_output_row_detail(row);
+
+		pt_output_row_site(&site, row);
+		if (site.site[0]) {
+			pt_text_add(out, "  site:     %s%s%s%s", site.site, site.known ? " (" : "",
+				    site.known ? site.operator_name : "", site.known ? ")" : "");
+		}
+		if (row->id_server[0]) {
+			pt_text_add(out, "  id.server %s", row->id_server);
+		}
+		if (row->hostname_bind[0]) {
+			pt_text_add(out, "  hostname  %s (hostname.bind)", row->hostname_bind);
+		}
+		if (det != PT_DETAIL_NONE) {
+			pt_text_add(out, "  detail    %s: %s", pt_detail_name(det),
+				    pt_detail_text(det));
+		}
+	}
 	pt_text_add(out, "  queries   %u", row->queries);
 	if (row->err != 0) {
-		pt_text_add(out, "  error     %s", strerror(row->err));
+		char why[64];
+
+		pt_text_add(out, "  error     %s", pt_net_strerror(row->err, why, sizeof(why)));
 	}
 	pt_text_add(out, "%s", "");
+	details_targets(out, s, row, now_ns);
 	if (row->has_reply && row->result == PT_REPLY_OK) {
 		for (i = 0; i < a->ncnames; i++) {
 			pt_text_add(out, "  CNAME %s %s", utf8 ? "\u2192" : "->", a->cnames[i]);
@@ -1251,16 +1629,51 @@ void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const str
 			pt_text_add(out, "  %-7s %s", pt_rows_countdown(buf2, sizeof(buf2), ttl),
 				    a->rdata[i] ? a->rdata[i] : "");
 		}
+		pt_text_add(out, "%s", "");
 	}
-	pt_text_add(out, "%s", "");
-	pt_text_add(out, "Changes (newest first): %s", row->nhistory ? "" : "none seen");
+	if (s && cells >= 10 && now_ns > s->start_ns) {
+		uint64_t span = (now_ns - s->start_ns) / PT_NS_PER_S;
+
+		/* whole seconds per cell, as many cells as fit */
+		if (cells > 100) {
+			cells = 100;
+		}
+		if (span < (uint64_t)cells) {
+			cells = span > 10 ? (int)span : 10;
+		}
+		if (span < (uint64_t)cells) {
+			snprintf(buf2, sizeof(buf2), "%.1fs",
+				 (double)(now_ns - s->start_ns) / 1e9 / (double)cells);
+		} else {
+			pt_text_duration(buf2, sizeof(buf2),
+					 (span + (uint64_t)cells - 1) / (uint64_t)cells);
+		}
+		pt_text_add(out, "Timeline (the last %s, %s per cell):",
+			    pt_text_duration(d, sizeof(d), span), buf2);
+		bool seen[PT_VERDICT_COUNT + 1] = { false };
+
+		pt_rows_timeline(&l, row, s->start_ns, now_ns, cells, utf8, seen);
+		pt_text_add_line(out, &l);
+		timeline_legend(out, seen, utf8, width);
+		pt_text_add(out, "%s", "");
+	}
+	pt_text_add(out, "Changes of answer and status (newest first): %s",
+		    row->nhistory ? "" : "none seen");
 	for (i = row->nhistory; i > 0; i--) {
 		const struct pt_change *c = &row->history[i - 1];
 
 		wall_text(buf2, sizeof(buf2), c->wall_ms);
 		pt_rows_ago(rc, sizeof(rc), c->at_ns, now_ns);
-		pt_text_add(out, "  %s  %-9s %-8s %s%s", buf2, rc, pt_verdict_name(c->verdict),
+		pt_text_add(out, "  %s  %-9s %-8s %-6s %s%s", buf2, rc, pt_verdict_name(c->verdict),
+			    c->reason == PT_CHANGE_TRUTH	       ? "truth"
+			    : i == 1 && row->nhistory < PT_HISTORY_MAX ? "first"
+								       : "answer",
 			    c->summary, c->reverted ? "  (flap: back to an earlier answer)" : "");
+	}
+	if (row->nhistory > 0) {
+		pt_text_add(out,
+			    "  (answer: its reply changed; truth: the truth changed; first: the "
+			    "first reply)");
 	}
 }
 
@@ -1285,19 +1698,28 @@ void pt_rows_help(struct pt_text *out)
 	pt_text_add(out, "%s", "");
 	pt_text_add(out, "In panels: arrows/PgUp/PgDn scroll, Esc, Enter or q close.");
 	pt_text_add(out, "%s", "");
-	pt_text_add(out, "Paste panel (p)");
+	pt_text_add(out, "Paste panel (p, or a paste anywhere)");
 	pt_text_add(out,
-		    "  Paste with the terminal (bracketed paste) or type lines; every format of");
+		    "  A paste with the terminal is always text (bracketed paste), never keys: in");
 	pt_text_add(out,
-		    "  resolvers.txt, resolv.conf and the public-dns.info CSV is read. Counts and");
+		    "  the table or a panel it opens this panel with the text in it; in a prompt");
+	pt_text_add(
+		out,
+		"  it is typed into the prompt. Every format of resolvers.txt, resolv.conf and");
 	pt_text_add(out,
-		    "  rejected lines (with line number and reason) update as the text arrives.");
+		    "  the public-dns.info CSV is read; counts, rejected lines (with line number");
 	pt_text_add(out,
-		    "  Enter new line, Backspace edit, Ctrl-U clear the line, arrows scroll the");
+		    "  and reason) and host names update as the text arrives. A host name (a word");
 	pt_text_add(out,
-		    "  rejected lines, Ctrl-D add the entries (already tracked ones are skipped),");
+		    "  with a dot: dns.google, localhost.) is resolved in the background and its");
 	pt_text_add(out,
-		    "  Esc cancel. Host names are resolved when added. At most 16 MiB is kept.");
+		    "  line says the address or why it failed. Enter new line, Backspace edit,");
+	pt_text_add(
+		out,
+		"  Ctrl-U clear the line, arrows scroll the notes, Ctrl-D add the entries (when");
+	pt_text_add(out,
+		    "  host names still resolve, Ctrl-D again adds without them), Esc cancel. At");
+	pt_text_add(out, "  most 16 MiB is kept. u puts back what x removed.");
 }
 
 /* ---- diagnosis ---- */
@@ -1328,8 +1750,12 @@ void pt_rows_diagnosis(struct pt_text *out, const struct pt_diagnosis *dg, int w
 	if (dg->nchecks == 0) {
 		pt_text_add(out, "No check ran.");
 	}
-	for (i = 0; i < dg->nchecks; i++) {
-		const struct pt_check *c = &dg->checks[i];
+	/* failures first, then warnings, passes, skipped checks: what to fix comes first */
+	size_t *idx = malloc((dg->nchecks ? dg->nchecks : 1) * sizeof(*idx));
+	size_t n = idx ? pt_output_diagnosis_order(dg, idx) : 0;
+
+	for (i = 0; i < n; i++) {
+		const struct pt_check *c = &dg->checks[idx[i]];
 		enum pt_color role = pt_rows_check_role(c->status);
 		char fix[420];
 
@@ -1350,6 +1776,7 @@ void pt_rows_diagnosis(struct pt_text *out, const struct pt_diagnosis *dg, int w
 			pt_text_add_role(out, PT_COLOR_PENDING, "      (%s)", c->rfc);
 		}
 	}
+	free(idx);
 }
 
 /* ---- paste panel ---- */
@@ -1383,7 +1810,12 @@ char *pt_rows_paste_counts(char *buf, size_t size, const struct pt_paste_stats *
 		PUT(" (%zu already tracked)", st->tracked);
 	}
 	if (st->names > 0) {
-		PUT("%s%zu host name%s to resolve", dot, st->names, st->names == 1 ? "" : "s");
+		PUT("%s%zu host name%s", dot, st->names, st->names == 1 ? "" : "s");
+		if (st->names_pending > 0) {
+			PUT(" (%zu resolving%s)", st->names_pending, utf8 ? "\u2026" : "...");
+		} else {
+			PUT(" (resolved)");
+		}
 	}
 	if (st->duplicates > 0) {
 		PUT("%s%zu duplicate%s", dot, st->duplicates, st->duplicates == 1 ? "" : "s");
@@ -1404,6 +1836,18 @@ char *pt_rows_paste_diag(char *buf, size_t size, const struct pt_paste_diag *d)
 {
 	snprintf(buf, size, "line %zu: %s", d->line, d->reason ? d->reason : "");
 	return buf;
+}
+
+enum pt_color pt_rows_paste_role(const struct pt_paste_diag *d)
+{
+	switch (d->kind) {
+	case PT_PASTE_RESOLVED:
+		return PT_COLOR_AGREE;
+	case PT_PASTE_RESOLVING:
+		return PT_COLOR_PENDING;
+	default:
+		return PT_COLOR_ERROR;
+	}
 }
 
 /* ---- prompts ---- */

@@ -55,6 +55,49 @@ bool pt_rows_match(const struct pt_row *row, const char *filter);
 size_t pt_rows_order(size_t *out, const struct pt_snapshot *s, enum pt_sort sort,
 		     const char *filter, uint64_t now_ns);
 
+/** Rows above which a change of the rows alone re-sorts at most once per PT_ORDER_RESORT_NS. */
+#define PT_ORDER_THROTTLE_ROWS 5000
+/** See PT_ORDER_THROTTLE_ROWS: one second. */
+#define PT_ORDER_RESORT_NS 1000000000ULL
+
+/**
+ * The rows a table shows, kept between frames: computed again (pt_rows_order()) only when
+ * the rows, the order or the filter changed, so a frame over an unchanged snapshot sorts
+ * nothing. Embedded; zero-initialise, release with pt_order_fini().
+ */
+struct pt_order {
+	/** indices of the shown rows, in order */
+	size_t *idx;
+	/** number of @ref idx */
+	size_t n;
+	/** room in @ref idx */
+	size_t cap;
+	/** how many times the order was computed (for tests and the benchmark) */
+	uint64_t computed;
+	/* what it was computed for */
+	bool valid;
+	uint64_t generation;
+	uint64_t rows_generation;
+	size_t nrows;
+	enum pt_sort sort;
+	char filter[512];
+	uint64_t at_ns;
+};
+
+/**
+ * Bring @p o up to date for snapshot @p s, @p sort and @p filter at @p now_ns. It is computed
+ * again when the sort or the filter changed, when resolvers were added or removed, and when
+ * the rows changed (a new generation; for PT_SORT_TTL also every second, as TTLs run down);
+ * above PT_ORDER_THROTTLE_ROWS rows a change of the rows alone re-sorts at most once per
+ * PT_ORDER_RESORT_NS (the rows keep their places meanwhile, with their new contents).
+ * @return true when it was computed again.
+ */
+bool pt_order_update(struct pt_order *o, const struct pt_snapshot *s, enum pt_sort sort,
+		     const char *filter, uint64_t now_ns);
+
+/** Release @p o and zero it. */
+void pt_order_fini(struct pt_order *o);
+
 /** Letter of answer group @p group: 'A' + group (A = the truth), '?' beyond Z, ' ' for -1. */
 char pt_rows_group_letter(int group);
 
@@ -79,7 +122,8 @@ char *pt_rows_gauge(char *buf, size_t size, size_t part, size_t whole, int cells
 
 /**
  * The fleet's share matching over time as a sparkline of @p cells cells ("▁▂▄▇█", ASCII
- * "_.-=#"), each cell the share at the end of its slice of [start_ns, now_ns].
+ * "_.-=#"; "▁" is 0%), each cell the share at the end of its slice of [start_ns, now_ns],
+ * a space where nothing was judged yet.
  * @return @p buf ("" when there is no point yet).
  */
 char *pt_rows_sparkline(char *buf, size_t size, const struct pt_progress *p, size_t n,
@@ -158,6 +202,13 @@ struct pt_layout {
  */
 void pt_rows_layout(struct pt_layout *lay, int width, bool utf8);
 
+/**
+ * pt_rows_layout(), with the ADDR column (the MX targets' addresses, --follow-mx) beside
+ * the status when @p targets; it is never dropped, only narrowed (to 6 cells) when the
+ * terminal is narrow.
+ */
+void pt_rows_layout_mail(struct pt_layout *lay, int width, bool utf8, bool targets);
+
 /** True when @p lay shows column @p c. */
 bool pt_layout_has(const struct pt_layout *lay, enum pt_column c);
 
@@ -222,6 +273,9 @@ struct pt_text {
 	char **lines;
 	/** colour role of each line (parallel to @ref lines) */
 	enum pt_color *roles;
+	/** lines of several colours (parallel; NULL for a line in one role), each malloc'd;
+	 *  their text is also in @ref lines */
+	struct pt_line **rich;
 	/** number of @ref lines */
 	size_t n;
 	/** allocated slots */
@@ -241,16 +295,37 @@ void pt_text_add_role(struct pt_text *t, enum pt_color role, const char *fmt, ..
  */
 void pt_text_wrap(struct pt_text *t, enum pt_color role, int width, int indent, const char *text);
 
+/** Append a line of several colours (copied). */
+void pt_text_add_line(struct pt_text *t, const struct pt_line *l);
+
 /** Free every line and zero @p t. */
 void pt_text_fini(struct pt_text *t);
 
 /**
- * Details of one resolver: identity, status, rcode and flags, the full answer one record per
- * line with its TTL, RTT, queries, last error, and the history of changes with times.
+ * One resolver's session as a row of @p cells time buckets from @p start_ns to @p now_ns, each
+ * the worst status it had in its slice, derived from its history (struct pt_row history):
+ * "█" match (ASCII "="), D differ, N negative, S servfail, R refused, T timeout, E error,
+ * "·" (".") no reply yet, " " before the oldest change kept; each in its status's colour.
+ * @param[out] seen NULL, or PT_VERDICT_COUNT + 1 flags set for each status drawn (the last:
+ *             a blank cell)
+ */
+void pt_rows_timeline(struct pt_line *out, const struct pt_row *row, uint64_t start_ns,
+		      uint64_t now_ns, int cells, bool utf8, bool *seen);
+
+/**
+ * Details of one resolver, only what was observed: identity, status, for a reply its rcode,
+ * flags, RTT and age, for a failure what happened and when it last answered (or that it never
+ * did), the full answer one record per line with its TTL, queries, last error, the timeline of
+ * the session (pt_rows_timeline()) and the history of changes of answer and of status with
+ * their times, causes (the answer or the truth changed) and flaps.
  * @param wall_now_ms wall clock now (history entries show their wall time)
+ * @param width cells per line (the timeline's width)
  */
 void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const struct pt_row *row,
-		     uint64_t now_ns, uint64_t wall_now_ms, bool utf8);
+		     uint64_t now_ns, uint64_t wall_now_ms, bool utf8, int width);
+
+/** Colour role of a verdict (as table rows show it). */
+enum pt_color pt_rows_verdict_role(enum pt_verdict v);
 
 /** The help overlay: every key of the table in ui/keys.c with its description. */
 void pt_rows_help(struct pt_text *out);
@@ -265,14 +340,17 @@ void pt_rows_diagnosis(struct pt_text *out, const struct pt_diagnosis *dg, int w
 enum pt_color pt_rows_check_role(enum pt_check_status s);
 
 /**
- * The paste panel's counts: "12 entries (2 already tracked) · 1 duplicate · 3 rejected ·
- * 40 lines, 1.2 KiB", plus host names to resolve and what is still arriving.
+ * The paste panel's counts: "12 entries (2 already tracked) · 2 host names (1 resolving…) ·
+ * 1 duplicate · 3 rejected · 40 lines, 1.2 KiB", and what is still arriving.
  * @return @p buf
  */
 char *pt_rows_paste_counts(char *buf, size_t size, const struct pt_paste_stats *st, bool utf8);
 
-/** A rejected line: "line 7: REASON". @return @p buf */
+/** A note on a line: "line 7: REASON", "line 3: dns.google is 8.8.8.8". @return @p buf */
 char *pt_rows_paste_diag(char *buf, size_t size, const struct pt_paste_diag *d);
+
+/** Colour role of a note: rejected error, resolving pending, resolved agree. */
+enum pt_color pt_rows_paste_role(const struct pt_paste_diag *d);
 
 /**
  * Parse the `t` prompt: "TYPE" or "NAME TYPE" (a lone word that is not a type is taken as

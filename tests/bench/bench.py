@@ -124,8 +124,11 @@ def stop_fleet(p, paths):
     try:
         with open(paths["stats"]) as f:
             for line in f:
-                k, v = line.split()
-                stats[k] = int(v)
+                # "name value" counters; the per-kind breakdown lines (kind ...) are for the
+                # watch checks in run.sh
+                w = line.split()
+                if len(w) == 2:
+                    stats[w[0]] = int(w[1])
     except OSError:
         pass
     return stats

@@ -21,6 +21,7 @@
  *              [--ttl-min S] [--ttl-max S] [--delay-min MS] [--delay-max MS]
  *              [--stats FILE]
  * --list gets "ADDRESS:PORT" lines; the authoritative server is 127.19.0.1 at the same port.
+ * SIGUSR1 marks the start of a measured window (see steady_max below).
  * On SIGTERM/SIGINT it writes --stats: queries received, and the most queries one resolver
  * had outstanding at once (a client that never has two in flight per resolver shows 1).
  */
@@ -40,6 +41,9 @@
 #include <unistd.h>
 
 #define MAXQ 512
+/* a poll this soon after the one before is the client's retry after a timeout (proptrack's
+ * default: 2 s per try, 3 tries), not a new poll */
+#define RETRY_MS 6500
 #define RING_MS 4096 /* delays up to 4 s */
 #define BATCH 64
 #define AUTH_ADDR 0x7f130001u /* 127.19.0.1 */
@@ -56,7 +60,19 @@ struct res {
 	uint16_t outstanding;
 	uint16_t max_outstanding;
 	uint32_t queries;
+	/* by question: the watched MX with recursion over UDP, the same over TCP, with CD set,
+	 * CH-class (identity), without RD (the NS set it holds), anything else */
+	uint16_t by[6];
+	uint32_t first_poll_ms; /* since start, +1 (0: not polled yet) */
+	uint32_t last_poll_ms;	/* the same for the last one */
+	uint16_t retries;	/* polls within RETRY_MS of the one before (a lost reply's retry) */
+	uint16_t early;		/* polls later than that but before the last one's TTL ran out */
+	uint32_t marked;	/* its queries when SIGUSR1 came */
 };
+
+enum { Q_POLL, Q_TCP, Q_CD, Q_CHAOS, Q_NORD, Q_OTHER, Q_KINDS };
+static const char *const q_names[Q_KINDS] = { "poll", "tcp", "cd", "chaos", "nord", "other" };
+static const char *const kind_names[] = { "new", "old", "servfail", "refused", "tc" };
 
 struct pending {
 	struct pending *next;
@@ -74,7 +90,7 @@ static uint16_t port = 5300;
 static struct pending *ring[RING_MS];
 static struct pending *free_list;
 static uint64_t start_ms;
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, mark;
 static uint64_t total_queries;
 static uint64_t first_q_ms, last_q_ms; /* when the first and the last query came */
 
@@ -92,6 +108,46 @@ static uint64_t mix(uint64_t z)
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	return z ^ (z >> 31);
+}
+
+/* Count query @p q (length @p len, checked by make_reply()) to @p r by what it asks. */
+static void count_query(struct res *r, const uint8_t *q, size_t len, bool tcp)
+{
+	size_t i = 12;
+	unsigned qtype, qclass, k;
+
+	while (i < len && q[i] != 0) {
+		i += (size_t)q[i] + 1;
+	}
+	qtype = i + 4 < len ? (unsigned)q[i + 1] << 8 | q[i + 2] : 0;
+	qclass = i + 4 < len ? (unsigned)q[i + 3] << 8 | q[i + 4] : 0;
+	if (qclass == 3) {
+		k = Q_CHAOS;
+	} else if ((q[2] & 1) == 0) {
+		k = Q_NORD;
+	} else if (q[3] & 0x10) {
+		k = Q_CD;
+	} else if (qtype == 15) {
+		k = tcp ? Q_TCP : Q_POLL;
+	} else {
+		k = Q_OTHER;
+	}
+	r->queries++;
+	if (k == Q_POLL) {
+		uint32_t t = (uint32_t)(now_ms() - start_ms + 1), gap = t - r->last_poll_ms;
+
+		if (r->first_poll_ms == 0) {
+			r->first_poll_ms = t;
+		} else if (gap <= RETRY_MS) {
+			r->retries += r->retries < UINT16_MAX;
+		} else if (gap < r->ttl * 1000ULL) {
+			r->early += r->early < UINT16_MAX;
+		}
+		r->last_poll_ms = t;
+	}
+	if (r->by[k] < UINT16_MAX) {
+		r->by[k]++;
+	}
 }
 
 static uint32_t addr_of(uint32_t i)
@@ -350,7 +406,7 @@ static void on_udp(int fd)
 		p->peer = from[i];
 		p->src = dst;
 		if (r) {
-			r->queries++;
+			count_query(r, bufs[i], msgs[i].msg_len, false);
 			if (++r->outstanding > r->max_outstanding) {
 				r->max_outstanding = r->outstanding;
 			}
@@ -469,7 +525,7 @@ static void on_tcp_data(int ep, struct conn *c)
 			p->res = c->res;
 			total_queries++;
 			if (r) {
-				r->queries++;
+				count_query(r, c->buf + 2, want, true);
 				r->outstanding++;
 			}
 			schedule(p, r ? r->tcp_delay_ms : 0);
@@ -482,10 +538,61 @@ static void on_tcp_data(int ep, struct conn *c)
 	free(c);
 }
 
+/*
+ * The queries by resolver kind and question (mean and most per resolver), and
+ * "poll_excess N": the answering resolvers (new or old answer) asked their MX over UDP again
+ * before the TTL of the last poll ran out, later than a retry would come (RETRY_MS; under a
+ * load that delays the client's timers a late retry looks the same: see run.sh);
+ * "poll_retried N": those asked again within RETRY_MS (the client's retry of a reply lost to a
+ * full socket buffer); "steady_max M": the most queries of any kind one answering resolver
+ * got since SIGUSR1.
+ */
+static void write_breakdown(FILE *f)
+{
+	unsigned excess = 0, steady = 0, retried = 0;
+
+	for (unsigned k = 0; k <= K_TC; k++) {
+		uint64_t sum[Q_KINDS] = { 0 };
+		unsigned most[Q_KINDS] = { 0 }, n = 0;
+
+		for (uint32_t i = 0; i < count; i++) {
+			const struct res *r = &fleet[i];
+
+			if (r->kind != k) {
+				continue;
+			}
+			n++;
+			for (unsigned q = 0; q < Q_KINDS; q++) {
+				sum[q] += r->by[q];
+				most[q] = r->by[q] > most[q] ? r->by[q] : most[q];
+			}
+			if ((k == K_NEW || k == K_OLD) && r->marked != 0 &&
+			    r->queries - (r->marked & 0x7fffffffu) > steady) {
+				steady = r->queries - (r->marked & 0x7fffffffu);
+			}
+			if ((k == K_NEW || k == K_OLD) && r->early > 0) {
+				excess++;
+			}
+			if ((k == K_NEW || k == K_OLD) && r->retries > 0) {
+				retried++;
+			}
+		}
+		fprintf(f, "kind %s resolvers %u", kind_names[k], n);
+		for (unsigned q = 0; q < Q_KINDS; q++) {
+			fprintf(f, " %s %.2f/%u", q_names[q], n ? (double)sum[q] / n : 0.0, most[q]);
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "poll_excess %u\npoll_retried %u\nsteady_max %u\n", excess, retried, steady);
+}
+
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop = 1;
+	if (sig == SIGUSR1) {
+		mark = 1;
+	} else {
+		stop = 1;
+	}
 }
 
 static void usage(void)
@@ -625,6 +732,7 @@ int main(int argc, char **argv)
 	sig.sa_handler = on_signal;
 	sigaction(SIGTERM, &sig, NULL);
 	sigaction(SIGINT, &sig, NULL);
+	sigaction(SIGUSR1, &sig, NULL);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 
@@ -637,6 +745,13 @@ int main(int argc, char **argv)
 	start_ms = last = now_ms();
 	while (!stop) {
 		struct epoll_event evs[64];
+
+		if (mark) {
+			mark = 0;
+			for (uint32_t i = 0; i < count; i++) {
+				fleet[i].marked = fleet[i].queries | 0x80000000u;
+			}
+		}
 		int n = epoll_wait(ep, evs, 64, 1);
 		uint64_t now;
 
@@ -717,6 +832,7 @@ int main(int argc, char **argv)
 				"udp_query_span_ms %llu\n",
 				(unsigned long long)total_queries, maxo, maxq,
 				(unsigned long long)(last_q_ms - first_q_ms));
+			write_breakdown(f);
 			fclose(f);
 		}
 	}

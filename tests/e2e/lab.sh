@@ -780,3 +780,19 @@ lab_resolvers_file() {
 		[ "$silent" = 1 ] && printf '%s  Lab silent [lab]\n' "$LAB_SILENT"
 	} >"$path"
 }
+
+# lab_https_serve ROUTES PORT [CA_DIR]: the HTTPS fixture (https_server.py) on 127.0.0.1:PORT
+# with the certificate testca.sh made in CA_DIR (default $W/ca), serving $W/root and the
+# routes file ROUTES, its request log in $W/PORT.log; its pid goes to PIDS. Returns once ready.
+lab_https_serve() {
+	local ca=${3:-$W/ca}
+	/usr/bin/python3 "$LAB_E2E_DIR/https_server.py" --addr 127.0.0.1 --port "$2" \
+		--cert "$ca/127.0.0.1.pem" --key "$ca/127.0.0.1.key" --root "$W/root" \
+		--log "$W/$2.log" --routes "$1" >"$W/$2.ready" 2>"$W/$2.err" &
+	PIDS+=($!)
+	for _ in $(seq 50); do
+		grep -q ready "$W/$2.ready" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	t_fatal "https_server.py on port $2 did not start: $(cat "$W/$2.err")"
+}

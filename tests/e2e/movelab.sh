@@ -91,14 +91,17 @@ EOF
 
 # movelab_start [N]: the servers above and N unbound resolvers. Fails like lab_start.
 movelab_start() {
-	local n=${1:-3} i
+	local n=${1:-3} i owner
 	[ "$(id -u)" -eq 0 ] || { lab__err "must run as root"; return 1; }
 	MOVE_NS_TTL=${MOVE_NS_TTL:-8}
 	MOVE_MX_TTL=${MOVE_MX_TTL:-4}
 	lab__reap_stale
 	LAB_DIR=$(mktemp -d "${LAB__MARK}XXXXXX") || return 1
 	export LAB_DIR
-	echo "${BASHPID:-$$} $(lab__starttime "${BASHPID:-$$}")" >"$LAB_DIR/owner"
+	# the owner is this shell: BASHPID taken outside the command substitution (inside it,
+	# it is the subshell's, gone at once, and a concurrent lab_start would reap this lab)
+	local owner=${BASHPID:-$$}
+	echo "$owner $(lab__starttime "$owner")" >"$LAB_DIR/owner"
 	: >"$LAB_DIR/pids"
 	cat >"$LAB_DIR/root.hints" <<EOF
 .                        3600000      NS    A.ROOT-SERVERS.LAB.

@@ -126,8 +126,8 @@ tm send-keys -t pt '?'
 wait_screen "help lists p, x, w, d" 5 python3 -c '
 import sys
 s = sys.stdin.read()
-sys.exit(0 if all(k in s for k in ("paste or type resolvers", "remove the selected resolver",
-         "write the tracked resolvers", "MX diagnosis of the domain", "Paste panel (p)"))
+sys.exit(0 if all(k in s for k in ("type resolvers to add", "remove the selected resolver",
+         "write the tracked resolvers", "MX diagnosis of the domain", "Paste panel (p"))
          and "not available" not in s else 1)'
 tm send-keys -t pt Escape
 tm send-keys -t pt / 'unbound 3' Enter

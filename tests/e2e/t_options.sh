@@ -50,17 +50,23 @@ if /usr/bin/python3 "$here/../bench/answerer.py" ::1 5300 1 60 --ready "$LAB_DIR
 fi
 
 # --rate: 4 resolvers plus discovery (about 10 queries) at 4 queries/s take 1.5 s or more;
-# without it, a few milliseconds.
+# without it, a few milliseconds. The unpaced run is timed three times and the fastest
+# counts (a CI machine once stalled one run for a whole second): it must take less than a
+# fifth of the paced run, whatever the machine's speed.
 s=$(lab_now_ms)
 "$PROG" --once --rate 4 -s "${LAB_RESOLVERS[*]}" example.test >/dev/null
 t_eq "--rate 4: exit 0" "$?" 0
-e=$(($(lab_now_ms) - s))
-t_le "--rate 4: at least 1.5 s for ~10 queries" 1500 "$e"
-t_le "--rate 4: not stuck" "$e" 8000
-s=$(lab_now_ms)
-"$PROG" --once -s "${LAB_RESOLVERS[*]}" example.test >/dev/null
-e=$(($(lab_now_ms) - s))
-t_le "no --rate: under 0.5 s" "$e" 500
+paced=$(($(lab_now_ms) - s))
+t_le "--rate 4: at least 1.5 s for ~10 queries" 1500 "$paced"
+t_le "--rate 4: not stuck" "$paced" 8000
+best=
+for _ in 1 2 3; do
+	s=$(lab_now_ms)
+	"$PROG" --once -s "${LAB_RESOLVERS[*]}" example.test >/dev/null
+	e=$(($(lab_now_ms) - s))
+	if [ -z "$best" ] || [ "$e" -lt "$best" ]; then best=$e; fi
+done
+t_le "no --rate: the fastest of 3 runs under a fifth of the paced run" "$best" $((paced / 5))
 
 # --timeout/--retries: one silent resolver costs (retries+1) x timeout plus the backoff.
 s=$(lab_now_ms)
