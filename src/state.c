@@ -762,6 +762,21 @@ static bool update_reference(struct pt_state *st, uint64_t now, const struct ent
 	return true;
 }
 
+/* The TTL a fresh copy of @p a starts with at @p e: the longest it was seen with there, or
+ * the zone's own TTL when @p a is the truth and that is shorter (the zone lowered its TTL, and
+ * a copy fetched since is fresh, not stale). */
+static uint32_t fresh_ttl(const struct pt_state *st, const struct entry *e,
+			  const struct pt_answer *a)
+{
+	const struct pt_answer *t = &st->truth.answer;
+
+	if (pt_truth_known(&st->truth) && t->has_ttl && t->ttl < e->fresh_ttl &&
+	    pt_answer_same(t, a)) {
+		return t->ttl;
+	}
+	return e->fresh_ttl;
+}
+
 /* The answer slot of @p a, made when new; -1 when @p a is not judgeable or the table is full. */
 static int answer_slot(struct pt_state *st, const struct pt_answer *a)
 {
@@ -1300,12 +1315,17 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 		e->has_last_good ? pt_verdict_judge(st->reference, PT_REPLY_OK, &e->last_good)
 				 : PT_VERDICT_PENDING;
 
-	/* stale (RFC 8767): EDE 3, or the same answer past its expected expiry, shorter-lived */
+	/* stale (RFC 8767): EDE 3, or the same answer past its expected expiry, shorter-lived
+	 * than a fresh copy. A suspect reply inside the second of grace (TTLs are whole seconds)
+	 * is not stale yet, but it does not move the expected expiry on either: the next one
+	 * decides. */
+	bool suspect = judgeable && !changed && e->fresh_expiry_ns != 0 && copy.has_ttl &&
+		       now > e->fresh_expiry_ns && copy.ttl <= PT_STALE_TTL_MAX &&
+		       copy.ttl < fresh_ttl(st, e, &copy);
+
 	e->stale = judgeable && (pt_answer_has_ede(&copy, PT_EDE_STALE) ||
-				 (!changed && e->fresh_expiry_ns != 0 && copy.has_ttl &&
-				  now > e->fresh_expiry_ns + PT_NS_PER_S &&
-				  copy.ttl <= PT_STALE_TTL_MAX && copy.ttl < e->fresh_ttl));
-	if (judgeable && !e->stale && copy.has_ttl) {
+				 (suspect && now > e->fresh_expiry_ns + PT_NS_PER_S));
+	if (judgeable && !e->stale && !suspect && copy.has_ttl) {
 		e->fresh_expiry_ns = now + (uint64_t)copy.ttl * PT_NS_PER_S;
 		e->fresh_ttl = changed || copy.ttl > e->fresh_ttl ? copy.ttl : e->fresh_ttl;
 	}

@@ -149,7 +149,8 @@ struct pt_row {
 	 *  validation failed there (status detail "dnssec") */
 	bool dnssec_failure;
 	/** its last answer is served stale (RFC 8767): EDE 3, or the same answer again after it
-	 *  should have expired, with a shorter TTL of at most PT_STALE_TTL_MAX (detail "stale") */
+	 *  should have expired, with a TTL of at most PT_STALE_TTL_MAX and shorter than a fresh
+	 *  copy's (the longest seen there, or the zone's own when lower; detail "stale") */
 	bool stale;
 	/** the rcode of that CD answer (with @ref dnssec_failure) */
 	int cd_rcode;

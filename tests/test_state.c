@@ -755,6 +755,41 @@ static void test_stale_answers(void **unused)
 	pt_state_free(st);
 }
 
+/* A short-lived copy inside the second of grace after the expiry is not stale yet and does not
+ * renew the expiry: the next one is (whenever the polls land). A copy with the zone's own,
+ * lowered TTL is fresh. */
+static void test_stale_grace(void **unused)
+{
+	struct pt_state *st = new_state(2);
+	uint64_t t0;
+
+	(void)unused;
+	fake_now = t0 = 1000 * PT_NS_PER_S;
+	publish(st, 0, PT_REPLY_OK, data("10 a.", NULL, 4));
+	fake_now = t0 + 4 * PT_NS_PER_S + PT_NS_PER_S / 2; /* 0.5 s past the expiry, TTL 2 */
+	publish(st, 0, PT_REPLY_OK, data("10 a.", NULL, 2));
+	assert_false(row_stale(st, 0));
+	fake_now += 2 * PT_NS_PER_S; /* its own TTL later: the expiry was not moved on by it */
+	publish(st, 0, PT_REPLY_OK, data("10 a.", NULL, 2));
+	assert_true(row_stale(st, 0));
+
+	/* the zone lowered the TTL from 3600 to 4: copies fetched since are fresh */
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 b.", NULL, 4));
+	fake_now = t0 = 5000 * PT_NS_PER_S;
+	publish(st, 1, PT_REPLY_OK, data("10 b.", NULL, 3600));
+	fake_now = t0 + 3600 * PT_NS_PER_S + PT_NS_PER_S / 2;
+	publish(st, 1, PT_REPLY_OK, data("10 b.", NULL, 4));
+	assert_false(row_stale(st, 1));
+	fake_now += 4 * PT_NS_PER_S + PT_NS_PER_S / 2;
+	publish(st, 1, PT_REPLY_OK, data("10 b.", NULL, 4));
+	assert_false(row_stale(st, 1));
+	/* ... but a copy shorter than the zone's TTL, past the expiry, is */
+	fake_now += 6 * PT_NS_PER_S;
+	publish(st, 1, PT_REPLY_OK, data("10 b.", NULL, 2));
+	assert_true(row_stale(st, 1));
+	pt_state_free(st);
+}
+
 static void test_snapshot_is_a_read(void **unused)
 {
 	struct pt_state *st = new_state(2);
@@ -997,6 +1032,7 @@ int main(void)
 		cmocka_unit_test(test_one_wakeup_per_look),
 		cmocka_unit_test(test_follow_mx_targets),
 		cmocka_unit_test(test_stale_answers),
+		cmocka_unit_test(test_stale_grace),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
