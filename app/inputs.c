@@ -229,6 +229,12 @@ void pt_inputs_fini(struct pt_inputs *in)
 	memset(in, 0, sizeof(*in));
 }
 
+void pt_inputs_release_list(struct pt_inputs *in)
+{
+	pt_resolvers_free(in->list);
+	in->list = NULL;
+}
+
 size_t pt_inputs_resolvers(const struct pt_inputs *in, struct pt_resolver **out)
 {
 	size_t n = pt_resolvers_count(in->list);

@@ -37,6 +37,12 @@ int pt_inputs_load(struct pt_inputs *in, const struct pt_options *o, FILE *err);
 /** Release what @p in holds. */
 void pt_inputs_fini(struct pt_inputs *in);
 
+/**
+ * Free the resolver list once a session holds its own copies of the entries (the state's):
+ * ~830 bytes a resolver not kept twice. Nothing may read @p in's list after (it is NULL).
+ */
+void pt_inputs_release_list(struct pt_inputs *in);
+
 /** The list's entries as an array. @param[out] out caller owns; free(). @return the count. */
 size_t pt_inputs_resolvers(const struct pt_inputs *in, struct pt_resolver **out);
 

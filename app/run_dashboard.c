@@ -182,7 +182,7 @@ static const struct pt_dashboard_ops ops = {
 	.message = op_message,
 };
 
-int pt_run_dashboard(const struct pt_options *o, const struct pt_inputs *in)
+int pt_run_dashboard(const struct pt_options *o, struct pt_inputs *in)
 {
 	struct pt_session s;
 	struct ctx c = { .session = &s, .o = o, .in = in };
@@ -208,6 +208,7 @@ int pt_run_dashboard(const struct pt_options *o, const struct pt_inputs *in)
 		pt_providers_fini(&c.providers);
 		return status;
 	}
+	pt_inputs_release_list(in);
 	if (pt_dashboard_run(&dc) != 0) {
 		fprintf(stderr, "proptrack: cannot set up the terminal\n");
 		pt_session_fini(&s);

@@ -9,7 +9,8 @@
 #include "inputs.h"
 #include "options.h"
 
-/** Run the dashboard until it quits. @return the exit status (src/verdict.c). */
-int pt_run_dashboard(const struct pt_options *o, const struct pt_inputs *in);
+/** Run the dashboard until it quits (@p in's resolver list is released once the session holds
+ * the entries). @return the exit status (src/verdict.c). */
+int pt_run_dashboard(const struct pt_options *o, struct pt_inputs *in);
 
 #endif /* PT_RUN_DASHBOARD_H */

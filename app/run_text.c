@@ -134,7 +134,7 @@ static enum end wait_for_end(struct pt_session *s, const struct pt_options *o, b
 	return why;
 }
 
-int pt_run_text(const struct pt_options *o, const struct pt_inputs *in, enum pt_mode mode)
+int pt_run_text(const struct pt_options *o, struct pt_inputs *in, enum pt_mode mode)
 {
 	struct pt_session s;
 	struct pt_snapshot *snap;
@@ -153,6 +153,7 @@ int pt_run_text(const struct pt_options *o, const struct pt_inputs *in, enum pt_
 		pt_session_fini(&s);
 		return status;
 	}
+	pt_inputs_release_list(in);
 	wait_for_end(&s, o, once);
 	/* judge and print what the state holds now; queries still out are cancelled */
 	pt_session_stop(&s);

@@ -11,10 +11,11 @@
 #include "options.h"
 
 /**
- * Run the tracker in text mode @p mode (PT_MODE_ONCE or PT_MODE_WATCH).
+ * Run the tracker in text mode @p mode (PT_MODE_ONCE or PT_MODE_WATCH). @p in's resolver
+ * list is released once the session holds the entries (pt_inputs_release_list()).
  * @return the exit status.
  */
-int pt_run_text(const struct pt_options *o, const struct pt_inputs *in, enum pt_mode mode);
+int pt_run_text(const struct pt_options *o, struct pt_inputs *in, enum pt_mode mode);
 
 /** Columns of the terminal on standard output; 0 when it is not one (tables then take 80). */
 int pt_terminal_width(void);

@@ -1051,7 +1051,7 @@ enum pt_status pt_state_add(struct pt_state *st, uint64_t id, const struct pt_re
 			rc = PT_ERR_NOMEM;
 			goto out;
 		}
-		memset(n + st->cap, 0, (cap - st->cap) * sizeof(*n));
+		/* zeroed as ids come into use (below), not here: the slack stays untouched */
 		st->entries = n;
 		struct pt_chunk **c = realloc(st->chunks, cap / PT_CHUNK_ROWS * sizeof(*c));
 
@@ -1072,6 +1072,8 @@ enum pt_status pt_state_add(struct pt_state *st, uint64_t id, const struct pt_re
 		st->cap = cap;
 	}
 	if (id >= st->nentries) {
+		memset(st->entries + st->nentries, 0,
+		       (id + 1 - st->nentries) * sizeof(*st->entries));
 		st->nentries = id + 1;
 	}
 	struct entry *e = &st->entries[id];

@@ -99,6 +99,32 @@ static struct pt_state *new_state(size_t n)
 	return st;
 }
 
+/* Ids may skip: the entries between are not resolvers, whatever the memory held before (the
+ * entries' spare capacity is zeroed as ids come into use, not when it grows). */
+static void test_sparse_ids(void **unused)
+{
+	struct pt_state *st = pt_state_new("example.com", 15, fake_clock);
+	struct pt_resolver r = resolver("127.0.0.1");
+	struct pt_snapshot *s;
+
+	(void)unused;
+	assert_non_null(st);
+	assert_int_equal(pt_state_add(st, 0, &r), PT_OK);
+	r = resolver("127.0.0.2");
+	assert_int_equal(pt_state_add(st, 70, &r), PT_OK);
+	r = resolver("127.0.0.3");
+	assert_int_equal(pt_state_add(st, 1000, &r), PT_OK);
+	assert_int_equal(pt_state_add(st, 1000, &r), PT_ERR_PARSE);
+	s = pt_state_snapshot(st);
+	assert_non_null(s);
+	assert_int_equal(s->nrows, 3);
+	assert_int_equal(s->counts.total, 3);
+	assert_int_equal(s->rows[2].id, 1000);
+	assert_string_equal(s->rows[1].resolver.address, "127.0.0.2");
+	pt_snapshot_free(s);
+	pt_state_free(st);
+}
+
 static void test_convergence_and_expiry(void **unused)
 {
 	struct pt_state *st = new_state(4);
@@ -1033,6 +1059,7 @@ int main(void)
 		cmocka_unit_test(test_follow_mx_targets),
 		cmocka_unit_test(test_stale_answers),
 		cmocka_unit_test(test_stale_grace),
+		cmocka_unit_test(test_sparse_ids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
