@@ -383,8 +383,10 @@ static void poke(struct pt_watch *w)
 static void nudge(struct pt_watch *w)
 {
 	w->nudged = true;
-	/* asleep for longer than the gap (0: stepping, and it looks at nudged before it sleeps) */
-	if (w->next_wake != 0 && w->next_wake > w->clock() + PT_NUDGE_GAP_NS) {
+	/* only when asleep for longer than the gap: a poller that is stepping (UINT64_MAX) or
+	 * poked to step again (0) looks at nudged before it sleeps */
+	if (w->next_wake != 0 && w->next_wake != UINT64_MAX &&
+	    w->next_wake > w->clock() + PT_NUDGE_GAP_NS) {
 		pthread_cond_broadcast(&w->cond);
 	}
 }
@@ -909,9 +911,13 @@ static void *poll_main(void *arg)
 		}
 		w->next_wake = now + wait;
 		/* woken by a nudge before the gap is over: gather more until it is */
-		while (timed_wait(w, wait) == 0 && !w->stop && w->next_wake != 0 && w->nudged &&
-		       w->clock() < now + PT_NUDGE_GAP_NS) {
-			wait = now + PT_NUDGE_GAP_NS - w->clock();
+		while (timed_wait(w, wait) == 0 && !w->stop && w->next_wake != 0 && w->nudged) {
+			uint64_t t = w->clock();
+
+			if (t >= now + PT_NUDGE_GAP_NS) {
+				break;
+			}
+			wait = now + PT_NUDGE_GAP_NS - t;
 			w->next_wake = now + PT_NUDGE_GAP_NS;
 		}
 	}
