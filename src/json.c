@@ -20,9 +20,22 @@ void pt_json_escape(struct pt_buf *b, const char *s)
 	left = strlen(s);
 	pt_buf_putc(b, '"');
 	while (left > 0) {
-		size_t n = pt_utf8_seq(s, left);
-		unsigned char c = (unsigned char)*s;
+		size_t n = 0;
+		unsigned char c;
 
+		/* a run of printable ASCII that needs no escape goes in one piece */
+		while (n < left && (unsigned char)s[n] >= 0x20 && (unsigned char)s[n] < 0x7f &&
+		       s[n] != '"' && s[n] != '\\') {
+			n++;
+		}
+		if (n > 0) {
+			pt_buf_add(b, s, n);
+			s += n;
+			left -= n;
+			continue;
+		}
+		n = pt_utf8_seq(s, left);
+		c = (unsigned char)*s;
 		if (n == 0) {
 			pt_buf_puts(b, "\\ufffd");
 			n = 1;
@@ -37,10 +50,9 @@ void pt_json_escape(struct pt_buf *b, const char *s)
 			pt_buf_puts(b, "\\r");
 		} else if (c == '\t') {
 			pt_buf_puts(b, "\\t");
-		} else if (c < 0x20 || c == 0x7f) {
-			pt_buf_printf(b, "\\u%04x", c);
 		} else {
-			pt_buf_putc(b, (char)c);
+			/* the other control characters (the run took every printable one) */
+			pt_buf_printf(b, "\\u%04x", c);
 		}
 		s += n;
 		left -= n;

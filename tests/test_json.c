@@ -18,6 +18,13 @@ static void test_escape(void **unused)
 	pt_json_escape(&b, "a\"\\\n\r\t\x01\x7f\xff\xc3\xa9\xed\xa0\x80");
 	assert_string_equal(pt_buf_str(&b),
 			    "\"a\\\"\\\\\\n\\r\\t\\u0001\\u007f\\ufffd\xc3\xa9\\ufffd\\ufffd\\ufffd\"");
+	/* plain runs between escapes, at both ends, and a string that is one run */
+	pt_buf_reset(&b);
+	pt_json_escape(&b, "mx1.example. 10\tab\"c\xc3\xa9" "d ~}");
+	assert_string_equal(pt_buf_str(&b), "\"mx1.example. 10\\tab\\\"c\xc3\xa9" "d ~}\"");
+	pt_buf_reset(&b);
+	pt_json_escape(&b, "");
+	assert_string_equal(pt_buf_str(&b), "\"\"");
 	pt_buf_reset(&b);
 	pt_json_escape(&b, NULL);
 	assert_string_equal(pt_buf_str(&b), "null");
