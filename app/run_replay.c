@@ -69,7 +69,7 @@ static enum pt_status op_save(void *c, const char *path, bool overwrite)
 	enum pt_status st = s != NULL && list != NULL ? PT_OK : PT_ERR_NOMEM;
 
 	for (size_t i = 0; st == PT_OK && i < s->nrows; i++) {
-		st = pt_resolvers_add(list, &pt_snapshot_row(s, i)->resolver, NULL);
+		st = pt_resolvers_add(list, pt_snapshot_row(s, i)->resolver, NULL);
 	}
 	if (st == PT_OK) {
 		st = pt_resolvers_save(list, path, overwrite);

@@ -135,7 +135,7 @@ void pt_eventlog_line(struct pt_buf *b, const struct pt_event *ev, uint64_t star
 		struct pt_row r;
 
 		memset(&r, 0, sizeof(r));
-		r.resolver = ev->resolver;
+		r.resolver = &ev->resolver;
 		r.verdict = ev->verdict;
 		r.has_reply = true;
 		r.result = ev->result;
@@ -238,7 +238,7 @@ struct pt_eventlog *pt_eventlog_start_hook(struct pt_state *st, int stream_fd, i
 	pt_json_array(&j, "resolvers", false);
 	for (size_t i = 0; i < s->nrows; i++) {
 		pt_json_object(&j, NULL);
-		pt_output_json_resolver(&j, &pt_snapshot_row(s, i)->resolver);
+		pt_output_json_resolver(&j, pt_snapshot_row(s, i)->resolver);
 		pt_json_end(&j);
 	}
 	pt_json_end(&j);

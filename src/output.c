@@ -21,9 +21,10 @@ char *pt_output_answer_summary(char *buf, size_t size, const struct pt_row *row,
 {
 	if (!row->has_reply) {
 		snprintf(buf, size, "-");
-	} else if (row->result != PT_REPLY_OK && row->resolver.vantage.error[0]) {
+	} else if (row->result != PT_REPLY_OK && row->resolver != NULL &&
+		   row->resolver->vantage.error[0]) {
 		/* a probe's own words ("getaddrinfo: ...") */
-		snprintf(buf, size, "%s", row->resolver.vantage.error);
+		snprintf(buf, size, "%s", row->resolver->vantage.error);
 	} else if (row->result != PT_REPLY_OK) {
 		snprintf(buf, size, "%s", pt_reply_result_text(row->result));
 	} else if (row->answer.kind == PT_ANSWER_REFERRAL) {
@@ -104,7 +105,8 @@ static void cell_label(char *buf, size_t size, const struct pt_snapshot *s, cons
 {
 	(void)s;
 	(void)now;
-	snprintf(buf, size, "%s", r->resolver.label[0] ? r->resolver.label : r->resolver.address);
+	snprintf(buf, size, "%s",
+		 r->resolver->label[0] ? r->resolver->label : r->resolver->address);
 }
 
 static void cell_location(char *buf, size_t size, const struct pt_snapshot *s,
@@ -112,7 +114,7 @@ static void cell_location(char *buf, size_t size, const struct pt_snapshot *s,
 {
 	(void)s;
 	(void)now;
-	snprintf(buf, size, "%s", r->resolver.location);
+	snprintf(buf, size, "%s", r->resolver->location);
 }
 
 static void cell_address(char *buf, size_t size, const struct pt_snapshot *s,
@@ -120,7 +122,7 @@ static void cell_address(char *buf, size_t size, const struct pt_snapshot *s,
 {
 	(void)s;
 	(void)now;
-	pt_output_address(buf, size, &r->resolver);
+	pt_output_address(buf, size, r->resolver);
 }
 
 static void cell_status(char *buf, size_t size, const struct pt_snapshot *s, const struct pt_row *r,
@@ -283,7 +285,7 @@ void pt_output_row_site(struct pt_site *out, const struct pt_row *r)
 		.hostname_bind = r->hostname_bind,
 	};
 
-	pt_site_find(out, &r->resolver, &c);
+	pt_site_find(out, r->resolver, &c);
 }
 
 enum pt_detail pt_output_row_detail(const struct pt_row *r)
@@ -391,9 +393,9 @@ size_t pt_output_sites_text(char *buf, size_t size, const struct pt_snapshot *s,
 
 const char *pt_output_row_operator(const struct pt_row *r)
 {
-	const char *op = pt_site_operator(&r->resolver);
+	const char *op = pt_site_operator(r->resolver);
 
-	return op ? op : r->resolver.label;
+	return op ? op : r->resolver->label;
 }
 
 const struct pt_column_def *pt_output_column(enum pt_column c)
@@ -749,9 +751,9 @@ static void json_row(struct pt_json *j, const struct pt_row *r)
 {
 	char rc[16];
 
-	pt_output_json_resolver(j, &r->resolver);
-	if (r->resolver.location[0]) {
-		pt_json_str(j, "location", r->resolver.location);
+	pt_output_json_resolver(j, r->resolver);
+	if (r->resolver->location[0]) {
+		pt_json_str(j, "location", r->resolver->location);
 	}
 
 	pt_json_str(j, "status", pt_verdict_name(r->verdict));
@@ -776,7 +778,7 @@ static void json_row(struct pt_json *j, const struct pt_row *r)
 					     ? (r->ns_expires_ns - r->received_ns) / PT_NS_PER_S
 					     : 0);
 		}
-		if (r->resolver.transport == PT_TRANSPORT_UDP) {
+		if (r->resolver->transport == PT_TRANSPORT_UDP) {
 			pt_json_str(j, "transport",
 				    pt_transport_name(PT_TRANSPORT_UDP, r->via_tcp));
 		}
@@ -787,8 +789,8 @@ static void json_row(struct pt_json *j, const struct pt_row *r)
 	pt_json_strv(j, "answer", NULL, 0);
 	pt_json_null(j, "ttl");
 	pt_json_null(j, "rtt_ms");
-	if (r->has_reply && r->resolver.vantage.error[0]) {
-		pt_json_str(j, "error", r->resolver.vantage.error);
+	if (r->has_reply && r->resolver->vantage.error[0]) {
+		pt_json_str(j, "error", r->resolver->vantage.error);
 	} else if (r->has_reply && r->err != 0) {
 		char why[64];
 
@@ -796,7 +798,7 @@ static void json_row(struct pt_json *j, const struct pt_row *r)
 	} else if (r->has_reply && r->result == PT_REPLY_MALFORMED) {
 		pt_json_str(j, "error", "malformed");
 	}
-	if (r->resolver.transport == PT_TRANSPORT_UDP) {
+	if (r->resolver->transport == PT_TRANSPORT_UDP) {
 		pt_json_str(j, "transport", pt_transport_name(PT_TRANSPORT_UDP, r->via_tcp));
 	}
 	json_identity(j, r);
@@ -877,8 +879,8 @@ void pt_output_json_row(struct pt_json *j, const struct pt_row *r)
 {
 	json_row(j, r);
 	/* a probe row says its source with its probe's fields, a local row at the end */
-	if (r->resolver.vantage.source == PT_SOURCE_LOCAL) {
-		pt_output_json_vantage(j, &r->resolver.vantage);
+	if (r->resolver->vantage.source == PT_SOURCE_LOCAL) {
+		pt_output_json_vantage(j, &r->resolver->vantage);
 	}
 }
 
@@ -1061,7 +1063,7 @@ void pt_output_csv(FILE *out, const struct pt_snapshot *s)
 	bool probes = false;
 
 	for (size_t i = 0; i < s->nrows && !probes; i++) {
-		probes = pt_snapshot_row(s, i)->resolver.vantage.source != PT_SOURCE_LOCAL;
+		probes = pt_snapshot_row(s, i)->resolver->vantage.source != PT_SOURCE_LOCAL;
 	}
 	/* the probe columns only when a vantage source is in the table, --follow-mx's
 	 * targets last: the contract's header, then transport and error (an extension) */
@@ -1078,10 +1080,10 @@ void pt_output_csv(FILE *out, const struct pt_snapshot *s)
 		bool ok = r->has_reply && r->result == PT_REPLY_OK;
 		struct pt_buf ans = { 0 };
 
-		csv_field(&b, r->resolver.label[0] ? r->resolver.label : r->resolver.address);
+		csv_field(&b, r->resolver->label[0] ? r->resolver->label : r->resolver->address);
 		pt_buf_putc(&b, ',');
-		csv_field(&b, r->resolver.address);
-		pt_buf_printf(&b, ",%u,%s,%s,", r->resolver.port, pt_verdict_name(r->verdict),
+		csv_field(&b, r->resolver->address);
+		pt_buf_printf(&b, ",%u,%s,%s,", r->resolver->port, pt_verdict_name(r->verdict),
 			      ok ? pt_rcode_name(r->answer.rcode, rc, sizeof(rc)) : "");
 		if (ok && r->answer.has_ttl) {
 			pt_buf_printf(&b, "%u", r->answer.ttl);
@@ -1096,7 +1098,7 @@ void pt_output_csv(FILE *out, const struct pt_snapshot *s)
 		}
 		csv_field(&b, pt_buf_str(&ans));
 		pt_buf_fini(&ans);
-		pt_buf_printf(&b, ",%s,", pt_transport_name(r->resolver.transport, r->via_tcp));
+		pt_buf_printf(&b, ",%s,", pt_transport_name(r->resolver->transport, r->via_tcp));
 		if (r->has_reply && r->err != 0) {
 			char why[64];
 
@@ -1118,7 +1120,7 @@ void pt_output_csv(FILE *out, const struct pt_snapshot *s)
 			pt_buf_printf(&b, ",%s", pt_detail_name(pt_output_row_detail(r)));
 		}
 		if (probes) {
-			csv_vantage(&b, &r->resolver.vantage);
+			csv_vantage(&b, &r->resolver->vantage);
 		}
 		if (s->ntargets > 0) {
 			pt_buf_putc(&b, ',');
@@ -1307,7 +1309,7 @@ void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int wid
 	for (size_t i = 0; i < s->nrows; i++) {
 		const struct pt_row *r = pt_snapshot_row(s, i);
 
-		any_location |= r->resolver.location[0] != '\0';
+		any_location |= r->resolver->location[0] != '\0';
 		cell_site(cell, sizeof(cell), s, r, s->taken_ns);
 		any_site |= strcmp(cell, "-") != 0;
 		cell_validated(cell, sizeof(cell), s, r, s->taken_ns);
@@ -1516,7 +1518,7 @@ void pt_output_table(FILE *out, const struct pt_snapshot *s, bool color, int wid
 		bool answer_only = false;
 
 		for (size_t i = 0; i < s->nrows; i++) {
-			answer_only |= pt_snapshot_row(s, i)->resolver.vantage.answer_only;
+			answer_only |= pt_snapshot_row(s, i)->resolver->vantage.answer_only;
 		}
 		fprintf(out, "%s\n", counts);
 		if (answer_only) {
@@ -1567,10 +1569,10 @@ void pt_output_summary(FILE *out, const struct pt_snapshot *s, uint64_t now_ns, 
 			continue;
 		}
 		listed++;
-		pt_output_address(addr, sizeof(addr), &r->resolver);
+		pt_output_address(addr, sizeof(addr), r->resolver);
 		pt_output_answer_cell(text, sizeof(text), r, " | ");
-		fprintf(out, "    %s%s%s%s  %s\n", r->resolver.label,
-			r->resolver.label[0] ? " (" : "", addr, r->resolver.label[0] ? ")" : "",
+		fprintf(out, "    %s%s%s%s  %s\n", r->resolver->label,
+			r->resolver->label[0] ? " (" : "", addr, r->resolver->label[0] ? ")" : "",
 			text);
 	}
 	if (listed < old) {
@@ -1678,7 +1680,7 @@ bool pt_output_sources_text(char *buf, size_t size, const struct pt_snapshot *s,
 	buf[0] = '\0';
 	for (size_t i = 0; i < s->nrows; i++) {
 		const struct pt_row *r = pt_snapshot_row(s, i);
-		const struct pt_vantage *v = &r->resolver.vantage;
+		const struct pt_vantage *v = &r->resolver->vantage;
 
 		probes |= v->source != PT_SOURCE_LOCAL;
 		share_add(src, &nsrc, PT_SOURCE_COUNT, pt_source_name(v->source), r);

@@ -96,8 +96,10 @@ struct pt_target_result {
 struct pt_row {
 	/** the resolver's id (given by the driver; stable while it is tracked) */
 	uint64_t id;
-	/** the resolver */
-	struct pt_resolver resolver;
+	/** the resolver: shared with the state, valid while the snapshot is; never NULL in a
+	 *  snapshot's rows (NULL in a row made to show a followed target's result, which only
+	 *  pt_output_answer_summary() and pt_row_ttl_left() read) */
+	const struct pt_resolver *resolver;
 	/** verdict against the snapshot's truth */
 	enum pt_verdict verdict;
 	/** true once a reply (or final failure) arrived */

@@ -202,7 +202,7 @@ static void test_rows(void **state)
 	assert_int_equal(snap->nrows, 2);
 	assert_int_equal(snap->rows[0].verdict, PT_VERDICT_MATCH);
 	assert_int_equal(snap->rows[1].verdict, PT_VERDICT_NEGATIVE);
-	assert_int_equal(snap->rows[1].resolver.vantage.probe_id, 8);
+	assert_int_equal(snap->rows[1].resolver->vantage.probe_id, 8);
 	assert_false(snap->converged);
 	pt_snapshot_free(snap);
 	assert_int_equal(pt_atlas_read(run2, strlen(run2), "example.test.", 15,
@@ -213,8 +213,8 @@ static void test_rows(void **state)
 	assert_int_equal(snap->nrows, 2);
 	assert_int_equal(snap->rows[1].verdict, PT_VERDICT_MATCH);
 	/* the repeat's measurement and time, not the first copy's */
-	assert_string_equal(snap->rows[1].resolver.vantage.measurement_id, "99");
-	assert_int_equal(snap->rows[1].resolver.vantage.observed_ms, 1796112600000ull);
+	assert_string_equal(snap->rows[1].resolver->vantage.measurement_id, "99");
+	assert_int_equal(snap->rows[1].resolver->vantage.observed_ms, 1796112600000ull);
 	assert_true(snap->converged);
 	pt_snapshot_free(snap);
 	pt_truth_fini(&t);

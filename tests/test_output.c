@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "fake_rows.h"
 #include "output.h"
 #include "text.h"
 
@@ -56,14 +57,14 @@ static struct pt_snapshot *sample(void)
 	s->truth.servers[0].status = PT_AUTH_LAGGING;
 	s->nrows = 2;
 	s->rows = calloc(2, sizeof(struct pt_row));
-	assert_int_equal(pt_resolver_parse_address(&s->rows[0].resolver, "8.8.8.8", NULL, 0), PT_OK);
-	snprintf(s->rows[0].resolver.label, PT_LABEL_MAX, "Google, \"public\"");
+	assert_int_equal(pt_resolver_parse_address(row_resolver(&s->rows[0]), "8.8.8.8", NULL, 0), PT_OK);
+	snprintf(row_resolver(&s->rows[0])->label, PT_LABEL_MAX, "Google, \"public\"");
 	s->rows[0].has_reply = true;
 	s->rows[0].result = PT_REPLY_OK;
 	s->rows[0].verdict = PT_VERDICT_DIFFER;
 	s->rows[0].rtt_ms = 12.34;
 	fill_answer(&s->rows[0].answer, "10 mx-old.example.com.", "20 mx2.example.com.", 41);
-	assert_int_equal(pt_resolver_parse_address(&s->rows[1].resolver, "[2001:db8::1]:5353", NULL, 0),
+	assert_int_equal(pt_resolver_parse_address(row_resolver(&s->rows[1]), "[2001:db8::1]:5353", NULL, 0),
 			 PT_OK);
 	s->rows[1].has_reply = true;
 	s->rows[1].result = PT_REPLY_TIMEOUT;
@@ -126,7 +127,7 @@ static void test_long_list_streamed(void **unused)
 	s->nrows = N;
 	for (size_t i = 0; i < N; i++) {
 		snprintf(addr, sizeof(addr), "10.%zu.%zu.1", i / 256, i % 256);
-		assert_int_equal(pt_resolver_parse_address(&s->rows[i].resolver, addr, NULL, 0),
+		assert_int_equal(pt_resolver_parse_address(row_resolver(&s->rows[i]), addr, NULL, 0),
 				 PT_OK);
 		s->rows[i].has_reply = true;
 		s->rows[i].result = PT_REPLY_OK;
@@ -280,8 +281,8 @@ static void test_table_fits(void **unused)
 	char *buf = NULL;
 
 	(void)unused;
-	snprintf(s->rows[0].resolver.label, PT_LABEL_MAX, "A resolver with a long label indeed");
-	snprintf(s->rows[0].resolver.location, PT_LOCATION_MAX, "Mountain View, US");
+	snprintf(row_resolver(&s->rows[0])->label, PT_LABEL_MAX, "A resolver with a long label indeed");
+	snprintf(row_resolver(&s->rows[0])->location, PT_LOCATION_MAX, "Mountain View, US");
 	pt_answer_fini(&s->rows[0].answer);
 	fill_answer(&s->rows[0].answer, "10 mx-old-and-very-long-name.example.com.",
 		    "20 mx2-backup-server.example.com.", 41);

@@ -66,7 +66,7 @@ static void test_whole_log(void **state)
 	assert_int_equal(s->rows[0].verdict, PT_VERDICT_MATCH);
 	assert_int_equal(s->rows[0].answer.ttl, 300);
 	assert_int_equal(s->rows[1].verdict, PT_VERDICT_TIMEOUT);
-	assert_int_equal(s->rows[1].resolver.port, 5353);
+	assert_int_equal(s->rows[1].resolver->port, 5353);
 	assert_int_equal(s->truth.serial, 7);
 	pt_snapshot_free(s);
 	pt_state_free(st);

@@ -115,12 +115,17 @@ static void test_sparse_ids(void **unused)
 	r = resolver("127.0.0.3");
 	assert_int_equal(pt_state_add(st, 1000, &r), PT_OK);
 	assert_int_equal(pt_state_add(st, 1000, &r), PT_ERR_PARSE);
+	/* a skipped id was never added; an added one reads back */
+	assert_false(pt_state_resolver(st, 5, &r));
+	assert_false(pt_state_resolver(st, 1001, &r));
+	assert_true(pt_state_resolver(st, 70, &r));
+	assert_string_equal(r.address, "127.0.0.2");
 	s = pt_state_snapshot(st);
 	assert_non_null(s);
 	assert_int_equal(s->nrows, 3);
 	assert_int_equal(s->counts.total, 3);
 	assert_int_equal(s->rows[2].id, 1000);
-	assert_string_equal(s->rows[1].resolver.address, "127.0.0.2");
+	assert_string_equal(s->rows[1].resolver->address, "127.0.0.2");
 	pt_snapshot_free(s);
 	pt_state_free(st);
 }

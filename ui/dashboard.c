@@ -819,7 +819,7 @@ static struct pt_resolvers *snapshot_list(const struct pt_snapshot *s)
 		return NULL;
 	}
 	for (i = 0; s && i < s->nrows; i++) {
-		if (pt_resolvers_add(list, &pt_snapshot_row(s, i)->resolver, NULL) != PT_OK) {
+		if (pt_resolvers_add(list, pt_snapshot_row(s, i)->resolver, NULL) != PT_OK) {
 			pt_resolvers_free(list);
 			return NULL;
 		}
@@ -1054,11 +1054,11 @@ static void remove_selected(struct dash *d)
 		d->removed = v;
 		d->removed_cap = cap;
 	}
-	d->removed[d->nremoved++] = row->resolver;
+	d->removed[d->nremoved++] = *row->resolver;
 	d->cfg->ops->remove(d->cfg->ctx, row->id);
-	set_message(d, false, "removed %s%s%s port %u (u undoes)", row->resolver.label,
-		    row->resolver.label[0] ? " " : "", row->resolver.address,
-		    (unsigned)row->resolver.port);
+	set_message(d, false, "removed %s%s%s port %u (u undoes)", row->resolver->label,
+		    row->resolver->label[0] ? " " : "", row->resolver->address,
+		    (unsigned)row->resolver->port);
 	d->resnap = true;
 }
 

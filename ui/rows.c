@@ -79,9 +79,9 @@ static bool match_lower(const struct pt_row *row, const char *needle, size_t nle
 {
 	size_t i;
 
-	if (contains(row->resolver.label, needle, nlen) ||
-	    contains(row->resolver.address, needle, nlen) ||
-	    contains(row->resolver.location, needle, nlen)) {
+	if (contains(row->resolver->label, needle, nlen) ||
+	    contains(row->resolver->address, needle, nlen) ||
+	    contains(row->resolver->location, needle, nlen)) {
 		return true;
 	}
 	for (i = 0; i < row->answer.count; i++) {
@@ -166,7 +166,7 @@ static void sort_key(struct sort_item *it, const struct pt_row *row, enum pt_sor
 				  : LONG_MAX;
 		break;
 	case PT_SORT_LABEL:
-		it->text = row->resolver.label[0] ? row->resolver.label : row->resolver.address;
+		it->text = row->resolver->label[0] ? row->resolver->label : row->resolver->address;
 		break;
 	default:
 		break;
@@ -1510,14 +1510,14 @@ void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const str
 		}
 	}
 	pt_text_add(out, "%s",
-		    row->resolver.label[0] ? row->resolver.label : row->resolver.address);
-	pt_text_add(out, "  address   %s port %u", row->resolver.address,
-		    (unsigned)row->resolver.port);
+		    row->resolver->label[0] ? row->resolver->label : row->resolver->address);
+	pt_text_add(out, "  address   %s port %u", row->resolver->address,
+		    (unsigned)row->resolver->port);
 	pt_text_add(out, "  transport %s%s%s",
-		    pt_transport_name(row->resolver.transport, row->via_tcp),
-		    row->resolver.endpoint[0] ? "  " : "", row->resolver.endpoint);
-	if (row->resolver.location[0] != '\0') {
-		pt_text_add(out, "  location  %s", row->resolver.location);
+		    pt_transport_name(row->resolver->transport, row->via_tcp),
+		    row->resolver->endpoint[0] ? "  " : "", row->resolver->endpoint);
+	if (row->resolver->location[0] != '\0') {
+		pt_text_add(out, "  location  %s", row->resolver->location);
 	}
 	pt_text_add(out, "  status    %s", pt_verdict_name(row->verdict));
 	if (row->group >= 0) {
