@@ -121,6 +121,7 @@ static void test_long_list_streamed(void **unused)
 	(void)unused;
 	for (size_t i = 0; i < s->nrows; i++) {
 		pt_answer_fini(&s->rows[i].answer);
+		free((void *)(uintptr_t)s->rows[i].resolver);
 	}
 	free(s->rows);
 	s->rows = calloc(N, sizeof(struct pt_row));
