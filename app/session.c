@@ -191,6 +191,10 @@ void pt_session_stop(struct pt_session *s)
 	}
 	pt_watch_stop(s->watch);
 	pt_vantage_repeat_stop(s);
+	/* nothing asks any more: the engine goes now, not at pt_session_fini(), so the memory of
+	 * its jobs (one per resolver in a sweep) is back before the output's snapshot is built */
+	pt_engine_free(s->engine);
+	s->engine = NULL;
 }
 
 bool pt_session_log_warning(struct pt_session *s, FILE *err, const struct pt_options *o)

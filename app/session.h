@@ -4,9 +4,10 @@
  * engine's struct pt_net, and the event writer for --log and the NDJSON stream. The text
  * loop and the dashboard both run on one of these. Controlling thread only.
  *
- * Shutdown order (pt_session_fini()): cancel what is in flight so the driver's threads
- * return at once, join them, end the event stream, then free the engine before the driver
- * its callbacks point to, and the state last.
+ * Shutdown order (pt_session_stop(), then pt_session_fini()): cancel what is in flight so the
+ * driver's threads return at once, join them, free the engine before the driver its
+ * callbacks point to (at the stop already, so its memory is back before the output is
+ * built), end the event stream, and free the state last.
  */
 #ifndef PT_SESSION_H
 #define PT_SESSION_H
@@ -74,7 +75,8 @@ int pt_session_start_mode(struct pt_session *s, const struct pt_options *o,
  */
 void pt_session_alerts(struct pt_session *s, int term_fd, FILE *reports);
 
-/** Stop the driver and cancel what is in flight (cancelled queries change no answer). */
+/** Stop the driver, cancel what is in flight (cancelled queries change no answer) and free
+ *  the engine. */
 void pt_session_stop(struct pt_session *s);
 
 /**

@@ -17,6 +17,7 @@
 #include <linux/errqueue.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <arpa/inet.h>
@@ -86,8 +87,13 @@
 /* Socket receive buffer: a burst of replies (or a flood) while the worker is busy must not
  * overflow it and lose the real reply. */
 #define PT_RCVBUF (4 << 20)
-/* Jobs allocated at once when a worker's free list is empty. */
-#define PT_JOB_BLOCK 256
+/* Jobs allocated at once when a worker's free list is empty (a block is mapped of its own,
+ * so freeing the engine gives its jobs' memory back to the system), and finished jobs handed
+ * back to the free list at once: a loop that reads a burst of replies must not leave the
+ * poller, asking the next questions meanwhile, to grow new blocks beside a long list of
+ * finished ones. */
+#define PT_JOB_BLOCK 1024
+#define PT_RECYCLE_AT 64
 /* Query templates kept per worker; past this, unused ones are dropped. */
 #define PT_TMPL_BUCKETS 64
 #define PT_TMPL_KEEP 256
@@ -241,7 +247,9 @@ struct pt_worker {
 	unsigned ntmpl;
 	/* everything below is touched by the worker thread only (and by pt_engine_free after
 	 * join) */
-	struct pt_job *freed;	  /* finished jobs, handed back to pool once per loop */
+	struct pt_job *freed; /* finished jobs, handed back to pool every PT_RECYCLE_AT */
+	struct pt_job *freed_tail;
+	unsigned nfreed;
 	struct pt_job *wait_head; /* taken from incoming, not launched yet (cap reached) */
 	struct pt_job *wait_tail;
 	struct pt_job *sendq_head;
@@ -807,6 +815,33 @@ static void pt_job_hand(struct pt_worker *w, struct pt_job *job, enum pt_reply_r
 	pt_reply_fini(&reply);
 }
 
+/* Hand the finished jobs back to the free list (the lock is the submitters'). */
+static void pt_worker_recycle(struct pt_worker *w)
+{
+	if (!w->freed) {
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	w->freed_tail->next = w->pool;
+	w->pool = w->freed;
+	pthread_mutex_unlock(&w->lock);
+	w->freed = w->freed_tail = NULL;
+	w->nfreed = 0;
+}
+
+/* @p job (released) is free again: on the worker's list, handed back in batches. */
+static void pt_job_free(struct pt_worker *w, struct pt_job *job)
+{
+	job->next = w->freed;
+	if (!w->freed) {
+		w->freed_tail = job;
+	}
+	w->freed = job;
+	if (++w->nfreed >= PT_RECYCLE_AT) {
+		pt_worker_recycle(w);
+	}
+}
+
 /* End @p job: hand the outcome (@p ans and @p rtt_ms as for pt_job_hand()) to its callback
  * and recycle it. */
 static void pt_job_end(struct pt_worker *w, struct pt_job *job, enum pt_reply_result res, int err,
@@ -824,8 +859,7 @@ static void pt_job_end(struct pt_worker *w, struct pt_job *job, enum pt_reply_re
 	}
 	pt_job_hand(w, job, res, err, ans, rtt_ms);
 	pt_job_release(job);
-	job->next = w->freed;
-	w->freed = job;
+	pt_job_free(w, job);
 }
 
 /* End @p job without an answer. */
@@ -2419,8 +2453,7 @@ static void pt_worker_expire(struct pt_worker *w)
 
 /* ---- worker ---- */
 
-/* Move everything submitted to this worker onto its private waiting list, and hand the
- * jobs finished since the last time back to the free list. */
+/* Move everything submitted to this worker onto its private waiting list. */
 static void pt_worker_take(struct pt_worker *w)
 {
 	struct pt_job *head;
@@ -2446,22 +2479,6 @@ static void pt_worker_take(struct pt_worker *w)
 		w->wait_head = head;
 	}
 	w->wait_tail = tail;
-}
-
-static void pt_worker_recycle(struct pt_worker *w)
-{
-	struct pt_job *last;
-
-	if (!w->freed) {
-		return;
-	}
-	for (last = w->freed; last->next; last = last->next) {
-	}
-	pthread_mutex_lock(&w->lock);
-	last->next = w->pool;
-	w->pool = w->freed;
-	pthread_mutex_unlock(&w->lock);
-	w->freed = NULL;
 }
 
 /* Launch waiting jobs while this worker's share of the in-flight cap allows. */
@@ -2498,8 +2515,7 @@ static void pt_worker_cancel_all(struct pt_worker *w)
 		w->wait_head = job->next;
 		pt_job_hand(w, job, PT_REPLY_LOCAL_ERROR, ECANCELED, NULL, 0);
 		pt_job_release(job);
-		job->next = w->freed;
-		w->freed = job;
+		pt_job_free(w, job);
 	}
 	w->wait_tail = NULL;
 	pt_worker_recycle(w);
@@ -2680,7 +2696,7 @@ static void pt_worker_fini(struct pt_worker *w)
 	for (struct pt_job_block *b = w->blocks; b;) {
 		struct pt_job_block *next = b->next;
 
-		free(b);
+		munmap(b, sizeof(*b));
 		b = next;
 	}
 	for (unsigned i = 0; i < PT_TMPL_BUCKETS; i++) {
@@ -2921,9 +2937,11 @@ static struct pt_job *pt_job_get(struct pt_worker *w)
 	struct pt_job *job = w->pool;
 
 	if (!job) {
-		struct pt_job_block *b = calloc(1, sizeof(*b));
+		/* zeroed by the kernel */
+		struct pt_job_block *b = mmap(NULL, sizeof(*b), PROT_READ | PROT_WRITE,
+					      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-		if (!b) {
+		if (b == MAP_FAILED) {
 			return NULL;
 		}
 		b->next = w->blocks;
