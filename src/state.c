@@ -77,9 +77,9 @@ struct entry {
 	int err;
 	unsigned queries;
 	/* last DATA/NODATA/NXDOMAIN answer, the reference for "changed" (failures in between
-	 * are not changes of answer) */
-	struct pt_answer last_good;
-	bool has_last_good;
+	 * are not changes of answer): the box it came in, shared with @ref box while that is
+	 * still the answer (NULL before the first) */
+	struct answer_box *last_good;
 	uint64_t changed_ns;
 	/* allocated as it grows (most resolvers change once or never): a few hundred bytes
 	 * per resolver instead of PT_HISTORY_MAX changes each */
@@ -434,7 +434,7 @@ static void entry_clear(struct entry *e)
 	char *identity = e->identity;
 
 	box_unref(e->box);
-	pt_answer_fini(&e->last_good);
+	box_unref(e->last_good);
 	free(e->history);
 	tbox_free(e);
 	for (size_t i = 0; i < e->ntres; i++) {
@@ -1274,9 +1274,9 @@ static bool history_push(struct entry *e, uint64_t now, uint64_t wall_ms,
 	uint64_t hash = failure ? 0 : answer_hash(entry_answer(e));
 	bool reverted = false;
 
-	if (answer_changed && e->has_last_good) {
+	if (answer_changed && e->last_good) {
 		/* the entries before the previous answer's last appearance */
-		uint64_t prev = answer_hash(&e->last_good);
+		uint64_t prev = answer_hash(&e->last_good->a);
 		size_t k = e->nhistory;
 
 		while (k > 0 && e->history[k - 1].hash != prev) {
@@ -1364,10 +1364,10 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 	struct entry *e = &st->entries[id];
 	uint64_t now = reply->received_ns ? reply->received_ns : st->clock();
 	int ix = judgeable ? answer_slot(st, &copy) : -1;
-	bool changed = judgeable && (!e->has_last_good || !pt_answer_same(&e->last_good, &copy));
+	bool changed = judgeable && (!e->last_good || !pt_answer_same(&e->last_good->a, &copy));
 	enum pt_verdict from_verdict =
-		e->has_last_good ? pt_verdict_judge(st->reference, PT_REPLY_OK, &e->last_good)
-				 : PT_VERDICT_PENDING;
+		e->last_good ? pt_verdict_judge(st->reference, PT_REPLY_OK, &e->last_good->a)
+			     : PT_VERDICT_PENDING;
 
 	/* stale (RFC 8767): EDE 3, or the same answer past its expected expiry, shorter-lived
 	 * than a fresh copy. A suspect reply inside the second of grace (TTLs are whole seconds)
@@ -1429,7 +1429,7 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 		history_push(e, now, wall_at(st, now), PT_CHANGE_ANSWER, false);
 	}
 	if (changed) {
-		bool first = !e->has_last_good;
+		bool first = !e->last_good;
 		bool reverted = history_push(e, now, wall_at(st, now), PT_CHANGE_ANSWER, true);
 
 		if (!first && (ev = event_push(st, PT_EVENT_CHANGE, now)) != NULL) {
@@ -1438,13 +1438,14 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 			ev->from_verdict = from_verdict;
 			ev->reverted = reverted;
 			if (pt_answer_copy(&ev->answer, &copy) != PT_OK ||
-			    pt_answer_copy(&ev->from, &e->last_good) != PT_OK) {
+			    pt_answer_copy(&ev->from, &e->last_good->a) != PT_OK) {
 				pt_event_fini(ev);
 				st->nevents--;
 			}
 		}
-		pt_answer_fini(&e->last_good);
-		e->has_last_good = pt_answer_copy(&e->last_good, &copy) == PT_OK;
+		/* judgeable: the reply was an answer, so it came in a box */
+		box_unref(e->last_good);
+		e->last_good = box_ref(box);
 		if (!first) {
 			e->changed_ns = now;
 			st->changed = true;
