@@ -26,6 +26,15 @@ struct answer_box {
 	struct pt_answer a;
 };
 
+/* A resolver's recent changes, shared by its entry and the rows of the snapshots that show
+ * them, so that no snapshot copies them: the entry changes them in place only while no row
+ * holds them, else it changes a copy of its own (history_own()). */
+struct history_box {
+	atomic_size_t refs;
+	size_t cap;
+	struct pt_change v[];
+};
+
 /*
  * PT_CHUNK_ROWS rows of a snapshot: those of the tracked resolvers with ids
  * [index * PT_CHUNK_ROWS, (index + 1) * PT_CHUNK_ROWS), built from the entries under the
@@ -46,10 +55,10 @@ struct pt_chunk {
 	size_t ncand;
 	uint64_t built_ns;
 	/* in the same allocation: the rows (PT_CHUNK_ROWS, or every row of a flat snapshot),
-	 * the answer of each (NULL for a row without one), and every row's history */
+	 * the answer of each (NULL for a row without one) and its history (NULL without) */
 	struct pt_row *rows;
 	struct answer_box **boxes;
-	struct pt_change *history;
+	struct history_box **hists;
 	/* --follow-mx: every row's target results, their answers shared with the entries'
 	 * (tboxes: a reference each, NULL for none) */
 	struct pt_target_result *tres;
@@ -82,10 +91,10 @@ struct entry {
 	struct answer_box *last_good;
 	uint64_t changed_ns;
 	/* allocated as it grows (most resolvers change once or never): a few hundred bytes
-	 * per resolver instead of PT_HISTORY_MAX changes each */
-	struct pt_change *history;
+	 * per resolver instead of PT_HISTORY_MAX changes each; shared with the rows that show
+	 * it (history_own()) */
+	struct history_box *history;
 	size_t nhistory;
-	size_t history_cap;
 	/* fetches from old name servers (see struct pt_row), and their answer's TTL there */
 	bool old_servers;
 	uint32_t old_ttl;
@@ -268,6 +277,59 @@ static struct answer_box *box_ref(struct answer_box *b)
 	return b;
 }
 
+static void hist_unref(struct history_box *h)
+{
+	if (h != NULL && atomic_fetch_sub_explicit(&h->refs, 1, memory_order_acq_rel) == 1) {
+		free(h);
+	}
+}
+
+static struct history_box *hist_ref(struct history_box *h)
+{
+	if (h != NULL) {
+		atomic_fetch_add_explicit(&h->refs, 1, memory_order_relaxed);
+	}
+	return h;
+}
+
+/* @p e's changes, its own to change, with room for @p need of them (at most PT_HISTORY_MAX).
+ * References are only taken under the state's lock, which the caller holds: a history no
+ * row holds now stays so. @return NULL when out of memory (the history is as it was). */
+static struct pt_change *history_own(struct entry *e, size_t need)
+{
+	struct history_box *h = e->history;
+	bool alone = h != NULL && atomic_load_explicit(&h->refs, memory_order_acquire) == 1;
+	size_t cap = h != NULL ? h->cap : 0;
+	struct history_box *n;
+
+	if (alone && cap >= need) {
+		return h->v;
+	}
+	while (cap < need) {
+		cap = cap ? 2 * cap : 1;
+	}
+	cap = cap < PT_HISTORY_MAX ? cap : PT_HISTORY_MAX;
+	if (alone) {
+		n = realloc(h, sizeof(*n) + cap * sizeof(n->v[0]));
+		if (n == NULL) {
+			return NULL;
+		}
+	} else {
+		n = malloc(sizeof(*n) + cap * sizeof(n->v[0]));
+		if (n == NULL) {
+			return NULL;
+		}
+		atomic_init(&n->refs, 1);
+		if (h != NULL) {
+			memcpy(n->v, h->v, e->nhistory * sizeof(n->v[0]));
+		}
+		hist_unref(h);
+	}
+	n->cap = cap;
+	e->history = n;
+	return n->v;
+}
+
 static void chunk_unref(struct pt_chunk *c)
 {
 	if (c == NULL || atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1) {
@@ -275,6 +337,7 @@ static void chunk_unref(struct pt_chunk *c)
 	}
 	for (size_t i = 0; i < c->nrows; i++) {
 		box_unref(c->boxes[i]);
+		hist_unref(c->hists[i]);
 		res_unref(res_of(c->rows[i].resolver));
 	}
 	for (size_t k = 0; k < c->ntboxes; k++) {
@@ -435,7 +498,7 @@ static void entry_clear(struct entry *e)
 
 	box_unref(e->box);
 	box_unref(e->last_good);
-	free(e->history);
+	hist_unref(e->history);
 	tbox_free(e);
 	for (size_t i = 0; i < e->ntres; i++) {
 		pt_answer_fini(&e->tres[i].answer);
@@ -1279,29 +1342,24 @@ static bool history_push(struct entry *e, uint64_t now, uint64_t wall_ms,
 		uint64_t prev = answer_hash(&e->last_good->a);
 		size_t k = e->nhistory;
 
-		while (k > 0 && e->history[k - 1].hash != prev) {
+		while (k > 0 && e->history->v[k - 1].hash != prev) {
 			k--;
 		}
 		for (size_t i = 0; k > 0 && i + 1 < k; i++) {
-			reverted |= e->history[i].hash == hash;
+			reverted |= e->history->v[i].hash == hash;
 		}
+	}
+	struct pt_change *v =
+		history_own(e, e->nhistory < PT_HISTORY_MAX ? e->nhistory + 1 : PT_HISTORY_MAX);
+
+	if (v == NULL) {
+		return false; /* the change goes unrecorded; the answer is stored */
 	}
 	if (e->nhistory == PT_HISTORY_MAX) {
-		memmove(&e->history[0], &e->history[1],
-			(PT_HISTORY_MAX - 1) * sizeof(e->history[0]));
+		memmove(&v[0], &v[1], (PT_HISTORY_MAX - 1) * sizeof(v[0]));
 		e->nhistory--;
 	}
-	if (e->nhistory == e->history_cap) {
-		size_t cap = e->history_cap ? 2 * e->history_cap : 1;
-		struct pt_change *g = realloc(e->history, cap * sizeof(*g));
-
-		if (g == NULL) {
-			return false; /* the change goes unrecorded; the answer is stored */
-		}
-		e->history = g;
-		e->history_cap = cap;
-	}
-	h = &e->history[e->nhistory++];
+	h = &v[e->nhistory++];
 	memset(h, 0, sizeof(*h));
 	h->at_ns = now;
 	h->wall_ms = wall_ms;
@@ -1321,14 +1379,17 @@ static bool history_push(struct entry *e, uint64_t now, uint64_t wall_ms,
  * truth was known yet (verdict pending) simply gets its verdict: nothing changed then. */
 static void history_truth(struct pt_state *st, struct entry *e, uint64_t now)
 {
-	struct pt_change *last = e->nhistory > 0 ? &e->history[e->nhistory - 1] : NULL;
+	const struct pt_change *last = e->nhistory > 0 ? &e->history->v[e->nhistory - 1] : NULL;
+	struct pt_change *v;
 
 	if (last == NULL || last->verdict == e->verdict) {
 		return;
 	}
 	touch(st, e);
 	if (last->verdict == PT_VERDICT_PENDING) {
-		last->verdict = e->verdict;
+		if ((v = history_own(e, e->nhistory)) != NULL) {
+			v[e->nhistory - 1].verdict = e->verdict;
+		}
 		return;
 	}
 	history_push(e, now, wall_at(st, now), PT_CHANGE_TRUTH, false);
@@ -1404,7 +1465,7 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 		st->answers[ix].count++;
 	}
 	enum pt_verdict was =
-		e->nhistory > 0 ? e->history[e->nhistory - 1].verdict : PT_VERDICT_COUNT;
+		e->nhistory > 0 ? e->history->v[e->nhistory - 1].verdict : PT_VERDICT_COUNT;
 
 	if (!update_reference(st, now, e)) {
 		judge_entry(st, e);
@@ -1861,25 +1922,24 @@ static uint32_t chunks_expiry(const struct pt_snapshot *s, uint64_t now, bool *b
  * memory. */
 static struct pt_chunk *chunk_build(struct pt_state *st, size_t lo, size_t hi, const int *rank)
 {
-	size_t nhist = 0, n = 0, ntres = 0;
+	size_t n = 0, ntres = 0;
 	struct pt_chunk *c;
 
 	hi = hi < st->nentries ? hi : st->nentries;
 	for (size_t i = lo; i < hi; i++) {
-		nhist += st->entries[i].tracked ? st->entries[i].nhistory : 0;
 		ntres += st->entries[i].tracked ? st->entries[i].ntres : 0;
 		n += st->entries[i].tracked;
 	}
 	/* every part is 8-byte aligned: struct pt_chunk, the rows and the pointers are */
-	c = malloc(sizeof(*c) + n * (sizeof(*c->rows) + sizeof(*c->boxes)) +
-		   nhist * sizeof(*c->history) + ntres * (sizeof(*c->tres) + sizeof(*c->tboxes)));
+	c = malloc(sizeof(*c) + n * (sizeof(*c->rows) + sizeof(*c->boxes) + sizeof(*c->hists)) +
+		   ntres * (sizeof(*c->tres) + sizeof(*c->tboxes)));
 	if (c == NULL) {
 		return NULL;
 	}
 	c->rows = (struct pt_row *)(c + 1);
 	c->boxes = (struct answer_box **)(c->rows + n);
-	c->history = (struct pt_change *)(c->boxes + n);
-	c->tres = (struct pt_target_result *)(c->history + nhist);
+	c->hists = (struct history_box **)(c->boxes + n);
+	c->tres = (struct pt_target_result *)(c->hists + n);
 	c->tboxes = (struct answer_box **)(c->tres + ntres);
 	c->ntboxes = 0;
 	c->tcand_row = -1;
@@ -1889,7 +1949,6 @@ static struct pt_chunk *chunk_build(struct pt_state *st, size_t lo, size_t hi, c
 	c->nrows = 0;
 	c->nold = 0;
 	c->ncand = 0;
-	nhist = 0;
 	ntres = 0;
 	for (size_t i = lo; i < hi; i++) {
 		struct entry *e = &st->entries[i];
@@ -1902,11 +1961,9 @@ static struct pt_chunk *chunk_build(struct pt_state *st, size_t lo, size_t hi, c
 		/* the entry's own copy of its reply, shared: no row copies an answer */
 		r->answer = *entry_answer(e);
 		c->boxes[c->nrows] = box_ref(e->box);
-		if (e->nhistory > 0) {
-			r->history = c->history + nhist;
-			memcpy(r->history, e->history, e->nhistory * sizeof(r->history[0]));
-			nhist += e->nhistory;
-		}
+		/* the entry's history, shared (read-only from now on: see history_own()) */
+		c->hists[c->nrows] = hist_ref(e->history);
+		r->history = e->nhistory > 0 ? e->history->v : NULL;
 		r->group = e->answer_ix >= 0 ? rank[e->answer_ix] : -1;
 		c->nold += r->old_servers;
 		c->nrows++;

@@ -120,8 +120,8 @@ struct pt_row {
 	uint64_t changed_ns;
 	/** the most recent changes of answer and of status (at most PT_HISTORY_MAX), oldest
 	 *  first; between two entries the status stayed as the earlier one says (views derive
-	 *  timelines from it); in a snapshot it points into the snapshot's storage (valid
-	 *  until pt_snapshot_free()), NULL when nhistory is 0 */
+	 *  timelines from it); in a snapshot of the state it is the state's own, shared and
+	 *  read-only (valid until pt_snapshot_free()), NULL when nhistory is 0 */
 	struct pt_change *history;
 	/** number of @ref history entries */
 	size_t nhistory;
@@ -244,7 +244,7 @@ struct pt_snapshot {
 	/** number of @ref progress points */
 	size_t nprogress;
 	/** storage of rows' history built by hand, owned (freed by pt_snapshot_free()); may be
-	 *  NULL (the state's snapshots keep histories in their chunks) */
+	 *  NULL (the state's snapshots share the state's histories) */
 	struct pt_change *history_pool;
 	/** --follow-mx: the followed questions (each MX target's A and AAAA) with their truths;
 	 *  NULL when none */
