@@ -244,6 +244,53 @@ static void test_history_answers_and_status(void **unused)
 	pt_state_free(st);
 }
 
+/* A snapshot's rows share the state's histories: what the state records afterwards (a new
+ * change, a pending verdict filled in, the oldest change dropped at PT_HISTORY_MAX) is not
+ * seen by a snapshot taken before it, whose rows keep what they showed. */
+static void test_history_shared_is_frozen(void **unused)
+{
+	struct pt_state *st = new_state(1);
+	struct pt_snapshot *s1, *s2, *s3;
+
+	(void)unused;
+	fake_now = 3000 * PT_NS_PER_S;
+	publish(st, 0, PT_REPLY_OK, data("10 old.", NULL, 40));
+	s1 = pt_state_snapshot(st);
+	assert_int_equal(s1->rows[0].nhistory, 1);
+	assert_int_equal(s1->rows[0].history[0].verdict, PT_VERDICT_PENDING);
+	/* the truth arrives: the pending change gets its verdict, in the state only */
+	fake_now += PT_NS_PER_S;
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 old.", NULL, 40));
+	s2 = pt_state_snapshot(st);
+	assert_int_equal(s2->rows[0].history[0].verdict, PT_VERDICT_MATCH);
+	assert_int_equal(s1->rows[0].history[0].verdict, PT_VERDICT_PENDING);
+	/* many more changes: past PT_HISTORY_MAX the oldest goes, in the state only */
+	for (int i = 0; i < PT_HISTORY_MAX + 3; i++) {
+		fake_now += PT_NS_PER_S;
+		publish(st, 0, PT_REPLY_OK, data(i % 2 ? "10 old." : "10 new.", NULL, 40));
+	}
+	s3 = pt_state_snapshot(st);
+	assert_int_equal(s3->rows[0].nhistory, PT_HISTORY_MAX);
+	assert_int_equal(s3->rows[0].history[PT_HISTORY_MAX - 1].at_ns, fake_now);
+	assert_int_equal(s1->rows[0].nhistory, 1);
+	assert_int_equal(s1->rows[0].history[0].verdict, PT_VERDICT_PENDING);
+	assert_string_equal(s1->rows[0].history[0].summary, "10 old.");
+	assert_int_equal(s2->rows[0].nhistory, 1);
+	assert_int_equal(s2->rows[0].history[0].at_ns, 3000 * PT_NS_PER_S);
+	pt_snapshot_free(s2);
+	pt_snapshot_free(s1);
+	/* the state's history is its own again: changed in place, still right */
+	fake_now += PT_NS_PER_S;
+	publish(st, 0, PT_REPLY_TIMEOUT, negative(PT_ANSWER_DATA, 0, 0));
+	pt_snapshot_free(s3);
+	s1 = pt_state_snapshot(st);
+	assert_int_equal(s1->rows[0].nhistory, PT_HISTORY_MAX);
+	assert_int_equal(s1->rows[0].history[PT_HISTORY_MAX - 1].verdict, PT_VERDICT_TIMEOUT);
+	assert_int_equal(s1->rows[0].history[PT_HISTORY_MAX - 2].at_ns, fake_now - PT_NS_PER_S);
+	pt_snapshot_free(s1);
+	pt_state_free(st);
+}
+
 static void test_nothing_answered_is_not_converged(void **unused)
 {
 	struct pt_state *st = new_state(2);
@@ -1046,6 +1093,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_convergence_and_expiry),
 		cmocka_unit_test(test_history_answers_and_status),
+		cmocka_unit_test(test_history_shared_is_frozen),
 		cmocka_unit_test(test_nothing_answered_is_not_converged),
 		cmocka_unit_test(test_majority_only_when_no_authority),
 		cmocka_unit_test(test_events_and_retarget),
