@@ -5,6 +5,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,6 +103,52 @@ static void test_too_deep(void **unused)
 	assert_null(pt_buf_take(&b));
 }
 
+/* Numbers are written without printf() where that is certain to give printf()'s text: the
+ * same text for every value, halves and near-halves (where binary rounding decides), signs of
+ * zero, the edges of the fast path and past them. */
+static void test_numbers(void **unused)
+{
+	static const double v[] = { 0,	   -0.0,       0.05,	   0.15,       0.25,
+				    0.35,  1.45,       2.5,	   -2.5,       -0.04,
+				    -0.05, 999999.95,  1e8,	   99999999.95, 123456789.96,
+				    1e-9,  -1e-9,      0.0499999, 1e12,	       -3e15,
+				    1.005, 2.675,      1234.5678, 0.5,	       1.5 };
+	char want[64];
+
+	(void)unused;
+	srand(7);
+	for (size_t k = 0; k < 200000; k++) {
+		double x = k < sizeof(v) / sizeof(v[0]) ? v[k]
+			   : k % 2 ? (rand() % 10000000) / 1000.0
+				   : ldexp((double)rand(), -(rand() % 40)) * (rand() % 2 ? 1 : -1);
+
+		for (int d = 0; d <= 4; d++) {
+			struct pt_buf b = { 0 };
+			struct pt_json j;
+
+			pt_json_init(&j, &b);
+			pt_json_num(&j, NULL, x, d);
+			snprintf(want, sizeof(want), "%.*f", d, x);
+			assert_string_equal(pt_buf_str(&b), want);
+			pt_buf_fini(&b);
+		}
+	}
+	struct pt_buf b = { 0 };
+	struct pt_json j;
+
+	pt_json_init(&j, &b);
+	pt_json_array(&j, NULL, false);
+	pt_json_int(&j, NULL, LLONG_MIN);
+	pt_json_int(&j, NULL, -7);
+	pt_json_int(&j, NULL, 0);
+	pt_json_uint(&j, NULL, ULLONG_MAX);
+	pt_json_num(&j, NULL, NAN, 1);
+	pt_json_end(&j);
+	assert_string_equal(pt_buf_str(&b),
+			    "[-9223372036854775808, -7, 0, 18446744073709551615, null]");
+	pt_buf_fini(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -107,6 +156,7 @@ int main(void)
 		cmocka_unit_test(test_document),
 		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_too_deep),
+		cmocka_unit_test(test_numbers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
