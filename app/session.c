@@ -145,7 +145,8 @@ int pt_session_start_mode(struct pt_session *s, const struct pt_options *o,
 		pt_watch_set_ecs(s->watch, &o->ecs[0]);
 	}
 	for (size_t i = 0; i < pt_resolvers_count(in->list); i++) {
-		if (pt_watch_add(s->watch, pt_resolvers_get(in->list, i), NULL) != PT_OK) {
+		/* shared: the state keeps the list's copy, which outlives the list */
+		if (pt_watch_add_shared(s->watch, pt_resolvers_get(in->list, i), NULL) != PT_OK) {
 			fprintf(err, "proptrack: out of memory\n");
 			return PT_EXIT_USAGE;
 		}

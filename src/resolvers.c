@@ -6,6 +6,9 @@
 #include <net/if.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -31,7 +34,8 @@
 #define SEPS " \t,"
 
 struct pt_resolvers {
-	struct pt_resolver *items;
+	/* shared (pt_resolver_share()): whoever takes an entry on keeps it after the list */
+	const struct pt_resolver **items;
 	size_t count;
 	size_t cap;
 	/* Open addressing on (address, port): a slot holds index + 1, 0 is empty.
@@ -178,7 +182,7 @@ static size_t *slot_for(const struct pt_resolvers *list, const char *address, ui
 		if (list->slots[i] == 0) {
 			return &list->slots[i];
 		}
-		r = &list->items[list->slots[i] - 1];
+		r = list->items[list->slots[i] - 1];
 		if (r->port == port && strcmp(r->address, address) == 0) {
 			return &list->slots[i];
 		}
@@ -189,7 +193,7 @@ static void fill_index(struct pt_resolvers *list)
 {
 	memset(list->slots, 0, list->nslots * sizeof(list->slots[0]));
 	for (size_t i = 0; i < list->count; i++) {
-		*slot_for(list, list->items[i].address, list->items[i].port) = i + 1;
+		*slot_for(list, list->items[i]->address, list->items[i]->port) = i + 1;
 	}
 }
 
@@ -205,6 +209,46 @@ static enum pt_status reindex(struct pt_resolvers *list, size_t nslots)
 	list->nslots = nslots;
 	fill_index(list);
 	return PT_OK;
+}
+
+/* A shared resolver: its reference count before it. */
+struct shared_resolver {
+	atomic_size_t refs;
+	struct pt_resolver r;
+};
+
+static struct shared_resolver *shared_of(const struct pt_resolver *r)
+{
+	return (struct shared_resolver *)(void *)((char *)(uintptr_t)r -
+						  offsetof(struct shared_resolver, r));
+}
+
+const struct pt_resolver *pt_resolver_share(const struct pt_resolver *r)
+{
+	struct shared_resolver *s = malloc(sizeof(*s));
+
+	if (s == NULL) {
+		return NULL;
+	}
+	atomic_init(&s->refs, 1);
+	s->r = *r;
+	return &s->r;
+}
+
+const struct pt_resolver *pt_resolver_ref(const struct pt_resolver *r)
+{
+	if (r != NULL) {
+		atomic_fetch_add_explicit(&shared_of(r)->refs, 1, memory_order_relaxed);
+	}
+	return r;
+}
+
+void pt_resolver_unref(const struct pt_resolver *r)
+{
+	if (r != NULL &&
+	    atomic_fetch_sub_explicit(&shared_of(r)->refs, 1, memory_order_acq_rel) == 1) {
+		free(shared_of(r));
+	}
 }
 
 struct pt_resolvers *pt_resolvers_new(void)
@@ -223,6 +267,9 @@ void pt_resolvers_free(struct pt_resolvers *list)
 	if (!list) {
 		return;
 	}
+	for (size_t i = 0; i < list->count; i++) {
+		pt_resolver_unref(list->items[i]);
+	}
 	free(list->items);
 	free(list->slots);
 	free(list);
@@ -235,7 +282,7 @@ size_t pt_resolvers_count(const struct pt_resolvers *list)
 
 const struct pt_resolver *pt_resolvers_get(const struct pt_resolvers *list, size_t index)
 {
-	return list && index < list->count ? &list->items[index] : NULL;
+	return list && index < list->count ? list->items[index] : NULL;
 }
 
 enum pt_status pt_resolvers_add(struct pt_resolvers *list, const struct pt_resolver *r, bool *added)
@@ -250,7 +297,7 @@ enum pt_status pt_resolvers_add(struct pt_resolvers *list, const struct pt_resol
 	}
 	if (list->count == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 16;
-		struct pt_resolver *items = realloc(list->items, cap * sizeof(*items));
+		const struct pt_resolver **items = realloc(list->items, cap * sizeof(*items));
 
 		if (!items) {
 			return PT_ERR_NOMEM;
@@ -258,12 +305,14 @@ enum pt_status pt_resolvers_add(struct pt_resolvers *list, const struct pt_resol
 		list->items = items;
 		list->cap = cap;
 	}
-	list->items[list->count] = *r;
 	if ((list->count + 1) * 2 > list->nslots) {
 		if (reindex(list, list->nslots * 2) != PT_OK) {
 			return PT_ERR_NOMEM;
 		}
 		slot = slot_for(list, r->address, r->port);
+	}
+	if (!(list->items[list->count] = pt_resolver_share(r))) {
+		return PT_ERR_NOMEM;
 	}
 	*slot = ++list->count;
 	if (added) {
@@ -277,6 +326,7 @@ void pt_resolvers_remove(struct pt_resolvers *list, size_t index)
 	if (!list || index >= list->count) {
 		return;
 	}
+	pt_resolver_unref(list->items[index]);
 	memmove(&list->items[index], &list->items[index + 1],
 		(list->count - index - 1) * sizeof(list->items[0]));
 	list->count--;
@@ -1157,7 +1207,7 @@ enum pt_status pt_resolvers_write(const struct pt_resolvers *list, FILE *out)
 
 	fputs("# proptrack resolver list\n# ADDRESS[:PORT]  LABEL [LOCATION]\n", out);
 	for (size_t i = 0; i < list->count; i++) {
-		const struct pt_resolver *r = &list->items[i];
+		const struct pt_resolver *r = list->items[i];
 
 		fputs(pt_resolver_format(entry, sizeof(entry), r), out);
 		if (is_plain(r->label, true) && is_plain(r->location, false)) {

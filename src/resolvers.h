@@ -104,6 +104,22 @@ enum pt_parse_flag {
 	PT_PARSE_RESOLVE_NAMES = 1 << 0,
 };
 
+/**
+ * Shared resolvers: one immutable copy, held by reference by whoever needs it for longer (the
+ * loaded list, the state's entries, the rows of its snapshots, a question on its way), freed
+ * with its last reference: at 100,000 resolvers one copy of ~830 bytes each, not one per
+ * holder. A shared resolver is never changed; a change is a new one. Only what
+ * pt_resolver_share() returned (and pt_resolvers_get()) may be given to the other two.
+ */
+/** A shared copy of @p r with one reference. @return NULL when out of memory. */
+const struct pt_resolver *pt_resolver_share(const struct pt_resolver *r);
+
+/** One more reference to shared @p r (NULL: none). @return @p r. Any thread. */
+const struct pt_resolver *pt_resolver_ref(const struct pt_resolver *r);
+
+/** Drop one reference to shared @p r, freeing it with the last (NULL: nothing). Any thread. */
+void pt_resolver_unref(const struct pt_resolver *r);
+
 struct pt_resolvers;
 
 /** Create an empty list. @return new list or NULL on allocation failure. Caller owns; free with
@@ -116,11 +132,12 @@ void pt_resolvers_free(struct pt_resolvers *list);
 /** Number of entries. */
 size_t pt_resolvers_count(const struct pt_resolvers *list);
 
-/** Resolver at @p index. Borrowed; valid until the list is next changed or freed. */
+/** Resolver at @p index: shared (pt_resolver_ref() keeps it past the list); borrowed, valid
+ *  until it is removed or the list freed. */
 const struct pt_resolver *pt_resolvers_get(const struct pt_resolvers *list, size_t index);
 
 /**
- * Append a copy of @p r unless the same address and port is listed already.
+ * Append a shared copy of @p r unless the same address and port is listed already.
  * @param[out] added set to true when appended, false for a duplicate (may be NULL)
  * @return PT_OK or PT_ERR_NOMEM.
  */

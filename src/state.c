@@ -72,7 +72,7 @@ struct pt_chunk {
 /* One resolver slot; the slot index is the resolver's id. */
 struct entry {
 	/* the resolver, shared with the rows of the snapshots (NULL in a slot never used) */
-	struct resolver_box *res;
+	const struct pt_resolver *res;
 	bool tracked;
 	bool has_reply;
 	enum pt_reply_result result;
@@ -220,47 +220,6 @@ void pt_event_fini(struct pt_event *ev)
 	pt_answer_fini(&ev->from);
 }
 
-/* A resolver shared by its entry and every snapshot row showing it (pt_row.resolver points at
- * r): a row costs a pointer, not a copy of ~830 bytes. Immutable; a change (the vantage of a
- * probe row) makes a new box. Freed with its last reference. */
-struct resolver_box {
-	atomic_size_t refs;
-	struct pt_resolver r;
-};
-
-/* A new box holding @p r, one reference. @return NULL when out of memory. */
-static struct resolver_box *res_new(const struct pt_resolver *r)
-{
-	struct resolver_box *b = malloc(sizeof(*b));
-
-	if (b != NULL) {
-		atomic_init(&b->refs, 1);
-		b->r = *r;
-	}
-	return b;
-}
-
-static void res_unref(struct resolver_box *b)
-{
-	if (b != NULL && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) {
-		free(b);
-	}
-}
-
-/* The resolver of row @p r as a reference the row holds (rows built by chunk_build()). */
-static const struct pt_resolver *res_ref(struct resolver_box *b)
-{
-	atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
-	return &b->r;
-}
-
-/* The box of a resolver that res_ref() gave a row. */
-static struct resolver_box *res_of(const struct pt_resolver *r)
-{
-	return (struct resolver_box *)(void *)((char *)(uintptr_t)r -
-					       offsetof(struct resolver_box, r));
-}
-
 static void box_unref(struct answer_box *b)
 {
 	if (b != NULL && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) {
@@ -338,7 +297,7 @@ static void chunk_unref(struct pt_chunk *c)
 	for (size_t i = 0; i < c->nrows; i++) {
 		box_unref(c->boxes[i]);
 		hist_unref(c->hists[i]);
-		res_unref(res_of(c->rows[i].resolver));
+		pt_resolver_unref(c->rows[i].resolver);
 	}
 	for (size_t k = 0; k < c->ntboxes; k++) {
 		box_unref(c->tboxes[k]);
@@ -492,7 +451,7 @@ static void tbox_free(struct entry *e)
 
 static void entry_clear(struct entry *e)
 {
-	struct resolver_box *keep = e->res;
+	const struct pt_resolver *keep = e->res;
 	bool tracked = e->tracked;
 	char *identity = e->identity;
 
@@ -548,7 +507,7 @@ void pt_state_free(struct pt_state *st)
 	for (size_t i = 0; i < st->nentries; i++) {
 		entry_clear(&st->entries[i]);
 		free(st->entries[i].identity);
-		res_unref(st->entries[i].res);
+		pt_resolver_unref(st->entries[i].res);
 	}
 	free(st->entries);
 	for (size_t i = 0; i < st->cap / PT_CHUNK_ROWS; i++) {
@@ -1116,7 +1075,7 @@ enum pt_verdict pt_state_publish_target(struct pt_state *st, uint64_t id, uint64
 	struct pt_event *ev = event_push(st, PT_EVENT_TARGET, now);
 
 	if (ev != NULL) {
-		ev->resolver = e->res->r;
+		ev->resolver = *e->res;
 		ev->verdict = v;
 		ev->result = reply->result;
 		ev->rtt_ms = reply->rtt_ms;
@@ -1139,10 +1098,15 @@ enum pt_verdict pt_state_publish_target(struct pt_state *st, uint64_t id, uint64
 
 /* ---- resolvers ---- */
 
-enum pt_status pt_state_add(struct pt_state *st, uint64_t id, const struct pt_resolver *r)
+/* Track @p id as pt_state_add() does, with @p shared: the caller's reference, the entry's now
+ * (dropped when it cannot be added). */
+static enum pt_status state_add(struct pt_state *st, uint64_t id, const struct pt_resolver *shared)
 {
 	enum pt_status rc = PT_OK;
 
+	if (shared == NULL) {
+		return PT_ERR_NOMEM;
+	}
 	pthread_mutex_lock(&st->lock);
 	if (id < st->nentries && st->entries[id].tracked) {
 		rc = PT_ERR_PARSE;
@@ -1186,15 +1150,10 @@ enum pt_status pt_state_add(struct pt_state *st, uint64_t id, const struct pt_re
 		st->nentries = id + 1;
 	}
 	struct entry *e = &st->entries[id];
-	struct resolver_box *b = res_new(r);
-
-	if (b == NULL) {
-		rc = PT_ERR_NOMEM;
-		goto out;
-	}
 	entry_clear(e);
-	res_unref(e->res);
-	e->res = b;
+	pt_resolver_unref(e->res);
+	e->res = shared;
+	shared = NULL;
 	e->tracked = true;
 	e->verdict = PT_VERDICT_PENDING;
 	tres_alloc(st, e);
@@ -1207,10 +1166,33 @@ enum pt_status pt_state_add(struct pt_state *st, uint64_t id, const struct pt_re
 	bump(st);
 out:
 	pthread_mutex_unlock(&st->lock);
+	pt_resolver_unref(shared);
 	if (rc == PT_OK) {
 		wake(st);
 	}
 	return rc;
+}
+
+enum pt_status pt_state_add(struct pt_state *st, uint64_t id, const struct pt_resolver *r)
+{
+	return state_add(st, id, pt_resolver_share(r));
+}
+
+enum pt_status pt_state_add_shared(struct pt_state *st, uint64_t id, const struct pt_resolver *r)
+{
+	return state_add(st, id, pt_resolver_ref(r));
+}
+
+const struct pt_resolver *pt_state_resolver_hold(struct pt_state *st, uint64_t id)
+{
+	const struct pt_resolver *r = NULL;
+
+	pthread_mutex_lock(&st->lock);
+	if (id < st->nentries) {
+		r = pt_resolver_ref(st->entries[id].res);
+	}
+	pthread_mutex_unlock(&st->lock);
+	return r;
 }
 
 bool pt_state_resolver(struct pt_state *st, uint64_t id, struct pt_resolver *out)
@@ -1220,7 +1202,7 @@ bool pt_state_resolver(struct pt_state *st, uint64_t id, struct pt_resolver *out
 	pthread_mutex_lock(&st->lock);
 	ok = id < st->nentries && st->entries[id].res != NULL;
 	if (ok) {
-		*out = st->entries[id].res->r;
+		*out = *st->entries[id].res;
 	}
 	pthread_mutex_unlock(&st->lock);
 	return ok;
@@ -1473,7 +1455,7 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 	struct pt_event *ev = event_push(st, PT_EVENT_ANSWER, now);
 
 	if (ev != NULL) {
-		ev->resolver = e->res->r;
+		ev->resolver = *e->res;
 		ev->verdict = e->verdict;
 		ev->result = reply->result;
 		ev->rtt_ms = reply->rtt_ms;
@@ -1494,7 +1476,7 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 		bool reverted = history_push(e, now, wall_at(st, now), PT_CHANGE_ANSWER, true);
 
 		if (!first && (ev = event_push(st, PT_EVENT_CHANGE, now)) != NULL) {
-			ev->resolver = e->res->r;
+			ev->resolver = *e->res;
 			ev->verdict = e->verdict;
 			ev->from_verdict = from_verdict;
 			ev->reverted = reverted;
@@ -1550,14 +1532,15 @@ void pt_state_set_vantage(struct pt_state *st, uint64_t id, const struct pt_vant
 {
 	pthread_mutex_lock(&st->lock);
 	if (id < st->nentries && st->entries[id].tracked &&
-	    st->entries[id].res->r.vantage.source != PT_SOURCE_LOCAL) {
+	    st->entries[id].res->vantage.source != PT_SOURCE_LOCAL) {
 		struct entry *e = &st->entries[id];
-		/* the rows showing the old one keep it: a new box */
-		struct resolver_box *b = res_new(&e->res->r);
+		/* the rows showing the old one keep it: a new one */
+		struct pt_resolver r = *e->res;
+		const struct pt_resolver *b;
 
-		if (b != NULL) {
-			b->r.vantage = *v;
-			res_unref(e->res);
+		r.vantage = *v;
+		if ((b = pt_resolver_share(&r)) != NULL) {
+			pt_resolver_unref(e->res);
 			e->res = b;
 			touch(st, e);
 			bump(st);
@@ -1724,7 +1707,7 @@ static void row_fill(struct pt_row *r, uint64_t id, const struct entry *e)
 {
 	memset(r, 0, sizeof(*r));
 	r->id = id;
-	r->resolver = res_ref(e->res);
+	r->resolver = pt_resolver_ref(e->res);
 	r->verdict = e->verdict;
 	r->has_reply = e->has_reply;
 	r->result = e->result;

@@ -368,6 +368,10 @@ void pt_state_free(struct pt_state *st);
  */
 enum pt_status pt_state_add(struct pt_state *st, uint64_t id, const struct pt_resolver *r);
 
+/** As pt_state_add(), keeping a reference to shared @p r (pt_resolver_share()) instead of a
+ *  copy of its own. */
+enum pt_status pt_state_add_shared(struct pt_state *st, uint64_t id, const struct pt_resolver *r);
+
 /** Stop tracking resolver @p id; later publishes for it are ignored. */
 void pt_state_remove(struct pt_state *st, uint64_t id);
 
@@ -529,5 +533,9 @@ enum pt_verdict pt_state_publish_target(struct pt_state *st, uint64_t id, uint64
  * @return false when @p id was never added.
  */
 bool pt_state_resolver(struct pt_state *st, uint64_t id, struct pt_resolver *out);
+
+/** The resolver of @p id as a reference of the caller's (drop it with pt_resolver_unref()),
+ *  NULL for an id never added: the state's own copy, not a copy of it. Any thread. */
+const struct pt_resolver *pt_state_resolver_hold(struct pt_state *st, uint64_t id);
 
 #endif /* PT_STATE_H */

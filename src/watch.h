@@ -81,6 +81,10 @@ enum pt_status pt_watch_start(struct pt_watch *w);
  */
 enum pt_status pt_watch_add(struct pt_watch *w, const struct pt_resolver *r, uint64_t *id);
 
+/** As pt_watch_add(), for a shared resolver (pt_resolver_share(), a loaded list's entry): the
+ *  state keeps a reference to it, not a copy. */
+enum pt_status pt_watch_add_shared(struct pt_watch *w, const struct pt_resolver *r, uint64_t *id);
+
 /** Stop polling and tracking resolver @p id. */
 void pt_watch_remove(struct pt_watch *w, uint64_t id);
 
