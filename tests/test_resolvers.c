@@ -102,6 +102,40 @@ static void test_address_forms(void **state)
 	pt_parse_report_fini(&rep);
 }
 
+/* A list's entries are shared: one taken on (pt_resolver_ref()) outlives its removal and the
+ * list itself, unchanged; one removed or freed with nobody holding it goes with it (the
+ * sanitizer runs of make asan say so). */
+static void test_shared_entries(void **state)
+{
+	struct pt_parse_report rep;
+	struct pt_resolvers *list = parse("127.0.0.1  one\n127.0.0.2  two\n127.0.0.3  three\n", &rep);
+	const struct pt_resolver *kept, *copy;
+	struct pt_resolver local;
+
+	(void)state;
+	assert_int_equal(pt_resolvers_count(list), 3);
+	kept = pt_resolver_ref(pt_resolvers_get(list, 1));
+	assert_string_equal(kept->label, "two");
+	pt_resolvers_remove(list, 1);
+	assert_int_equal(pt_resolvers_count(list), 2);
+	assert_string_equal(pt_resolvers_get(list, 1)->label, "three");
+	pt_resolvers_free(list);
+	assert_string_equal(kept->label, "two");
+	assert_string_equal(kept->address, "127.0.0.2");
+	/* a copy shared on its own is a copy: changing the original changes nothing in it */
+	local = *kept;
+	copy = pt_resolver_share(&local);
+	assert_non_null(copy);
+	snprintf(local.label, sizeof(local.label), "changed");
+	assert_string_equal(copy->label, "two");
+	assert_ptr_equal(pt_resolver_ref(copy), copy);
+	pt_resolver_unref(copy);
+	pt_resolver_unref(copy);
+	pt_resolver_unref(kept);
+	pt_resolver_unref(NULL);
+	assert_null(pt_resolver_ref(NULL));
+}
+
 static void test_zone(void **state)
 {
 	struct pt_parse_report rep;
@@ -930,6 +964,7 @@ int main(void)
 		cmocka_unit_test(test_encrypted_entries),
 		cmocka_unit_test(test_encrypted_rejections),
 		cmocka_unit_test(test_encrypted_round_trip),
+		cmocka_unit_test(test_shared_entries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
