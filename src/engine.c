@@ -1263,7 +1263,7 @@ static bool pt_job_message(struct pt_worker *w, struct pt_job *job, const uint8_
 	if (rx_ns < job->sent_ns) {
 		rx_ns = job->sent_ns;
 	}
-	st = pt_query_parse_opts(&ans, buf, len, job->id, job->tmpl->qname, job->req.qtype,
+	st = pt_query_parse_wire(&ans, buf, len, job->id, &job->tmpl->qw, job->req.qtype,
 				 job->req.opts, job->tcp);
 	if (st == PT_OK && job->case_seed != 0) {
 		/* 0x20: a server known to echo the case must echo it; one that does not is

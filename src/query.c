@@ -888,13 +888,13 @@ enum pt_status pt_query_prepare_ecs(struct pt_query_wire *out, const char *qname
 	}
 	/* The first name of a message is never compressed: it is the name's own wire form. */
 	rc = pt_dname_new(&name, qname);
+	out->name = name;
 	if (rc == PT_OK) {
 		out->name_len = ldns_rdf_size(name);
 		if (PT_QUERY_NAME_OFF + out->name_len > out->len) {
 			rc = PT_ERR_PARSE;
 		}
 	}
-	ldns_rdf_deep_free(name);
 	if (rc != PT_OK) {
 		pt_query_wire_fini(out);
 	}
@@ -907,6 +907,7 @@ void pt_query_wire_fini(struct pt_query_wire *q)
 		return;
 	}
 	free(q->wire);
+	ldns_rdf_deep_free(q->name);
 	memset(q, 0, sizeof(*q));
 }
 
@@ -1035,21 +1036,16 @@ enum pt_status pt_query_parse(struct pt_answer *out, const uint8_t *wire, size_t
 	return pt_query_parse_opts(out, wire, len, id, qname, qtype, 0, tcp);
 }
 
-enum pt_status pt_query_parse_opts(struct pt_answer *out, const uint8_t *wire, size_t len,
-				   uint16_t id, const char *qname, uint16_t qtype, unsigned opts,
-				   bool tcp)
+/* pt_query_parse_opts() with the question name parsed. */
+static enum pt_status pt_parse_reply(struct pt_answer *out, const uint8_t *wire, size_t len,
+				     uint16_t id, const ldns_rdf *name, uint16_t qtype,
+				     unsigned opts, bool tcp)
 {
 	bool chaos = (opts & PT_FLAG_CHAOS) != 0;
 	const ldns_rdf *final;
-	ldns_rdf *name = NULL;
 	ldns_pkt *pkt = NULL;
-	enum pt_status rc;
+	enum pt_status rc = PT_OK;
 
-	memset(out, 0, sizeof(*out));
-	rc = pt_dname_new(&name, qname);
-	if (rc != PT_OK) {
-		return rc;
-	}
 	if (!wire) {
 		rc = PT_ERR_PARSE;
 		goto done;
@@ -1099,8 +1095,34 @@ done:
 		pt_answer_fini(out);
 	}
 	ldns_pkt_free(pkt);
+	return rc;
+}
+
+enum pt_status pt_query_parse_opts(struct pt_answer *out, const uint8_t *wire, size_t len,
+				   uint16_t id, const char *qname, uint16_t qtype, unsigned opts,
+				   bool tcp)
+{
+	ldns_rdf *name = NULL;
+	enum pt_status rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = pt_dname_new(&name, qname);
+	if (rc == PT_OK) {
+		rc = pt_parse_reply(out, wire, len, id, name, qtype, opts, tcp);
+	}
 	ldns_rdf_deep_free(name);
 	return rc;
+}
+
+enum pt_status pt_query_parse_wire(struct pt_answer *out, const uint8_t *wire, size_t len,
+				   uint16_t id, const struct pt_query_wire *q, uint16_t qtype,
+				   unsigned opts, bool tcp)
+{
+	memset(out, 0, sizeof(*out));
+	if (q->name == NULL) {
+		return PT_ERR_PARSE;
+	}
+	return pt_parse_reply(out, wire, len, id, q->name, qtype, opts, tcp);
 }
 
 enum pt_status pt_query_parse_b64(struct pt_answer *out, const char *b64, const char *qname,

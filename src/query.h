@@ -219,6 +219,8 @@ void pt_reply_fini(struct pt_reply *r);
 enum pt_status pt_query_build(uint8_t **wire, size_t *len, const char *qname, uint16_t qtype,
 			      uint16_t id, unsigned opts);
 
+struct ldns_struct_rdf;
+
 /** A query prepared once per (name, type, options) and stamped per try. Embedded; release
  *  with pt_query_wire_fini(). */
 struct pt_query_wire {
@@ -228,6 +230,8 @@ struct pt_query_wire {
 	size_t len;
 	/** length of the question name in wire form; it starts right after the header */
 	size_t name_len;
+	/** the question name as ldns holds it, for pt_query_parse_wire(); owned */
+	struct ldns_struct_rdf *name;
 };
 
 /** Header length: the question name starts at this offset of every query. */
@@ -306,6 +310,12 @@ void pt_answer_sort_rdata(struct pt_answer *a);
 enum pt_status pt_query_parse_opts(struct pt_answer *out, const uint8_t *wire, size_t len,
 				   uint16_t id, const char *qname, uint16_t qtype, unsigned opts,
 				   bool tcp);
+
+/** pt_query_parse_opts() for a reply to prepared query @p q (its question name is parsed
+ *  once, not per reply). */
+enum pt_status pt_query_parse_wire(struct pt_answer *out, const uint8_t *wire, size_t len,
+				   uint16_t id, const struct pt_query_wire *q, uint16_t qtype,
+				   unsigned opts, bool tcp);
 
 /** Release what @p a holds and zero it. NULL does nothing. */
 void pt_answer_fini(struct pt_answer *a);
