@@ -181,7 +181,88 @@ static char *pt_dname_str(const ldns_rdf *dname)
  * TXT and CAA strings are data and keep their case and quotes. With @with_type (ANY
  * queries) the type mnemonic comes first, since mixed types are meaningless without it.
  */
+/*
+ * The text of recent RDATA, per thread: a sweep's replies carry the same few answers over and
+ * over, and printing them (ldns_rdf2buffer_str(), the buffer, the lowering and cleaning) was
+ * a third of parsing a reply. A slot holds the RDATA's key (its type and, per field, its
+ * type, length and bytes) and the text made from it; a hit is an exact match of the key.
+ */
+#define PT_RDCACHE_SLOTS 64
+#define PT_RDCACHE_KEY 128
+#define PT_RDCACHE_TEXT 192
+
+struct pt_rdcache_slot {
+	size_t key_len; /* 0: empty */
+	uint8_t key[PT_RDCACHE_KEY];
+	char text[PT_RDCACHE_TEXT];
+};
+
+/* in the thread's own storage (zeroed: empty), so it goes with the thread: 20 KB each */
+static _Thread_local struct pt_rdcache_slot pt_rdcache[PT_RDCACHE_SLOTS];
+
+/* @p rr's key into @p key. @return its length, 0 when it does not fit. */
+static size_t pt_rdata_key(uint8_t *key, const ldns_rr *rr, bool with_type)
+{
+	uint16_t type = (uint16_t)ldns_rr_get_type(rr);
+	size_t n = 0;
+
+	key[n++] = (uint8_t)(type >> 8);
+	key[n++] = (uint8_t)type;
+	key[n++] = with_type;
+	for (size_t i = 0; i < ldns_rr_rd_count(rr); i++) {
+		const ldns_rdf *f = ldns_rr_rdf(rr, i);
+		size_t len = ldns_rdf_size(f);
+
+		if (n + 3 + len > PT_RDCACHE_KEY) {
+			return 0;
+		}
+		key[n++] = (uint8_t)ldns_rdf_get_type(f);
+		key[n++] = (uint8_t)(len >> 8);
+		key[n++] = (uint8_t)len;
+		memcpy(key + n, ldns_rdf_data(f), len);
+		n += len;
+	}
+	return n;
+}
+
+static size_t pt_rdata_slot(const uint8_t *key, size_t len)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h = (h ^ key[i]) * 1099511628211ULL;
+	}
+	return (size_t)(h >> 32) % PT_RDCACHE_SLOTS;
+}
+
+static enum pt_status pt_rdata_print(char **out, const ldns_rr *rr, bool with_type);
+
 static enum pt_status pt_rdata_str(char **out, const ldns_rr *rr, bool with_type)
+{
+	uint8_t key[PT_RDCACHE_KEY];
+	size_t len = pt_rdata_key(key, rr, with_type);
+	struct pt_rdcache_slot *slot;
+	enum pt_status rc;
+
+	if (len == 0) {
+		return pt_rdata_print(out, rr, with_type);
+	}
+	slot = &pt_rdcache[pt_rdata_slot(key, len)];
+	if (slot->key_len == len && memcmp(slot->key, key, len) == 0) {
+		*out = strdup(slot->text);
+		return *out ? PT_OK : PT_ERR_NOMEM;
+	}
+	rc = pt_rdata_print(out, rr, with_type);
+	if (rc == PT_OK && strlen(*out) < PT_RDCACHE_TEXT) {
+		memcpy(slot->key, key, len);
+		slot->key_len = len;
+		memcpy(slot->text, *out, strlen(*out) + 1);
+	}
+	return rc;
+}
+
+/* The text of @p rr's RDATA, as ldns prints it, names lower-case, cleaned. */
+static enum pt_status pt_rdata_print(char **out, const ldns_rr *rr, bool with_type)
 {
 	ldns_buffer *b = ldns_buffer_new(128);
 	enum pt_status rc = PT_OK;

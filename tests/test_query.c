@@ -866,6 +866,44 @@ static void test_dedupe(void **state)
 }
 
 /* What a user types for --expect must equal what a reply parses to. */
+/* The same RDATA again is the same text (the thread's cache of recent texts), and RDATA that
+ * differ in a byte, in the case of a name, in type or in field boundaries never get another's:
+ * each reply parsed twice, in an order that revisits earlier ones. */
+static void test_rdata_again(void **state)
+{
+	static const struct {
+		const char *type, *record, *text;
+	} cases[] = {
+		{ "MX", "10 mx1.example.com.", "10 mx1.example.com." },
+		{ "MX", "10 MX1.Example.COM.", "10 mx1.example.com." },
+		{ "MX", "11 mx1.example.com.", "11 mx1.example.com." },
+		{ "MX", "10 mx2.example.com.", "10 mx2.example.com." },
+		{ "TXT", "\"ab\" \"c\"", "\"ab\" \"c\"" },
+		{ "TXT", "\"a\" \"bc\"", "\"a\" \"bc\"" },
+		{ "TXT", "\"abc\"", "\"abc\"" },
+		{ "A", "192.0.2.1", "192.0.2.1" },
+		{ "NS", "Ns1.Example.Com.", "ns1.example.com." },
+		{ "CNAME", "ns1.example.com.", "ns1.example.com." },
+	};
+	const size_t n = sizeof(cases) / sizeof(cases[0]);
+
+	(void)state;
+	for (size_t round = 0; round < 3 * n; round++) {
+		size_t i = (round * 7) % n;
+		char line[200];
+		struct fx f = { .qtype = cases[i].type, .an = { line } };
+		struct pt_answer a;
+
+		snprintf(line, sizeof(line), "example.com. 60 IN %s %s", cases[i].type,
+			 cases[i].record);
+		assert_int_equal(fx_parse(&a, &f, "example.com", pt_rrtype_from_name(cases[i].type)),
+				 PT_OK);
+		assert_int_equal(a.count, 1);
+		assert_string_equal(a.rdata[0], cases[i].text);
+		pt_answer_fini(&a);
+	}
+}
+
 static void test_rdata_normalise(void **state)
 {
 	static const struct {
@@ -1493,6 +1531,7 @@ int main(void)
 		cmocka_unit_test(test_txt_bytes_cleaned),
 		cmocka_unit_test(test_dedupe),
 		cmocka_unit_test(test_rdata_normalise),
+		cmocka_unit_test(test_rdata_again),
 		cmocka_unit_test(test_any),
 		cmocka_unit_test(test_rrtype),
 		cmocka_unit_test(test_name_normalise),
