@@ -11,11 +11,12 @@ enum pt_status pt_net_submit(const struct pt_net *net, const struct pt_request *
 	return net->submit(net->impl, req, fn, ctx);
 }
 
-void pt_request_init(struct pt_request *q, const struct sockaddr_storage *sa, socklen_t salen,
-		     const char *qname, uint16_t qtype, unsigned opts)
+void pt_request_init(struct pt_request *q, const void *sa, socklen_t salen, const char *qname,
+		     uint16_t qtype, unsigned opts)
 {
 	memset(q, 0, sizeof(*q));
-	q->sa = *sa;
+	/* a length past the storage is kept, and refused by the engine as no address */
+	memcpy(&q->sa, sa, salen <= sizeof(q->sa) ? salen : 0);
 	q->salen = salen;
 	q->qname = qname;
 	q->qtype = qtype;
@@ -53,7 +54,8 @@ const char *pt_net_strerror(int err, char *buf, size_t size)
 
 void pt_request_use_resolver(struct pt_request *q, const struct pt_resolver *r)
 {
-	q->sa = r->sa;
+	memset(&q->sa, 0, sizeof(q->sa));
+	memcpy(&q->sa, &r->sa, r->salen <= sizeof(r->sa) ? r->salen : 0);
 	q->salen = r->salen;
 	q->transport = r->transport;
 	q->endpoint = r->transport != PT_TRANSPORT_UDP ? r->endpoint : NULL;

@@ -99,8 +99,8 @@ enum pt_status pt_net_run(const struct pt_net *net, const struct pt_request *req
 			  struct pt_reply *out);
 
 /** Fill @p q for @p qname / @p qtype to the server at @p sa (tag 0). */
-void pt_request_init(struct pt_request *q, const struct sockaddr_storage *sa, socklen_t salen,
-		     const char *qname, uint16_t qtype, unsigned opts);
+void pt_request_init(struct pt_request *q, const void *sa, socklen_t salen, const char *qname,
+		     uint16_t qtype, unsigned opts);
 
 /** Send @p q to resolver @p r the way it is reached: its address, transport and endpoint.
  *  @p q borrows r->endpoint until it is submitted. */

@@ -339,9 +339,9 @@ void pt_resolvers_remove(struct pt_resolvers *list, size_t index)
 void pt_resolver_set_port(struct pt_resolver *r, uint16_t port)
 {
 	r->port = port;
-	if (r->sa.ss_family == AF_INET) {
+	if (r->sa.any.sa_family == AF_INET) {
 		((struct sockaddr_in *)&r->sa)->sin_port = htons(port);
-	} else if (r->sa.ss_family == AF_INET6) {
+	} else if (r->sa.any.sa_family == AF_INET6) {
 		((struct sockaddr_in6 *)&r->sa)->sin6_port = htons(port);
 	}
 }

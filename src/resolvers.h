@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "status.h"
@@ -40,6 +41,15 @@ enum pt_transport {
 #define PT_DOH_PORT 443
 
 /** One resolver: where to send queries and how to show it. */
+/** A socket address of either family, as large as an IPv6 one (28 bytes; a struct
+ *  sockaddr_storage is 128, and every resolver holds one). Cast its address as for a
+ *  sockaddr_storage; its family is any.sa_family. */
+union pt_sockaddr {
+	struct sockaddr any;
+	struct sockaddr_in v4;
+	struct sockaddr_in6 v6;
+};
+
 struct pt_resolver {
 	/** numeric address without brackets or port ("8.8.8.8", "2001:db8::1", "fe80::1%eth0");
 	 *  for a DoH entry whose host name was not resolved, that host name (then @ref salen
@@ -52,7 +62,7 @@ struct pt_resolver {
 	/** free-form location ("US", "Prague, CZ"); empty when unknown */
 	char location[PT_LOCATION_MAX];
 	/** the address and port as a socket address, ready for connect() */
-	struct sockaddr_storage sa;
+	union pt_sockaddr sa;
 	/** length of @ref sa */
 	socklen_t salen;
 	/** where its answers are seen from (zeroed: a local resolver proptrack asks itself) */

@@ -88,13 +88,13 @@ static void test_address_forms(void **state)
 	check_entry(list, 9, "2001:db8::5", 56, "", "");
 
 	r = pt_resolvers_get(list, 1);
-	assert_int_equal(r->sa.ss_family, AF_INET);
+	assert_int_equal(r->sa.any.sa_family, AF_INET);
 	assert_int_equal(r->salen, sizeof(struct sockaddr_in));
 	assert_int_equal(ntohs(((const struct sockaddr_in *)&r->sa)->sin_port), 5353);
 	assert_int_equal(((const struct sockaddr_in *)&r->sa)->sin_addr.s_addr,
 			 inet_addr("8.8.4.4"));
 	r = pt_resolvers_get(list, 6);
-	assert_int_equal(r->sa.ss_family, AF_INET6);
+	assert_int_equal(r->sa.any.sa_family, AF_INET6);
 	assert_int_equal(r->salen, sizeof(struct sockaddr_in6));
 	assert_int_equal(ntohs(((const struct sockaddr_in6 *)&r->sa)->sin6_port), 5353);
 	assert_null(pt_resolvers_get(list, 10));
@@ -541,7 +541,7 @@ static void test_localhost(void **state)
 	check_entry(list, 0, "127.0.0.1", 53, "localhost", "");
 	check_entry(list, 1, "127.0.0.1", 5353, "Local test", "");
 	r = pt_resolvers_get(list, 1);
-	assert_int_equal(r->sa.ss_family, AF_INET);
+	assert_int_equal(r->sa.any.sa_family, AF_INET);
 	assert_int_equal(ntohs(((const struct sockaddr_in *)&r->sa)->sin_port), 5353);
 	assert_int_equal(rep.ndiags, 1);
 	check_diag(&rep, 0, 3,
@@ -690,7 +690,7 @@ static void test_limits_and_mapped(void **state)
 	assert_int_equal(pt_resolvers_count(list), 1);
 	assert_int_equal(rep.duplicates, 2);
 	assert_string_equal(pt_resolvers_get(list, 0)->address, "192.0.2.1");
-	assert_int_equal(pt_resolvers_get(list, 0)->sa.ss_family, AF_INET);
+	assert_int_equal(pt_resolvers_get(list, 0)->sa.any.sa_family, AF_INET);
 	assert_string_equal(pt_resolvers_get(list, 0)->label, "A");
 	pt_resolvers_free(list);
 	pt_parse_report_fini(&rep);
