@@ -193,9 +193,12 @@ void pt_session_stop(struct pt_session *s)
 	pt_watch_stop(s->watch);
 	pt_vantage_repeat_stop(s);
 	/* nothing asks any more: the engine goes now, not at pt_session_fini(), so the memory of
-	 * its jobs (one per resolver in a sweep) is back before the output's snapshot is built */
+	 * its jobs (one per resolver in a sweep) is back before the output's snapshot is built,
+	 * and with it the driver its callbacks pointed to (its items and schedule) */
 	pt_engine_free(s->engine);
 	s->engine = NULL;
+	pt_watch_free(s->watch);
+	s->watch = NULL;
 }
 
 bool pt_session_log_warning(struct pt_session *s, FILE *err, const struct pt_options *o)

@@ -5,9 +5,9 @@
  * loop and the dashboard both run on one of these. Controlling thread only.
  *
  * Shutdown order (pt_session_stop(), then pt_session_fini()): cancel what is in flight so the
- * driver's threads return at once, join them, free the engine before the driver its
- * callbacks point to (at the stop already, so its memory is back before the output is
- * built), end the event stream, and free the state last.
+ * driver's threads return at once, join them, free the engine, then the driver its callbacks
+ * point to (at the stop already, so their memory is back before the output is built), end
+ * the event stream, and free the state last.
  */
 #ifndef PT_SESSION_H
 #define PT_SESSION_H
@@ -76,7 +76,7 @@ int pt_session_start_mode(struct pt_session *s, const struct pt_options *o,
 void pt_session_alerts(struct pt_session *s, int term_fd, FILE *reports);
 
 /** Stop the driver, cancel what is in flight (cancelled queries change no answer) and free
- *  the engine. */
+ *  the engine and the driver. */
 void pt_session_stop(struct pt_session *s);
 
 /**

@@ -170,7 +170,13 @@ struct pt_tmpl {
 
 /* One submitted query; owned by exactly one worker from submit until its callback returned. */
 struct pt_job {
-	struct pt_request req; /* caller's request; req.qname points at tmpl->qname */
+	/* what it keeps of the caller's request, the rest (name, type, options, Client Subnet)
+	 * being its template's: a job is one per query in flight, and the request's own
+	 * sockaddr_storage alone was 128 of its 200 bytes (pt_job_request() makes it back) */
+	union pt_sockaddr sa;
+	socklen_t salen; /* as the caller gave it (pt_job_salen() is what goes to the kernel) */
+	enum pt_transport transport;
+	uint64_t tag;
 	struct pt_tmpl *tmpl;
 	pt_reply_fn fn;
 	void *ctx;
@@ -203,7 +209,7 @@ struct pt_job {
 	size_t heap_idx;      /* position in the heap, SIZE_MAX when absent */
 	unsigned slot;	      /* TCP: index in the connection table */
 	uint32_t gen;	      /* TCP: generation of the socket's epoll registration */
-	char *endpoint;	      /* DoT name or DoH URL, owned (req.endpoint points here) */
+	char *endpoint;	      /* DoT name or DoH URL, owned */
 	struct pt_tls_conn *tconn;  /* DoT: the connection the current try waits on */
 	struct pt_job *cnext;	    /* DoT: the connection's list of tries */
 	CURL *easy;		    /* DoH: the current try's transfer */
@@ -410,16 +416,16 @@ static uint64_t pt_hash_bytes(uint64_t h, const void *p, size_t n)
 
 /* Hash of a server's address and port (and IPv6 scope); the same for sockaddrs that
  * pt_sa_same() calls equal. */
-static uint64_t pt_sa_hash(const struct sockaddr_storage *sa)
+static uint64_t pt_sa_hash(const struct sockaddr *sa)
 {
 	uint64_t h = 14695981039346656037ULL;
 
-	if (sa->ss_family == AF_INET) {
+	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
 
 		h = pt_hash_bytes(h, &s4->sin_addr, sizeof(s4->sin_addr));
 		h = pt_hash_bytes(h, &s4->sin_port, sizeof(s4->sin_port));
-	} else if (sa->ss_family == AF_INET6) {
+	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
 
 		h = pt_hash_bytes(h, &s6->sin6_addr, sizeof(s6->sin6_addr));
@@ -429,18 +435,18 @@ static uint64_t pt_sa_hash(const struct sockaddr_storage *sa)
 }
 
 /* Did datagram source @p from come from server @p to (address and port)? */
-static bool pt_sa_same(const struct sockaddr_storage *from, const struct sockaddr_storage *to)
+static bool pt_sa_same(const struct sockaddr *from, const struct sockaddr *to)
 {
-	if (from->ss_family != to->ss_family) {
+	if (from->sa_family != to->sa_family) {
 		return false;
 	}
-	if (to->ss_family == AF_INET) {
+	if (to->sa_family == AF_INET) {
 		const struct sockaddr_in *a = (const struct sockaddr_in *)from;
 		const struct sockaddr_in *b = (const struct sockaddr_in *)to;
 
 		return a->sin_port == b->sin_port && a->sin_addr.s_addr == b->sin_addr.s_addr;
 	}
-	if (to->ss_family == AF_INET6) {
+	if (to->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)from;
 		const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)to;
 
@@ -632,7 +638,7 @@ static void pt_mt_remove(struct pt_worker *w, struct pt_job *job)
  * reply that is not its own to (NULL when none).
  */
 static struct pt_job *pt_mt_find(struct pt_worker *w, unsigned fam, unsigned sock,
-				 const struct sockaddr_storage *from, bool has_id, uint16_t id,
+				 const struct sockaddr *from, bool has_id, uint16_t id,
 				 struct pt_job **any)
 {
 	uint64_t dhash = pt_sa_hash(from);
@@ -644,7 +650,7 @@ static struct pt_job *pt_mt_find(struct pt_worker *w, unsigned fam, unsigned soc
 	}
 	for (j = w->mt[pt_mt_bucket(w, dhash, fam, sock)]; j; j = j->hnext) {
 		if (j->dhash != dhash || j->fam != fam || j->sock != sock ||
-		    !pt_sa_same(from, &j->req.sa)) {
+		    !pt_sa_same(from, &j->sa.any)) {
 			continue;
 		}
 		if (has_id && j->id == id) {
@@ -792,6 +798,21 @@ static void pt_job_close(struct pt_worker *w, struct pt_job *job)
 	job->phase = PT_PHASE_IDLE;
 }
 
+/* The request @p job was submitted with, as its callback is given it. */
+static void pt_job_request(const struct pt_job *job, struct pt_request *req)
+{
+	memset(req, 0, sizeof(*req));
+	memcpy(&req->sa, &job->sa, sizeof(job->sa));
+	req->salen = job->salen;
+	req->qname = job->tmpl->qname;
+	req->qtype = job->tmpl->qtype;
+	req->opts = job->tmpl->opts;
+	req->tag = job->tag;
+	req->transport = job->transport;
+	req->endpoint = job->endpoint;
+	req->ecs = job->tmpl->ecs;
+}
+
 /* Hand @p job's outcome to its callback (no lock held): the reply is made here, on the
  * stack, so a job waiting or in flight carries only its counters (a few bytes, not a struct
  * pt_reply). @param ans the answer (taken) with its round trip @p rtt_ms, or NULL. */
@@ -799,6 +820,7 @@ static void pt_job_hand(struct pt_worker *w, struct pt_job *job, enum pt_reply_r
 			struct pt_answer *ans, double rtt_ms)
 {
 	struct pt_reply reply;
+	struct pt_request req;
 
 	memset(&reply, 0, sizeof(reply));
 	reply.result = res;
@@ -811,7 +833,8 @@ static void pt_job_hand(struct pt_worker *w, struct pt_job *job, enum pt_reply_r
 		reply.answer = *ans;
 		reply.rtt_ms = rtt_ms;
 	}
-	job->fn(job->ctx, &job->req, &reply);
+	pt_job_request(job, &req);
+	job->fn(job->ctx, &req, &reply);
 	pt_reply_fini(&reply);
 }
 
@@ -936,15 +959,25 @@ static void pt_job_error(struct pt_worker *w, struct pt_job *job, int err)
 	}
 }
 
-static bool pt_addr_ok(const struct pt_request *req)
+/* The job's address is one the kernel takes: a family of ours, as long as it needs. */
+static bool pt_addr_ok(const struct pt_job *job)
 {
-	if (req->sa.ss_family == AF_INET) {
-		return req->salen >= sizeof(struct sockaddr_in) && req->salen <= sizeof(req->sa);
+	if (job->sa.any.sa_family == AF_INET) {
+		return job->salen >= sizeof(struct sockaddr_in) &&
+		       job->salen <= sizeof(struct sockaddr_storage);
 	}
-	if (req->sa.ss_family == AF_INET6) {
-		return req->salen >= sizeof(struct sockaddr_in6) && req->salen <= sizeof(req->sa);
+	if (job->sa.any.sa_family == AF_INET6) {
+		return job->salen >= sizeof(struct sockaddr_in6) &&
+		       job->salen <= sizeof(struct sockaddr_storage);
 	}
 	return false;
+}
+
+/* The length of the job's address as the kernel is given it (pt_addr_ok() held). */
+static socklen_t pt_job_salen(const struct pt_job *job)
+{
+	return job->sa.any.sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+						 : sizeof(struct sockaddr_in);
 }
 
 /* A fresh ID for the next try, and the case of its name when the server may echo it. */
@@ -1011,8 +1044,7 @@ static void pt_job_send(struct pt_worker *w, struct pt_job *job)
 	unsigned fam;
 
 	/* a DoH host name that was not resolved is libcurl's to resolve */
-	if (!pt_addr_ok(&job->req) &&
-	    !(job->req.transport == PT_TRANSPORT_HTTPS && job->req.salen == 0)) {
+	if (!pt_addr_ok(job) && !(job->transport == PT_TRANSPORT_HTTPS && job->salen == 0)) {
 		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, EAFNOSUPPORT);
 		return;
 	}
@@ -1020,11 +1052,11 @@ static void pt_job_send(struct pt_worker *w, struct pt_job *job)
 		pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, job->tmpl->err);
 		return;
 	}
-	if (job->req.transport == PT_TRANSPORT_TLS) {
+	if (job->transport == PT_TRANSPORT_TLS) {
 		pt_job_tls_start(w, job);
 		return;
 	}
-	if (job->req.transport == PT_TRANSPORT_HTTPS) {
+	if (job->transport == PT_TRANSPORT_HTTPS) {
 		pt_job_doh_start(w, job);
 		return;
 	}
@@ -1032,7 +1064,7 @@ static void pt_job_send(struct pt_worker *w, struct pt_job *job)
 		pt_job_tcp_start(w, job);
 		return;
 	}
-	fam = job->req.sa.ss_family == AF_INET6;
+	fam = job->sa.any.sa_family == AF_INET6;
 	if (!w->pools[fam].opened) {
 		pt_pool_open(w, fam);
 	}
@@ -1135,7 +1167,7 @@ static bool pt_send_batch(struct pt_worker *w)
 		/* IDs are unique per socket and server among the tries out (and in this batch) */
 		do {
 			pt_job_new_id(w, job);
-		} while (pt_mt_find(w, fam, sock, &job->req.sa, true, job->id, &any) != NULL);
+		} while (pt_mt_find(w, fam, sock, &job->sa.any, true, job->id, &any) != NULL);
 		if (!pt_mt_insert(w, job)) {
 			pt_job_finish(w, job, PT_REPLY_LOCAL_ERROR, ENOMEM);
 			continue;
@@ -1146,8 +1178,8 @@ static bool pt_send_batch(struct pt_worker *w)
 		w->iov[n].iov_base = w->sbuf[n];
 		w->iov[n].iov_len = job->tmpl->qw.len;
 		memset(&w->msgs[n], 0, sizeof(w->msgs[n]));
-		w->msgs[n].msg_hdr.msg_name = &job->req.sa;
-		w->msgs[n].msg_hdr.msg_namelen = job->req.salen;
+		w->msgs[n].msg_hdr.msg_name = &job->sa;
+		w->msgs[n].msg_hdr.msg_namelen = pt_job_salen(job);
 		w->msgs[n].msg_hdr.msg_iov = &w->iov[n];
 		w->msgs[n].msg_hdr.msg_iovlen = 1;
 		w->batch[n++] = job;
@@ -1263,8 +1295,8 @@ static bool pt_job_message(struct pt_worker *w, struct pt_job *job, const uint8_
 	if (rx_ns < job->sent_ns) {
 		rx_ns = job->sent_ns;
 	}
-	st = pt_query_parse_wire(&ans, buf, len, job->id, &job->tmpl->qw, job->req.qtype,
-				 job->req.opts, job->tcp);
+	st = pt_query_parse_wire(&ans, buf, len, job->id, &job->tmpl->qw, job->tmpl->qtype,
+				 job->tmpl->opts, job->tcp);
 	if (st == PT_OK && job->case_seed != 0) {
 		/* 0x20: a server known to echo the case must echo it; one that does not is
 		 * asked without from now on */
@@ -1340,7 +1372,8 @@ static void pt_udp_errors(struct pt_worker *w, unsigned fam, unsigned sock)
 		if (err == 0 || n < 2 || h.msg_namelen == 0) {
 			continue;
 		}
-		job = pt_mt_find(w, fam, sock, &to, true, (uint16_t)(q[0] << 8 | q[1]), &any);
+		job = pt_mt_find(w, fam, sock, (const struct sockaddr *)&to, true,
+				 (uint16_t)(q[0] << 8 | q[1]), &any);
 		if (job && job->phase == PT_PHASE_UDP) {
 			pt_job_error(w, job, err);
 		}
@@ -1377,7 +1410,7 @@ static int pt_udp_read(struct pt_worker *w, unsigned fam, unsigned sock)
 		bool has_id = len >= 2;
 		struct pt_job *any;
 		struct pt_job *job =
-			pt_mt_find(w, fam, sock, &w->from[i], has_id,
+			pt_mt_find(w, fam, sock, (const struct sockaddr *)&w->from[i], has_id,
 				   has_id ? (uint16_t)(buf[0] << 8 | buf[1]) : 0, &any);
 
 		if (job) {
@@ -1439,7 +1472,7 @@ static void pt_job_tcp_start(struct pt_worker *w, struct pt_job *job)
 		w->tcpq_tail = job;
 		return;
 	}
-	fd = socket(job->req.sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	fd = socket(job->sa.any.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0 && (errno == EMFILE || errno == ENFILE) && w->tcp_active > 0) {
 		/* out of descriptors with connections open: fewer at once, this one waits */
 		w->tcp_limit = w->tcp_active;
@@ -1477,7 +1510,7 @@ static void pt_job_tcp_start(struct pt_worker *w, struct pt_job *job)
 	setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &(int){ 1 }, sizeof(int));
 	job->sent_ns = pt_now(e);
 	job->gen = ++w->gen & 0x3fffffffu;
-	if (connect(fd, (const struct sockaddr *)&job->req.sa, job->req.salen) < 0) {
+	if (connect(fd, &job->sa.any, pt_job_salen(job)) < 0) {
 		if (errno != EINPROGRESS) {
 			pt_job_error(w, job, errno);
 			return;
@@ -1748,9 +1781,10 @@ static struct pt_tls_conn *pt_tls_open(struct pt_worker *w, const struct pt_job 
 		w->tconns = t;
 		w->ntconns = n;
 	}
-	c->sa = job->req.sa;
-	c->salen = job->req.salen;
-	snprintf(c->name, sizeof(c->name), "%s", job->req.endpoint ? job->req.endpoint : "");
+	memset(&c->sa, 0, sizeof(c->sa));
+	memcpy(&c->sa, &job->sa, sizeof(job->sa));
+	c->salen = pt_job_salen(job);
+	snprintf(c->name, sizeof(c->name), "%s", job->endpoint ? job->endpoint : "");
 	c->slot = slot;
 	c->gen = ++w->gen & 0x1fffffffu;
 	c->fd = socket(c->sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -2030,7 +2064,7 @@ static int pt_engine_tls(struct pt_engine *e)
 static void pt_job_tls_start(struct pt_worker *w, struct pt_job *job)
 {
 	struct pt_engine *e = w->e;
-	const char *name = job->req.endpoint ? job->req.endpoint : "";
+	const char *name = job->endpoint ? job->endpoint : "";
 	struct pt_tls_conn *c = NULL;
 	size_t len = job->tmpl->qw.len;
 	int err;
@@ -2042,7 +2076,8 @@ static void pt_job_tls_start(struct pt_worker *w, struct pt_job *job)
 	for (unsigned i = 0; i < w->ntconns && !c; i++) {
 		struct pt_tls_conn *t = w->tconns[i];
 
-		if (t && pt_sa_same(&job->req.sa, &t->sa) && strcmp(t->name, name) == 0) {
+		if (t && pt_sa_same(&job->sa.any, (const struct sockaddr *)&t->sa) &&
+		    strcmp(t->name, name) == 0) {
 			c = t;
 		}
 	}
@@ -2174,28 +2209,26 @@ static void pt_doh_detach(struct pt_worker *w, struct pt_job *job)
 
 /* "host:port:address" for CURLOPT_RESOLVE: the URL's host pinned to the listed address, so the
  * server asked is the one the list (and the output) names. NULL when the host is numeric. */
-static struct curl_slist *pt_doh_pin(const struct pt_request *req)
+static struct curl_slist *pt_doh_pin(const struct pt_job *job)
 {
-	const char *h = req->endpoint + strlen("https://");
+	const char *h = job->endpoint + strlen("https://");
 	char host[PT_ENDPOINT_MAX], addr[INET6_ADDRSTRLEN], line[PT_ENDPOINT_MAX + 64];
 	unsigned char bin[16];
 	size_t n = h[0] == '[' ? 0 : strcspn(h, ":/?");
 	uint16_t port;
-	bool v6 = req->sa.ss_family == AF_INET6;
-	const void *a = v6 ? (const void *)&((const struct sockaddr_in6 *)&req->sa)->sin6_addr
-			   : (const void *)&((const struct sockaddr_in *)&req->sa)->sin_addr;
+	bool v6 = job->sa.any.sa_family == AF_INET6;
+	const void *a = v6 ? (const void *)&job->sa.v6.sin6_addr : (const void *)&job->sa.v4.sin_addr;
 
-	if (req->salen == 0 || n == 0 || n >= sizeof(host)) {
+	if (job->salen == 0 || n == 0 || n >= sizeof(host)) {
 		return NULL;
 	}
 	memcpy(host, h, n);
 	host[n] = '\0';
 	if (inet_pton(AF_INET, host, bin) == 1 ||
-	    !inet_ntop(req->sa.ss_family, a, addr, sizeof(addr))) {
+	    !inet_ntop(job->sa.any.sa_family, a, addr, sizeof(addr))) {
 		return NULL;
 	}
-	port = ntohs(v6 ? ((const struct sockaddr_in6 *)&req->sa)->sin6_port
-			: ((const struct sockaddr_in *)&req->sa)->sin_port);
+	port = ntohs(v6 ? job->sa.v6.sin6_port : job->sa.v4.sin_port);
 	snprintf(line, sizeof(line), v6 ? "%s:%u:[%s]" : "%s:%u:%s", host, (unsigned)port, addr);
 	return curl_slist_append(NULL, line);
 }
@@ -2222,8 +2255,8 @@ static void pt_job_doh_start(struct pt_worker *w, struct pt_job *job)
 	job->in_buf = NULL;
 	job->io_off = 0;
 	if (e->cfg.doh_get) {
-		size_t n = (size_t)snprintf(url, sizeof(url), "%s%sdns=", job->req.endpoint,
-					    strchr(job->req.endpoint, '?') ? "&" : "?");
+		size_t n = (size_t)snprintf(url, sizeof(url), "%s%sdns=", job->endpoint,
+					    strchr(job->endpoint, '?') ? "&" : "?");
 		int b = EVP_EncodeBlock((unsigned char *)url + n, msg, (int)len);
 
 		/* base64url without padding (RFC 4648 section 5) */
@@ -2239,13 +2272,13 @@ static void pt_job_doh_start(struct pt_worker *w, struct pt_job *job)
 		curl_easy_setopt(c, CURLOPT_URL, url);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, w->doh_get_headers);
 	} else {
-		curl_easy_setopt(c, CURLOPT_URL, job->req.endpoint);
+		curl_easy_setopt(c, CURLOPT_URL, job->endpoint);
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, w->doh_post_headers);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
 		curl_easy_setopt(c, CURLOPT_COPYPOSTFIELDS, (const char *)msg);
 	}
 	curl_slist_free_all(job->resolve);
-	job->resolve = pt_doh_pin(&job->req);
+	job->resolve = pt_doh_pin(job);
 	if (job->resolve) {
 		curl_easy_setopt(c, CURLOPT_RESOLVE, job->resolve);
 	}
@@ -2962,7 +2995,7 @@ enum pt_status pt_engine_submit(struct pt_engine *e, const struct pt_request *re
 	/* a DoH server without an address goes to a worker by its URL */
 	uint64_t dhash = req->transport == PT_TRANSPORT_HTTPS && req->salen == 0 && req->endpoint
 				 ? pt_mix(pt_hash_bytes(1, req->endpoint, strlen(req->endpoint)))
-				 : pt_sa_hash(&req->sa);
+				 : pt_sa_hash((const struct sockaddr *)&req->sa);
 	struct pt_worker *w = &e->workers[dhash % e->nworkers];
 	char *endpoint = NULL;
 
@@ -2991,11 +3024,14 @@ enum pt_status pt_engine_submit(struct pt_engine *e, const struct pt_request *re
 		return PT_ERR_NOMEM;
 	}
 	memset(job, 0, sizeof(*job));
-	job->req = *req;
+	/* a length past the union is kept, and refused as no address (pt_addr_ok()) */
+	memcpy(&job->sa, &req->sa,
+	       req->salen <= sizeof(job->sa) ? req->salen : sizeof(job->sa));
+	job->salen = req->salen;
+	job->transport = req->transport;
+	job->tag = req->tag;
 	job->endpoint = endpoint;
-	job->req.endpoint = endpoint;
 	job->tmpl = t;
-	job->req.qname = t->qname;
 	job->fn = fn;
 	job->ctx = ctx;
 	job->fd = -1;
