@@ -2217,7 +2217,8 @@ static struct curl_slist *pt_doh_pin(const struct pt_job *job)
 	size_t n = h[0] == '[' ? 0 : strcspn(h, ":/?");
 	uint16_t port;
 	bool v6 = job->sa.any.sa_family == AF_INET6;
-	const void *a = v6 ? (const void *)&job->sa.v6.sin6_addr : (const void *)&job->sa.v4.sin_addr;
+	const void *a =
+		v6 ? (const void *)&job->sa.v6.sin6_addr : (const void *)&job->sa.v4.sin_addr;
 
 	if (job->salen == 0 || n == 0 || n >= sizeof(host)) {
 		return NULL;
@@ -3025,8 +3026,7 @@ enum pt_status pt_engine_submit(struct pt_engine *e, const struct pt_request *re
 	}
 	memset(job, 0, sizeof(*job));
 	/* a length past the union is kept, and refused as no address (pt_addr_ok()) */
-	memcpy(&job->sa, &req->sa,
-	       req->salen <= sizeof(job->sa) ? req->salen : sizeof(job->sa));
+	memcpy(&job->sa, &req->sa, req->salen <= sizeof(job->sa) ? req->salen : sizeof(job->sa));
 	job->salen = req->salen;
 	job->transport = req->transport;
 	job->tag = req->tag;

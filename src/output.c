@@ -706,10 +706,10 @@ static void json_identity(struct pt_json *j, const struct pt_row *r)
 	} else {
 		pt_json_null(j, "nsid");
 	}
-	if (r->id_server[0]) {
+	if (r->id_server && r->id_server[0]) {
 		pt_json_str(j, "id_server", r->id_server);
 	}
-	if (r->hostname_bind[0]) {
+	if (r->hostname_bind && r->hostname_bind[0]) {
 		pt_json_str(j, "hostname_bind", r->hostname_bind);
 	}
 	pt_json_bool(j, "validated", ok && (r->answer.flags & PT_FLAG_AD));

@@ -59,6 +59,7 @@ struct pt_chunk {
 	struct pt_row *rows;
 	struct answer_box **boxes;
 	struct history_box **hists;
+	struct identity_box **ids;
 	/* --follow-mx: every row's target results, their answers shared with the entries'
 	 * (tboxes: a reference each, NULL for none) */
 	struct pt_target_result *tres;
@@ -108,9 +109,9 @@ struct entry {
 	struct answer_box **tbox;
 	bool via_tcp;
 	/* CH TXT identity (kept across retargets: it is the resolver's, not the name's) */
-	/* out of line, allocated when one is known (most resolvers answer neither): the two
-	 * strings PT_IDENTITY_MAX bytes each, NULL when none */
-	char *identity;
+	/* out of line, allocated when one is known (most resolvers answer neither), shared with
+	 * the rows showing it; NULL when none */
+	struct identity_box *identity;
 	/* see struct pt_row */
 	bool dnssec_failure;
 	int cd_rcode;
@@ -122,10 +123,17 @@ struct entry {
 	struct pt_ecs ecs_sent;
 };
 
-/* Bytes of each CH TXT identity string (as struct pt_row's). */
+/* Bytes of each CH TXT identity string. */
 #define PT_IDENTITY_MAX 64
-_Static_assert(sizeof(((struct pt_row *)0)->id_server) == PT_IDENTITY_MAX, "row's size");
-_Static_assert(sizeof(((struct pt_row *)0)->hostname_bind) == PT_IDENTITY_MAX, "row's size");
+
+/* A resolver's CH TXT identity, shared by its entry and the rows showing it (pt_row's
+ * id_server and hostname_bind point into it): immutable, a new one each time a part of it is
+ * learnt (pt_state_set_identity()). */
+struct identity_box {
+	atomic_size_t refs;
+	char id_server[PT_IDENTITY_MAX];
+	char hostname_bind[PT_IDENTITY_MAX];
+};
 
 /* A distinct judgeable answer and how many resolvers serve it now. */
 struct answer_slot {
@@ -236,6 +244,21 @@ static struct answer_box *box_ref(struct answer_box *b)
 	return b;
 }
 
+static void id_unref(struct identity_box *b)
+{
+	if (b != NULL && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) {
+		free(b);
+	}
+}
+
+static struct identity_box *id_ref(struct identity_box *b)
+{
+	if (b != NULL) {
+		atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+	}
+	return b;
+}
+
 static void hist_unref(struct history_box *h)
 {
 	if (h != NULL && atomic_fetch_sub_explicit(&h->refs, 1, memory_order_acq_rel) == 1) {
@@ -297,6 +320,7 @@ static void chunk_unref(struct pt_chunk *c)
 	for (size_t i = 0; i < c->nrows; i++) {
 		box_unref(c->boxes[i]);
 		hist_unref(c->hists[i]);
+		id_unref(c->ids[i]);
 		pt_resolver_unref(c->rows[i].resolver);
 	}
 	for (size_t k = 0; k < c->ntboxes; k++) {
@@ -453,7 +477,7 @@ static void entry_clear(struct entry *e)
 {
 	const struct pt_resolver *keep = e->res;
 	bool tracked = e->tracked;
-	char *identity = e->identity;
+	struct identity_box *identity = e->identity;
 
 	box_unref(e->box);
 	box_unref(e->last_good);
@@ -506,7 +530,7 @@ void pt_state_free(struct pt_state *st)
 	}
 	for (size_t i = 0; i < st->nentries; i++) {
 		entry_clear(&st->entries[i]);
-		free(st->entries[i].identity);
+		id_unref(st->entries[i].identity);
 		pt_resolver_unref(st->entries[i].res);
 	}
 	free(st->entries);
@@ -1512,15 +1536,21 @@ void pt_state_set_identity(struct pt_state *st, uint64_t id, enum pt_identity_ki
 	pthread_mutex_lock(&st->lock);
 	if (id < st->nentries && st->entries[id].tracked) {
 		struct entry *e = &st->entries[id];
+		/* the rows showing the old one keep it: a new one */
+		struct identity_box *n = calloc(1, sizeof(*n));
 
-		if (e->identity == NULL) {
-			e->identity = calloc(2, PT_IDENTITY_MAX);
-		}
-		if (e->identity != NULL) {
-			char *dst =
-				e->identity + (kind == PT_IDENTITY_ID_SERVER ? 0 : PT_IDENTITY_MAX);
-
-			pt_text_clean(dst, PT_IDENTITY_MAX, text, strlen(text));
+		if (n != NULL) {
+			atomic_init(&n->refs, 1);
+			if (e->identity != NULL) {
+				memcpy(n->id_server, e->identity->id_server, PT_IDENTITY_MAX);
+				memcpy(n->hostname_bind, e->identity->hostname_bind,
+				       PT_IDENTITY_MAX);
+			}
+			pt_text_clean(kind == PT_IDENTITY_ID_SERVER ? n->id_server
+								    : n->hostname_bind,
+				      PT_IDENTITY_MAX, text, strlen(text));
+			id_unref(e->identity);
+			e->identity = n;
 			st->generation++;
 		}
 	}
@@ -1721,10 +1751,8 @@ static void row_fill(struct pt_row *r, uint64_t id, const struct entry *e)
 	r->old_servers = e->old_servers;
 	r->old_ttl = e->old_ttl;
 	r->ns_expires_ns = e->ns_expires_ns;
-	if (e->identity != NULL) {
-		memcpy(r->id_server, e->identity, sizeof(r->id_server));
-		memcpy(r->hostname_bind, e->identity + PT_IDENTITY_MAX, sizeof(r->hostname_bind));
-	}
+	r->id_server = e->identity != NULL ? e->identity->id_server : "";
+	r->hostname_bind = e->identity != NULL ? e->identity->hostname_bind : "";
 	r->dnssec_failure = e->dnssec_failure;
 	r->cd_rcode = e->cd_rcode;
 	r->stale = e->stale;
@@ -1914,15 +1942,18 @@ static struct pt_chunk *chunk_build(struct pt_state *st, size_t lo, size_t hi, c
 		n += st->entries[i].tracked;
 	}
 	/* every part is 8-byte aligned: struct pt_chunk, the rows and the pointers are */
-	c = malloc(sizeof(*c) + n * (sizeof(*c->rows) + sizeof(*c->boxes) + sizeof(*c->hists)) +
-		   ntres * (sizeof(*c->tres) + sizeof(*c->tboxes)));
+	c = malloc(
+		sizeof(*c) +
+		n * (sizeof(*c->rows) + sizeof(*c->boxes) + sizeof(*c->hists) + sizeof(*c->ids)) +
+		ntres * (sizeof(*c->tres) + sizeof(*c->tboxes)));
 	if (c == NULL) {
 		return NULL;
 	}
 	c->rows = (struct pt_row *)(c + 1);
 	c->boxes = (struct answer_box **)(c->rows + n);
 	c->hists = (struct history_box **)(c->boxes + n);
-	c->tres = (struct pt_target_result *)(c->hists + n);
+	c->ids = (struct identity_box **)(c->hists + n);
+	c->tres = (struct pt_target_result *)(c->ids + n);
 	c->tboxes = (struct answer_box **)(c->tres + ntres);
 	c->ntboxes = 0;
 	c->tcand_row = -1;
@@ -1946,6 +1977,7 @@ static struct pt_chunk *chunk_build(struct pt_state *st, size_t lo, size_t hi, c
 		c->boxes[c->nrows] = box_ref(e->box);
 		/* the entry's history, shared (read-only from now on: see history_own()) */
 		c->hists[c->nrows] = hist_ref(e->history);
+		c->ids[c->nrows] = id_ref(e->identity);
 		r->history = e->nhistory > 0 ? e->history->v : NULL;
 		r->group = e->answer_ix >= 0 ? rank[e->answer_ix] : -1;
 		c->nold += r->old_servers;

@@ -143,10 +143,12 @@ struct pt_row {
 	size_t ntargets;
 	/** the last reply came over TCP (a plain resolver after truncation, or --tcp) */
 	bool via_tcp;
-	/** its CH TXT id.server answer, cleaned; "" when unknown (asked once, on first contact) */
-	char id_server[64];
-	/** its CH TXT hostname.bind answer, cleaned; "" when unknown */
-	char hostname_bind[64];
+	/** its CH TXT id.server answer, cleaned; "" when unknown (asked once, on first contact);
+	 *  in a snapshot of the state shared and valid until pt_snapshot_free(), in a row made
+	 *  by hand NULL is read as "" */
+	const char *id_server;
+	/** its CH TXT hostname.bind answer, cleaned; "" when unknown (as @ref id_server) */
+	const char *hostname_bind;
 	/** its last answer was SERVFAIL and the same question with CD set was answered: DNSSEC
 	 *  validation failed there (status detail "dnssec") */
 	bool dnssec_failure;

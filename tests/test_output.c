@@ -322,7 +322,7 @@ static void test_table_site_ad(void **unused)
 	assert_null(strstr(buf, " AD "));
 	free(buf);
 	/* a site only: the SITE column, no AD */
-	snprintf(s->rows[0].id_server, sizeof(s->rows[0].id_server), "lab-fra-1");
+	s->rows[0].id_server = "lab-fra-1";
 	CAPTURE(buf, pt_output_table(out, s, false, 200));
 	assert_non_null(strstr(buf, "RTT  SITE       ANSWER\n"));
 	assert_non_null(strstr(buf, "12ms  lab-fra-1  10 mx-old"));
@@ -337,7 +337,7 @@ static void test_table_site_ad(void **unused)
 	free(buf);
 	/* a DNSSEC failure alone shows the column too, with "!" */
 	s->rows[0].answer.flags &= ~(unsigned)PT_FLAG_AD;
-	s->rows[0].id_server[0] = '\0';
+	s->rows[0].id_server = "";
 	s->rows[1].dnssec_failure = true;
 	CAPTURE(buf, pt_output_table(out, s, false, 200));
 	assert_null(strstr(buf, "SITE"));
@@ -347,7 +347,7 @@ static void test_table_site_ad(void **unused)
 	/* narrow: AD goes first, then SITE, before the answer gets short */
 	s->rows[1].dnssec_failure = false;
 	s->rows[0].answer.flags |= PT_FLAG_AD;
-	snprintf(s->rows[0].id_server, sizeof(s->rows[0].id_server), "lab-fra-1");
+	s->rows[0].id_server = "lab-fra-1";
 	CAPTURE(buf, pt_output_table(out, s, false, 97));
 	assert_non_null(strstr(buf, "SITE       AD  ANSWER\n"));
 	free(buf);

@@ -1592,10 +1592,10 @@ void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const str
 			pt_text_add(out, "  site:     %s%s%s%s", site.site, site.known ? " (" : "",
 				    site.known ? site.operator_name : "", site.known ? ")" : "");
 		}
-		if (row->id_server[0]) {
+		if (row->id_server && row->id_server[0]) {
 			pt_text_add(out, "  id.server %s", row->id_server);
 		}
-		if (row->hostname_bind[0]) {
+		if (row->hostname_bind && row->hostname_bind[0]) {
 			pt_text_add(out, "  hostname  %s (hostname.bind)", row->hostname_bind);
 		}
 		if (det != PT_DETAIL_NONE) {
