@@ -810,7 +810,12 @@ static const char *next_token(const char *p, char *tok, size_t toksz)
 		return NULL;
 	}
 	n = strcspn(p, SEPS);
-	snprintf(tok, toksz, "%.*s", (int)(n < toksz ? n : toksz - 1), p);
+	if (toksz > 0) {
+		size_t k = n < toksz ? n : toksz - 1;
+
+		memcpy(tok, p, k);
+		tok[k] = '\0';
+	}
 	return p + n;
 }
 
