@@ -58,7 +58,7 @@ void pt_request_use_resolver(struct pt_request *q, const struct pt_resolver *r)
 	memcpy(&q->sa, &r->sa, r->salen <= sizeof(r->sa) ? r->salen : 0);
 	q->salen = r->salen;
 	q->transport = r->transport;
-	q->endpoint = r->transport != PT_TRANSPORT_UDP ? r->endpoint : NULL;
+	q->endpoint = r->transport == PT_TRANSPORT_UDP ? NULL : r->endpoint ? r->endpoint : "";
 }
 
 /* pt_net_run(): one shared record, and one context per request giving its index. */

@@ -443,10 +443,10 @@ void pt_output_json_resolver(struct pt_json *j, const struct pt_resolver *r)
 	if (r->transport != PT_TRANSPORT_UDP) {
 		pt_json_str(j, "transport", pt_transport_name(r->transport, false));
 	}
-	if (r->transport == PT_TRANSPORT_TLS && r->endpoint[0]) {
+	if (r->transport == PT_TRANSPORT_TLS && r->endpoint && r->endpoint[0]) {
 		pt_json_str(j, "tls_name", r->endpoint);
 	} else if (r->transport == PT_TRANSPORT_HTTPS) {
-		pt_json_str(j, "url", r->endpoint);
+		pt_json_str(j, "url", r->endpoint ? r->endpoint : "");
 	}
 	if (r->vantage.source != PT_SOURCE_LOCAL) {
 		pt_output_json_vantage(j, &r->vantage);

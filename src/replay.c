@@ -74,10 +74,10 @@ static bool resolver_of(json_t *o, struct pt_resolver *r)
 	/* DoT and DoH resolvers: shown as they were asked */
 	if (url[0] || strcmp(via, "https") == 0) {
 		r->transport = PT_TRANSPORT_HTTPS;
-		snprintf(r->endpoint, sizeof(r->endpoint), "%s", url);
+		r->endpoint = pt_resolver_endpoint(url);
 	} else if (tls[0] || strcmp(via, "tls") == 0) {
 		r->transport = PT_TRANSPORT_TLS;
-		snprintf(r->endpoint, sizeof(r->endpoint), "%s", tls);
+		r->endpoint = pt_resolver_endpoint(tls);
 	}
 	snprintf(r->label, sizeof(r->label), "%s", str(o, "label"));
 	snprintf(r->location, sizeof(r->location), "%s", str(o, "location"));

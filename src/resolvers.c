@@ -211,6 +211,11 @@ static enum pt_status reindex(struct pt_resolvers *list, size_t nslots)
 	return PT_OK;
 }
 
+const char *pt_resolver_endpoint(const char *text)
+{
+	return pt_text_intern(text, PT_ENDPOINT_MAX);
+}
+
 /* A shared resolver: its reference count before it. */
 struct shared_resolver {
 	atomic_size_t refs;
@@ -503,6 +508,7 @@ static enum tok_kind parse_plain(struct pt_resolver *r, const char *tok, uint16_
 	size_t hlen;
 
 	memset(r, 0, sizeof(*r));
+	r->endpoint = "";
 	if (s[0] == '[') {
 		sep = strchr(s, ']');
 		if (!sep || (sep[1] && sep[1] != ':' && sep[1] != '#')) {
@@ -558,17 +564,18 @@ static enum tok_kind parse_tls(struct pt_resolver *r, const char *s, char *name,
 	if (kind != TOK_ADDR && kind != TOK_NAME) {
 		return kind;
 	}
-	if (hash && (!is_cert_name(hash + 1) || strlen(hash + 1) >= sizeof(r->endpoint))) {
+	if (hash && (!is_cert_name(hash + 1) || strlen(hash + 1) >= PT_ENDPOINT_MAX)) {
 		snprintf(why, whysz, "bad TLS name '%s' after '#' (a host name or an address)",
 			 excerpt(ex, sizeof(ex), hash + 1));
 		return kind == TOK_ADDR ? TOK_ADDR_BAD : TOK_BAD;
 	}
 	r->transport = PT_TRANSPORT_TLS;
 	/* tls://dns.example: the certificate must carry the name that was resolved */
-	snprintf(r->endpoint, sizeof(r->endpoint), "%s",
-		 hash		    ? hash + 1
-		 : kind == TOK_NAME ? name
-				    : "");
+	r->endpoint = pt_resolver_endpoint(hash ? hash + 1 : kind == TOK_NAME ? name : "");
+	if (r->endpoint == NULL) {
+		snprintf(why, whysz, "out of memory");
+		return TOK_BAD;
+	}
 	return kind;
 }
 
@@ -604,7 +611,7 @@ static enum tok_kind parse_https(struct pt_resolver *r, const char *tok, char *n
 	if (ulen > 6 && strcmp(url + ulen - 6, "{?dns}") == 0) {
 		url[ulen -= 6] = '\0';
 	}
-	if (strchr(url, '{') || strchr(url, '#') || ulen >= sizeof(r->endpoint)) {
+	if (strchr(url, '{') || strchr(url, '#') || ulen >= PT_ENDPOINT_MAX) {
 		snprintf(why, whysz,
 			 "bad DoH URL '%s' (a template other than {?dns}, a fragment, "
 			 "or longer than %d bytes)",
@@ -612,7 +619,10 @@ static enum tok_kind parse_https(struct pt_resolver *r, const char *tok, char *n
 		return TOK_BAD;
 	}
 	r->transport = PT_TRANSPORT_HTTPS;
-	memcpy(r->endpoint, url, ulen + 1);
+	if ((r->endpoint = pt_resolver_endpoint(url)) == NULL) {
+		snprintf(why, whysz, "out of memory");
+		return TOK_BAD;
+	}
 	return kind;
 }
 
@@ -632,6 +642,7 @@ static enum tok_kind parse_tok(struct pt_resolver *r, const char *tok, char *nam
 		snprintf(why, whysz, "unknown scheme in '%s' (tls:// and https:// are known)",
 			 excerpt(ex, sizeof(ex), tok));
 		memset(r, 0, sizeof(*r));
+		r->endpoint = "";
 		return TOK_BAD;
 	}
 	return parse_plain(r, tok, PT_DNS_PORT, true, name, why, whysz);
@@ -1191,7 +1202,7 @@ char *pt_resolver_format(char *buf, size_t size, const struct pt_resolver *r)
 	size_t n;
 
 	if (r->transport == PT_TRANSPORT_HTTPS) {
-		snprintf(buf, size, "%s", r->endpoint);
+		snprintf(buf, size, "%s", r->endpoint ? r->endpoint : "");
 		return buf;
 	}
 	if (r->port == def) {
@@ -1200,7 +1211,7 @@ char *pt_resolver_format(char *buf, size_t size, const struct pt_resolver *r)
 		n = (size_t)snprintf(buf, size, v6 ? "%s[%s]:%u" : "%s%s:%u", scheme, r->address,
 				     (unsigned)r->port);
 	}
-	if (r->transport == PT_TRANSPORT_TLS && r->endpoint[0] && n < size) {
+	if (r->transport == PT_TRANSPORT_TLS && r->endpoint && r->endpoint[0] && n < size) {
 		snprintf(buf + n, size - n, "#%s", r->endpoint);
 	}
 	return buf;

@@ -70,9 +70,18 @@ struct pt_resolver {
 	/** how queries reach it */
 	enum pt_transport transport;
 	/** TLS: the name its certificate must carry (empty: the certificate must name the
-	 *  address); HTTPS: the URL ("https://dns.example/dns-query"); empty for UDP */
-	char endpoint[PT_ENDPOINT_MAX];
+	 *  address); HTTPS: the URL ("https://dns.example/dns-query"); empty for UDP. A shared
+	 *  string (pt_resolver_endpoint()): a pointer, not 256 bytes in every resolver; NULL (a
+	 *  zeroed struct) reads as empty. */
+	const char *endpoint;
 };
+
+/**
+ * @p text (cut to PT_ENDPOINT_MAX - 1 bytes) as a resolver's endpoint: pt_text_intern()'s copy
+ * (the TLS names and DoH URLs of the lists given are a handful of strings, whatever the number
+ * of resolvers). @return NULL when out of memory. Any thread.
+ */
+const char *pt_resolver_endpoint(const char *text);
 
 /** "udp", "tcp" (a plain entry answered over TCP: @p via_tcp), "tls" or "https". */
 const char *pt_transport_name(enum pt_transport t, bool via_tcp);

@@ -1,5 +1,6 @@
 #include "text.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,4 +267,48 @@ char *pt_text_duration(char *buf, size_t size, uint64_t s)
 			 (unsigned)(s % 86400 / 3600));
 	}
 	return buf;
+}
+
+/*
+ * The table of shared strings: every text given once, for the life of the process, in a
+ * chained hash table under a mutex (taken when a list or a probe's result is read, never by a
+ * sweep).
+ */
+#define INTERN_BUCKETS 256
+
+struct interned {
+	struct interned *next;
+	char text[];
+};
+
+static struct interned *interned[INTERN_BUCKETS];
+static pthread_mutex_t interned_lock = PTHREAD_MUTEX_INITIALIZER;
+
+const char *pt_text_intern(const char *text, size_t size)
+{
+	size_t len = size > 0 ? strnlen(text, size - 1) : 0;
+	uint64_t h = 14695981039346656037ULL;
+	struct interned **b, *e;
+
+	if (len == 0) {
+		return "";
+	}
+	for (size_t i = 0; i < len; i++) {
+		h = (h ^ (unsigned char)text[i]) * 1099511628211ULL;
+	}
+	b = &interned[h % INTERN_BUCKETS];
+	pthread_mutex_lock(&interned_lock);
+	for (e = *b; e; e = e->next) {
+		if (strncmp(e->text, text, len) == 0 && e->text[len] == '\0') {
+			break;
+		}
+	}
+	if (e == NULL && (e = malloc(sizeof(*e) + len + 1)) != NULL) {
+		memcpy(e->text, text, len);
+		e->text[len] = '\0';
+		e->next = *b;
+		*b = e;
+	}
+	pthread_mutex_unlock(&interned_lock);
+	return e ? e->text : NULL;
 }

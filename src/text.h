@@ -93,4 +93,13 @@ size_t pt_text_clean(char *dst, size_t size, const char *src, size_t n);
 /** A duration for people: "41s", "3m05s", "2h04m", "3d02h". @return @p buf. */
 char *pt_text_duration(char *buf, size_t size, uint64_t seconds);
 
+/**
+ * The process's copy of @p text, cut to @p size - 1 bytes, in a table of strings that many
+ * records share (a resolver's TLS name or DoH URL, a probe's measurement id or error): the same
+ * pointer for the same text, kept until the process ends, so a record holds a pointer and not
+ * a buffer of its own. Only for texts of which there are few distinct ones. "" for an empty
+ * text. @return NULL when out of memory. Any thread.
+ */
+const char *pt_text_intern(const char *text, size_t size);
+
 #endif /* PT_TEXT_H */

@@ -136,6 +136,37 @@ static void test_shared_entries(void **state)
 	assert_null(pt_resolver_ref(NULL));
 }
 
+/* Endpoints are strings of one table: the same text is the same pointer, an empty one is "",
+ * a text past PT_ENDPOINT_MAX - 1 bytes is cut; parsed entries share them. */
+static void test_endpoint_table(void **state)
+{
+	struct pt_parse_report rep;
+	struct pt_resolvers *list = parse("tls://127.0.0.1#dns.example\n"
+					  "tls://127.0.0.2#dns.example\n"
+					  "127.0.0.3\n",
+					  &rep);
+	char longer[PT_ENDPOINT_MAX + 10];
+	const char *a, *b;
+
+	(void)state;
+	assert_int_equal(pt_resolvers_count(list), 3);
+	assert_ptr_equal(pt_resolvers_get(list, 0)->endpoint, pt_resolvers_get(list, 1)->endpoint);
+	assert_string_equal(pt_resolvers_get(list, 0)->endpoint, "dns.example");
+	assert_string_equal(pt_resolvers_get(list, 2)->endpoint, "");
+	assert_ptr_equal(pt_resolver_endpoint("dns.example"), pt_resolvers_get(list, 0)->endpoint);
+	assert_string_equal(pt_resolver_endpoint(""), "");
+	a = pt_resolver_endpoint("https://a.example/dns-query");
+	b = pt_resolver_endpoint("https://b.example/dns-query");
+	assert_ptr_not_equal(a, b);
+	assert_string_equal(b, "https://b.example/dns-query");
+	memset(longer, 'x', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	assert_int_equal(strlen(pt_resolver_endpoint(longer)), PT_ENDPOINT_MAX - 1);
+	pt_resolvers_free(list);
+	/* the table outlives the lists */
+	assert_string_equal(a, "https://a.example/dns-query");
+}
+
 static void test_zone(void **state)
 {
 	struct pt_parse_report rep;
@@ -965,6 +996,7 @@ int main(void)
 		cmocka_unit_test(test_encrypted_rejections),
 		cmocka_unit_test(test_encrypted_round_trip),
 		cmocka_unit_test(test_shared_entries),
+		cmocka_unit_test(test_endpoint_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1515,7 +1515,8 @@ void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const str
 		    (unsigned)row->resolver->port);
 	pt_text_add(out, "  transport %s%s%s",
 		    pt_transport_name(row->resolver->transport, row->via_tcp),
-		    row->resolver->endpoint[0] ? "  " : "", row->resolver->endpoint);
+		    row->resolver->endpoint && row->resolver->endpoint[0] ? "  " : "",
+		    row->resolver->endpoint ? row->resolver->endpoint : "");
 	if (row->resolver->location[0] != '\0') {
 		pt_text_add(out, "  location  %s", row->resolver->location);
 	}
