@@ -115,7 +115,7 @@ static void observe(struct reader *rd, struct pt_resolver *r, json_t *entry,
 		} else {
 			snprintf(text, sizeof(text), "%s", k);
 		}
-		pt_text_clean(r->vantage.error, sizeof(r->vantage.error), text, strlen(text));
+		r->vantage.error = pt_vantage_text(text, strlen(text), PT_VANTAGE_ERROR_MAX);
 		reply.result = strcmp(k, "timeout") == 0 ? PT_REPLY_TIMEOUT : PT_REPLY_LOCAL_ERROR;
 	} else if (json_is_object(res)) {
 		const char *abuf = json_string_value(json_object_get(res, "abuf"));
@@ -183,8 +183,10 @@ static void one_result(void *ctx, void *item, struct pt_vantage_report *rep)
 	r.vantage.source = PT_SOURCE_ATLAS;
 	r.vantage.probe_id = prb;
 	if (uint_of(o, "msm_id", &msm)) {
-		snprintf(r.vantage.measurement_id, sizeof(r.vantage.measurement_id), "%llu",
-			 (unsigned long long)msm);
+		char id[PT_VANTAGE_ID_MAX];
+
+		snprintf(id, sizeof(id), "%llu", (unsigned long long)msm);
+		r.vantage.measurement_id = pt_text_intern(id, sizeof(id));
 	}
 	set = json_object_get(o, "resultset");
 	if (!json_is_array(set)) {

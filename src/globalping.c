@@ -135,8 +135,8 @@ static void one_probe(struct reader *rd, json_t *m, json_t *entry, size_t index,
 	r.port = 53;
 	r.vantage.source = PT_SOURCE_GLOBALPING;
 	r.vantage.answer_only = true;
-	pt_text_clean(r.vantage.measurement_id, sizeof(r.vantage.measurement_id), str(m, "id"),
-		      strlen(str(m, "id")));
+	r.vantage.measurement_id =
+		pt_vantage_text(str(m, "id"), strlen(str(m, "id")), PT_VANTAGE_ID_MAX);
 	pt_text_clean(cc, sizeof(cc), str(probe, "country"), strlen(str(probe, "country")));
 	snprintf(r.vantage.country, sizeof(r.vantage.country), "%s", cc);
 	if (asn > 0 && asn <= 0xffffffffLL) {
@@ -161,7 +161,7 @@ static void one_probe(struct reader *rd, json_t *m, json_t *entry, size_t index,
 			raw++;
 		}
 		n = strcspn(raw, "\n");
-		pt_text_clean(r.vantage.error, sizeof(r.vantage.error), raw, n);
+		r.vantage.error = pt_vantage_text(raw, n, PT_VANTAGE_ERROR_MAX);
 		reply.result =
 			strstr(raw, "timed out") != NULL ? PT_REPLY_TIMEOUT : PT_REPLY_LOCAL_ERROR;
 	} else if (strcmp(status, "finished") != 0) {

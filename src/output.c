@@ -22,7 +22,7 @@ char *pt_output_answer_summary(char *buf, size_t size, const struct pt_row *row,
 	if (!row->has_reply) {
 		snprintf(buf, size, "-");
 	} else if (row->result != PT_REPLY_OK && row->resolver != NULL &&
-		   row->resolver->vantage.error[0]) {
+		   pt_vantage_str(row->resolver->vantage.error)[0]) {
 		/* a probe's own words ("getaddrinfo: ...") */
 		snprintf(buf, size, "%s", row->resolver->vantage.error);
 	} else if (row->result != PT_REPLY_OK) {
@@ -472,8 +472,9 @@ void pt_output_json_vantage(struct pt_json *j, const struct pt_vantage *v)
 	} else {
 		pt_json_null(j, "asn");
 	}
-	pt_json_str(j, "resolver", v->resolver[0] ? v->resolver : NULL);
-	pt_json_str(j, "measurement_id", v->measurement_id[0] ? v->measurement_id : NULL);
+	pt_json_str(j, "resolver", pt_vantage_str(v->resolver)[0] ? v->resolver : NULL);
+	pt_json_str(j, "measurement_id",
+		    pt_vantage_str(v->measurement_id)[0] ? v->measurement_id : NULL);
 	pt_json_str(j, "observed_at",
 		    v->observed_ms != 0 ? pt_clock_rfc3339(t, sizeof(t), v->observed_ms) : NULL);
 	if (v->answer_only) {
@@ -789,7 +790,7 @@ static void json_row(struct pt_json *j, const struct pt_row *r)
 	pt_json_strv(j, "answer", NULL, 0);
 	pt_json_null(j, "ttl");
 	pt_json_null(j, "rtt_ms");
-	if (r->has_reply && r->resolver->vantage.error[0]) {
+	if (r->has_reply && pt_vantage_str(r->resolver->vantage.error)[0]) {
 		pt_json_str(j, "error", r->resolver->vantage.error);
 	} else if (r->has_reply && r->err != 0) {
 		char why[64];
@@ -1046,9 +1047,9 @@ static void csv_vantage(struct pt_buf *b, const struct pt_vantage *v)
 		pt_buf_printf(b, "%u", v->asn);
 	}
 	pt_buf_putc(b, ',');
-	csv_field(b, v->resolver);
+	csv_field(b, pt_vantage_str(v->resolver));
 	pt_buf_putc(b, ',');
-	csv_field(b, v->measurement_id);
+	csv_field(b, pt_vantage_str(v->measurement_id));
 	pt_buf_putc(b, ',');
 	if (v->observed_ms != 0) {
 		csv_field(b, pt_clock_rfc3339(t, sizeof(t), v->observed_ms));

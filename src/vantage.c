@@ -31,12 +31,22 @@ void pt_vantage_set_resolver(struct pt_vantage *v, const char *address)
 {
 	enum pt_netclass c = pt_netclass_of(address);
 
-	if (c == PT_NET_INVALID) {
-		v->resolver[0] = '\0';
-	} else {
-		snprintf(v->resolver, sizeof(v->resolver), "%s",
-			 c == PT_NET_GLOBAL ? address : "private");
-	}
+	v->resolver = c == PT_NET_INVALID  ? ""
+		      : c == PT_NET_GLOBAL ? pt_text_intern(address, PT_VANTAGE_ADDR_MAX)
+					   : "private";
+}
+
+const char *pt_vantage_text(const char *text, size_t len, size_t size)
+{
+	char buf[256];
+
+	pt_text_clean(buf, size < sizeof(buf) ? size : sizeof(buf), text, len);
+	return pt_text_intern(buf, size);
+}
+
+const char *pt_vantage_str(const char *s)
+{
+	return s != NULL ? s : "";
 }
 
 void pt_vantage_report_malformed(struct pt_vantage_report *rep, const char *fmt, ...)

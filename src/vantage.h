@@ -45,18 +45,31 @@ struct pt_vantage {
 	/** the probe's autonomous system; 0 when unknown */
 	uint32_t asn;
 	/** the resolver the probe asked: its address, or "private" for a private one; "" when
-	 *  unknown */
-	char resolver[PT_VANTAGE_ADDR_MAX];
+	 *  unknown. Like the two texts below, a shared string (pt_text_intern(), as a resolver's
+	 *  endpoint): a pointer, not a buffer in every resolver; NULL (a zeroed struct) reads as
+	 *  "" */
+	const char *resolver;
 	/** the measurement's id ("12016241", a Globalping id) */
-	char measurement_id[32];
+	const char *measurement_id;
 	/** when the probe observed it, ms since the epoch; 0 when unknown */
 	uint64_t observed_ms;
 	/** only the answer section is known (no flags, no authority section, so a negative
 	 *  answer has no negative-caching TTL) */
 	bool answer_only;
 	/** the probe's own error text ("getaddrinfo: ...", "timeout"), cleaned; "" when none */
-	char error[72];
+	const char *error;
 };
+
+/** Longest measurement id and error text kept, including the NUL. */
+#define PT_VANTAGE_ID_MAX 32
+#define PT_VANTAGE_ERROR_MAX 72
+
+/** @p text cleaned (pt_text_clean()) and cut to @p size - 1 bytes, as a shared string for a
+ *  vantage's text field. @return NULL when out of memory (read as ""). */
+const char *pt_vantage_text(const char *text, size_t len, size_t size);
+
+/** @p s, or "" for NULL: a vantage text field as it reads. */
+const char *pt_vantage_str(const char *s);
 
 /** Keep @p address as the resolver a probe asked, or "private" when it is not a global
  *  address (RFC 1918, ULA, loopback, link-local, CGNAT, ...). */

@@ -247,6 +247,34 @@ static void test_probes(void **state)
 	}
 }
 
+/* A vantage's texts are shared strings: cleaned, cut to their size, the same pointer for the
+ * same text; the resolver a probe asked is kept, or "private", or "" when it is no address. */
+static void test_vantage_texts(void **state)
+{
+	struct pt_vantage v;
+	char longer[200];
+	const char *a;
+
+	(void)state;
+	memset(&v, 0, sizeof(v));
+	assert_string_equal(pt_vantage_str(v.error), "");
+	a = pt_vantage_text("timeout\x1b[2J", strlen("timeout\x1b[2J"), PT_VANTAGE_ERROR_MAX);
+	assert_null(strchr(a, '\x1b'));
+	assert_ptr_equal(a, pt_vantage_text("timeout\x1b[2J", strlen("timeout\x1b[2J"),
+					    PT_VANTAGE_ERROR_MAX));
+	memset(longer, 'e', sizeof(longer) - 1);
+	longer[sizeof(longer) - 1] = '\0';
+	assert_int_equal(strlen(pt_vantage_text(longer, strlen(longer), PT_VANTAGE_ERROR_MAX)),
+			 PT_VANTAGE_ERROR_MAX - 1);
+	assert_int_equal(strlen(pt_vantage_text(longer, 5, PT_VANTAGE_ID_MAX)), 5);
+	pt_vantage_set_resolver(&v, "9.9.9.9");
+	assert_string_equal(v.resolver, "9.9.9.9");
+	pt_vantage_set_resolver(&v, "192.168.1.1");
+	assert_string_equal(v.resolver, "private");
+	pt_vantage_set_resolver(&v, "no address");
+	assert_string_equal(v.resolver, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_rows),
 		cmocka_unit_test(test_probes),
+		cmocka_unit_test(test_vantage_texts),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
