@@ -573,7 +573,7 @@ static enum tok_kind parse_tls(struct pt_resolver *r, const char *s, char *name,
 	/* tls://dns.example: the certificate must carry the name that was resolved */
 	r->endpoint = pt_resolver_endpoint(hash ? hash + 1 : kind == TOK_NAME ? name : "");
 	if (r->endpoint == NULL) {
-		snprintf(why, whysz, "out of memory");
+		snprintf(why, whysz, "out of memory (or too many distinct TLS names and URLs)");
 		return TOK_BAD;
 	}
 	return kind;
@@ -620,7 +620,7 @@ static enum tok_kind parse_https(struct pt_resolver *r, const char *tok, char *n
 	}
 	r->transport = PT_TRANSPORT_HTTPS;
 	if ((r->endpoint = pt_resolver_endpoint(url)) == NULL) {
-		snprintf(why, whysz, "out of memory");
+		snprintf(why, whysz, "out of memory (or too many distinct TLS names and URLs)");
 		return TOK_BAD;
 	}
 	return kind;

@@ -79,7 +79,7 @@ struct pt_resolver {
 /**
  * @p text (cut to PT_ENDPOINT_MAX - 1 bytes) as a resolver's endpoint: pt_text_intern()'s copy
  * (the TLS names and DoH URLs of the lists given are a handful of strings, whatever the number
- * of resolvers). @return NULL when out of memory. Any thread.
+ * of resolvers). @return NULL when out of memory or the table is full. Any thread.
  */
 const char *pt_resolver_endpoint(const char *text);
 

@@ -275,6 +275,9 @@ char *pt_text_duration(char *buf, size_t size, uint64_t s)
  * sweep).
  */
 #define INTERN_BUCKETS 256
+/* Bytes the table holds at most: a hostile feed of distinct texts (a results API's error
+ * texts at every repeat) must not grow the process without bound. */
+#define INTERN_MAX_BYTES (32u << 20)
 
 struct interned {
 	struct interned *next;
@@ -283,6 +286,7 @@ struct interned {
 
 static struct interned *interned[INTERN_BUCKETS];
 static pthread_mutex_t interned_lock = PTHREAD_MUTEX_INITIALIZER;
+static size_t interned_bytes;
 
 const char *pt_text_intern(const char *text, size_t size)
 {
@@ -303,7 +307,9 @@ const char *pt_text_intern(const char *text, size_t size)
 			break;
 		}
 	}
-	if (e == NULL && (e = malloc(sizeof(*e) + len + 1)) != NULL) {
+	if (e == NULL && interned_bytes + sizeof(*e) + len + 1 <= INTERN_MAX_BYTES &&
+	    (e = malloc(sizeof(*e) + len + 1)) != NULL) {
+		interned_bytes += sizeof(*e) + len + 1;
 		memcpy(e->text, text, len);
 		e->text[len] = '\0';
 		e->next = *b;

@@ -97,8 +97,9 @@ char *pt_text_duration(char *buf, size_t size, uint64_t seconds);
  * The process's copy of @p text, cut to @p size - 1 bytes, in a table of strings that many
  * records share (a resolver's TLS name or DoH URL, a probe's measurement id or error): the same
  * pointer for the same text, kept until the process ends, so a record holds a pointer and not
- * a buffer of its own. Only for texts of which there are few distinct ones. "" for an empty
- * text. @return NULL when out of memory. Any thread.
+ * a buffer of its own. Only for texts of which there are few distinct ones; the table holds
+ * 32 MB at most. "" for an empty text. @return NULL when out of memory or the table is full.
+ * Any thread.
  */
 const char *pt_text_intern(const char *text, size_t size);
 

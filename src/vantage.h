@@ -65,7 +65,7 @@ struct pt_vantage {
 #define PT_VANTAGE_ERROR_MAX 72
 
 /** @p text cleaned (pt_text_clean()) and cut to @p size - 1 bytes, as a shared string for a
- *  vantage's text field. @return NULL when out of memory (read as ""). */
+ *  vantage's text field. @return NULL when out of memory or the table is full (read as ""). */
 const char *pt_vantage_text(const char *text, size_t len, size_t size);
 
 /** @p s, or "" for NULL: a vantage text field as it reads. */
