@@ -272,27 +272,48 @@ char *pt_text_duration(char *buf, size_t size, uint64_t s)
 /*
  * The table of shared strings: every text given once, for the life of the process, in a
  * chained hash table under a mutex (taken when a list or a probe's result is read, never by a
- * sweep).
+ * sweep), its buckets doubled when it holds twice as many texts.
  */
-#define INTERN_BUCKETS 256
 /* Bytes the table holds at most: a hostile feed of distinct texts (a results API's error
  * texts at every repeat) must not grow the process without bound. */
 #define INTERN_MAX_BYTES (32u << 20)
 
 struct interned {
 	struct interned *next;
+	uint64_t hash;
 	char text[];
 };
 
-static struct interned *interned[INTERN_BUCKETS];
+static struct interned **interned;
+static size_t interned_nbuckets, interned_count, interned_bytes;
 static pthread_mutex_t interned_lock = PTHREAD_MUTEX_INITIALIZER;
-static size_t interned_bytes;
+
+/* Twice the buckets (or the first 256), the texts moved over; a failure keeps the old. */
+static void intern_grow(void)
+{
+	size_t n = interned_nbuckets ? 2 * interned_nbuckets : 256;
+	struct interned **b = calloc(n, sizeof(*b));
+
+	if (b == NULL) {
+		return;
+	}
+	for (size_t i = 0; i < interned_nbuckets; i++) {
+		for (struct interned *e = interned[i], *next; e; e = next) {
+			next = e->next;
+			e->next = b[e->hash % n];
+			b[e->hash % n] = e;
+		}
+	}
+	free(interned);
+	interned = b;
+	interned_nbuckets = n;
+}
 
 const char *pt_text_intern(const char *text, size_t size)
 {
 	size_t len = size > 0 ? strnlen(text, size - 1) : 0;
 	uint64_t h = 14695981039346656037ULL;
-	struct interned **b, *e;
+	struct interned *e = NULL;
 
 	if (len == 0) {
 		return "";
@@ -300,20 +321,29 @@ const char *pt_text_intern(const char *text, size_t size)
 	for (size_t i = 0; i < len; i++) {
 		h = (h ^ (unsigned char)text[i]) * 1099511628211ULL;
 	}
-	b = &interned[h % INTERN_BUCKETS];
 	pthread_mutex_lock(&interned_lock);
-	for (e = *b; e; e = e->next) {
-		if (strncmp(e->text, text, len) == 0 && e->text[len] == '\0') {
-			break;
-		}
+	if (interned_count >= 2 * interned_nbuckets) {
+		intern_grow();
 	}
-	if (e == NULL && interned_bytes + sizeof(*e) + len + 1 <= INTERN_MAX_BYTES &&
-	    (e = malloc(sizeof(*e) + len + 1)) != NULL) {
-		interned_bytes += sizeof(*e) + len + 1;
-		memcpy(e->text, text, len);
-		e->text[len] = '\0';
-		e->next = *b;
-		*b = e;
+	if (interned_nbuckets > 0) {
+		struct interned **b = &interned[h % interned_nbuckets];
+
+		for (e = *b; e; e = e->next) {
+			if (e->hash == h && strncmp(e->text, text, len) == 0 &&
+			    e->text[len] == '\0') {
+				break;
+			}
+		}
+		if (e == NULL && interned_bytes + sizeof(*e) + len + 1 <= INTERN_MAX_BYTES &&
+		    (e = malloc(sizeof(*e) + len + 1)) != NULL) {
+			interned_bytes += sizeof(*e) + len + 1;
+			interned_count++;
+			e->hash = h;
+			memcpy(e->text, text, len);
+			e->text[len] = '\0';
+			e->next = *b;
+			*b = e;
+		}
 	}
 	pthread_mutex_unlock(&interned_lock);
 	return e ? e->text : NULL;

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,12 +109,41 @@ static void test_duration(void **unused)
 	assert_string_equal(pt_text_duration(buf, sizeof(buf), 266400), "3d02h");
 }
 
+/* The shared-string table: one pointer per text, cut to the size asked, and bounded: once it
+ * holds its 32 MB, a new text gets NULL while the ones it holds still come back (last: it
+ * fills this program's table). */
+static void test_intern(void **unused)
+{
+	char t[64];
+	const char *a = pt_text_intern("dns.example", 64), *first;
+	size_t n = 0;
+
+	(void)unused;
+	assert_string_equal(a, "dns.example");
+	assert_ptr_equal(a, pt_text_intern("dns.example", 64));
+	assert_ptr_equal(pt_text_intern("dns.example.longer", 12), a);
+	assert_string_equal(pt_text_intern("", 64), "");
+	first = pt_text_intern("text 0", sizeof(t));
+	for (;;) {
+		snprintf(t, sizeof(t), "text %zu with some more bytes to it", ++n);
+		if (pt_text_intern(t, sizeof(t)) == NULL) {
+			break;
+		}
+		assert_true(n < 2000000);
+	}
+	/* full somewhere past half a million of these (~50 bytes each with the link) */
+	assert_true(n > 500000);
+	assert_ptr_equal(pt_text_intern("text 0", sizeof(t)), first);
+	assert_ptr_equal(pt_text_intern("dns.example", 64), a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_buf),	      cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_fit_and_width), cmocka_unit_test(test_clean),
 		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_intern),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
