@@ -445,7 +445,9 @@ static enum tok_kind parse_host(struct pt_resolver *r, char *host, char *name, c
 	if (!zone && inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
 		sin->sin_family = AF_INET;
 		r->salen = sizeof(*sin);
-		inet_ntop(AF_INET, &sin->sin_addr, r->address, sizeof(r->address));
+		/* inet_pton() takes only the canonical dotted quad (four parts, no leading zero),
+		 * which is the text inet_ntop() would write back: no need to format it again */
+		memcpy(r->address, host, strlen(host) + 1);
 		return TOK_ADDR;
 	}
 	if (zone) {
