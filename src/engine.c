@@ -230,6 +230,12 @@ struct pt_pool {
 	int err;
 };
 
+/* A job waiting in the deadline heap, with its deadline (the job's deadline_ns). */
+struct pt_heap_entry {
+	uint64_t at;
+	struct pt_job *job;
+};
+
 struct pt_worker {
 	struct pt_engine *e;
 	pthread_t thread;
@@ -286,7 +292,7 @@ struct pt_worker {
 	unsigned *free_slots;
 	unsigned nfree;
 	/* binary min-heap on deadline_ns */
-	struct pt_job **heap;
+	struct pt_heap_entry *heap;
 	size_t heap_len;
 	size_t heap_cap;
 	uint64_t prng; /* splitmix64 state, seeded from getrandom() */
@@ -482,47 +488,51 @@ static uint64_t pt_rate_reserve(struct pt_rate *r, uint64_t now)
 
 /* ---- deadline heap ---- */
 
-static void pt_heap_swap(struct pt_worker *w, size_t a, size_t b)
+/* The heap holds each job's deadline beside it, so ordering reads the heap's own array and
+ * not a job per level (with 100,000 queries out, 17 levels of cache misses per change). */
+static void pt_heap_place(struct pt_worker *w, size_t i, struct pt_heap_entry e)
 {
-	struct pt_job *t = w->heap[a];
-
-	w->heap[a] = w->heap[b];
-	w->heap[b] = t;
-	w->heap[a]->heap_idx = a;
-	w->heap[b]->heap_idx = b;
+	w->heap[i] = e;
+	e.job->heap_idx = i;
 }
 
 static void pt_heap_up(struct pt_worker *w, size_t i)
 {
+	struct pt_heap_entry e = w->heap[i];
+
 	while (i > 0) {
 		size_t p = (i - 1) / 2;
 
-		if (w->heap[p]->deadline_ns <= w->heap[i]->deadline_ns) {
+		if (w->heap[p].at <= e.at) {
 			break;
 		}
-		pt_heap_swap(w, p, i);
+		pt_heap_place(w, i, w->heap[p]);
 		i = p;
 	}
+	pt_heap_place(w, i, e);
 }
 
 static void pt_heap_down(struct pt_worker *w, size_t i)
 {
+	struct pt_heap_entry e = w->heap[i];
+
 	for (;;) {
 		size_t l = 2 * i + 1;
-		size_t m = i;
+		size_t m = l;
 
-		if (l < w->heap_len && w->heap[l]->deadline_ns < w->heap[m]->deadline_ns) {
-			m = l;
+		if (l >= w->heap_len) {
+			break;
 		}
-		if (l + 1 < w->heap_len && w->heap[l + 1]->deadline_ns < w->heap[m]->deadline_ns) {
+		if (l + 1 < w->heap_len && w->heap[l + 1].at < w->heap[l].at) {
 			m = l + 1;
 		}
-		if (m == i) {
-			return;
+		if (e.at <= w->heap[m].at) {
+			break;
 		}
-		pt_heap_swap(w, i, m);
+		pt_heap_place(w, i, w->heap[m]);
 		i = m;
 	}
+	pt_heap_place(w, i, e);
 }
 
 /* Insert @p job or move it to @p deadline_ns. @return false when the heap cannot grow. */
@@ -532,7 +542,7 @@ static bool pt_heap_set(struct pt_worker *w, struct pt_job *job, uint64_t deadli
 	if (job->heap_idx == SIZE_MAX) {
 		if (w->heap_len == w->heap_cap) {
 			size_t cap = w->heap_cap ? 2 * w->heap_cap : 1024;
-			struct pt_job **h = realloc(w->heap, cap * sizeof(*h));
+			struct pt_heap_entry *h = realloc(w->heap, cap * sizeof(*h));
 
 			if (!h) {
 				return false;
@@ -540,9 +550,9 @@ static bool pt_heap_set(struct pt_worker *w, struct pt_job *job, uint64_t deadli
 			w->heap = h;
 			w->heap_cap = cap;
 		}
-		job->heap_idx = w->heap_len;
-		w->heap[w->heap_len++] = job;
+		job->heap_idx = w->heap_len++;
 	}
+	w->heap[job->heap_idx] = (struct pt_heap_entry){ .at = deadline_ns, .job = job };
 	pt_heap_up(w, job->heap_idx);
 	pt_heap_down(w, job->heap_idx);
 	return true;
@@ -560,8 +570,7 @@ static void pt_heap_remove(struct pt_worker *w, struct pt_job *job)
 	if (i == w->heap_len) {
 		return;
 	}
-	w->heap[i] = w->heap[w->heap_len];
-	w->heap[i]->heap_idx = i;
+	pt_heap_place(w, i, w->heap[w->heap_len]);
 	pt_heap_up(w, i);
 	pt_heap_down(w, i);
 }
@@ -2480,8 +2489,8 @@ static void pt_worker_expire(struct pt_worker *w)
 	uint64_t now = pt_now(w->e);
 
 	/* jobs re-armed while expiring get deadlines past now, so this ends */
-	while (w->heap_len > 0 && w->heap[0]->deadline_ns <= now) {
-		pt_job_deadline(w, w->heap[0]);
+	while (w->heap_len > 0 && w->heap[0].at <= now) {
+		pt_job_deadline(w, w->heap[0].job);
 	}
 }
 
@@ -2569,7 +2578,7 @@ static int pt_worker_wait_ms(struct pt_worker *w)
 	if (w->heap_len == 0 && !w->curl_timer) {
 		return -1;
 	}
-	due = w->heap_len > 0 ? w->heap[0]->deadline_ns : UINT64_MAX;
+	due = w->heap_len > 0 ? w->heap[0].at : UINT64_MAX;
 	if (w->curl_timer && w->curl_due_ns < due) {
 		due = w->curl_due_ns;
 	}
