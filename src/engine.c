@@ -88,10 +88,10 @@
  * overflow it and lose the real reply. */
 #define PT_RCVBUF (4 << 20)
 /* Jobs allocated at once when a worker's free list is empty (a block is mapped of its own,
- * so freeing the engine gives its jobs' memory back to the system), and finished jobs handed
- * back to the free list at once: a loop that reads a burst of replies must not leave the
- * poller, asking the next questions meanwhile, to grow new blocks beside a long list of
- * finished ones. */
+ * so freeing the engine gives its jobs' memory back to the system), and the finished jobs
+ * that make the worker hand them back to the free list after the event it is handling, not
+ * only once per loop: a loop that reads a burst of replies must not leave the poller, asking
+ * the next questions meanwhile, to grow new blocks beside a long list of finished ones. */
 #define PT_JOB_BLOCK 1024
 #define PT_RECYCLE_AT 64
 /* Query templates kept per worker; past this, unused ones are dropped. */
@@ -259,7 +259,7 @@ struct pt_worker {
 	unsigned ntmpl;
 	/* everything below is touched by the worker thread only (and by pt_engine_free after
 	 * join) */
-	struct pt_job *freed; /* finished jobs, handed back to pool every PT_RECYCLE_AT */
+	struct pt_job *freed; /* finished jobs, handed back to pool between events */
 	struct pt_job *freed_tail;
 	unsigned nfreed;
 	struct pt_job *wait_head; /* taken from incoming, not launched yet (cap reached) */
@@ -861,7 +861,9 @@ static void pt_worker_recycle(struct pt_worker *w)
 	w->nfreed = 0;
 }
 
-/* @p job (released) is free again: on the worker's list, handed back in batches. */
+/* @p job (released) is free again: on the worker's own list, handed back to the submitters
+ * by pt_worker_recycle() between events (never here: the code that ended it may still read
+ * it until its event is handled). */
 static void pt_job_free(struct pt_worker *w, struct pt_job *job)
 {
 	job->next = w->freed;
@@ -869,9 +871,7 @@ static void pt_job_free(struct pt_worker *w, struct pt_job *job)
 		w->freed_tail = job;
 	}
 	w->freed = job;
-	if (++w->nfreed >= PT_RECYCLE_AT) {
-		pt_worker_recycle(w);
-	}
+	w->nfreed++;
 }
 
 /* End @p job: hand the outcome (@p ans and @p rtt_ms as for pt_job_hand()) to its callback
@@ -2634,6 +2634,9 @@ static void *pt_worker_main(void *arg)
 			default:
 				pt_enc_event(w, data, evs[i].events);
 				break;
+			}
+			if (w->nfreed >= PT_RECYCLE_AT) {
+				pt_worker_recycle(w);
 			}
 		}
 		if (atomic_load(&w->e->cancel)) {
