@@ -28,6 +28,7 @@
 #include <openssl/x509v3.h>
 
 #include "http.h"
+#include "share.h"
 
 /*
  * Each worker runs one epoll loop. UDP goes through a pool of shared sockets per address
@@ -410,21 +411,11 @@ static uint64_t pt_rand64(struct pt_worker *w)
 	return pt_mix(w->prng += 0x9e3779b97f4a7c15ULL);
 }
 
-static uint64_t pt_hash_bytes(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *b = p;
-
-	for (size_t i = 0; i < n; i++) {
-		h = (h ^ b[i]) * 1099511628211ULL;
-	}
-	return h;
-}
-
 /* Hash of a server's address and port (and IPv6 scope); the same for sockaddrs that
  * pt_sa_same() calls equal. */
 static uint64_t pt_sa_hash(const struct sockaddr *sa)
 {
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = PT_HASH_INIT;
 
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
@@ -2897,7 +2888,7 @@ struct pt_engine *pt_engine_new(const struct pt_engine_config *cfg, pt_clock_fn 
 
 static uint64_t pt_tmpl_hash(const char *qname, uint16_t qtype, unsigned opts)
 {
-	uint64_t h = 14695981039346656037ULL ^ ((uint64_t)qtype << 8 | opts);
+	uint64_t h = PT_HASH_INIT ^ ((uint64_t)qtype << 8 | opts);
 
 	return pt_mix(pt_hash_bytes(h, qname, strlen(qname)));
 }

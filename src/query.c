@@ -16,6 +16,7 @@
 
 #include <ldns/ldns.h>
 
+#include "share.h"
 #include "text.h"
 #include "wire.h"
 
@@ -227,12 +228,7 @@ static size_t pt_rdata_key(uint8_t *key, const ldns_rr *rr, bool with_type)
 
 static size_t pt_rdata_slot(const uint8_t *key, size_t len)
 {
-	uint64_t h = 14695981039346656037ULL;
-
-	for (size_t i = 0; i < len; i++) {
-		h = (h ^ key[i]) * 1099511628211ULL;
-	}
-	return (size_t)(h >> 32) % PT_RDCACHE_SLOTS;
+	return (size_t)(pt_hash_bytes(PT_HASH_INIT, key, len) >> 32) % PT_RDCACHE_SLOTS;
 }
 
 static enum pt_status pt_rdata_print(char **out, const ldns_rr *rr, bool with_type);

@@ -17,6 +17,7 @@
 
 #include "dns.h"
 #include "safefile.h"
+#include "share.h"
 #include "text.h"
 
 /* The most a list may hold, in bytes read and in entries: a list file is a few MB at most
@@ -163,12 +164,8 @@ static void set_field(char *dst, size_t dsz, char *s, size_t n)
 
 static size_t key_hash(const char *address, uint16_t port)
 {
-	uint64_t h = 14695981039346656037ULL; /* FNV-1a */
-
-	for (; *address; address++) {
-		h = (h ^ (unsigned char)*address) * 1099511628211ULL;
-	}
-	h = (h ^ port) * 1099511628211ULL;
+	uint64_t h = pt_hash_bytes(PT_HASH_INIT, address, strlen(address));
+	h = pt_hash_bytes(h, &port, sizeof(port));
 	return (size_t)(h ^ (h >> 29));
 }
 
@@ -243,15 +240,14 @@ const struct pt_resolver *pt_resolver_share(const struct pt_resolver *r)
 const struct pt_resolver *pt_resolver_ref(const struct pt_resolver *r)
 {
 	if (r != NULL) {
-		atomic_fetch_add_explicit(&shared_of(r)->refs, 1, memory_order_relaxed);
+		pt_ref_take(&shared_of(r)->refs);
 	}
 	return r;
 }
 
 void pt_resolver_unref(const struct pt_resolver *r)
 {
-	if (r != NULL &&
-	    atomic_fetch_sub_explicit(&shared_of(r)->refs, 1, memory_order_acq_rel) == 1) {
+	if (r != NULL && pt_ref_drop(&shared_of(r)->refs)) {
 		free(shared_of(r));
 	}
 }

@@ -13,6 +13,7 @@
 #include "dns.h"
 /* the entries grow from 64 by doubling: every capacity is whole chunks */
 _Static_assert(64 % PT_CHUNK_ROWS == 0, "chunks divide the capacity");
+#include "share.h"
 #include "text.h"
 
 /* Distinct answers counted for groups and the majority; more are uncounted minorities. */
@@ -230,7 +231,7 @@ void pt_event_fini(struct pt_event *ev)
 
 static void box_unref(struct answer_box *b)
 {
-	if (b != NULL && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) {
+	if (b != NULL && pt_ref_drop(&b->refs)) {
 		pt_answer_fini(&b->a);
 		free(b);
 	}
@@ -239,14 +240,14 @@ static void box_unref(struct answer_box *b)
 static struct answer_box *box_ref(struct answer_box *b)
 {
 	if (b != NULL) {
-		atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+		pt_ref_take(&b->refs);
 	}
 	return b;
 }
 
 static void id_unref(struct identity_box *b)
 {
-	if (b != NULL && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1) {
+	if (b != NULL && pt_ref_drop(&b->refs)) {
 		free(b);
 	}
 }
@@ -254,14 +255,14 @@ static void id_unref(struct identity_box *b)
 static struct identity_box *id_ref(struct identity_box *b)
 {
 	if (b != NULL) {
-		atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+		pt_ref_take(&b->refs);
 	}
 	return b;
 }
 
 static void hist_unref(struct history_box *h)
 {
-	if (h != NULL && atomic_fetch_sub_explicit(&h->refs, 1, memory_order_acq_rel) == 1) {
+	if (h != NULL && pt_ref_drop(&h->refs)) {
 		free(h);
 	}
 }
@@ -269,7 +270,7 @@ static void hist_unref(struct history_box *h)
 static struct history_box *hist_ref(struct history_box *h)
 {
 	if (h != NULL) {
-		atomic_fetch_add_explicit(&h->refs, 1, memory_order_relaxed);
+		pt_ref_take(&h->refs);
 	}
 	return h;
 }
@@ -280,7 +281,7 @@ static struct history_box *hist_ref(struct history_box *h)
 static struct pt_change *history_own(struct entry *e, size_t need)
 {
 	struct history_box *h = e->history;
-	bool alone = h != NULL && atomic_load_explicit(&h->refs, memory_order_acquire) == 1;
+	bool alone = h != NULL && pt_ref_alone(&h->refs);
 	size_t cap = h != NULL ? h->cap : 0;
 	struct history_box *n;
 
@@ -314,7 +315,7 @@ static struct pt_change *history_own(struct entry *e, size_t need)
 
 static void chunk_unref(struct pt_chunk *c)
 {
-	if (c == NULL || atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1) {
+	if (c == NULL || !pt_ref_drop(&c->refs)) {
 		return;
 	}
 	for (size_t i = 0; i < c->nrows; i++) {
@@ -1321,13 +1322,12 @@ uint64_t pt_state_target_generation(struct pt_state *st)
 /* FNV-1a over the kind and the sorted RDATA: equal answers hash equal. */
 static uint64_t answer_hash(const struct pt_answer *a)
 {
-	uint64_t h = 14695981039346656037ULL ^ (uint64_t)a->kind;
+	static const unsigned char end = 0xff;
+	uint64_t h = PT_HASH_INIT ^ (uint64_t)a->kind;
 
 	for (size_t i = 0; i < a->count; i++) {
-		for (const unsigned char *p = (const unsigned char *)a->rdata[i]; *p; p++) {
-			h = (h ^ *p) * 1099511628211ULL;
-		}
-		h = (h ^ 0xff) * 1099511628211ULL;
+		h = pt_hash_bytes(h, a->rdata[i], strlen(a->rdata[i]));
+		h = pt_hash_bytes(h, &end, 1);
 	}
 	return h;
 }
@@ -2027,7 +2027,7 @@ static bool take_chunks(struct pt_snapshot *s, struct pt_state *st, const int *r
 			st->chunks[i] = c;
 			st->chunk_dirty[i] = false;
 		}
-		atomic_fetch_add_explicit(&st->chunks[i]->refs, 1, memory_order_relaxed);
+		pt_ref_take(&st->chunks[i]->refs);
 		s->chunks[s->nchunks++] = st->chunks[i];
 		s->chunk_first[i] = s->nrows;
 		s->nrows += st->chunks[i]->nrows;

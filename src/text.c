@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "share.h"
+
 void pt_buf_init(struct pt_buf *b)
 {
 	memset(b, 0, sizeof(*b));
@@ -312,14 +314,11 @@ static void intern_grow(void)
 const char *pt_text_intern(const char *text, size_t size)
 {
 	size_t len = size > 0 ? strnlen(text, size - 1) : 0;
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = pt_hash_bytes(PT_HASH_INIT, text, len);
 	struct interned *e = NULL;
 
 	if (len == 0) {
 		return "";
-	}
-	for (size_t i = 0; i < len; i++) {
-		h = (h ^ (unsigned char)text[i]) * 1099511628211ULL;
 	}
 	pthread_mutex_lock(&interned_lock);
 	if (interned_count >= 2 * interned_nbuckets) {

@@ -2,8 +2,9 @@
  * @file text.h
  * Text for people and machines: a growable byte buffer, UTF-8 sequences, display width and
  * fitting to a width, cleaning untrusted bytes (SMTP banners, DNS strings, labels) at UTF-8
- * boundaries, durations, and the one quoted-field writer (CSV, resolver lists).
- * Pure functions and caller-owned buffers; safe from any thread.
+ * boundaries, durations, the one quoted-field writer (CSV, resolver lists), and the table of
+ * shared strings (pt_text_intern(): the one piece of state here, under its own lock).
+ * Otherwise pure functions and caller-owned buffers; safe from any thread.
  */
 #ifndef PT_TEXT_H
 #define PT_TEXT_H

@@ -1,0 +1,49 @@
+/**
+ * @file share.h
+ * Two small things several modules share, written once: the reference count of an immutable
+ * object that threads share (taken with a relaxed increment, dropped with acquire-release so
+ * the last holder sees every write before it frees), and the one hash of bytes (FNV-1a) for
+ * the hash tables and the keys of recent answers. Header only, no state.
+ */
+#ifndef PT_SHARE_H
+#define PT_SHARE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/** Take one more reference (the caller holds one, or the lock references are taken under). */
+static inline void pt_ref_take(atomic_size_t *refs)
+{
+	atomic_fetch_add_explicit(refs, 1, memory_order_relaxed);
+}
+
+/** Drop one reference. @return true when it was the last: the caller frees the object. */
+static inline bool pt_ref_drop(atomic_size_t *refs)
+{
+	return atomic_fetch_sub_explicit(refs, 1, memory_order_acq_rel) == 1;
+}
+
+/** The caller's reference is the only one (it may change the object in place, when no other
+ *  reference can be taken meanwhile). */
+static inline bool pt_ref_alone(atomic_size_t *refs)
+{
+	return atomic_load_explicit(refs, memory_order_acquire) == 1;
+}
+
+/** FNV-1a's starting value. */
+#define PT_HASH_INIT 14695981039346656037ULL
+
+/** FNV-1a of @p n bytes at @p p, going on from @p h (PT_HASH_INIT to start). */
+static inline uint64_t pt_hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h = (h ^ b[i]) * 1099511628211ULL;
+	}
+	return h;
+}
+
+#endif
