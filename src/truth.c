@@ -16,6 +16,8 @@
 #define ADDRS_PER_FAMILY 4
 /* Labels climbed at most when looking for a zone cut. */
 #define CLIMB_MAX 128
+/* Root server names whose addresses a walk from the top looks up (walk_down()). */
+#define ROOT_NAMES 3
 
 struct pt_truth_cache {
 	/* the name the servers were found for */
@@ -254,6 +256,7 @@ enum want {
 	WANT_DATA,	 /* records of the asked type */
 	WANT_DELEGATION, /* the question's zone delegated (a referral), or its own NS set (AA) */
 	WANT_CACHED_NS,	 /* the question's NS set as a resolver holds it (data or a referral) */
+	WANT_STEP, /* from a zone's servers: a referral further down, or the name's own (AA) */
 };
 
 /* One question raced over the helpers: the first usable reply wins. */
@@ -261,6 +264,7 @@ struct lookup {
 	const char *qname;
 	uint16_t qtype;
 	enum want want;
+	const char *from;  /* WANT_STEP: the zone whose servers are asked */
 	size_t pending;	   /* helper replies still to come in this round */
 	int winner;	   /* the helper whose reply won, -1 while none */
 	unsigned servfail; /* helpers that said SERVFAIL (bit per helper) */
@@ -306,8 +310,20 @@ static bool usable(const struct lookup *l, const struct pt_reply *reply)
 		return (cls == PT_CLASS_REFERRAL || cls == PT_CLASS_ANSWER) &&
 		       ns_names_of(a, l->qname, l->want == WANT_CACHED_NS, &ns, &nns);
 	}
+	if (l->want == WANT_STEP && cls == PT_CLASS_REFERRAL) {
+		/* down toward the name only: a referral back up, sideways or to the same zone
+		 * would walk in circles */
+		return a->referral_zone != NULL && pt_name_in_zone(l->qname, a->referral_zone) &&
+		       strcmp(a->referral_zone, l->from) != 0 &&
+		       pt_name_in_zone(a->referral_zone, l->from);
+	}
 	if (cls != PT_CLASS_ANSWER) {
 		return false;
+	}
+	if (l->want == WANT_STEP) {
+		return (a->flags & PT_FLAG_AA) &&
+		       (a->zone == NULL ||
+			(pt_name_in_zone(l->qname, a->zone) && pt_name_in_zone(a->zone, l->from)));
 	}
 	/* The SOA owner must be the name asked or one of its ancestors: any other owner is a
 	 * resolver choosing (by accident or on purpose) which servers are authoritative. Behind
@@ -420,6 +436,8 @@ struct via {
 	const struct pt_resolver *v;
 	size_t n;
 	int pref;
+	/* a zone's servers: which zone (WANT_STEP); NULL for resolvers */
+	const char *zone;
 };
 
 static struct via via_of(const struct pt_resolver *v, size_t n)
@@ -481,6 +499,7 @@ static enum pt_status lookup_with(const struct pt_net *net, struct via *via,
 		ls->v[i].qname = qnames[i];
 		ls->v[i].qtype = qtypes[i];
 		ls->v[i].want = want;
+		ls->v[i].from = via->zone != NULL ? via->zone : ".";
 		ls->v[i].winner = -1;
 	}
 	send_unresolved(ls, net, via, first, opts);
@@ -564,14 +583,6 @@ static enum pt_status find_zone(char *zone, size_t size, const struct pt_net *ne
 	return rc;
 }
 
-enum pt_status pt_truth_find_zone(char *zone, size_t size, const struct pt_net *net,
-				  const struct pt_resolver *via, size_t nvia, const char *name)
-{
-	struct via v = via_of(via, nvia);
-
-	return find_zone(zone, size, net, &v, name);
-}
-
 /* Append the A and AAAA addresses of @p names (through the resolvers) to @p out, which has
  * room for 2 * ADDRS_PER_FAMILY per name. */
 static enum pt_status addresses(struct pt_ns_addr *out, size_t *nout, const struct pt_net *net,
@@ -626,8 +637,9 @@ static enum pt_status set_names(char ***out, size_t *nout, char *const *names, s
 	return rc;
 }
 
+/* The NS set of @p zone through the resolvers, and the addresses of its first @p max names. */
 static enum pt_status zone_servers(struct pt_zone_servers *out, const struct pt_net *net,
-				   struct via *via, const char *zone, uint16_t port)
+				   struct via *via, const char *zone, uint16_t port, size_t max)
 {
 	const char *qn = zone;
 	uint16_t qt = PT_TYPE_NS;
@@ -638,7 +650,8 @@ static enum pt_status zone_servers(struct pt_zone_servers *out, const struct pt_
 	snprintf(out->zone, sizeof(out->zone), "%s", zone);
 	rc = lookup_all(net, via, &qn, &qt, 1, WANT_DATA, &ns, NULL);
 	if (rc == PT_OK && ns.count > 0) {
-		rc = set_names(&out->names, &out->nnames, ns.rdata, ns.count);
+		rc = set_names(&out->names, &out->nnames, ns.rdata,
+			       ns.count < max ? ns.count : max);
 	}
 	pt_answer_fini(&ns);
 	if (rc == PT_OK && out->nnames > 0) {
@@ -659,7 +672,7 @@ enum pt_status pt_truth_zone_servers(struct pt_zone_servers *out, const struct p
 {
 	struct via v = via_of(via, nvia);
 
-	return zone_servers(out, net, &v, zone, port);
+	return zone_servers(out, net, &v, zone, port, NS_NAMES_MAX);
 }
 
 /* The parent servers as resolvers to race lookups over (at most PT_TRUTH_VIA_MAX, so that
@@ -722,6 +735,141 @@ static enum pt_status delegation_from(struct pt_delegation *d, const struct pt_a
 	return rc;
 }
 
+/*
+ * The zone of @p name found from the top down: the root's servers are the only thing asked
+ * of the resolvers (". NS" and the addresses of ROOT_NAMES of them), then each zone's servers
+ * are asked for the name's SOA without recursion, referral by referral, until the name's own
+ * servers answer. No resolver is asked about the name or its zone with recursion: such a
+ * question makes a watched resolver fetch and cache the zone's data afresh (the new SOA after
+ * a change), an observer changing what it observes; and the zone cut comes from the zones'
+ * own servers, not from what the resolvers cache.
+ * @param[out] zone the zone, "" when the walk did not get there (no root servers through the
+ *                  resolvers, servers silent or lame)
+ * @param[out] del  the referral into the zone, as delegation() reads it, when the walk took
+ *                  one (del->known); zeroed otherwise
+ * @param[out] denied the name's servers said NXDOMAIN
+ */
+static enum pt_status walk_down(char *zone, size_t size, struct pt_delegation *del, bool *denied,
+				const struct pt_net *net, struct via *via, const char *name,
+				uint16_t port)
+{
+	struct pt_delegation step;
+	enum pt_status rc;
+
+	zone[0] = '\0';
+	*denied = false;
+	memset(del, 0, sizeof(*del));
+	memset(&step, 0, sizeof(step));
+	snprintf(step.zone, sizeof(step.zone), ".");
+	{
+		struct pt_zone_servers root;
+
+		rc = zone_servers(&root, net, via, ".", PT_DNS_PORT, ROOT_NAMES);
+		step.ns = root.names;
+		step.nns = root.nnames;
+		step.servers = root.servers;
+		step.nservers = root.nservers;
+	}
+	for (int hop = 0; rc == PT_OK && step.nservers > 0 && hop < CLIMB_MAX; hop++) {
+		struct pt_zone_servers here = { .servers = step.servers,
+						.nservers = step.nservers };
+		struct pt_resolver list[PT_TRUTH_VIA_MAX];
+		struct via sv = via_of(list, parent_list(list, &here, 0));
+		const char *qn = name;
+		uint16_t qt = PT_TYPE_SOA;
+		struct pt_answer a;
+
+		/* one server first, the others only when it does not say */
+		sv.pref = 0;
+		sv.zone = step.zone;
+		rc = lookup_with(net, &sv, &qn, &qt, 1, WANT_STEP, 0, &a, NULL);
+		if (rc == PT_OK && a.kind == PT_ANSWER_REFERRAL && a.referral_zone != NULL) {
+			struct pt_delegation next;
+
+			memset(&next, 0, sizeof(next));
+			snprintf(next.zone, sizeof(next.zone), "%s", a.referral_zone);
+			snprintf(next.parent, sizeof(next.parent), "%s", step.zone);
+			snprintf(next.parents.zone, sizeof(next.parents.zone), "%s", step.zone);
+			/* the servers that gave the referral are the parent's */
+			next.parents.names = step.ns;
+			next.parents.nnames = step.nns;
+			next.parents.servers = step.servers;
+			next.parents.nservers = step.nservers;
+			step.ns = NULL;
+			step.nns = 0;
+			step.servers = NULL;
+			step.nservers = 0;
+			rc = delegation_from(&next, &a, net, via, PT_DNS_PORT);
+			pt_delegation_fini(&step);
+			step = next;
+		} else if (rc == PT_OK && pt_reply_class(PT_REPLY_OK, &a) == PT_CLASS_ANSWER &&
+			   (a.flags & PT_FLAG_AA)) {
+			/* an alias has no SOA of its own: its zone is the one whose servers said so
+			 */
+			snprintf(zone, size, "%s",
+				 a.zone != NULL && a.ncnames == 0 ? a.zone : step.zone);
+			*denied = a.kind == PT_ANSWER_NXDOMAIN;
+			pt_answer_fini(&a);
+			break;
+		} else {
+			pt_answer_fini(&a);
+			break;
+		}
+		pt_answer_fini(&a);
+	}
+	if (rc == PT_OK && zone[0] != '\0' && step.known && strcmp(step.zone, zone) == 0) {
+		/* the servers the zone is delegated to answer on the truth's port */
+		for (size_t i = 0; i < step.nservers; i++) {
+			pt_resolver_set_port(&step.servers[i].addr, port ? port : PT_DNS_PORT);
+		}
+		*del = step;
+	} else {
+		pt_delegation_fini(&step);
+	}
+	if (rc != PT_OK) {
+		pt_delegation_fini(del);
+		zone[0] = '\0';
+	}
+	return rc;
+}
+
+/*
+ * The zone of @p name: walked down from the root (walk_down()), else climbed through the
+ * resolvers (find_zone()) when the walk did not get there, or when it ended in a denial above
+ * a zone the resolvers know (a private view: a stub zone the public tree does not hold).
+ * @param[out] del the delegation into the zone when the walk read it (del->known), else zeroed
+ */
+static enum pt_status zone_of(char *zone, size_t size, struct pt_delegation *del,
+			      const struct pt_net *net, struct via *via, const char *name,
+			      uint16_t port)
+{
+	char climbed[256];
+	bool denied;
+	enum pt_status rc = walk_down(zone, size, del, &denied, net, via, name, port);
+
+	if (rc != PT_OK || (zone[0] != '\0' && !denied)) {
+		return rc;
+	}
+	rc = find_zone(climbed, sizeof(climbed), net, via, name);
+	if (rc == PT_OK && climbed[0] != '\0' &&
+	    (zone[0] == '\0' || (strcmp(climbed, zone) != 0 && pt_name_in_zone(climbed, zone)))) {
+		snprintf(zone, size, "%s", climbed);
+		pt_delegation_fini(del);
+	}
+	return rc;
+}
+
+enum pt_status pt_truth_find_zone(char *zone, size_t size, const struct pt_net *net,
+				  const struct pt_resolver *via, size_t nvia, const char *name)
+{
+	struct via v = via_of(via, nvia);
+	struct pt_delegation del;
+	enum pt_status rc = zone_of(zone, size, &del, net, &v, name, PT_DNS_PORT);
+
+	pt_delegation_fini(&del);
+	return rc;
+}
+
 static enum pt_status delegation(struct pt_delegation *out, const struct pt_net *net,
 				 struct via *via, const char *zone, uint16_t port)
 {
@@ -736,7 +884,7 @@ static enum pt_status delegation(struct pt_delegation *out, const struct pt_net 
 		rc = find_zone(out->parent, sizeof(out->parent), net, via, above);
 	}
 	if (rc == PT_OK && out->parent[0] != '\0') {
-		rc = zone_servers(&out->parents, net, via, out->parent, PT_DNS_PORT);
+		rc = zone_servers(&out->parents, net, via, out->parent, PT_DNS_PORT, NS_NAMES_MAX);
 	}
 	if (rc == PT_OK && out->parents.nservers > 0) {
 		/* the parent's own servers, without recursion: what a resolver finds when its
@@ -761,7 +909,7 @@ static enum pt_status delegation(struct pt_delegation *out, const struct pt_net 
 		return rc;
 	}
 	/* no parent server said: the zone's NS set as the resolvers give it stands in */
-	rc = zone_servers(&own, net, via, zone, port);
+	rc = zone_servers(&own, net, via, zone, port, NS_NAMES_MAX);
 	if (rc == PT_OK) {
 		out->ns = own.names;
 		out->nns = own.nnames;
@@ -859,11 +1007,13 @@ static enum pt_status discover(struct pt_truth_cache *c, const struct pt_net *ne
 	}
 	pt_truth_cache_reset(c);
 	snprintf(c->domain, sizeof(c->domain), "%s", domain);
-	rc = find_zone(zone, sizeof(zone), net, via, domain);
+	rc = zone_of(zone, sizeof(zone), &c->del, net, via, domain, port);
 	if (rc != PT_OK || zone[0] == '\0') {
 		return rc;
 	}
-	rc = delegation(&c->del, net, via, zone, port);
+	if (!c->del.known) {
+		rc = delegation(&c->del, net, via, zone, port);
+	}
 	if (rc == PT_OK && c->del.known) {
 		/* The NS set a resolver holds: during a move, the old provider's. Asked without
 		 * recursion (from its cache only): with RD=1 a resolver that has only the

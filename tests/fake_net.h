@@ -34,7 +34,7 @@ struct fake_rule {
 	const char *rdata[8];
 	const char *cnames[4];
 	/* PT_ANSWER_REFERRAL: rdata are the NS names, glue "NAME ADDRESS", ttl the NS TTL; the
-	 * delegated zone is the question's name */
+	 * delegated zone is zone, else the question's name */
 	const char *glue[8];
 	const char *zone;
 	uint32_t serial;
@@ -87,8 +87,8 @@ static inline void fake_addr(const struct sockaddr_storage *sa, char *buf, size_
 }
 
 /* Add a rule; returns it for the caller to fill in further. */
-static inline struct fake_rule *fake_rule(struct fake_net *f, const char *server,
-					  const char *qname, uint16_t qtype)
+static inline struct fake_rule *fake_rule(struct fake_net *f, const char *server, const char *qname,
+					  uint16_t qtype)
 {
 	struct fake_rule *r = &f->rules[f->nrules++];
 
@@ -137,14 +137,14 @@ static inline void fake_reply(const struct fake_rule *r, struct pt_reply *rep)
 	rep->answer.cnames = fake_strv(r->cnames, &rep->answer.ncnames);
 	if (r->kind == PT_ANSWER_REFERRAL) {
 		rep->answer.referral_ns = fake_strv(r->rdata, &rep->answer.nreferral_ns);
-		rep->answer.referral_zone = strdup(r->qname);
+		rep->answer.referral_zone = strdup(r->zone != NULL ? r->zone : r->qname);
 		rep->answer.referral_ttl = r->ttl;
 		rep->answer.glue = fake_strv(r->glue, &rep->answer.nglue);
 	}
 	rep->answer.ttl = r->ttl;
 	rep->answer.has_ttl = r->ttl > 0;
 	rep->answer.ede = -1;
-	if (r->zone != NULL) {
+	if (r->zone != NULL && r->kind != PT_ANSWER_REFERRAL) {
 		rep->answer.zone = strdup(r->zone);
 		rep->answer.serial = r->serial;
 		rep->answer.has_serial = true;
@@ -166,8 +166,8 @@ static inline const struct fake_rule *fake_find(struct fake_net *f, const char *
 	return NULL;
 }
 
-static inline enum pt_status fake_submit(void *impl, const struct pt_request *req,
-					 pt_reply_fn fn, void *ctx)
+static inline enum pt_status fake_submit(void *impl, const struct pt_request *req, pt_reply_fn fn,
+					 void *ctx)
 {
 	struct fake_net *f = impl;
 	struct fake_query *q;

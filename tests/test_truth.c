@@ -1,6 +1,7 @@
 /* The truth (src/truth.c) on a scripted network: discovery through the resolvers, the
- * delegation from the parent (a move; the once-a-second poll), the highest serial, lagging and lame servers, --auth, --expect, CNAMEs leaving the zone,
- * SERVFAIL retried with CD, the cache, and RFC 1982 serial arithmetic. */
+ * delegation from the parent (a move; the once-a-second poll), the highest serial, lagging and lame
+ * servers, --auth, --expect, CNAMEs leaving the zone, SERVFAIL retried with CD, the cache, and RFC
+ * 1982 serial arithmetic. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -141,7 +142,7 @@ static void moved_zone(struct fake_net *f, const char *delegated_to)
 	r->kind = PT_ANSWER_REFERRAL;
 	r->rdata[0] = delegated_to;
 	r->glue[0] = strcmp(delegated_to, "ns3.example.test.") == 0 ? "ns3.example.test. " NS3
-								      : "ns1.example.test. " NS1;
+								    : "ns1.example.test. " NS1;
 	r->ttl = 60;
 	r = fake_rule(f, NS3, "example.test.", PT_TYPE_MX);
 	r->rdata[0] = "10 mx.new-provider.test.";
@@ -321,8 +322,11 @@ static void test_expect_unpublished_on_a_lagging_server(void **unused)
 	r->zone = "example.test.";
 	r->serial = 2;
 	for (int i = 0; i < 3; i++) {
-		r = fake_rule(&f, i == 0 ? NS1 : i == 1 ? NS1_V6 : NS2, "fresh.example.test.",
-			      PT_TYPE_MX);
+		r = fake_rule(&f,
+			      i == 0   ? NS1
+			      : i == 1 ? NS1_V6
+				       : NS2,
+			      "fresh.example.test.", PT_TYPE_MX);
 		r->flags = PT_FLAG_AA;
 		r->rdata[0] = "10 mx-new.example.test.";
 		r->ttl = 30;
@@ -332,9 +336,9 @@ static void test_expect_unpublished_on_a_lagging_server(void **unused)
 			r->ttl = 7;
 		}
 	}
-	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "fresh.example.test.",
-				       PT_TYPE_MX, 0),
-			 PT_OK);
+	assert_int_equal(
+		pt_truth_find(&t, &net, c, &cfg, &via, 1, "fresh.example.test.", PT_TYPE_MX, 0),
+		PT_OK);
 	assert_int_equal(t.source, PT_TRUTH_EXPECTED);
 	assert_string_equal(t.authoritative.rdata[0], "10 mx-new.example.test.");
 	assert_true(t.unpublished);
@@ -343,9 +347,9 @@ static void test_expect_unpublished_on_a_lagging_server(void **unused)
 	/* once the secondary has it too: published */
 	f.rules[f.nrules - 1].kind = PT_ANSWER_DATA;
 	f.rules[f.nrules - 1].rdata[0] = "10 mx-new.example.test.";
-	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "fresh.example.test.",
-				       PT_TYPE_MX, 0),
-			 PT_OK);
+	assert_int_equal(
+		pt_truth_find(&t, &net, c, &cfg, &via, 1, "fresh.example.test.", PT_TYPE_MX, 0),
+		PT_OK);
 	assert_false(t.unpublished);
 	pt_truth_fini(&t);
 	pt_truth_cache_free(c);
@@ -373,18 +377,30 @@ static void test_servfail_retried_with_cd(void **unused)
 	r->cd = 0;
 	r->kind = PT_ANSWER_RCODE;
 	r->rcode = PT_RCODE_SERVFAIL;
-	assert_int_equal(pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1,
-					    "www.example.test."),
-			 PT_OK);
+	assert_int_equal(
+		pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1, "www.example.test."),
+		PT_OK);
 	/* www has no SOA rule of its own: its reply (a timeout) stops the climb... */
 	assert_string_equal(zonebuf, "");
-	assert_int_equal(pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1,
-					    "example.test."),
-			 PT_OK);
+	assert_int_equal(
+		pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1, "example.test."),
+		PT_OK);
 	assert_string_equal(zonebuf, "example.test.");
 	/* ...and the zone came from the CD retry of the SERVFAIL */
 	assert_true(fake_count(&f, RESOLVER, PT_TYPE_SOA) >= 3);
 	fake_fini(&f);
+}
+
+/* @p server says NXDOMAIN for @p name's SOA, with @p zone's SOA (NULL: none). */
+static void denial(struct fake_net *f, const char *server, const char *name, const char *zone,
+		   unsigned flags)
+{
+	struct fake_rule *r = fake_rule(f, server, name, PT_TYPE_SOA);
+
+	r->kind = PT_ANSWER_NXDOMAIN;
+	r->rcode = PT_RCODE_NXDOMAIN;
+	r->flags = flags;
+	r->zone = zone;
 }
 
 /* The zone cut climbs past a name that exists without an SOA (NODATA from below the apex
@@ -400,16 +416,14 @@ static void test_zone_climbs(void **unused)
 	(void)unused;
 	fake_init(&f, true);
 	zone(&f);
-	r = fake_rule(&f, RESOLVER, "a.b.example.test.", PT_TYPE_SOA);
-	r->kind = PT_ANSWER_NXDOMAIN;
-	r->rcode = PT_RCODE_NXDOMAIN;
+	denial(&f, RESOLVER, "a.b.example.test.", NULL, 0);
 	r = fake_rule(&f, RESOLVER, "b.example.test.", PT_TYPE_SOA);
 	r->kind = PT_ANSWER_NODATA;
 	r->zone = "example.test.";
 	r->serial = 2;
-	assert_int_equal(pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1,
-					    "a.b.example.test."),
-			 PT_OK);
+	assert_int_equal(
+		pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1, "a.b.example.test."),
+		PT_OK);
 	assert_string_equal(zonebuf, "example.test.");
 	fake_fini(&f);
 }
@@ -435,10 +449,142 @@ static void test_zone_owner_must_be_an_ancestor(void **unused)
 	r->kind = PT_ANSWER_NODATA;
 	r->zone = "example.test.";
 	r->serial = 2;
-	assert_int_equal(pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, via, 2,
-					    "www.example.test."),
-			 PT_OK);
+	assert_int_equal(
+		pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, via, 2, "www.example.test."),
+		PT_OK);
 	assert_string_equal(zonebuf, "example.test.");
+	fake_fini(&f);
+}
+
+#define ROOT "192.0.2.10"
+#define TLD "192.0.2.20"
+#define HOSTS "198.51.100.7"
+
+/* The root (a.root.test. through the resolver) delegates example. (glue), which delegates
+ * hosts.example. (glue); hosts.example.'s server holds mx.hosts.example. A. */
+static void tree(struct fake_net *f)
+{
+	struct fake_rule *r;
+
+	fake_rule(f, RESOLVER, ".", PT_TYPE_NS)->rdata[0] = "a.root.test.";
+	fake_rule(f, RESOLVER, "a.root.test.", PT_TYPE_A)->rdata[0] = ROOT;
+	fake_rule(f, RESOLVER, "a.root.test.", PT_TYPE_AAAA)->kind = PT_ANSWER_NODATA;
+	r = fake_rule(f, ROOT, "mx.hosts.example.", PT_TYPE_SOA);
+	r->kind = PT_ANSWER_REFERRAL;
+	r->zone = "example.";
+	r->rdata[0] = "ns.example.";
+	r->glue[0] = "ns.example. " TLD;
+	r->ttl = 600;
+	r = fake_rule(f, TLD, "mx.hosts.example.", PT_TYPE_SOA);
+	r->kind = PT_ANSWER_REFERRAL;
+	r->zone = "hosts.example.";
+	r->rdata[0] = "ns1.hosts.example.";
+	r->glue[0] = "ns1.hosts.example. " HOSTS;
+	r->ttl = 120;
+	r = fake_rule(f, HOSTS, "mx.hosts.example.", PT_TYPE_SOA);
+	r->kind = PT_ANSWER_NODATA;
+	r->flags = PT_FLAG_AA;
+	r->zone = "hosts.example.";
+	r->serial = 3;
+	r = fake_rule(f, HOSTS, "hosts.example.", PT_TYPE_SOA);
+	r->rdata[0] = "ns1.hosts.example. host.hosts.example. 3 10 5 600 5";
+	r->flags = PT_FLAG_AA;
+	r->zone = "hosts.example.";
+	r->serial = 3;
+	r = fake_rule(f, HOSTS, "mx.hosts.example.", PT_TYPE_A);
+	r->rdata[0] = "192.0.2.99";
+	r->flags = PT_FLAG_AA;
+	r->ttl = 8;
+}
+
+/* The zone is found from the root down, referral by referral, without recursion: the
+ * resolver is asked for the root's servers only (and, without recursion, the NS set it
+ * holds), never for anything in the name's zone, whose SOA fetched afresh would drop the
+ * denials it caches there. The last referral is the delegation. */
+static void test_zone_walked_from_the_root(void **unused)
+{
+	struct fake_net f;
+	struct pt_net net = fake_net(&f);
+	struct pt_resolver via = resolver(RESOLVER);
+	struct pt_truth_config cfg = { .auth_port = 53 };
+	struct pt_truth_cache *c = pt_truth_cache_new();
+	struct pt_truth t;
+
+	(void)unused;
+	fake_init(&f, true);
+	tree(&f);
+	/* the resolver would say another zone: not asked */
+	fake_rule(&f, RESOLVER, "mx.hosts.example.", PT_TYPE_SOA)->zone = "example.";
+	assert_int_equal(
+		pt_truth_find(&t, &net, c, &cfg, &via, 1, "mx.hosts.example.", PT_TYPE_A, 0),
+		PT_OK);
+	assert_int_equal(t.source, PT_TRUTH_AUTHORITATIVE);
+	assert_string_equal(t.zone, "hosts.example.");
+	assert_string_equal(t.parent, "example.");
+	assert_true(t.delegation_known);
+	assert_int_equal(t.ndelegation, 1);
+	assert_string_equal(t.delegation[0], "ns1.hosts.example.");
+	assert_int_equal(t.delegation_ttl, 120);
+	assert_int_equal(t.answer.count, 1);
+	assert_string_equal(t.answer.rdata[0], "192.0.2.99");
+	assert_int_equal(t.serial, 3);
+	assert_int_equal(server(&t, HOSTS)->status, PT_AUTH_OK);
+	for (size_t i = 0; i < f.nqueries; i++) {
+		const struct fake_query *q = &f.queries[i];
+
+		if (strcmp(q->server, RESOLVER) != 0) {
+			assert_false(q->opts & PT_FLAG_RD);
+		} else if (q->opts & PT_FLAG_RD) {
+			/* with recursion: the root's servers only */
+			assert_true(strcmp(q->qname, ".") == 0 ||
+				    strcmp(q->qname, "a.root.test.") == 0);
+		}
+	}
+	assert_int_equal(fake_count(&f, RESOLVER, PT_TYPE_SOA), 0);
+	/* one server per step: each asked once */
+	assert_int_equal(fake_count(&f, ROOT, PT_TYPE_SOA), 1);
+	assert_int_equal(fake_count(&f, TLD, PT_TYPE_SOA), 1);
+	pt_truth_fini(&t);
+	pt_truth_cache_free(c);
+	fake_fini(&f);
+}
+
+/* Where the walk does not get there (a private zone the root denies, a root the resolvers do
+ * not give), the zone the resolvers know stands: a stub zone corp. under a root that says
+ * NXDOMAIN, and a walk whose root servers are silent. */
+static void test_zone_walk_falls_back_to_the_resolvers(void **unused)
+{
+	struct fake_net f;
+	struct pt_net net = fake_net(&f);
+	struct pt_resolver via = resolver(RESOLVER);
+	char zonebuf[256];
+	struct fake_rule *r;
+
+	(void)unused;
+	fake_init(&f, true);
+	tree(&f);
+	denial(&f, ROOT, "mail.corp.", ".", PT_FLAG_AA);
+	r = fake_rule(&f, RESOLVER, "mail.corp.", PT_TYPE_SOA);
+	r->kind = PT_ANSWER_NODATA;
+	r->zone = "corp.";
+	assert_int_equal(pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1, "mail.corp."),
+			 PT_OK);
+	assert_string_equal(zonebuf, "corp.");
+	/* a name the root denies and the resolvers too: the root's denial */
+	denial(&f, ROOT, "nowhere.", ".", PT_FLAG_AA);
+	denial(&f, RESOLVER, "nowhere.", ".", 0);
+	assert_int_equal(pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1, "nowhere."),
+			 PT_OK);
+	assert_string_equal(zonebuf, ".");
+	/* a root server that never answers: the climb through the resolvers */
+	f.rules[1].result = PT_REPLY_TIMEOUT; /* a.root.test. A: no root servers */
+	r = fake_rule(&f, RESOLVER, "mx.hosts.example.", PT_TYPE_SOA);
+	r->kind = PT_ANSWER_NODATA;
+	r->zone = "hosts.example.";
+	assert_int_equal(
+		pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1, "mx.hosts.example."),
+		PT_OK);
+	assert_string_equal(zonebuf, "hosts.example.");
 	fake_fini(&f);
 }
 
@@ -576,6 +722,8 @@ int main(void)
 		cmocka_unit_test(test_servfail_retried_with_cd),
 		cmocka_unit_test(test_zone_climbs),
 		cmocka_unit_test(test_zone_owner_must_be_an_ancestor),
+		cmocka_unit_test(test_zone_walked_from_the_root),
+		cmocka_unit_test(test_zone_walk_falls_back_to_the_resolvers),
 		cmocka_unit_test(test_cname_leaves_the_zone),
 		cmocka_unit_test(test_judge_server),
 		cmocka_unit_test(test_serial_cmp),

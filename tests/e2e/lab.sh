@@ -31,7 +31,8 @@
 #
 # Tunables (environment, read by lab_start): LAB_MX_TTL (4), LAB_TTL (30, other records),
 # LAB_NEG_TTL (5), LAB_KEEP=1 keeps "$LAB_DIR" after lab_stop, LAB_VERBOSE=1 logs progress,
-# LAB_NETNS=0 makes lab_isolate a no-op, LAB_START_TIMEOUT (10 s).
+# LAB_NETNS=0 makes lab_isolate a no-op, LAB_START_TIMEOUT (10 s), LAB_UNBOUND_LOG_QUERIES=1
+# logs every query and reply an unbound resolver gets (in $LAB_DIR/NAME.log).
 #
 # Safety: unbound gets root hints naming only 127.53.0.9, do-ip6: no, and
 # outgoing-interface set to its own 127.x address; dnsmasq forwards only to 127.53.0.1.
@@ -342,6 +343,9 @@ server:
   local-zone: "test." nodefault
   local-zone: "127.in-addr.arpa." nodefault
 EOF
+		if [ "${LAB_UNBOUND_LOG_QUERIES:-0}" = 1 ]; then
+			printf '  log-queries: yes\n  log-replies: yes\n'
+		fi
 		if [ "$access" = refuse ]; then
 			printf '  access-control: 0.0.0.0/0 refuse\n  access-control: 127.0.0.0/8 refuse\n'
 		else

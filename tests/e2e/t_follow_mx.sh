@@ -96,6 +96,8 @@ lab__nsd_conf froot "$ROOT" . "$Z/root.zone"
 lab__nsd_conf ftld "$TLD" test. "$Z/test.zone"
 lab__nsd_conf fmail "$MAILNS" mail.test. "$Z/mail.zone"
 lab__nsd_conf fhosts "$HOSTSNS" hosts.test. "$Z/hosts.zone"
+# each query the resolvers get is logged: what proptrack asks them is checked below
+export LAB_UNBOUND_LOG_QUERIES=1
 for i in 1 2 3; do
 	lab__unbound_conf "funbound$i" "127.62.3.$i" allow
 done
@@ -195,6 +197,12 @@ t_eq "rows 1 and 2: the A of the new host is negative (NXDOMAIN cached), row 3 m
 	'[["match", "negative", "nxdomain"], ["match", "negative", "nxdomain"], ["match", "match", "data"]]'
 run --once --follow-mx mail.test. >"$W/denied.txt" 2>&1
 t_check "table: 'denied'" grep -Eq 'Mail resolver 1 .* match +denied' "$W/denied.txt"
+# The truths' zones are found from the root down, never by asking a watched resolver about a
+# name in them with recursion (each such question had it fetch hosts.test.'s new SOA afresh)
+for i in 1 2 3; do
+	t_eq "resolver $i was never asked for an SOA in mail.test. or hosts.test." \
+		"$(grep -Eic ' ([a-z0-9-]+\.)*(mail|hosts)\.test\. SOA IN$' "$LAB_DIR/funbound$i.log")" 0
+done
 
 run --until-converged --follow-mx --max-wait 25s mail.test. --log "$W/watch2.ndjson" >"$W/watch2.txt" 2>&1
 st=$?
