@@ -2792,6 +2792,29 @@ static unsigned long pt_fd_budget(struct pt_engine_limits *l)
 	return l->fd_soft > 2 * PT_FD_HEADROOM ? l->fd_soft - PT_FD_HEADROOM : l->fd_soft / 2;
 }
 
+/*
+ * Grow the process's descriptor table to hold @p n descriptors now, before the workers start
+ * (at most the soft limit @p soft). The kernel grows a table that threads share only after an
+ * RCU grace period (expand_fdtable() calls synchronize_rcu()), one per doubling: on the way
+ * to a worker's 256 sockets each stalled it for milliseconds, and a sweep's first query left
+ * 15-20 ms after its first submit (sched_switch in state D between the socket() calls).
+ */
+static void pt_fd_table_reserve(unsigned long n, unsigned long soft)
+{
+	int base, fd;
+
+	n = n < soft ? n : soft;
+	if (n < 2 || n > INT_MAX || (base = eventfd(0, EFD_CLOEXEC)) < 0) {
+		return;
+	}
+	/* the lowest free descriptor at or above n - 1: the table grows to cover it */
+	fd = fcntl(base, F_DUPFD_CLOEXEC, (int)(n - 1));
+	if (fd >= 0) {
+		close(fd);
+	}
+	close(base);
+}
+
 struct pt_engine *pt_engine_new(const struct pt_engine_config *cfg, pt_clock_fn clock)
 {
 	struct pt_engine *e = calloc(1, sizeof(*e));
@@ -2833,6 +2856,9 @@ struct pt_engine *pt_engine_new(const struct pt_engine_config *cfg, pt_clock_fn 
 	e->limits.low = pool < PT_UDP_POOL;
 	e->limits.udp_ports_wanted = PT_UDP_POOL;
 	e->limits.tcp_max_wanted = PT_TCP_MAX;
+	/* both families' UDP sockets and the TCP connections of every worker */
+	pt_fd_table_reserve(e->cfg.workers * (2UL * pool + tcp_max) + PT_FD_HEADROOM,
+			    e->limits.fd_soft);
 	if (e->cfg.rate_qps > 0.0) {
 		/* burst: 100 ms worth of tokens, at least one; the bucket starts full */
 		double burst = e->cfg.rate_qps / 10.0;
