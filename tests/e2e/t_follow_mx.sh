@@ -192,11 +192,36 @@ t_eq "new host: not converged while the denial is cached" "$?" 1
 t_eq "the new MX is followed, the old target no more" \
 	"$(j "$W/denied.json" 'd["truth"]["answer"]' 'sorted(set(t["name"] for t in d["targets"]))')" \
 	"$(printf '%s\n' '["10 mx2.hosts.test."]' '["mx2.hosts.test."]')"
-t_eq "rows 1 and 2: the A of the new host is negative (NXDOMAIN cached), row 3 matches" \
-	"$(j "$W/denied.json" '[(r["status"], r["targets"][0]["status"], r["targets"][0]["kind"]) for r in d["resolvers"]]')" \
-	'[["match", "negative", "nxdomain"], ["match", "negative", "nxdomain"], ["match", "match", "data"]]'
+# What each resolver answered that first poll, from its own query log: the cached denial
+# (NXDOMAIN from the cache), else data. Unbound itself can drop a denial before its TTL ran
+# out (seen once in 26 primed resolvers, with no question about hosts.test. in between), so
+# the rows are held to what the resolvers served, and at least one primed resolver must show
+# the denial.
+served() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import re, sys
+replies = [m.group(1) for m in (re.search(r"info: 127\.0\.0\.1 mx2\.hosts\.test\. A IN (\w+) \S+ (\d) ", l, re.I) for l in open(sys.argv[1])) if m]
+poll = replies[int(sys.argv[2])] if len(replies) > int(sys.argv[2]) else "none"
+print({"NXDOMAIN": "negative nxdomain", "NOERROR": "match data"}.get(poll, poll))
+PY
+}
+# (the first reply of resolvers 1 and 2 was the priming above)
+want="$(served "$LAB_DIR/funbound1.log" 1),$(served "$LAB_DIR/funbound2.log" 1),$(served "$LAB_DIR/funbound3.log" 0)"
+t_eq "each row: the A of the new host as its resolver served it, row 3 matches" \
+	"$(j "$W/denied.json" '",".join(r["targets"][0]["status"] + " " + r["targets"][0]["kind"] for r in d["resolvers"])')" \
+	"$want"
+t_eq "... and the MX matches everywhere" "$(j "$W/denied.json" '[r["status"] for r in d["resolvers"]]')" \
+	'["match", "match", "match"]'
+case "$want" in
+"negative nxdomain,negative nxdomain,match data") ;;
+*) t_note "a primed resolver dropped its denial before its TTL: served $want" ;;
+esac
+t_check "at least one primed resolver still served the cached denial" \
+	grep -q 'negative nxdomain' <<<"${want%,*}"
+denied=1
+[ "${want%%,*}" = "negative nxdomain" ] || denied=2
 run --once --follow-mx mail.test. >"$W/denied.txt" 2>&1
-t_check "table: 'denied'" grep -Eq 'Mail resolver 1 .* match +denied' "$W/denied.txt"
+t_check "table: 'denied'" grep -Eq "Mail resolver $denied .* match +denied" "$W/denied.txt"
 # The truths' zones are found from the root down, never by asking a watched resolver about a
 # name in them with recursion (each such question had it fetch hosts.test.'s new SOA afresh)
 for i in 1 2 3; do
