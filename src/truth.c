@@ -41,6 +41,11 @@ struct pt_truth_cache {
 	size_t nserials;
 	/* which parent server the next look asks for the delegation */
 	size_t next_parent;
+	/* the root's servers for walk_down(), as the resolvers gave them at root_ns (kept by
+	 * pt_truth_cache_reset(): a rediscovery does not ask the resolvers for them again) */
+	struct pt_zone_servers root;
+	bool root_known;
+	uint64_t root_ns;
 };
 
 const char *pt_truth_source_name(enum pt_truth_source s)
@@ -158,6 +163,10 @@ struct pt_truth_cache *pt_truth_cache_new(void)
 
 void pt_truth_cache_reset(struct pt_truth_cache *c)
 {
+	struct pt_zone_servers root = c->root;
+	bool root_known = c->root_known;
+	uint64_t root_ns = c->root_ns;
+
 	pt_delegation_fini(&c->del);
 	strv_free(c->seen, c->nseen);
 	strv_free(c->looked, c->nlooked);
@@ -165,6 +174,9 @@ void pt_truth_cache_reset(struct pt_truth_cache *c)
 	free(c->serials);
 	free(c->has_serial);
 	memset(c, 0, sizeof(*c));
+	c->root = root;
+	c->root_known = root_known;
+	c->root_ns = root_ns;
 }
 
 void pt_truth_cache_free(struct pt_truth_cache *c)
@@ -173,6 +185,7 @@ void pt_truth_cache_free(struct pt_truth_cache *c)
 		return;
 	}
 	pt_truth_cache_reset(c);
+	pt_zone_servers_fini(&c->root);
 	free(c);
 }
 
@@ -749,9 +762,52 @@ static enum pt_status delegation_from(struct pt_delegation *d, const struct pt_a
  *                  one (del->known); zeroed otherwise
  * @param[out] denied the name's servers said NXDOMAIN
  */
+/* @p dst as a copy of @p src (zeroed when it cannot be had). */
+static enum pt_status zone_servers_copy(struct pt_zone_servers *dst,
+					const struct pt_zone_servers *src)
+{
+	enum pt_status rc;
+
+	memset(dst, 0, sizeof(*dst));
+	snprintf(dst->zone, sizeof(dst->zone), "%s", src->zone);
+	rc = names_copy(&dst->names, &dst->nnames, src->names, src->nnames);
+	if (rc == PT_OK && src->nservers > 0) {
+		dst->servers = malloc(src->nservers * sizeof(*dst->servers));
+		rc = dst->servers != NULL ? PT_OK : PT_ERR_NOMEM;
+		if (rc == PT_OK) {
+			memcpy(dst->servers, src->servers, src->nservers * sizeof(*dst->servers));
+			dst->nservers = src->nservers;
+		}
+	}
+	if (rc != PT_OK) {
+		pt_zone_servers_fini(dst);
+	}
+	return rc;
+}
+
+/* The root's servers into @p out: @p c's while fresh (also when the resolvers gave none), else
+ * asked of the resolvers and kept in @p c (NULL: asked every time). */
+static enum pt_status root_servers(struct pt_zone_servers *out, struct pt_truth_cache *c,
+				   const struct pt_net *net, struct via *via, uint64_t now_ns)
+{
+	enum pt_status rc;
+
+	if (c != NULL && c->root_known && now_ns - c->root_ns <= PT_TRUTH_REDISCOVER_NS) {
+		return zone_servers_copy(out, &c->root);
+	}
+	rc = zone_servers(out, net, via, ".", PT_DNS_PORT, ROOT_NAMES);
+	if (rc == PT_OK && c != NULL) {
+		pt_zone_servers_fini(&c->root);
+		rc = zone_servers_copy(&c->root, out);
+		c->root_known = rc == PT_OK;
+		c->root_ns = now_ns;
+	}
+	return rc;
+}
+
 static enum pt_status walk_down(char *zone, size_t size, struct pt_delegation *del, bool *denied,
-				const struct pt_net *net, struct via *via, const char *name,
-				uint16_t port)
+				struct pt_truth_cache *c, const struct pt_net *net, struct via *via,
+				const char *name, uint16_t port, uint64_t now_ns)
 {
 	struct pt_delegation step;
 	enum pt_status rc;
@@ -764,7 +820,7 @@ static enum pt_status walk_down(char *zone, size_t size, struct pt_delegation *d
 	{
 		struct pt_zone_servers root;
 
-		rc = zone_servers(&root, net, via, ".", PT_DNS_PORT, ROOT_NAMES);
+		rc = root_servers(&root, c, net, via, now_ns);
 		step.ns = root.names;
 		step.nns = root.nnames;
 		step.servers = root.servers;
@@ -840,12 +896,12 @@ static enum pt_status walk_down(char *zone, size_t size, struct pt_delegation *d
  * @param[out] del the delegation into the zone when the walk read it (del->known), else zeroed
  */
 static enum pt_status zone_of(char *zone, size_t size, struct pt_delegation *del,
-			      const struct pt_net *net, struct via *via, const char *name,
-			      uint16_t port)
+			      struct pt_truth_cache *c, const struct pt_net *net, struct via *via,
+			      const char *name, uint16_t port, uint64_t now_ns)
 {
 	char climbed[256];
 	bool denied;
-	enum pt_status rc = walk_down(zone, size, del, &denied, net, via, name, port);
+	enum pt_status rc = walk_down(zone, size, del, &denied, c, net, via, name, port, now_ns);
 
 	if (rc != PT_OK || (zone[0] != '\0' && !denied)) {
 		return rc;
@@ -864,7 +920,7 @@ enum pt_status pt_truth_find_zone(char *zone, size_t size, const struct pt_net *
 {
 	struct via v = via_of(via, nvia);
 	struct pt_delegation del;
-	enum pt_status rc = zone_of(zone, size, &del, net, &v, name, PT_DNS_PORT);
+	enum pt_status rc = zone_of(zone, size, &del, NULL, net, &v, name, PT_DNS_PORT, 0);
 
 	pt_delegation_fini(&del);
 	return rc;
@@ -1007,7 +1063,7 @@ static enum pt_status discover(struct pt_truth_cache *c, const struct pt_net *ne
 	}
 	pt_truth_cache_reset(c);
 	snprintf(c->domain, sizeof(c->domain), "%s", domain);
-	rc = zone_of(zone, sizeof(zone), &c->del, net, via, domain, port);
+	rc = zone_of(zone, sizeof(zone), &c->del, c, net, via, domain, port, now_ns);
 	if (rc != PT_OK || zone[0] == '\0') {
 		return rc;
 	}

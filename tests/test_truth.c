@@ -545,6 +545,24 @@ static void test_zone_walked_from_the_root(void **unused)
 	assert_int_equal(fake_count(&f, ROOT, PT_TYPE_SOA), 1);
 	assert_int_equal(fake_count(&f, TLD, PT_TYPE_SOA), 1);
 	pt_truth_fini(&t);
+
+	/* a rediscovery walks again, but the root's servers are the cache's: the resolver is
+	 * not asked for them again until they are PT_TRUTH_REDISCOVER_NS old */
+	pt_truth_cache_reset(c);
+	assert_int_equal(
+		pt_truth_find(&t, &net, c, &cfg, &via, 1, "mx.hosts.example.", PT_TYPE_A, 0),
+		PT_OK);
+	assert_string_equal(t.zone, "hosts.example.");
+	assert_int_equal(fake_count(&f, TLD, PT_TYPE_SOA), 2);
+	size_t roots = 0;
+
+	for (size_t i = 0; i < f.nqueries; i++) {
+		roots += strcmp(f.queries[i].server, RESOLVER) == 0 &&
+			 (strcmp(f.queries[i].qname, ".") == 0 ||
+			  strcmp(f.queries[i].qname, "a.root.test.") == 0);
+	}
+	assert_int_equal(roots, 3); /* ". NS", a.root.test. A and AAAA: once */
+	pt_truth_fini(&t);
 	pt_truth_cache_free(c);
 	fake_fini(&f);
 }
