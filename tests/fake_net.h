@@ -87,8 +87,8 @@ static inline void fake_addr(const struct sockaddr_storage *sa, char *buf, size_
 }
 
 /* Add a rule; returns it for the caller to fill in further. */
-static inline struct fake_rule *fake_rule(struct fake_net *f, const char *server, const char *qname,
-					  uint16_t qtype)
+static inline struct fake_rule *fake_rule(struct fake_net *f, const char *server,
+					  const char *qname, uint16_t qtype)
 {
 	struct fake_rule *r = &f->rules[f->nrules++];
 
@@ -166,8 +166,8 @@ static inline const struct fake_rule *fake_find(struct fake_net *f, const char *
 	return NULL;
 }
 
-static inline enum pt_status fake_submit(void *impl, const struct pt_request *req, pt_reply_fn fn,
-					 void *ctx)
+static inline enum pt_status fake_submit(void *impl, const struct pt_request *req,
+					 pt_reply_fn fn, void *ctx)
 {
 	struct fake_net *f = impl;
 	struct fake_query *q;

@@ -33,12 +33,12 @@
 #define ANSWER_RDATA "192.0.2.1"
 
 enum fake_mode {
-	FAKE_ANSWER,	     /* correct answer */
+	FAKE_ANSWER,         /* correct answer */
 	FAKE_WRONG_ID_FIRST, /* a reply with the wrong ID, then the correct one */
-	FAKE_GARBAGE,	     /* a few junk bytes, nothing else */
-	FAKE_TC,	     /* TC=1 over UDP; the full answer over TCP */
-	FAKE_SILENT,	     /* read and count, never reply */
-	FAKE_LOWER,	     /* answers with the question name lower-cased (no 0x20 echo) */
+	FAKE_GARBAGE,        /* a few junk bytes, nothing else */
+	FAKE_TC,             /* TC=1 over UDP; the full answer over TCP */
+	FAKE_SILENT,         /* read and count, never reply */
+	FAKE_LOWER,          /* answers with the question name lower-cased (no 0x20 echo) */
 	FAKE_CASE_FORGE,     /* echoes the case, but from the second query on a lower-cased
 			      * copy comes first (what a forger who cannot see the query sends) */
 	FAKE_OTHER_PORT,     /* answers from another port of the same address */
@@ -46,24 +46,24 @@ enum fake_mode {
 
 struct fake {
 	enum fake_mode mode;
-	int udp;     /* bound UDP socket */
-	int tcp;     /* listening TCP socket on the same port, or -1 */
-	int stop[2]; /* pipe; a byte asks the thread to end */
+	int udp;                      /* bound UDP socket */
+	int tcp;                      /* listening TCP socket on the same port, or -1 */
+	int stop[2];                  /* pipe; a byte asks the thread to end */
 	pthread_t thread;
-	struct sockaddr_storage sa; /* where to send queries */
+	struct sockaddr_storage sa;   /* where to send queries */
 	socklen_t salen;
-	int alt; /* FAKE_OTHER_PORT: the socket it answers from */
+	int alt;                      /* FAKE_OTHER_PORT: the socket it answers from */
 	/* recorded by the server thread, read after join */
-	unsigned mixed_case;  /* queries whose name had upper- and lower-case letters */
-	char last_qname[256]; /* the name of the last query, as received */
+	unsigned mixed_case;          /* queries whose name had upper- and lower-case letters */
+	char last_qname[256];         /* the name of the last query, as received */
 	unsigned udp_queries;
 	unsigned tcp_queries;
 	unsigned errors;
 };
 
 /* Build the reply to query @p q into @p out. @return its length, 0 on failure. */
-static size_t fake_reply(uint8_t *out, size_t cap, const uint8_t *q, size_t qlen, uint16_t id_xor,
-			 bool tc, bool answer)
+static size_t fake_reply(uint8_t *out, size_t cap, const uint8_t *q, size_t qlen,
+			 uint16_t id_xor, bool tc, bool answer)
 {
 	ldns_pkt *qp = NULL;
 	ldns_pkt *rp;
@@ -375,8 +375,7 @@ static void fake_start(struct fake *f, enum fake_mode mode, int family, bool wit
 		assert_true(f->tcp >= 0);
 		setsockopt(f->tcp, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		loopback(&tsa, family, sa_port(&f->sa));
-		if (bind(f->tcp, (struct sockaddr *)&tsa, f->salen) == 0 &&
-		    listen(f->tcp, 16) == 0) {
+		if (bind(f->tcp, (struct sockaddr *)&tsa, f->salen) == 0 && listen(f->tcp, 16) == 0) {
 			break;
 		}
 		/* the TCP port was taken: pick another UDP port */

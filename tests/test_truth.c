@@ -1,7 +1,6 @@
 /* The truth (src/truth.c) on a scripted network: discovery through the resolvers, the
- * delegation from the parent (a move; the once-a-second poll), the highest serial, lagging and lame
- * servers, --auth, --expect, CNAMEs leaving the zone, SERVFAIL retried with CD, the cache, and RFC
- * 1982 serial arithmetic. */
+ * delegation from the parent (a move; the once-a-second poll), the highest serial, lagging and lame servers, --auth, --expect, CNAMEs leaving the zone,
+ * SERVFAIL retried with CD, the cache, and RFC 1982 serial arithmetic. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -142,7 +141,7 @@ static void moved_zone(struct fake_net *f, const char *delegated_to)
 	r->kind = PT_ANSWER_REFERRAL;
 	r->rdata[0] = delegated_to;
 	r->glue[0] = strcmp(delegated_to, "ns3.example.test.") == 0 ? "ns3.example.test. " NS3
-								    : "ns1.example.test. " NS1;
+								      : "ns1.example.test. " NS1;
 	r->ttl = 60;
 	r = fake_rule(f, NS3, "example.test.", PT_TYPE_MX);
 	r->rdata[0] = "10 mx.new-provider.test.";
@@ -322,11 +321,8 @@ static void test_expect_unpublished_on_a_lagging_server(void **unused)
 	r->zone = "example.test.";
 	r->serial = 2;
 	for (int i = 0; i < 3; i++) {
-		r = fake_rule(&f,
-			      i == 0   ? NS1
-			      : i == 1 ? NS1_V6
-				       : NS2,
-			      "fresh.example.test.", PT_TYPE_MX);
+		r = fake_rule(&f, i == 0 ? NS1 : i == 1 ? NS1_V6 : NS2, "fresh.example.test.",
+			      PT_TYPE_MX);
 		r->flags = PT_FLAG_AA;
 		r->rdata[0] = "10 mx-new.example.test.";
 		r->ttl = 30;
@@ -336,9 +332,9 @@ static void test_expect_unpublished_on_a_lagging_server(void **unused)
 			r->ttl = 7;
 		}
 	}
-	assert_int_equal(
-		pt_truth_find(&t, &net, c, &cfg, &via, 1, "fresh.example.test.", PT_TYPE_MX, 0),
-		PT_OK);
+	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "fresh.example.test.",
+				       PT_TYPE_MX, 0),
+			 PT_OK);
 	assert_int_equal(t.source, PT_TRUTH_EXPECTED);
 	assert_string_equal(t.authoritative.rdata[0], "10 mx-new.example.test.");
 	assert_true(t.unpublished);
@@ -347,9 +343,9 @@ static void test_expect_unpublished_on_a_lagging_server(void **unused)
 	/* once the secondary has it too: published */
 	f.rules[f.nrules - 1].kind = PT_ANSWER_DATA;
 	f.rules[f.nrules - 1].rdata[0] = "10 mx-new.example.test.";
-	assert_int_equal(
-		pt_truth_find(&t, &net, c, &cfg, &via, 1, "fresh.example.test.", PT_TYPE_MX, 0),
-		PT_OK);
+	assert_int_equal(pt_truth_find(&t, &net, c, &cfg, &via, 1, "fresh.example.test.",
+				       PT_TYPE_MX, 0),
+			 PT_OK);
 	assert_false(t.unpublished);
 	pt_truth_fini(&t);
 	pt_truth_cache_free(c);
@@ -377,14 +373,14 @@ static void test_servfail_retried_with_cd(void **unused)
 	r->cd = 0;
 	r->kind = PT_ANSWER_RCODE;
 	r->rcode = PT_RCODE_SERVFAIL;
-	assert_int_equal(
-		pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1, "www.example.test."),
-		PT_OK);
+	assert_int_equal(pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1,
+					    "www.example.test."),
+			 PT_OK);
 	/* www has no SOA rule of its own: its reply (a timeout) stops the climb... */
 	assert_string_equal(zonebuf, "");
-	assert_int_equal(
-		pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1, "example.test."),
-		PT_OK);
+	assert_int_equal(pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1,
+					    "example.test."),
+			 PT_OK);
 	assert_string_equal(zonebuf, "example.test.");
 	/* ...and the zone came from the CD retry of the SERVFAIL */
 	assert_true(fake_count(&f, RESOLVER, PT_TYPE_SOA) >= 3);
@@ -421,9 +417,9 @@ static void test_zone_climbs(void **unused)
 	r->kind = PT_ANSWER_NODATA;
 	r->zone = "example.test.";
 	r->serial = 2;
-	assert_int_equal(
-		pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1, "a.b.example.test."),
-		PT_OK);
+	assert_int_equal(pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, &via, 1,
+					    "a.b.example.test."),
+			 PT_OK);
 	assert_string_equal(zonebuf, "example.test.");
 	fake_fini(&f);
 }
@@ -449,9 +445,9 @@ static void test_zone_owner_must_be_an_ancestor(void **unused)
 	r->kind = PT_ANSWER_NODATA;
 	r->zone = "example.test.";
 	r->serial = 2;
-	assert_int_equal(
-		pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, via, 2, "www.example.test."),
-		PT_OK);
+	assert_int_equal(pt_truth_find_zone(zonebuf, sizeof(zonebuf), &net, via, 2,
+					    "www.example.test."),
+			 PT_OK);
 	assert_string_equal(zonebuf, "example.test.");
 	fake_fini(&f);
 }
@@ -499,8 +495,8 @@ static void tree(struct fake_net *f)
 
 /* The zone is found from the root down, referral by referral, without recursion: the
  * resolver is asked for the root's servers only (and, without recursion, the NS set it
- * holds), never for anything in the name's zone, whose SOA fetched afresh would drop the
- * denials it caches there. The last referral is the delegation. */
+ * holds), never for anything in the name's zone, which would make it fetch the zone's data
+ * afresh. The last referral is the delegation. */
 static void test_zone_walked_from_the_root(void **unused)
 {
 	struct fake_net f;
