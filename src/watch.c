@@ -42,6 +42,8 @@ struct item {
 	 * (SIDE_* bits, asked one at a time, before its next poll) */
 	bool side_inflight;
 	bool tq_inflight;
+	/* lent to the truth's discovery (see truth_via()): asked nothing until it is back */
+	bool lent;
 	uint8_t side;
 	/* --follow-mx: when its earliest followed question is due, and its place in the heap of
 	 * those (SIZE_MAX: none to ask, or busy) */
@@ -280,7 +282,7 @@ static void heap_put(struct pt_watch *w, struct heap *h, size_t id)
 /* A question of item @p it is in flight: nothing else is sent to that resolver. */
 static bool busy(const struct item *it)
 {
-	return it->inflight || it->ns_inflight || it->side_inflight || it->tq_inflight;
+	return it->inflight || it->ns_inflight || it->side_inflight || it->tq_inflight || it->lent;
 }
 
 /* Put item @p id in the schedule at its due_ns (or move it there) when it is to be polled:
@@ -927,29 +929,89 @@ static void *poll_main(void *arg)
 	return NULL;
 }
 
-/* The resolvers to find the truth through: the tracked ones, those whose last reply was an
- * answer first (they have shown they are alive and recurse), in the order added. */
-static size_t truth_via(struct pt_watch *w, struct pt_resolver **out)
+/* The resolvers the truth's discovery asks, lent to it (issue 11's politeness): the watch asks
+ * them nothing until truth_return() hands them back, so that a resolver never has the
+ * watch's question and the discovery's in flight at once. */
+struct lent {
+	size_t id[PT_TRUTH_VIA_MAX];
+	size_t n;
+};
+
+/* How long the truth's discovery waits for a resolver with nothing in flight (the first
+ * sweep has a poll out at every one) before it asks busy ones: the engine's timeout, by when
+ * every first try has ended. */
+#define VIA_WAIT_MS 2000
+#define VIA_WAIT_STEP_MS 5
+
+/* The resolvers to find the truth through: the tracked ones with nothing in flight, those
+ * whose last reply was an answer first (they have shown they are alive and recurse), in the
+ * order added, waiting up to VIA_WAIT_MS for one to be free; busy ones only when none is
+ * (a list of a few, all silent), and those are not lent. */
+static size_t truth_via(struct pt_watch *w, struct pt_resolver **out, struct lent *lent)
 {
 	size_t n = 0;
+	bool any = false;
 
-	pthread_mutex_lock(&w->lock);
+	lent->n = 0;
 	/* the truth races the first PT_TRUTH_VIA_MAX only: no need to copy the whole set */
 	*out = malloc(PT_TRUTH_VIA_MAX * sizeof(**out));
-	for (int pass = 0; *out != NULL && pass < 2; pass++) {
-		for (size_t i = 0; i < w->nitems && n < PT_TRUTH_VIA_MAX; i++) {
-			const struct item *it = &w->items[i];
-			bool good = it->done && it->failures == 0;
+	if (*out == NULL) {
+		return 0;
+	}
+	pthread_mutex_lock(&w->lock);
+	for (unsigned waited = 0;; waited += VIA_WAIT_STEP_MS) {
+		for (int pass = 0; pass < 2; pass++) {
+			for (size_t i = 0; i < w->nitems && n < PT_TRUTH_VIA_MAX; i++) {
+				struct item *it = &w->items[i];
+				bool good = it->done && it->failures == 0;
 
-			/* lock order: watch, then state */
-			if (it->tracked && good == (pass == 0) &&
-			    pt_state_resolver(w->state, i, &(*out)[n])) {
+				any |= it->tracked;
+				/* lock order: watch, then state */
+				if (it->tracked && !busy(it) && good == (pass == 0) &&
+				    pt_state_resolver(w->state, i, &(*out)[n])) {
+					n++;
+					it->lent = true;
+					unschedule(w, i);
+					lent->id[lent->n++] = i;
+				}
+			}
+		}
+		if (n > 0 || !any || w->stop || waited >= VIA_WAIT_MS) {
+			break;
+		}
+		pthread_mutex_unlock(&w->lock);
+		nanosleep(&(struct timespec){ .tv_nsec = VIA_WAIT_STEP_MS * 1000000L }, NULL);
+		pthread_mutex_lock(&w->lock);
+	}
+	if (n == 0) {
+		for (size_t i = 0; i < w->nitems && n < PT_TRUTH_VIA_MAX; i++) {
+			if (w->items[i].tracked && pt_state_resolver(w->state, i, &(*out)[n])) {
 				n++;
 			}
 		}
 	}
 	pthread_mutex_unlock(&w->lock);
 	return n;
+}
+
+/* Hand the resolvers of @p lent back to the watch: due questions go out now. */
+static void truth_return(struct pt_watch *w, struct lent *lent)
+{
+	pthread_mutex_lock(&w->lock);
+	for (size_t k = 0; k < lent->n; k++) {
+		size_t i = lent->id[k];
+
+		if (i < w->nitems && w->items[i].lent) {
+			w->items[i].lent = false;
+			schedule(w, i);
+			tq_schedule(w, i);
+		}
+	}
+	if (lent->n > 0) {
+		poke(w);
+	}
+	lent->n = 0;
+	pthread_mutex_unlock(&w->lock);
 }
 
 /* ---- --follow-mx: the MX targets ---- */
@@ -1121,6 +1183,7 @@ static void targets_check(struct pt_watch *w, bool all)
 					.nauth = w->truth_cfg.nauth,
 					.auth_port = w->truth_cfg.auth_port };
 	struct pt_resolver *via = NULL;
+	struct lent lent = { .n = 0 };
 	size_t n, nvia = 0;
 
 	pthread_mutex_lock(&w->lock);
@@ -1129,7 +1192,6 @@ static void targets_check(struct pt_watch *w, bool all)
 	if (n == 0) {
 		return;
 	}
-	nvia = truth_via(w, &via);
 	for (size_t k = 0; k < n; k++) {
 		bool due = all, seen = false, from_auth;
 		char name[256];
@@ -1154,10 +1216,15 @@ static void targets_check(struct pt_watch *w, bool all)
 		if (!due && !seen && c != NULL) {
 			due = pt_truth_poll(&w->net, c, from_auth ? &auth : &plain, name);
 		}
+		if (due && via == NULL) {
+			/* lent only when some target is looked at */
+			nvia = truth_via(w, &via, &lent);
+		}
 		if (due) {
 			target_find(w, k, via, nvia);
 		}
 	}
+	truth_return(w, &lent);
 	free(via);
 }
 
@@ -1166,6 +1233,7 @@ void pt_watch_check_truth(struct pt_watch *w)
 	struct pt_truth t;
 	struct pt_truth_config cfg;
 	struct pt_resolver *via = NULL;
+	struct lent lent;
 	uint64_t *old = NULL;
 	size_t nold = 0;
 	char domain[256];
@@ -1181,8 +1249,10 @@ void pt_watch_check_truth(struct pt_watch *w)
 	if (rc != PT_OK) {
 		return;
 	}
-	nvia = truth_via(w, &via);
+	/* the --auth servers are the truth's: no resolver is asked */
+	nvia = cfg.nauth > 0 ? (lent.n = 0) : truth_via(w, &via, &lent);
 	rc = pt_truth_find(&t, &w->net, w->cache, &cfg, via, nvia, domain, qtype, w->clock());
+	truth_return(w, &lent);
 	pt_truth_config_fini(&cfg);
 	free(via);
 	if (rc == PT_OK && gen == pt_state_target_generation(w->state)) {

@@ -331,6 +331,58 @@ static void test_truth_follows_the_set(void **unused)
 	rig_down(&g);
 }
 
+/* The recorded query to @p server of type @p qtype (the first one). */
+static size_t query_to(struct rig *g, const char *server, uint16_t qtype)
+{
+	for (size_t i = 0; i < g->f.nqueries; i++) {
+		if (strcmp(g->f.queries[i].server, server) == 0 &&
+		    g->f.queries[i].qtype == qtype) {
+			return i;
+		}
+	}
+	fail_msg("no query to %s", server);
+	return 0;
+}
+
+/* Issue 11's politeness: the truth's discovery asks only resolvers with nothing of the
+ * watch's in flight, and the watch asks those nothing while it runs; they are handed back
+ * after it. With every resolver busy (a list of
+ * one, mid-poll) it still asks them: a truth is better than none. */
+static void test_truth_asks_idle_resolvers(void **unused)
+{
+	struct rig g;
+	char addr[32];
+
+	(void)unused;
+	rig_up(&g, false, 7);
+	pt_watch_step(g.w);
+	assert_int_equal(fake_count(&g.f, NULL, PT_TYPE_MX), 7);
+	/* 6 and 7 answer: idle */
+	answer(&g, query_to(&g, "192.0.2.6", PT_TYPE_MX), PT_REPLY_OK, 1);
+	answer(&g, query_to(&g, "192.0.2.7", PT_TYPE_MX), PT_REPLY_OK, 1);
+	g.f.answer = true;
+	pt_watch_check_truth(g.w);
+	assert_true(fake_count(&g.f, "192.0.2.6", PT_TYPE_SOA) > 0);
+	for (int i = 1; i <= 5; i++) {
+		snprintf(addr, sizeof(addr), "192.0.2.%d", i);
+		assert_int_equal(fake_count(&g.f, addr, PT_TYPE_SOA), 0);
+		assert_int_equal(fake_count(&g.f, addr, 0), 1);
+	}
+	/* handed back: polled again once their TTL ran out (a lent one left busy never is) */
+	fake_now += 120 * PT_NS_PER_S;
+	pt_watch_step(g.w);
+	assert_int_equal(fake_count(&g.f, "192.0.2.6", PT_TYPE_MX), 2);
+	assert_int_equal(fake_count(&g.f, "192.0.2.7", PT_TYPE_MX), 2);
+	rig_down(&g);
+
+	rig_up(&g, false, 1);
+	pt_watch_step(g.w);
+	g.f.answer = true;
+	pt_watch_check_truth(g.w);
+	assert_true(fake_count(&g.f, "192.0.2.1", PT_TYPE_SOA) > 0);
+	rig_down(&g);
+}
+
 /* A resolver serving an old answer is asked, from its cache only (RD=0), which NS set it
  * holds: the expiry of that set bounds how long old answers can come, and names the truth
  * did not know are asked too (a new full check). Never RD=1: that would refresh the set. */
@@ -659,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_add_remove),
 		cmocka_unit_test(test_once),
 		cmocka_unit_test(test_truth_follows_the_set),
+		cmocka_unit_test(test_truth_asks_idle_resolvers),
 		cmocka_unit_test(test_cancelled_is_no_answer),
 		cmocka_unit_test(test_old_answer_asks_for_cached_ns),
 		cmocka_unit_test(test_follow_mx),
