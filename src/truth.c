@@ -293,7 +293,62 @@ struct lookups {
 	size_t open; /* lookups without a winner and with replies to come */
 	struct lookup *v;
 	size_t n;
+	struct inflight *fl; /* the resolvers' (RD questions), else NULL */
 };
+
+/* The resolvers' questions in flight per helper, across the lookups of one discovery (issue
+ * 11's politeness): a resolver is sent a question only once its last one came back. The race
+ * left the slower helpers holding a question when the next went out (up to 3 in flight at
+ * one). Shared with late replies: a reference per question in flight, and the via's. */
+struct inflight {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t refs;
+	unsigned out[PT_TRUTH_VIA_MAX];
+};
+
+static void inflight_unref(struct inflight *fl)
+{
+	bool last;
+
+	pthread_mutex_lock(&fl->lock);
+	last = --fl->refs == 0;
+	pthread_mutex_unlock(&fl->lock);
+	if (last) {
+		pthread_cond_destroy(&fl->cond);
+		pthread_mutex_destroy(&fl->lock);
+		free(fl);
+	}
+}
+
+/* Helper @p h's question came back (or was never sent). */
+static void inflight_done(struct inflight *fl, unsigned h)
+{
+	pthread_mutex_lock(&fl->lock);
+	fl->out[h]--;
+	pthread_cond_broadcast(&fl->cond);
+	pthread_mutex_unlock(&fl->lock);
+	inflight_unref(fl);
+}
+
+/* Take helper @p h for a question: false when it has one out and @p wait is not set; else
+ * waits until it has none (every question ends: the network times it out). */
+static bool inflight_take(struct inflight *fl, unsigned h, bool wait)
+{
+	bool took = false;
+
+	pthread_mutex_lock(&fl->lock);
+	while (wait && fl->out[h] > 0) {
+		pthread_cond_wait(&fl->cond, &fl->lock);
+	}
+	if (fl->out[h] == 0) {
+		fl->out[h]++;
+		fl->refs++;
+		took = true;
+	}
+	pthread_mutex_unlock(&fl->lock);
+	return took;
+}
 
 /* The NS names @p a gives for @p zone: a referral to it, or its NS set (authoritative, or any
  * when @p cached: a resolver's cache); false when @p a says neither. */
@@ -388,14 +443,31 @@ static void lookup_done(void *ctx, const struct pt_request *req, struct pt_reply
 	}
 	pthread_cond_broadcast(&ls->cond);
 	pthread_mutex_unlock(&ls->lock);
+	if (ls->fl != NULL) {
+		inflight_done(ls->fl, helper);
+	}
 	lookups_unref(ls);
 }
 
-/* Send lookup @p i to the helpers in @p mask with @p opts. Called with the lock not held. */
+/* Lookup @p l's question to helper @p h will not be sent: as if it had replied nothing. */
+static void lookup_unsent(struct lookups *ls, struct lookup *l)
+{
+	pthread_mutex_lock(&ls->lock);
+	ls->refs--;
+	if (--l->pending == 0 && l->winner < 0) {
+		ls->open--;
+	}
+	pthread_mutex_unlock(&ls->lock);
+}
+
+/* Send lookup @p i to the helpers in @p mask with @p opts. Called with the lock not held.
+ * Resolvers (ls->fl): those with a question out are asked after the free ones, once it came
+ * back, and not at all when the lookup has its answer by then. */
 static void lookup_send(struct lookups *ls, size_t i, const struct pt_net *net,
 			const struct pt_resolver *via, unsigned mask, unsigned opts)
 {
 	struct lookup *l = &ls->v[i];
+	unsigned later = 0;
 
 	pthread_mutex_lock(&ls->lock);
 	for (unsigned h = 0; h < PT_TRUTH_VIA_MAX; h++) {
@@ -404,23 +476,35 @@ static void lookup_send(struct lookups *ls, size_t i, const struct pt_net *net,
 	ls->refs += l->pending;
 	ls->open += l->pending > 0;
 	pthread_mutex_unlock(&ls->lock);
-	for (unsigned h = 0; h < PT_TRUTH_VIA_MAX; h++) {
-		struct pt_request q;
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned h = 0; h < PT_TRUTH_VIA_MAX; h++) {
+			struct pt_request q;
+			bool won;
 
-		if (!((mask >> h) & 1u)) {
-			continue;
-		}
-		pt_request_init(&q, &via[h].sa, via[h].salen, l->qname, l->qtype, opts);
-		pt_request_use_resolver(&q, &via[h]);
-		q.tag = i * PT_TRUTH_VIA_MAX + h;
-		if (pt_net_submit(net, &q, lookup_done, ls) != PT_OK) {
-			/* as if it had replied with nothing */
-			pthread_mutex_lock(&ls->lock);
-			ls->refs--;
-			if (--l->pending == 0 && l->winner < 0) {
-				ls->open--;
+			if (!(((pass == 0 ? mask : later) >> h) & 1u)) {
+				continue;
 			}
-			pthread_mutex_unlock(&ls->lock);
+			if (pass == 1) {
+				pthread_mutex_lock(&ls->lock);
+				won = l->winner >= 0;
+				pthread_mutex_unlock(&ls->lock);
+				if (won || !inflight_take(ls->fl, h, true)) {
+					lookup_unsent(ls, l);
+					continue;
+				}
+			} else if (ls->fl != NULL && !inflight_take(ls->fl, h, false)) {
+				later |= 1u << h;
+				continue;
+			}
+			pt_request_init(&q, &via[h].sa, via[h].salen, l->qname, l->qtype, opts);
+			pt_request_use_resolver(&q, &via[h]);
+			q.tag = i * PT_TRUTH_VIA_MAX + h;
+			if (pt_net_submit(net, &q, lookup_done, ls) != PT_OK) {
+				if (ls->fl != NULL) {
+					inflight_done(ls->fl, h);
+				}
+				lookup_unsent(ls, l);
+			}
 		}
 	}
 }
@@ -451,11 +535,38 @@ struct via {
 	int pref;
 	/* a zone's servers: which zone (WANT_STEP); NULL for resolvers */
 	const char *zone;
+	/* the caller's resolvers (resolvers_of()), not servers of a zone: their questions in
+	 * flight (made on the first; via_fini() drops it) */
+	bool resolvers;
+	struct inflight *fl;
 };
 
 static struct via via_of(const struct pt_resolver *v, size_t n)
 {
 	return (struct via){ .v = v, .n = n < PT_TRUTH_VIA_MAX ? n : PT_TRUTH_VIA_MAX, .pref = -1 };
+}
+
+static struct via resolvers_of(const struct pt_resolver *v, size_t n)
+{
+	struct via r = via_of(v, n);
+
+	r.resolvers = true;
+	return r;
+}
+
+static void via_fini(struct via *via)
+{
+	if (via->fl != NULL) {
+		pthread_mutex_lock(&via->fl->lock);
+		for (unsigned h = 0; h < PT_TRUTH_VIA_MAX; h++) {
+			while (via->fl->out[h] > 0) {
+				pthread_cond_wait(&via->fl->cond, &via->fl->lock);
+			}
+		}
+		pthread_mutex_unlock(&via->fl->lock);
+		inflight_unref(via->fl);
+		via->fl = NULL;
+	}
 }
 
 /* Send question @p i of @p ls to the servers in @p mask of the ones without an answer yet. */
@@ -508,6 +619,12 @@ static enum pt_status lookup_with(const struct pt_net *net, struct via *via,
 	pthread_cond_init(&ls->cond, NULL);
 	ls->refs = 1;
 	ls->n = n;
+	if (via->resolvers && via->fl == NULL && (via->fl = calloc(1, sizeof(*via->fl)))) {
+		pthread_mutex_init(&via->fl->lock, NULL);
+		pthread_cond_init(&via->fl->cond, NULL);
+		via->fl->refs = 1;
+	}
+	ls->fl = via->resolvers ? via->fl : NULL; /* none (out of memory): as before */
 	for (size_t i = 0; i < n; i++) {
 		ls->v[i].qname = qnames[i];
 		ls->v[i].qtype = qtypes[i];
@@ -683,9 +800,11 @@ enum pt_status pt_truth_zone_servers(struct pt_zone_servers *out, const struct p
 				     const struct pt_resolver *via, size_t nvia, const char *zone,
 				     uint16_t port)
 {
-	struct via v = via_of(via, nvia);
+	struct via v = resolvers_of(via, nvia);
+	enum pt_status rc = zone_servers(out, net, &v, zone, port, NS_NAMES_MAX);
 
-	return zone_servers(out, net, &v, zone, port, NS_NAMES_MAX);
+	via_fini(&v);
+	return rc;
 }
 
 /* The parent servers as resolvers to race lookups over (at most PT_TRUTH_VIA_MAX, so that
@@ -918,10 +1037,11 @@ static enum pt_status zone_of(char *zone, size_t size, struct pt_delegation *del
 enum pt_status pt_truth_find_zone(char *zone, size_t size, const struct pt_net *net,
 				  const struct pt_resolver *via, size_t nvia, const char *name)
 {
-	struct via v = via_of(via, nvia);
+	struct via v = resolvers_of(via, nvia);
 	struct pt_delegation del;
 	enum pt_status rc = zone_of(zone, size, &del, NULL, net, &v, name, PT_DNS_PORT, 0);
 
+	via_fini(&v);
 	pt_delegation_fini(&del);
 	return rc;
 }
@@ -981,9 +1101,11 @@ enum pt_status pt_truth_delegation(struct pt_delegation *out, const struct pt_ne
 				   const struct pt_resolver *via, size_t nvia, const char *zone,
 				   uint16_t port)
 {
-	struct via v = via_of(via, nvia);
+	struct via v = resolvers_of(via, nvia);
+	enum pt_status rc = delegation(out, net, &v, zone, port);
 
-	return delegation(out, net, &v, zone, port);
+	via_fini(&v);
+	return rc;
 }
 
 enum pt_auth_status pt_truth_judge_server(const struct pt_reply *rec, const struct pt_reply *soa)
@@ -1162,12 +1284,13 @@ static enum pt_status server_list(struct pt_ns_addr **list, size_t *n, size_t *n
 		*n = *ndelegated = cfg->nauth;
 		return PT_OK;
 	}
-	struct via v = via_of(via, nvia);
+	struct via v = resolvers_of(via, nvia);
 
 	rc = discover(c, net, &v, domain, cfg->auth_port, now_ns);
 	if (rc == PT_OK && c->found) {
 		rc = extra_servers(c, net, cfg, &v);
 	}
+	via_fini(&v);
 	if (rc != PT_OK || c->del.nservers == 0) {
 		return rc;
 	}

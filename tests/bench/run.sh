@@ -114,6 +114,12 @@ watch_cost() { # N WARMUP PROG NAME [TTL_MIN TTL_MAX]
 	# (judged only when no reply was lost: under a load that loses replies the engine's
 	# retries, late when its timers are late, cannot be told from early polls at the fleet;
 	# tests/test_watch.c's test_one_poll_per_ttl checks the schedule itself on a fake clock)
+	# never more than one question in flight at a resolver (issue 11), the truth's discovery
+	# of the followed MX hosts included (the dashboard follows them by default)
+	if [ "${name#before-}" = "$name" ] && [ "${o:-9}" -gt 1 ]; then
+		echo "  FAIL: $name-$n had $o questions in flight at one resolver"
+		watch_failed=1
+	fi
 	if [ "$tmin" -gt 600 ]; then
 		return # idle: nothing is due in the window, the CPU is the figure
 	fi
