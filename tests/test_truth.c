@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <string.h>
+#include <time.h>
 
 #include "dns.h"
 #include "fake_net.h"
@@ -493,6 +494,115 @@ static void tree(struct fake_net *f)
 	r->ttl = 8;
 }
 
+/* A discovery run in a thread of its own over a record-only network. */
+struct walk_job {
+	struct pt_net *net;
+	struct pt_resolver *via;
+	size_t nvia;
+	struct pt_truth_cache *c;
+	struct pt_truth t;
+	enum pt_status rc;
+	_Atomic bool done;
+};
+
+static void *walk_thread(void *arg)
+{
+	struct walk_job *j = arg;
+	struct pt_truth_config cfg = { .auth_port = 53 };
+
+	j->rc = pt_truth_find(&j->t, j->net, j->c, &cfg, j->via, j->nvia, "mx.hosts.example.",
+			      PT_TYPE_A, 0);
+	j->done = true;
+	return NULL;
+}
+
+/* Queries to @p server not answered yet, and the first of them in @p first. */
+static size_t unanswered(struct fake_net *f, const char *server, size_t *first)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = f->nqueries; i-- > 0;) {
+		if (!f->queries[i].answered && strcmp(f->queries[i].server, server) == 0) {
+			n++;
+			*first = i;
+		}
+	}
+	pthread_mutex_unlock(&f->lock);
+	return n;
+}
+
+static void deliver_scripted(struct fake_net *f, size_t i)
+{
+	struct pt_reply rep;
+	const struct fake_rule *r =
+		fake_find(f, f->queries[i].server, f->queries[i].qname, f->queries[i].qtype,
+			  f->queries[i].opts);
+
+	fake_reply(r, &rep);
+	fake_deliver(f, i, &rep);
+	pt_reply_fini(&rep);
+}
+
+/* Issue 11's politeness: a discovery never has two questions out at one resolver (it had: the
+ * A and AAAA of a server name went together, and the race's slower helper still held the
+ * last question when the next went out), and it returns only once every question it sent to
+ * a resolver came back. The second resolver is slow: answered only when nothing else is
+ * out. */
+static void test_one_question_at_a_time_per_resolver(void **unused)
+{
+	struct fake_net f;
+	struct pt_net net = fake_net(&f);
+	struct pt_resolver via[2] = { resolver(RESOLVER), resolver("192.0.2.54") };
+	struct walk_job j = { .net = &net, .via = via, .nvia = 2, .c = pt_truth_cache_new() };
+	const char *const servers[] = { RESOLVER, "192.0.2.54", ROOT, TLD, HOSTS };
+	pthread_t th;
+	size_t q;
+	int spins = 0;
+
+	(void)unused;
+	fake_init(&f, false);
+	tree(&f);
+	fake_rule(&f, "192.0.2.54", ".", PT_TYPE_NS)->rdata[0] = "a.root.test.";
+	assert_int_equal(pthread_create(&th, NULL, walk_thread, &j), 0);
+	while (!j.done && spins++ < 200000) {
+		bool sent = false;
+
+		assert_true(unanswered(&f, RESOLVER, &q) <= 1);
+		assert_true(unanswered(&f, "192.0.2.54", &q) <= 1);
+		for (size_t k = 0; k < 5 && !sent; k++) {
+			if (k != 1 && unanswered(&f, servers[k], &q) > 0) {
+				deliver_scripted(&f, q);
+				sent = true;
+			}
+		}
+		if (!sent && unanswered(&f, "192.0.2.54", &q) > 0) {
+			deliver_scripted(&f, q);
+			sent = true;
+		}
+		if (!sent) {
+			nanosleep(&(struct timespec){ .tv_nsec = 100000 }, NULL);
+		}
+	}
+	assert_true(j.done);
+	pthread_join(th, NULL);
+	assert_int_equal(j.rc, PT_OK);
+	assert_string_equal(j.t.zone, "hosts.example.");
+	/* nothing left out at a resolver when it returned */
+	assert_int_equal(unanswered(&f, RESOLVER, &q), 0);
+	assert_int_equal(unanswered(&f, "192.0.2.54", &q), 0);
+	/* the slow one was asked too (the race), so the check above could fail */
+	assert_true(fake_count(&f, "192.0.2.54", 0) > 0);
+	for (size_t k = 2; k < 5; k++) {
+		while (unanswered(&f, servers[k], &q) > 0) {
+			deliver_scripted(&f, q);
+		}
+	}
+	pt_truth_fini(&j.t);
+	pt_truth_cache_free(j.c);
+	fake_fini(&f);
+}
+
 /* The zone is found from the root down, referral by referral, without recursion: the
  * resolver is asked for the root's servers only (and, without recursion, the NS set it
  * holds), never for anything in the name's zone, which would make it fetch the zone's data
@@ -737,6 +847,7 @@ int main(void)
 		cmocka_unit_test(test_zone_climbs),
 		cmocka_unit_test(test_zone_owner_must_be_an_ancestor),
 		cmocka_unit_test(test_zone_walked_from_the_root),
+		cmocka_unit_test(test_one_question_at_a_time_per_resolver),
 		cmocka_unit_test(test_zone_walk_falls_back_to_the_resolvers),
 		cmocka_unit_test(test_cname_leaves_the_zone),
 		cmocka_unit_test(test_judge_server),
