@@ -282,6 +282,7 @@ struct lookup {
 	int winner;	   /* the helper whose reply won, -1 while none */
 	unsigned servfail; /* helpers that said SERVFAIL (bit per helper) */
 	bool replied;	   /* some helper replied at all */
+	bool asked;	   /* sent to some helper (a busy resolver is then skipped) */
 	struct pt_answer answer;
 };
 
@@ -427,6 +428,10 @@ static void lookup_done(void *ctx, const struct pt_request *req, struct pt_reply
 	struct lookup *l = &ls->v[req->tag / PT_TRUTH_VIA_MAX];
 	unsigned helper = (unsigned)(req->tag % PT_TRUTH_VIA_MAX);
 
+	/* the helper is free before anyone waiting for this lookup wakes */
+	if (ls->fl != NULL) {
+		inflight_done(ls->fl, helper);
+	}
 	pthread_mutex_lock(&ls->lock);
 	l->pending--;
 	l->replied |= reply->result == PT_REPLY_OK;
@@ -443,9 +448,6 @@ static void lookup_done(void *ctx, const struct pt_request *req, struct pt_reply
 	}
 	pthread_cond_broadcast(&ls->cond);
 	pthread_mutex_unlock(&ls->lock);
-	if (ls->fl != NULL) {
-		inflight_done(ls->fl, helper);
-	}
 	lookups_unref(ls);
 }
 
@@ -461,8 +463,9 @@ static void lookup_unsent(struct lookups *ls, struct lookup *l)
 }
 
 /* Send lookup @p i to the helpers in @p mask with @p opts. Called with the lock not held.
- * Resolvers (ls->fl): those with a question out are asked after the free ones, once it came
- * back, and not at all when the lookup has its answer by then. */
+ * Resolvers (ls->fl): one with a question out is skipped once the lookup was sent to some
+ * helper; when it was to none, the first busy one is asked once its question came back (a
+ * silent one must not hold every later question for a timeout each). */
 static void lookup_send(struct lookups *ls, size_t i, const struct pt_net *net,
 			const struct pt_resolver *via, unsigned mask, unsigned opts)
 {
@@ -488,7 +491,7 @@ static void lookup_send(struct lookups *ls, size_t i, const struct pt_net *net,
 				pthread_mutex_lock(&ls->lock);
 				won = l->winner >= 0;
 				pthread_mutex_unlock(&ls->lock);
-				if (won || !inflight_take(ls->fl, h, true)) {
+				if (won || l->asked || !inflight_take(ls->fl, h, true)) {
 					lookup_unsent(ls, l);
 					continue;
 				}
@@ -499,6 +502,7 @@ static void lookup_send(struct lookups *ls, size_t i, const struct pt_net *net,
 			pt_request_init(&q, &via[h].sa, via[h].salen, l->qname, l->qtype, opts);
 			pt_request_use_resolver(&q, &via[h]);
 			q.tag = i * PT_TRUTH_VIA_MAX + h;
+			l->asked = true;
 			if (pt_net_submit(net, &q, lookup_done, ls) != PT_OK) {
 				if (ls->fl != NULL) {
 					inflight_done(ls->fl, h);
@@ -554,11 +558,13 @@ static struct via resolvers_of(const struct pt_resolver *v, size_t n)
 	return r;
 }
 
-static void via_fini(struct via *via)
+/* Drop @p via's count of its resolvers' questions; with @p settle, once every one came back
+ * (pt_truth_find(): the watch hands its resolvers back after it, see src/watch.c). */
+static void via_fini(struct via *via, bool settle)
 {
 	if (via->fl != NULL) {
 		pthread_mutex_lock(&via->fl->lock);
-		for (unsigned h = 0; h < PT_TRUTH_VIA_MAX; h++) {
+		for (unsigned h = 0; settle && h < PT_TRUTH_VIA_MAX; h++) {
 			while (via->fl->out[h] > 0) {
 				pthread_cond_wait(&via->fl->cond, &via->fl->lock);
 			}
@@ -803,7 +809,7 @@ enum pt_status pt_truth_zone_servers(struct pt_zone_servers *out, const struct p
 	struct via v = resolvers_of(via, nvia);
 	enum pt_status rc = zone_servers(out, net, &v, zone, port, NS_NAMES_MAX);
 
-	via_fini(&v);
+	via_fini(&v, false);
 	return rc;
 }
 
@@ -1041,7 +1047,7 @@ enum pt_status pt_truth_find_zone(char *zone, size_t size, const struct pt_net *
 	struct pt_delegation del;
 	enum pt_status rc = zone_of(zone, size, &del, NULL, net, &v, name, PT_DNS_PORT, 0);
 
-	via_fini(&v);
+	via_fini(&v, false);
 	pt_delegation_fini(&del);
 	return rc;
 }
@@ -1104,7 +1110,7 @@ enum pt_status pt_truth_delegation(struct pt_delegation *out, const struct pt_ne
 	struct via v = resolvers_of(via, nvia);
 	enum pt_status rc = delegation(out, net, &v, zone, port);
 
-	via_fini(&v);
+	via_fini(&v, false);
 	return rc;
 }
 
@@ -1290,7 +1296,7 @@ static enum pt_status server_list(struct pt_ns_addr **list, size_t *n, size_t *n
 	if (rc == PT_OK && c->found) {
 		rc = extra_servers(c, net, cfg, &v);
 	}
-	via_fini(&v);
+	via_fini(&v, true);
 	if (rc != PT_OK || c->del.nservers == 0) {
 		return rc;
 	}

@@ -1249,8 +1249,8 @@ void pt_watch_check_truth(struct pt_watch *w)
 	if (rc != PT_OK) {
 		return;
 	}
-	/* the --auth servers are the truth's: no resolver is asked */
-	nvia = cfg.nauth > 0 ? (lent.n = 0) : truth_via(w, &via, &lent);
+	/* also with --auth: a CNAME chain leaving the zone is followed through the resolvers */
+	nvia = truth_via(w, &via, &lent);
 	rc = pt_truth_find(&t, &w->net, w->cache, &cfg, via, nvia, domain, qtype, w->clock());
 	truth_return(w, &lent);
 	pt_truth_config_fini(&cfg);
