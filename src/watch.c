@@ -945,8 +945,8 @@ struct lent {
 
 /* The resolvers to find the truth through: the tracked ones with nothing in flight, those
  * whose last reply was an answer first (they have shown they are alive and recurse), in the
- * order added, waiting up to VIA_WAIT_MS for one to be free; busy ones only when none is
- * (a list of a few, all silent), and those are not lent. */
+ * order added, waiting up to VIA_WAIT_MS for one to be free and asked once; busy ones only
+ * when none is (a list of a few, all silent), and those are not lent. */
 static size_t truth_via(struct pt_watch *w, struct pt_resolver **out, struct lent *lent)
 {
 	size_t n = 0;
@@ -967,7 +967,12 @@ static size_t truth_via(struct pt_watch *w, struct pt_resolver **out, struct len
 
 				any |= it->tracked;
 				/* lock order: watch, then state */
-				if (it->tracked && !busy(it) && good == (pass == 0) &&
+				/* one not asked yet is the poller's first (unless the polls
+				 * wait for the truth): lent, a silent one would hold the
+				 * discovery for its timeout, then its own poll for another */
+				bool asked = it->done || it->failures > 0 || w->hold;
+
+				if (it->tracked && !busy(it) && asked && good == (pass == 0) &&
 				    pt_state_resolver(w->state, i, &(*out)[n])) {
 					n++;
 					it->lent = true;
