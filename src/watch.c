@@ -950,6 +950,7 @@ struct lent {
 static size_t truth_via(struct pt_watch *w, struct pt_resolver **out, struct lent *lent)
 {
 	size_t n = 0;
+	size_t ngood = 0;
 	bool any = false;
 
 	lent->n = 0;
@@ -960,6 +961,9 @@ static size_t truth_via(struct pt_watch *w, struct pt_resolver **out, struct len
 	}
 	pthread_mutex_lock(&w->lock);
 	for (unsigned waited = 0;; waited += VIA_WAIT_STEP_MS) {
+		/* tracked ones that may still answer (out, or not asked yet) */
+		size_t maybe = 0;
+
 		for (int pass = 0; pass < 2; pass++) {
 			for (size_t i = 0; i < w->nitems && n < PT_TRUTH_VIA_MAX; i++) {
 				struct item *it = &w->items[i];
@@ -972,16 +976,21 @@ static size_t truth_via(struct pt_watch *w, struct pt_resolver **out, struct len
 				 * discovery for its timeout, then its own poll for another */
 				bool asked = it->done || it->failures > 0 || w->hold;
 
+				maybe += pass == 0 && it->tracked && !it->lent &&
+					 (busy(it) || !asked);
 				if (it->tracked && !busy(it) && asked && good == (pass == 0) &&
 				    pt_state_resolver(w->state, i, &(*out)[n])) {
 					n++;
+					ngood += good;
 					it->lent = true;
 					unschedule(w, i);
 					lent->id[lent->n++] = i;
 				}
 			}
 		}
-		if (n > 0 || !any || w->stop || waited >= VIA_WAIT_MS) {
+		/* enough: a full set, an answering one (or none may come), or the wait is over */
+		if (n == PT_TRUTH_VIA_MAX || (n > 0 && (ngood > 0 || maybe == 0)) || !any ||
+		    w->stop || waited >= VIA_WAIT_MS) {
 			break;
 		}
 		pthread_mutex_unlock(&w->lock);
