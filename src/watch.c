@@ -937,20 +937,48 @@ struct lent {
 	size_t n;
 };
 
-/* How long the truth's discovery waits for a resolver with nothing in flight (the first
- * sweep has a poll out at every one) before it asks busy ones: the engine's timeout, by when
- * every first try has ended. */
+/* How long the truth's discovery waits for answering resolvers with nothing in flight (the
+ * first sweep has a poll out at every one) before it takes what there is: the engine's
+ * timeout, by when every first try has ended. */
 #define VIA_WAIT_MS 2000
 #define VIA_WAIT_STEP_MS 5
+/* Answering resolvers the discovery waits for (within VIA_WAIT_MS) while others may still
+ * answer: with one alone, the fastest of the list decides which answers the discovery sees.
+ * A resolver that claims another zone (t_hostile's soa-owner) answered its poll first and
+ * was the only one lent: no zone, and the truth fell to the majority. */
+#define VIA_GOOD_MIN 2
 
-/* The resolvers to find the truth through: the tracked ones with nothing in flight, those
- * whose last reply was an answer first (they have shown they are alive and recurse), in the
- * order added, waiting up to VIA_WAIT_MS for one to be free and asked once; busy ones only
- * when none is (a list of a few, all silent), and those are not lent. */
+/* Resolver @p it was polled once already (or the polls wait for the truth). One not asked
+ * yet is the poller's first: lent, a silent one would hold the discovery for its timeout,
+ * then its own poll for another. */
+static bool asked(const struct pt_watch *w, const struct item *it)
+{
+	return it->done || it->failures > 0 || w->hold;
+}
+
+/* Lend tracked resolver @p i to the discovery as (*out)[*n]. Called with the lock held. */
+static void lend(struct pt_watch *w, size_t i, struct pt_resolver *out, size_t *n,
+		 struct lent *lent)
+{
+	/* lock order: watch, then state */
+	if (pt_state_resolver(w->state, i, &out[*n])) {
+		(*n)++;
+		w->items[i].lent = true;
+		unschedule(w, i);
+		lent->id[lent->n++] = i;
+	}
+}
+
+/* The resolvers to find the truth through, lent: the tracked ones with nothing in flight whose
+ * last reply was an answer (they have shown they are alive and recurse), in the order added,
+ * waiting up to VIA_WAIT_MS for VIA_GOOD_MIN of them while others may still answer. None:
+ * the idle ones that failed (a validating resolver SERVFAILs a bogus zone, and the discovery
+ * retries those with CD), else busy ones, not lent (a list of a few, all silent). A failing
+ * one beside answering ones is not lent: each question the answering one leaves open would
+ * wait its timeout (t_options: silent + answering past its 2 s). */
 static size_t truth_via(struct pt_watch *w, struct pt_resolver **out, struct lent *lent)
 {
 	size_t n = 0;
-	size_t ngood = 0;
 	bool any = false;
 
 	lent->n = 0;
@@ -964,44 +992,32 @@ static size_t truth_via(struct pt_watch *w, struct pt_resolver **out, struct len
 		/* tracked ones that may still answer (out, or not asked yet) */
 		size_t maybe = 0;
 
-		for (int pass = 0; pass < 2; pass++) {
-			for (size_t i = 0; i < w->nitems && n < PT_TRUTH_VIA_MAX; i++) {
-				struct item *it = &w->items[i];
-				bool good = it->done && it->failures == 0;
+		for (size_t i = 0; i < w->nitems && n < PT_TRUTH_VIA_MAX; i++) {
+			struct item *it = &w->items[i];
 
-				any |= it->tracked;
-				/* lock order: watch, then state */
-				/* one not asked yet is the poller's first (unless the polls
-				 * wait for the truth): lent, a silent one would hold the
-				 * discovery for its timeout, then its own poll for another */
-				bool asked = it->done || it->failures > 0 || w->hold;
-
-				maybe += pass == 0 && it->tracked && !it->lent &&
-					 (busy(it) || !asked);
-				if (it->tracked && !busy(it) && asked && good == (pass == 0) &&
-				    pt_state_resolver(w->state, i, &(*out)[n])) {
-					n++;
-					ngood += good;
-					it->lent = true;
-					unschedule(w, i);
-					lent->id[lent->n++] = i;
-				}
+			any |= it->tracked;
+			maybe += it->tracked && !it->lent && (busy(it) || !asked(w, it));
+			if (it->tracked && !busy(it) && it->done && it->failures == 0) {
+				lend(w, i, *out, &n, lent);
 			}
 		}
-		/* enough: a full set, an answering one (or none may come), or the wait is over */
-		if (n == PT_TRUTH_VIA_MAX || (n > 0 && (ngood > 0 || maybe == 0)) || !any ||
-		    w->stop || waited >= VIA_WAIT_MS) {
+		if (n >= VIA_GOOD_MIN || maybe == 0 || !any || w->stop || waited >= VIA_WAIT_MS) {
 			break;
 		}
 		pthread_mutex_unlock(&w->lock);
 		nanosleep(&(struct timespec){ .tv_nsec = VIA_WAIT_STEP_MS * 1000000L }, NULL);
 		pthread_mutex_lock(&w->lock);
 	}
-	if (n == 0) {
-		for (size_t i = 0; i < w->nitems && n < PT_TRUTH_VIA_MAX; i++) {
-			if (w->items[i].tracked && pt_state_resolver(w->state, i, &(*out)[n])) {
-				n++;
-			}
+	for (size_t i = 0, none = n == 0; none && i < w->nitems && n < PT_TRUTH_VIA_MAX; i++) {
+		struct item *it = &w->items[i];
+
+		if (it->tracked && !busy(it) && asked(w, it)) {
+			lend(w, i, *out, &n, lent);
+		}
+	}
+	for (size_t i = 0, none = n == 0; none && i < w->nitems && n < PT_TRUTH_VIA_MAX; i++) {
+		if (w->items[i].tracked && pt_state_resolver(w->state, i, &(*out)[n])) {
+			n++;
 		}
 	}
 	pthread_mutex_unlock(&w->lock);

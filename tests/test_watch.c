@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "dns.h"
 #include "fake_net.h"
@@ -383,6 +384,47 @@ static void test_truth_asks_idle_resolvers(void **unused)
 	rig_down(&g);
 }
 
+struct late_answer {
+	struct rig *g;
+	size_t query;
+};
+
+static void *answer_late(void *arg)
+{
+	struct late_answer *l = arg;
+
+	nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000000L }, NULL);
+	answer(l->g, l->query, PT_REPLY_OK, 1);
+	return NULL;
+}
+
+/* The discovery waits for a second answering resolver while one may still answer, and lends
+ * no failing one beside them. Lent the first alone, the fastest resolver of the list decides what the discovery sees (t_hostile:
+ * one claiming another zone answered its poll first, and the truth fell to the majority). */
+static void test_truth_waits_for_a_second_resolver(void **unused)
+{
+	struct rig g;
+	struct late_answer late;
+	pthread_t th;
+
+	(void)unused;
+	rig_up(&g, false, 3);
+	pt_watch_step(g.w);
+	answer(&g, query_to(&g, "192.0.2.1", PT_TYPE_MX), PT_REPLY_OK, 1);
+	answer(&g, query_to(&g, "192.0.2.3", PT_TYPE_MX), PT_REPLY_TIMEOUT, 0);
+	late = (struct late_answer){ &g, query_to(&g, "192.0.2.2", PT_TYPE_MX) };
+	g.f.answer = true;
+	assert_int_equal(pthread_create(&th, NULL, answer_late, &late), 0);
+	pt_watch_check_truth(g.w);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	assert_true(fake_count(&g.f, "192.0.2.1", PT_TYPE_SOA) > 0);
+	assert_true(fake_count(&g.f, "192.0.2.2", PT_TYPE_SOA) > 0);
+	/* 3 timed out: beside answering ones, not lent (each question they leave open would
+	 * wait its timeout) */
+	assert_int_equal(fake_count(&g.f, "192.0.2.3", PT_TYPE_SOA), 0);
+	rig_down(&g);
+}
+
 /* A resolver serving an old answer is asked, from its cache only (RD=0), which NS set it
  * holds: the expiry of that set bounds how long old answers can come, and names the truth
  * did not know are asked too (a new full check). Never RD=1: that would refresh the set. */
@@ -712,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_once),
 		cmocka_unit_test(test_truth_follows_the_set),
 		cmocka_unit_test(test_truth_asks_idle_resolvers),
+		cmocka_unit_test(test_truth_waits_for_a_second_resolver),
 		cmocka_unit_test(test_cancelled_is_no_answer),
 		cmocka_unit_test(test_old_answer_asks_for_cached_ns),
 		cmocka_unit_test(test_follow_mx),
