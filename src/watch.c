@@ -907,7 +907,9 @@ static void *poll_main(void *arg)
 		uint64_t wait =
 			next == UINT64_MAX || next - now > PT_NS_PER_S ? PT_NS_PER_S : next - now;
 
-		if ((next != UINT64_MAX && next <= now) || w->next_wake == 0) {
+		/* stopped while it stepped: the broadcast came before this wait (a truth_return()
+		 * poke as --once ended held the program for the 1-s wait: t_options, ASan) */
+		if (w->stop || (next != UINT64_MAX && next <= now) || w->next_wake == 0) {
 			continue;
 		}
 		if (w->nudged && wait > PT_NUDGE_GAP_NS) {

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <time.h>
 
@@ -425,6 +426,76 @@ static void test_truth_waits_for_a_second_resolver(void **unused)
 	rig_down(&g);
 }
 
+/* A network whose first question is held until the test says the watch is stopping. */
+struct held_net {
+	struct fake_net f;
+	atomic_bool held;     /* the poller is inside the first submit() */
+	atomic_bool stopping; /* the test is about to call pt_watch_stop() */
+	atomic_bool first_done;
+};
+
+static enum pt_status held_submit(void *impl, const struct pt_request *req, pt_reply_fn fn,
+				  void *ctx)
+{
+	struct held_net *h = impl;
+
+	if (!atomic_exchange(&h->first_done, true)) {
+		atomic_store(&h->held, true);
+		while (!atomic_load(&h->stopping)) {
+			nanosleep(&(struct timespec){ .tv_nsec = 1000000L }, NULL);
+		}
+		/* pt_watch_stop() has set stop and broadcast by then */
+		nanosleep(&(struct timespec){ .tv_nsec = 100 * 1000000L }, NULL);
+	}
+	return fake_submit(&h->f, req, fn, ctx);
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Stopped while the poller steps (--once ending as truth_return() pokes it): the poller must
+ * not go on to wait out its idle second, which the stop's broadcast came too early to end. */
+static void test_stop_while_stepping(void **unused)
+{
+	static struct held_net h;
+	struct pt_truth_config tcfg = { .auth_port = 53 };
+	struct pt_watch_config wcfg = { .interval_s = 2, .max_interval_s = 60, .once = true };
+	struct pt_net net = { .submit = held_submit, .impl = &h };
+	struct pt_resolver r = resolver("192.0.2.1");
+	struct pt_state *st;
+	struct pt_watch *w;
+	uint64_t t0, took;
+
+	(void)unused;
+	fake_now = 1000 * PT_NS_PER_S;
+	fake_init(&h.f, true);
+	atomic_init(&h.held, false);
+	atomic_init(&h.stopping, false);
+	atomic_init(&h.first_done, false);
+	st = pt_state_new("example.test", PT_TYPE_MX, fake_clock);
+	w = pt_watch_new(&net, st, &tcfg, &wcfg, fake_clock);
+	assert_non_null(w);
+	assert_int_equal(pt_watch_add(w, &r, NULL), PT_OK);
+	assert_int_equal(pt_watch_start(w), PT_OK);
+	while (!atomic_load(&h.held)) {
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000L }, NULL);
+	}
+	atomic_store(&h.stopping, true);
+	t0 = mono_ms();
+	pt_watch_stop(w);
+	took = mono_ms() - t0;
+	/* the held submit's 100 ms, not the idle wait's 1 s */
+	assert_true(took < 700);
+	pt_watch_free(w);
+	pt_state_free(st);
+	fake_fini(&h.f);
+}
+
 /* A resolver serving an old answer is asked, from its cache only (RD=0), which NS set it
  * holds: the expiry of that set bounds how long old answers can come, and names the truth
  * did not know are asked too (a new full check). Never RD=1: that would refresh the set. */
@@ -755,6 +826,7 @@ int main(void)
 		cmocka_unit_test(test_truth_follows_the_set),
 		cmocka_unit_test(test_truth_asks_idle_resolvers),
 		cmocka_unit_test(test_truth_waits_for_a_second_resolver),
+		cmocka_unit_test(test_stop_while_stepping),
 		cmocka_unit_test(test_cancelled_is_no_answer),
 		cmocka_unit_test(test_old_answer_asks_for_cached_ns),
 		cmocka_unit_test(test_follow_mx),
