@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """make bench: proptrack and the tools users reach for, side by side on one simulated fleet
 (tests/bench/fleet.c) per size, in one run. Prints the floor (the slowest answer in the fleet's
-own truth), each tool's wall time, CPU, max RSS and share of correct answers, and the ratios;
+own truth), each tool's wall time, CPU (per resolver, and per question the fleet counted for
+the run), max RSS and share of correct answers, and the ratios;
 writes the same as JSON. Loopback only (run inside the bench's network namespace).
 
 Usage: bench.py --prog PROG --fleet FLEET --out DIR [--json FILE] [--sizes 1000,10000]
@@ -144,14 +145,36 @@ def stop_fleet(p, paths):
     return stats
 
 
-def run_tool(name, cmd, parse, out, runs, truth):
+def fleet_queries(fleet):
+    """The queries the fleet has received so far (SIGUSR2: it writes --stats + ".count")."""
+    p, paths = fleet
+    path = paths["stats"] + ".count"
+    if os.path.exists(path):
+        os.unlink(path)
+    # what the last tool sent is in the fleet's socket buffer at most: read by then
+    time.sleep(0.1)
+    p.send_signal(signal.SIGUSR2)
+    for _ in range(200):
+        try:
+            with open(path) as f:
+                return int(f.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            time.sleep(0.01)
+    sys.exit("bench: the fleet did not write its query count")
+
+
+def run_tool(name, cmd, parse, out, runs, truth, fleet):
     rows = []
     for i in range(runs):
         path = os.path.join(out, "%s.%d.out" % (name, i))
+        before = fleet_queries(fleet)
         m = measure(cmd, path)
+        # every question the run sent, retries, TCP and the side questions included
+        m["questions"] = fleet_queries(fleet) - before
         m["correct"] = correct(parse(path), truth)
         rows.append(m)
-    med = {k: statistics.median(r[k] for r in rows) for k in ("wall_s", "cpu_s", "rss_mb")}
+    med = {k: statistics.median(r[k] for r in rows)
+           for k in ("wall_s", "cpu_s", "rss_mb", "questions")}
     med["correct"] = min(r["correct"] for r in rows)
     med["runs"] = rows
     return med
@@ -181,17 +204,18 @@ def main():
         entry = {"n": n, "floor_s": floor, "tools": {}}
         pt_args = ["--once", "--format", "json", "--auth", AUTH, "-r", paths["list"], ZONE,
                    "MX"]
+        fleet = (fp, paths)
         entry["tools"]["proptrack"] = run_tool("proptrack", [a.prog] + pt_args,
-                                               results_proptrack, d, a.runs, truth)
+                                               results_proptrack, d, a.runs, truth, fleet)
         if a.before:
             entry["tools"]["proptrack-before"] = run_tool(
-                "before", [a.before] + pt_args, results_proptrack, d, a.runs, truth)
+                "before", [a.before] + pt_args, results_proptrack, d, a.runs, truth, fleet)
         if n <= a.dnspython_max:
             entry["tools"]["dnspython"] = run_tool(
                 "dnspython",
                 [PY, os.path.join(HERE, "sweep_dnspython.py"), paths["list"], ZONE, "MX",
                  os.path.join(d, "dnspython.tsv")],
-                lambda _p: results_tsv(os.path.join(d, "dnspython.tsv")), d, 1, truth)
+                lambda _p: results_tsv(os.path.join(d, "dnspython.tsv")), d, 1, truth, fleet)
         if n <= a.dig_max:
             script = ("xargs -P 200 -n 1 dig -p %d +tries=1 +time=2 +noall +comments "
                       "+answer +stats %s MX < '%s'" % (PORT, ZONE, paths["list"] + ".dig"))
@@ -199,7 +223,7 @@ def main():
                 for line in f:
                     g.write("@" + line.rsplit(":", 1)[0] + "\n")
             entry["tools"]["xargs-dig"] = run_tool("dig", ["/bin/sh", "-c", script],
-                                                   results_dig, d, 1, truth)
+                                                   results_dig, d, 1, truth, fleet)
         entry["fleet"] = stop_fleet(fp, paths)
         report["sizes"].append(entry)
         print_entry(entry)
@@ -216,14 +240,17 @@ def main():
 def print_entry(e):
     pt = e["tools"]["proptrack"]
     print("N = %d   floor %.3f s (slowest answer in the fleet's truth)" % (e["n"], e["floor_s"]))
-    print("  %-17s %8s %8s %9s %8s %8s %9s %10s" % ("tool", "wall s", "-floor", "CPU s",
-                                                    "us/query", "RSS MB", "correct",
-                                                    "wall/pt"))
+    # CPU per resolver (the sweep's "one question, every resolver") and per question sent
+    # (the fleet's count for the run: proptrack also asks each resolver's CH TXT identity)
+    print("  %-17s %8s %8s %9s %8s %7s %6s %8s %9s %10s" % (
+        "tool", "wall s", "-floor", "CPU s", "us/resol", "q/resol", "us/q", "RSS MB",
+        "correct", "wall/pt"))
     for name, t in e["tools"].items():
-        print("  %-17s %8.3f %8.3f %9.3f %8.1f %8.1f %8.2f%% %9.2fx" % (
+        q = t.get("questions", 0)
+        print("  %-17s %8.3f %8.3f %9.3f %8.1f %7.2f %6.1f %8.1f %8.2f%% %9.2fx" % (
             name, t["wall_s"], t["wall_s"] - e["floor_s"], t["cpu_s"],
-            1e6 * t["cpu_s"] / e["n"], t["rss_mb"], 100 * t["correct"],
-            t["wall_s"] / pt["wall_s"]))
+            1e6 * t["cpu_s"] / e["n"], q / e["n"], 1e6 * t["cpu_s"] / q if q else 0.0,
+            t["rss_mb"], 100 * t["correct"], t["wall_s"] / pt["wall_s"]))
     f = e.get("fleet", {})
     if f:
         print("  fleet: %d queries, at most %d outstanding at one resolver" % (

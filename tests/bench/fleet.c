@@ -21,7 +21,8 @@
  *              [--ttl-min S] [--ttl-max S] [--delay-min MS] [--delay-max MS]
  *              [--stats FILE]
  * --list gets "ADDRESS:PORT" lines; the authoritative server is 127.19.0.1 at the same port.
- * SIGUSR1 marks the start of a measured window (see steady_max below).
+ * SIGUSR1 marks the start of a measured window (see steady_max below). SIGUSR2 writes the
+ * queries received so far to --stats with ".count" appended (written whole, then renamed).
  * On SIGTERM/SIGINT it writes --stats: queries received, and the most queries one resolver
  * had outstanding at once (a client that never has two in flight per resolver shows 1).
  */
@@ -90,7 +91,7 @@ static uint16_t port = 5300;
 static struct pending *ring[RING_MS];
 static struct pending *free_list;
 static uint64_t start_ms;
-static volatile sig_atomic_t stop, mark;
+static volatile sig_atomic_t stop, mark, dump;
 static uint64_t total_queries;
 static uint64_t first_q_ms, last_q_ms; /* when the first and the last query came */
 
@@ -586,10 +587,30 @@ static void write_breakdown(FILE *f)
 	fprintf(f, "poll_excess %u\npoll_retried %u\nsteady_max %u\n", excess, retried, steady);
 }
 
+/* "queries N" so far, to @p stats ".count" (a reader sees it whole: renamed into place). */
+static void write_count(const char *stats)
+{
+	char path[4096], tmp[4200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s.count", stats);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (f == NULL) {
+		return;
+	}
+	fprintf(f, "queries %llu\n", (unsigned long long)total_queries);
+	if (fclose(f) == 0) {
+		rename(tmp, path);
+	}
+}
+
 static void on_signal(int sig)
 {
 	if (sig == SIGUSR1) {
 		mark = 1;
+	} else if (sig == SIGUSR2) {
+		dump = 1;
 	} else {
 		stop = 1;
 	}
@@ -733,6 +754,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sig, NULL);
 	sigaction(SIGINT, &sig, NULL);
 	sigaction(SIGUSR1, &sig, NULL);
+	sigaction(SIGUSR2, &sig, NULL);
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
 
@@ -751,6 +773,10 @@ int main(int argc, char **argv)
 			for (uint32_t i = 0; i < count; i++) {
 				fleet[i].marked = fleet[i].queries | 0x80000000u;
 			}
+		}
+		if (dump && stats) {
+			dump = 0;
+			write_count(stats);
 		}
 		int n = epoll_wait(ep, evs, 64, 1);
 		uint64_t now;
