@@ -91,7 +91,7 @@ $(APP_TESTS:tests/%.c=$(BUILD)/tests/%): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(
 unit: $(TEST_BIN) check-layering
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; MALLOC_PERTURB_=165 $$t; done
 
-e2e: $(PROG)
+e2e: $(PROG) $(BUILD)/bench/fleet
 	tests/e2e/run.sh ./$(PROG)
 
 # The README's test command: installs what is missing first, then builds and runs everything.
@@ -102,7 +102,7 @@ test:
 
 # Sanitizer runs: the unit tests, then the real binary against the lab (leaks, races and
 # undefined behaviour in the engine, the driver and the truth threads).
-ASAN_E2E ?= once options check_resolvers diagnose watch dashboard paste core truth move text trust hostile faults replay follow_mx plan exec mail atlas globalping encrypted identity dnssec ecs ede
+ASAN_E2E ?= once options check_resolvers diagnose polite watch dashboard paste core truth move text trust hostile faults replay follow_mx plan exec mail atlas globalping encrypted identity dnssec ecs ede
 TSAN_E2E ?= once watch core truth move trust hostile follow_mx exec mail encrypted identity dnssec atlas_live globalping_live atlas_dashboard
 asan:
 	$(MAKE) SAN=address,undefined unit build-address,undefined/$(PROG)

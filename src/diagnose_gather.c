@@ -79,7 +79,7 @@ static enum pt_status pt_batch_run(struct pt_batch *b, const struct pt_net *net)
 		rc = PT_ERR_NOMEM;
 	} else if (b->n > 0) {
 		out = calloc(b->n, sizeof(*out));
-		rc = out ? pt_net_run(net, b->reqs, b->n, out) : PT_ERR_NOMEM;
+		rc = out ? pt_net_run_polite(net, b->reqs, b->n, out) : PT_ERR_NOMEM;
 	}
 	for (size_t i = 0; rc == PT_OK && i < b->n; i++) {
 		struct pt_diag_reply *d = b->dest[i];

@@ -136,3 +136,114 @@ enum pt_status pt_net_run(const struct pt_net *net, const struct pt_request *req
 	}
 	return st;
 }
+
+/* pt_net_run_polite(): the replies come in through @ref fin, handled by the caller's thread
+ * (callbacks never call into the network). */
+struct polite {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t *fin; /* indices of replies in, not handled yet */
+	size_t nfin;
+	struct pt_reply *out;
+};
+
+struct polite_item {
+	struct polite *p;
+	size_t index;
+};
+
+static void polite_done(void *ctx, const struct pt_request *req, struct pt_reply *reply)
+{
+	struct polite_item *item = ctx;
+	struct polite *p = item->p;
+
+	(void)req;
+	p->out[item->index] = *reply;
+	memset(&reply->answer, 0, sizeof(reply->answer));
+	pthread_mutex_lock(&p->lock);
+	p->fin[p->nfin++] = item->index;
+	pthread_cond_signal(&p->cond);
+	/* p may be gone once the lock is released: touch nothing after this */
+	pthread_mutex_unlock(&p->lock);
+}
+
+static bool same_server(const struct pt_request *a, const struct pt_request *b)
+{
+	return a->salen == b->salen && memcmp(&a->sa, &b->sa, a->salen) == 0;
+}
+
+enum pt_status pt_net_run_polite(const struct pt_net *net, const struct pt_request *reqs, size_t n,
+				 struct pt_reply *out)
+{
+	struct polite p = { .out = out };
+	size_t *next = calloc(n + 1, sizeof(*next));
+	struct polite_item *items = calloc(n + 1, sizeof(*items));
+	size_t out_now = 0;
+	enum pt_status st = PT_OK;
+
+	p.fin = calloc(n + 1, sizeof(*p.fin));
+	if (next == NULL || items == NULL || p.fin == NULL) {
+		free(next);
+		free(items);
+		free(p.fin);
+		return PT_ERR_NOMEM;
+	}
+	memset(out, 0, n * sizeof(*out));
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.cond, NULL);
+	/* each server's requests in order: next[i] is the one after i (n: none) */
+	for (size_t i = 0; i < n; i++) {
+		next[i] = n;
+		for (size_t j = i + 1; j < n && next[i] == n; j++) {
+			next[i] = same_server(&reqs[i], &reqs[j]) ? j : n;
+		}
+		items[i] = (struct polite_item){ &p, i };
+	}
+	/* the first of every server's chain at once; a failed submit ends the run */
+	for (size_t i = 0; i < n && st == PT_OK; i++) {
+		bool first = true;
+
+		for (size_t k = 0; k < i && first; k++) {
+			first = !same_server(&reqs[k], &reqs[i]);
+		}
+		if (first && (st = pt_net_submit(net, &reqs[i], polite_done, &items[i])) == PT_OK) {
+			out_now++;
+		}
+	}
+	pthread_mutex_lock(&p.lock);
+	while (out_now > 0) {
+		while (p.nfin == 0) {
+			pthread_cond_wait(&p.cond, &p.lock);
+		}
+		size_t i = p.fin[--p.nfin];
+
+		pthread_mutex_unlock(&p.lock);
+		out_now--;
+		/* the next to that server once this one is back; after a timeout (every try
+		 * unanswered) the rest are timeouts, unsent: a silent server would hold each
+		 * of them for the whole timeout */
+		for (size_t j = next[i]; j < n && st == PT_OK; j = next[j]) {
+			if (out[i].result == PT_REPLY_TIMEOUT) {
+				out[j].result = PT_REPLY_TIMEOUT;
+			} else if ((st = pt_net_submit(net, &reqs[j], polite_done, &items[j])) ==
+				   PT_OK) {
+				out_now++;
+				break;
+			}
+		}
+		pthread_mutex_lock(&p.lock);
+	}
+	pthread_mutex_unlock(&p.lock);
+	pthread_cond_destroy(&p.cond);
+	pthread_mutex_destroy(&p.lock);
+	free(next);
+	free(items);
+	free(p.fin);
+	if (st != PT_OK) {
+		/* all or nothing, as pt_net_run() */
+		for (size_t i = 0; i < n; i++) {
+			pt_reply_fini(&out[i]);
+		}
+	}
+	return st;
+}

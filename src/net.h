@@ -98,6 +98,15 @@ enum pt_status pt_net_submit(const struct pt_net *net, const struct pt_request *
 enum pt_status pt_net_run(const struct pt_net *net, const struct pt_request *reqs, size_t n,
 			  struct pt_reply *out);
 
+/**
+ * As pt_net_run(), with at most one query in flight per server (issue 11's politeness): each
+ * server's queries go one after the other, in order, the servers' chains side by side. Once
+ * one times out (every try unanswered), that server's later ones are not sent and come back
+ * as PT_REPLY_TIMEOUT: a silent server costs one timeout, not one per query.
+ */
+enum pt_status pt_net_run_polite(const struct pt_net *net, const struct pt_request *reqs, size_t n,
+				 struct pt_reply *out);
+
 /** Fill @p q for @p qname / @p qtype to the server at @p sa (tag 0). */
 void pt_request_init(struct pt_request *q, const void *sa, socklen_t salen, const char *qname,
 		     uint16_t qtype, unsigned opts);

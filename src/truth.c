@@ -1,5 +1,6 @@
 #include "truth.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -558,15 +559,36 @@ static struct via resolvers_of(const struct pt_resolver *v, size_t n)
 	return r;
 }
 
-/* Drop @p via's count of its resolvers' questions; with @p settle, once every one came back
- * (pt_truth_find(): the watch hands its resolvers back after it, see src/watch.c). */
-static void via_fini(struct via *via, bool settle)
+/* via_fini()'s waits for the resolvers' late replies: every one (pt_truth_find(): the watch
+ * hands its resolvers back after it, see src/watch.c), or up to VIA_SETTLE_MS (--diagnose's
+ * lookups: its next lookup or batch asks the same resolvers; a reply later than that is most
+ * likely none, and a silent resolver must not cost each lookup a timeout more). */
+#define VIA_SETTLE_ALL (-1)
+#define VIA_SETTLE_MS 500
+
+/* Drop @p via's count of its resolvers' questions, once every one came back or @p settle_ms
+ * passed (VIA_SETTLE_ALL: no limit; 0: at once). */
+static void via_fini(struct via *via, int settle_ms)
 {
 	if (via->fl != NULL) {
+		struct timespec until;
+		bool late = false;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += settle_ms / 1000;
+		until.tv_nsec += (long)(settle_ms % 1000) * 1000000L;
+		until.tv_sec += until.tv_nsec / 1000000000L;
+		until.tv_nsec %= 1000000000L;
 		pthread_mutex_lock(&via->fl->lock);
-		for (unsigned h = 0; settle && h < PT_TRUTH_VIA_MAX; h++) {
-			while (via->fl->out[h] > 0) {
-				pthread_cond_wait(&via->fl->cond, &via->fl->lock);
+		for (unsigned h = 0; settle_ms != 0 && !late && h < PT_TRUTH_VIA_MAX; h++) {
+			while (!late && via->fl->out[h] > 0) {
+				if (settle_ms < 0) {
+					pthread_cond_wait(&via->fl->cond, &via->fl->lock);
+				} else {
+					late = pthread_cond_timedwait(&via->fl->cond,
+								      &via->fl->lock,
+								      &until) == ETIMEDOUT;
+				}
 			}
 		}
 		pthread_mutex_unlock(&via->fl->lock);
@@ -809,7 +831,7 @@ enum pt_status pt_truth_zone_servers(struct pt_zone_servers *out, const struct p
 	struct via v = resolvers_of(via, nvia);
 	enum pt_status rc = zone_servers(out, net, &v, zone, port, NS_NAMES_MAX);
 
-	via_fini(&v, false);
+	via_fini(&v, VIA_SETTLE_MS);
 	return rc;
 }
 
@@ -1047,7 +1069,7 @@ enum pt_status pt_truth_find_zone(char *zone, size_t size, const struct pt_net *
 	struct pt_delegation del;
 	enum pt_status rc = zone_of(zone, size, &del, NULL, net, &v, name, PT_DNS_PORT, 0);
 
-	via_fini(&v, false);
+	via_fini(&v, VIA_SETTLE_MS);
 	pt_delegation_fini(&del);
 	return rc;
 }
@@ -1110,7 +1132,7 @@ enum pt_status pt_truth_delegation(struct pt_delegation *out, const struct pt_ne
 	struct via v = resolvers_of(via, nvia);
 	enum pt_status rc = delegation(out, net, &v, zone, port);
 
-	via_fini(&v, false);
+	via_fini(&v, VIA_SETTLE_MS);
 	return rc;
 }
 
@@ -1296,7 +1318,7 @@ static enum pt_status server_list(struct pt_ns_addr **list, size_t *n, size_t *n
 	if (rc == PT_OK && c->found) {
 		rc = extra_servers(c, net, cfg, &v);
 	}
-	via_fini(&v, true);
+	via_fini(&v, VIA_SETTLE_ALL);
 	if (rc != PT_OK || c->del.nservers == 0) {
 		return rc;
 	}

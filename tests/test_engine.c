@@ -665,6 +665,30 @@ static void test_unreachable_tcp(void **state)
 	pt_reply_fini(&r);
 }
 
+/* Six requests, to @p f at even and to @p silent at odd indices (tags 1000-1005). */
+static void alternate(struct pt_request *reqs, const struct fake *f, const struct fake *silent)
+{
+	for (size_t i = 0; i < 6; i++) {
+		const struct fake *to = i % 2 ? silent : f;
+
+		request_for(&reqs[i], &to->sa, to->salen);
+		reqs[i].tag = 1000 + i;
+	}
+}
+
+/* The replies to alternate()'s requests: answers at even indices, timeouts at odd; released. */
+static void assert_alternate(struct pt_reply *out)
+{
+	for (size_t i = 0; i < 6; i++) {
+		if (i % 2) {
+			assert_int_equal(out[i].result, PT_REPLY_TIMEOUT);
+		} else {
+			assert_answer_ok(&out[i]);
+		}
+		pt_reply_fini(&out[i]);
+	}
+}
+
 /* pt_net_run keeps request order when replies finish out of order: the answers come back at
  * once, the questions to a silent server time out a second later. (Not a closed port: the
  * kernel's ICMP replies are rate-limited host-wide, so "unreachable" can turn into a timeout
@@ -675,33 +699,99 @@ static void test_run_keeps_order(void **state)
 	struct pt_reply out[6];
 	struct pt_engine *e = engine_for(1000, 0);
 	struct fake f, silent;
-	size_t i;
 
 	(void)state;
 	fake_start(&f, FAKE_ANSWER, AF_INET, false);
 	fake_start(&silent, FAKE_SILENT, AF_INET, false);
-	for (i = 0; i < 6; i++) {
-		if (i % 2) {
-			request_for(&reqs[i], &silent.sa, silent.salen);
-		} else {
-			request_for(&reqs[i], &f.sa, f.salen);
-		}
-		reqs[i].tag = 1000 + i;
-	}
+	alternate(reqs, &f, &silent);
 	assert_int_equal(engine_run(e, reqs, 6, out), PT_OK);
 	pt_engine_free(e);
 	fake_stop(&f);
 	fake_stop(&silent);
-	for (i = 0; i < 6; i++) {
-		if (i % 2) {
-			assert_int_equal(out[i].result, PT_REPLY_TIMEOUT);
-		} else {
-			assert_answer_ok(&out[i]);
-		}
-		pt_reply_fini(&out[i]);
-	}
+	assert_alternate(out);
 	assert_int_equal(f.udp_queries, 3);
 	assert_int_equal(silent.udp_queries, 3);
+}
+
+/* A net that counts each server's queries in flight (server 0: @ref sa0, 1: any other). */
+struct counting {
+	struct pt_net inner;
+	struct sockaddr_storage sa0;
+	pthread_mutex_t lock;
+	int out[2];
+	int most[2];
+};
+
+struct counted {
+	struct counting *c;
+	int server;
+	pt_reply_fn fn;
+	void *ctx;
+};
+
+static void counted_done(void *ctx, const struct pt_request *req, struct pt_reply *reply)
+{
+	struct counted *q = ctx;
+
+	pthread_mutex_lock(&q->c->lock);
+	q->c->out[q->server]--;
+	pthread_mutex_unlock(&q->c->lock);
+	q->fn(q->ctx, req, reply);
+	free(q);
+}
+
+static enum pt_status counting_submit(void *impl, const struct pt_request *req, pt_reply_fn fn,
+				      void *ctx)
+{
+	struct counting *c = impl;
+	struct counted *q = calloc(1, sizeof(*q));
+	enum pt_status st;
+
+	assert_non_null(q);
+	*q = (struct counted){ c, memcmp(&req->sa, &c->sa0, sizeof(c->sa0)) != 0, fn, ctx };
+	pthread_mutex_lock(&c->lock);
+	if (++c->out[q->server] > c->most[q->server]) {
+		c->most[q->server] = c->out[q->server];
+	}
+	pthread_mutex_unlock(&c->lock);
+	st = pt_net_submit(&c->inner, req, counted_done, q);
+	if (st != PT_OK) {
+		pthread_mutex_lock(&c->lock);
+		c->out[q->server]--;
+		pthread_mutex_unlock(&c->lock);
+		free(q);
+	}
+	return st;
+}
+
+/* pt_net_run_polite (the diagnosis's batches): one query in flight per server, each server's
+ * in order, the answers in request order; after a server's timeout its later questions are
+ * not sent (a silent one costs one timeout, not one per question). */
+static void test_run_polite(void **state)
+{
+	struct pt_request reqs[6];
+	struct pt_reply out[6];
+	struct pt_engine *e = engine_for(300, 0);
+	struct counting c = { .inner = pt_engine_net(e) };
+	struct pt_net net = { .submit = counting_submit, .impl = &c };
+	struct fake f, silent;
+
+	(void)state;
+	pthread_mutex_init(&c.lock, NULL);
+	fake_start(&f, FAKE_ANSWER, AF_INET, false);
+	fake_start(&silent, FAKE_SILENT, AF_INET, false);
+	memcpy(&c.sa0, &f.sa, sizeof(c.sa0));
+	alternate(reqs, &f, &silent);
+	assert_int_equal(pt_net_run_polite(&net, reqs, 6, out), PT_OK);
+	pt_engine_free(e);
+	fake_stop(&f);
+	fake_stop(&silent);
+	assert_alternate(out);
+	assert_int_equal(c.most[0], 1);
+	assert_int_equal(c.most[1], 1);
+	assert_int_equal(f.udp_queries, 3);
+	assert_int_equal(silent.udp_queries, 1);
+	pthread_mutex_destroy(&c.lock);
 }
 
 static void test_local_errors(void **state)
@@ -1183,6 +1273,7 @@ int main(void)
 		cmocka_unit_test(test_unreachable_udp),
 		cmocka_unit_test(test_unreachable_tcp),
 		cmocka_unit_test(test_run_keeps_order),
+		cmocka_unit_test(test_run_polite),
 		cmocka_unit_test(test_local_errors),
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_small_inflight_cap),

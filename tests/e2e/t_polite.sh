@@ -1,0 +1,67 @@
+#!/bin/bash
+# Issue 11's politeness, end to end: never more than one of proptrack's questions in flight at
+# one resolver. The benchmark's simulated fleet (tests/bench/fleet.c: resolvers on 127.20.0.x
+# with 10-300 ms delays, loopback only) counts, per resolver, the questions it holds at once.
+# A --diagnose asks each of its first resolvers a dozen or more questions (the MX targets'
+# addresses, the SPF, DMARC and MTA-STS names, ...); a --once --follow-mx sweep adds the
+# targets' questions and their truth's discovery to every poll.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=lab.sh
+source "$here/lab.sh"
+# shellcheck source=assert.sh
+source "$here/assert.sh"
+lab_isolate "$@"
+t_need_prog
+FLEET=$(cd "$here/../.." && pwd)/build/bench/fleet
+[ -x "$FLEET" ] || t_fatal "the fleet ($FLEET) is not built: make build/bench/fleet"
+W=$(mktemp -d)
+fpid=
+cleanup() {
+	[ -n "$fpid" ] && kill "$fpid" 2>/dev/null && wait "$fpid" 2>/dev/null
+	rm -rf "$W"
+}
+trap cleanup EXIT
+
+# fleet N NAME: start a fleet of N resolvers; its list is $W/NAME.list
+fleet() {
+	rm -f "$W/$2.ready"
+	"$FLEET" --count "$1" --seed 11 --port 5300 --list "$W/$2.list" --ready "$W/$2.ready" \
+		--stats "$W/$2.stats" &
+	fpid=$!
+	for _ in $(seq 200); do [ -e "$W/$2.ready" ] && return 0; sleep 0.025; done
+	t_fatal "the fleet did not start"
+}
+
+# fleet_end NAME: stop the fleet; it writes its counts
+fleet_end() {
+	kill "$fpid"
+	wait "$fpid" 2>/dev/null
+	fpid=
+}
+
+stat_of() { awk -v k="$2" '$1 == k {print $2}' "$W/$1.stats"; }
+
+fleet 5 diag
+timeout 60 "$PROG" --diagnose --timeout 1000 --retries 0 -r "$W/diag.list" bench.test \
+	>"$W/diag.out" 2>&1
+rc=$?
+fleet_end diag
+t_check "--diagnose: a diagnosis (exit $rc)" grep -q "MX diagnosis for bench.test." "$W/diag.out"
+most=$(stat_of diag max_queries_per_resolver)
+t_le "--diagnose: a resolver was asked several questions (${most:-?})" 10 "${most:-0}"
+t_eq "--diagnose: at most one question in flight at a resolver" \
+	"$(stat_of diag max_outstanding)" 1
+
+fleet 200 sweep
+timeout 60 "$PROG" --once --follow-mx --format json --timeout 1000 --retries 1 \
+	--auth 127.19.0.1:5300 -r "$W/sweep.list" bench.test MX >"$W/sweep.json" 2>/dev/null
+rc=$?
+fleet_end sweep
+t_check "--once --follow-mx: a JSON document (exit $rc)" \
+	/usr/bin/python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$W/sweep.json"
+q=$(stat_of sweep queries)
+t_le "--once --follow-mx: more questions than resolvers (${q:-?})" 400 "${q:-0}"
+t_eq "--once --follow-mx: at most one question in flight at a resolver" \
+	"$(stat_of sweep max_outstanding)" 1
+t_finish
