@@ -61,11 +61,13 @@ void pt_request_use_resolver(struct pt_request *q, const struct pt_resolver *r)
 	q->endpoint = r->transport == PT_TRANSPORT_UDP ? NULL : r->endpoint ? r->endpoint : "";
 }
 
-/* pt_net_run(): one shared record, and one context per request giving its index. */
+/* A run of requests (pt_net_run(), pt_net_run_polite()): the replies come in through @ref fin
+ * and are handled by the caller's thread (callbacks never call into the network). */
 struct run {
-	pthread_mutex_t lock; /* guards remaining */
-	pthread_cond_t done;
-	size_t remaining;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t *fin; /* indices of replies in, not handled yet */
+	size_t nfin;
 	struct pt_reply *out;
 };
 
@@ -84,87 +86,10 @@ static void run_done(void *ctx, const struct pt_request *req, struct pt_reply *r
 	run->out[item->index] = *reply;
 	memset(&reply->answer, 0, sizeof(reply->answer));
 	pthread_mutex_lock(&run->lock);
-	if (--run->remaining == 0) {
-		pthread_cond_signal(&run->done);
-	}
+	run->fin[run->nfin++] = item->index;
+	pthread_cond_signal(&run->cond);
 	/* run may be gone once the lock is released: touch nothing after this */
 	pthread_mutex_unlock(&run->lock);
-}
-
-enum pt_status pt_net_run(const struct pt_net *net, const struct pt_request *reqs, size_t n,
-			  struct pt_reply *out)
-{
-	struct run run;
-	struct run_item *items;
-	enum pt_status st = PT_OK;
-	size_t i;
-
-	if (n == 0) {
-		return PT_OK;
-	}
-	items = calloc(n, sizeof(*items));
-	if (items == NULL) {
-		return PT_ERR_NOMEM;
-	}
-	memset(out, 0, n * sizeof(*out));
-	pthread_mutex_init(&run.lock, NULL);
-	pthread_cond_init(&run.done, NULL);
-	run.remaining = n;
-	run.out = out;
-	for (i = 0; i < n; i++) {
-		items[i].run = &run;
-		items[i].index = i;
-		st = pt_net_submit(net, &reqs[i], run_done, &items[i]);
-		if (st != PT_OK) {
-			break;
-		}
-	}
-	pthread_mutex_lock(&run.lock);
-	run.remaining -= n - i; /* the ones never submitted */
-	while (run.remaining > 0) {
-		pthread_cond_wait(&run.done, &run.lock);
-	}
-	pthread_mutex_unlock(&run.lock);
-	pthread_cond_destroy(&run.done);
-	pthread_mutex_destroy(&run.lock);
-	free(items);
-	if (st != PT_OK) {
-		/* all or nothing: the caller gets no partial results to release */
-		for (i = 0; i < n; i++) {
-			pt_reply_fini(&out[i]);
-		}
-	}
-	return st;
-}
-
-/* pt_net_run_polite(): the replies come in through @ref fin, handled by the caller's thread
- * (callbacks never call into the network). */
-struct polite {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	size_t *fin; /* indices of replies in, not handled yet */
-	size_t nfin;
-	struct pt_reply *out;
-};
-
-struct polite_item {
-	struct polite *p;
-	size_t index;
-};
-
-static void polite_done(void *ctx, const struct pt_request *req, struct pt_reply *reply)
-{
-	struct polite_item *item = ctx;
-	struct polite *p = item->p;
-
-	(void)req;
-	p->out[item->index] = *reply;
-	memset(&reply->answer, 0, sizeof(reply->answer));
-	pthread_mutex_lock(&p->lock);
-	p->fin[p->nfin++] = item->index;
-	pthread_cond_signal(&p->cond);
-	/* p may be gone once the lock is released: touch nothing after this */
-	pthread_mutex_unlock(&p->lock);
 }
 
 static bool same_server(const struct pt_request *a, const struct pt_request *b)
@@ -172,52 +97,55 @@ static bool same_server(const struct pt_request *a, const struct pt_request *b)
 	return a->salen == b->salen && memcmp(&a->sa, &b->sa, a->salen) == 0;
 }
 
-enum pt_status pt_net_run_polite(const struct pt_net *net, const struct pt_request *reqs, size_t n,
-				 struct pt_reply *out)
+/* Send @p reqs and wait for every reply. With @p polite, each server's requests go one after
+ * the other (a chain per server), and after a timeout its later ones are not sent. */
+static enum pt_status run(const struct pt_net *net, const struct pt_request *reqs, size_t n,
+			  struct pt_reply *out, bool polite)
 {
-	struct polite p = { .out = out };
-	size_t *next = calloc(n + 1, sizeof(*next));
-	struct polite_item *items = calloc(n + 1, sizeof(*items));
+	struct run r = { .out = out };
+	size_t *next = calloc(n, sizeof(*next));
+	bool *later = calloc(n, sizeof(*later));
+	struct run_item *items = calloc(n, sizeof(*items));
 	size_t out_now = 0;
 	enum pt_status st = PT_OK;
 
-	p.fin = calloc(n + 1, sizeof(*p.fin));
-	if (next == NULL || items == NULL || p.fin == NULL) {
+	r.fin = calloc(n, sizeof(*r.fin));
+	if (next == NULL || later == NULL || items == NULL || r.fin == NULL) {
 		free(next);
+		free(later);
 		free(items);
-		free(p.fin);
+		free(r.fin);
 		return PT_ERR_NOMEM;
 	}
 	memset(out, 0, n * sizeof(*out));
-	pthread_mutex_init(&p.lock, NULL);
-	pthread_cond_init(&p.cond, NULL);
+	pthread_mutex_init(&r.lock, NULL);
+	pthread_cond_init(&r.cond, NULL);
 	/* each server's requests in order: next[i] is the one after i (n: none) */
 	for (size_t i = 0; i < n; i++) {
 		next[i] = n;
-		for (size_t j = i + 1; j < n && next[i] == n; j++) {
+		for (size_t j = i + 1; polite && j < n && next[i] == n; j++) {
 			next[i] = same_server(&reqs[i], &reqs[j]) ? j : n;
 		}
-		items[i] = (struct polite_item){ &p, i };
-	}
-	/* the first of every server's chain at once; a failed submit ends the run */
-	for (size_t i = 0; i < n && st == PT_OK; i++) {
-		bool first = true;
-
-		for (size_t k = 0; k < i && first; k++) {
-			first = !same_server(&reqs[k], &reqs[i]);
+		if (next[i] < n) {
+			later[next[i]] = true;
 		}
-		if (first && (st = pt_net_submit(net, &reqs[i], polite_done, &items[i])) == PT_OK) {
+		items[i] = (struct run_item){ &r, i };
+	}
+	/* the first of every chain at once; a failed submit ends the run */
+	for (size_t i = 0; i < n && st == PT_OK; i++) {
+		if (!later[i] &&
+		    (st = pt_net_submit(net, &reqs[i], run_done, &items[i])) == PT_OK) {
 			out_now++;
 		}
 	}
-	pthread_mutex_lock(&p.lock);
+	pthread_mutex_lock(&r.lock);
 	while (out_now > 0) {
-		while (p.nfin == 0) {
-			pthread_cond_wait(&p.cond, &p.lock);
+		while (r.nfin == 0) {
+			pthread_cond_wait(&r.cond, &r.lock);
 		}
-		size_t i = p.fin[--p.nfin];
+		size_t i = r.fin[--r.nfin];
 
-		pthread_mutex_unlock(&p.lock);
+		pthread_mutex_unlock(&r.lock);
 		out_now--;
 		/* the next to that server once this one is back; after a timeout (every try
 		 * unanswered) the rest are timeouts, unsent: a silent server would hold each
@@ -225,25 +153,38 @@ enum pt_status pt_net_run_polite(const struct pt_net *net, const struct pt_reque
 		for (size_t j = next[i]; j < n && st == PT_OK; j = next[j]) {
 			if (out[i].result == PT_REPLY_TIMEOUT) {
 				out[j].result = PT_REPLY_TIMEOUT;
-			} else if ((st = pt_net_submit(net, &reqs[j], polite_done, &items[j])) ==
+			} else if ((st = pt_net_submit(net, &reqs[j], run_done, &items[j])) ==
 				   PT_OK) {
 				out_now++;
 				break;
 			}
 		}
-		pthread_mutex_lock(&p.lock);
+		pthread_mutex_lock(&r.lock);
 	}
-	pthread_mutex_unlock(&p.lock);
-	pthread_cond_destroy(&p.cond);
-	pthread_mutex_destroy(&p.lock);
+	pthread_mutex_unlock(&r.lock);
+	pthread_cond_destroy(&r.cond);
+	pthread_mutex_destroy(&r.lock);
 	free(next);
+	free(later);
 	free(items);
-	free(p.fin);
+	free(r.fin);
 	if (st != PT_OK) {
-		/* all or nothing, as pt_net_run() */
+		/* all or nothing: the caller gets no partial results to release */
 		for (size_t i = 0; i < n; i++) {
 			pt_reply_fini(&out[i]);
 		}
 	}
 	return st;
+}
+
+enum pt_status pt_net_run(const struct pt_net *net, const struct pt_request *reqs, size_t n,
+			  struct pt_reply *out)
+{
+	return n == 0 ? PT_OK : run(net, reqs, n, out, false);
+}
+
+enum pt_status pt_net_run_polite(const struct pt_net *net, const struct pt_request *reqs, size_t n,
+				 struct pt_reply *out)
+{
+	return n == 0 ? PT_OK : run(net, reqs, n, out, true);
 }
