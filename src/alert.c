@@ -470,12 +470,8 @@ static bool reap(struct pt_alert *a, struct run *r, uint64_t now)
 
 static void timed_wait(struct pt_alert *a, unsigned ms)
 {
-	struct timespec ts;
+	struct timespec ts = pt_clock_after(CLOCK_MONOTONIC, (uint64_t)ms * PT_NS_PER_MS);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_nsec += (long)ms * 1000000L;
-	ts.tv_sec += ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
 	pthread_cond_timedwait(&a->cv, &a->mu, &ts);
 }
 

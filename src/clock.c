@@ -19,6 +19,17 @@ uint64_t pt_clock_wall_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / PT_NS_PER_MS;
 }
 
+struct timespec pt_clock_after(clockid_t clk, uint64_t ns)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	ts.tv_nsec += (long)(ns % PT_NS_PER_S);
+	ts.tv_sec += (time_t)(ns / PT_NS_PER_S) + ts.tv_nsec / (long)PT_NS_PER_S;
+	ts.tv_nsec %= (long)PT_NS_PER_S;
+	return ts;
+}
+
 char *pt_clock_rfc3339(char *buf, size_t size, uint64_t wall_ms)
 {
 	time_t secs = (time_t)(wall_ms / 1000);

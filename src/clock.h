@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /** Monotonic clock in nanoseconds; injectable for tests. */
 typedef uint64_t (*pt_clock_fn)(void);
@@ -21,6 +22,10 @@ uint64_t pt_clock_monotonic(void);
 
 /** Wall time, milliseconds since the Unix epoch. */
 uint64_t pt_clock_wall_ms(void);
+
+/** The time @p ns nanoseconds from now on clock @p clk (CLOCK_REALTIME, CLOCK_MONOTONIC), as
+ * an absolute deadline for pthread_cond_timedwait() on a condition of that clock. */
+struct timespec pt_clock_after(clockid_t clk, uint64_t ns);
 
 /** Format @p wall_ms as RFC 3339 UTC with milliseconds ("2026-11-28T17:00:00.000Z"). @return @p
  * buf. */

@@ -2242,11 +2242,7 @@ bool pt_state_wait_events(struct pt_state *st, int timeout_ms)
 	uint64_t wakes = st->wakes;
 
 	if (timeout_ms >= 0) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += timeout_ms / 1000;
-		ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-		ts.tv_sec += ts.tv_nsec / 1000000000L;
-		ts.tv_nsec %= 1000000000L;
+		ts = pt_clock_after(CLOCK_REALTIME, (uint64_t)timeout_ms * PT_NS_PER_MS);
 	}
 	while (!(ready = st->truth_looked && st->nevents > 0) && st->wakes == wakes) {
 		if (timeout_ms < 0) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "dns.h"
 #include "verdict.h"
 
@@ -571,14 +572,10 @@ static struct via resolvers_of(const struct pt_resolver *v, size_t n)
 static void via_fini(struct via *via, int settle_ms)
 {
 	if (via->fl != NULL) {
-		struct timespec until;
+		struct timespec until = pt_clock_after(
+			CLOCK_REALTIME, settle_ms > 0 ? (uint64_t)settle_ms * PT_NS_PER_MS : 0);
 		bool late = false;
 
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += settle_ms / 1000;
-		until.tv_nsec += (long)(settle_ms % 1000) * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
 		pthread_mutex_lock(&via->fl->lock);
 		for (unsigned h = 0; settle_ms != 0 && !late && h < PT_TRUTH_VIA_MAX; h++) {
 			while (!late && via->fl->out[h] > 0) {

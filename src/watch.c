@@ -880,12 +880,8 @@ uint64_t pt_watch_step(struct pt_watch *w)
 /* Wait on the poller's condition for at most @p wait_ns. @return 0 when woken, else ETIMEDOUT. */
 static int timed_wait(struct pt_watch *w, uint64_t wait_ns)
 {
-	struct timespec ts;
+	struct timespec ts = pt_clock_after(CLOCK_REALTIME, wait_ns);
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_nsec += (long)(wait_ns % PT_NS_PER_S);
-	ts.tv_sec += (time_t)(wait_ns / PT_NS_PER_S) + ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
 	return pthread_cond_timedwait(&w->cond, &w->lock, &ts);
 }
 
@@ -1010,16 +1006,22 @@ static size_t truth_via(struct pt_watch *w, struct pt_resolver **out, struct len
 		nanosleep(&(struct timespec){ .tv_nsec = VIA_WAIT_STEP_MS * 1000000L }, NULL);
 		pthread_mutex_lock(&w->lock);
 	}
-	for (size_t i = 0, none = n == 0; none && i < w->nitems && n < PT_TRUTH_VIA_MAX; i++) {
-		struct item *it = &w->items[i];
+	if (n == 0) {
+		/* none answered: the idle ones that failed */
+		for (size_t i = 0; i < w->nitems && n < PT_TRUTH_VIA_MAX; i++) {
+			struct item *it = &w->items[i];
 
-		if (it->tracked && !busy(it) && asked(w, it)) {
-			lend(w, i, *out, &n, lent);
+			if (it->tracked && !busy(it) && asked(w, it)) {
+				lend(w, i, *out, &n, lent);
+			}
 		}
 	}
-	for (size_t i = 0, none = n == 0; none && i < w->nitems && n < PT_TRUTH_VIA_MAX; i++) {
-		if (w->items[i].tracked && pt_state_resolver(w->state, i, &(*out)[n])) {
-			n++;
+	if (n == 0) {
+		/* none free: busy ones, not lent */
+		for (size_t i = 0; i < w->nitems && n < PT_TRUTH_VIA_MAX; i++) {
+			if (w->items[i].tracked && pt_state_resolver(w->state, i, &(*out)[n])) {
+				n++;
+			}
 		}
 	}
 	pthread_mutex_unlock(&w->lock);
@@ -1354,13 +1356,8 @@ static bool truth_changed(struct pt_watch *w)
 /* Wait @p s seconds (real time) or until told to look now or stop. Called with the lock. */
 static void truth_sleep(struct pt_watch *w, double s)
 {
-	struct timespec ts;
+	struct timespec ts = pt_clock_after(CLOCK_REALTIME, (uint64_t)(s * 1e9));
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += (time_t)s;
-	ts.tv_nsec += (long)((s - (double)(time_t)s) * 1e9);
-	ts.tv_sec += ts.tv_nsec / 1000000000L;
-	ts.tv_nsec %= 1000000000L;
 	while (!w->stop && !w->truth_now) {
 		if (pthread_cond_timedwait(&w->truth_cond, &w->lock, &ts) == ETIMEDOUT) {
 			break;
