@@ -42,6 +42,9 @@ static void usage(FILE *out)
 	      "      --interval S       shortest time between polls of one resolver (default 2)\n"
 	      "      --max-interval S   longest time between polls of one resolver (default 60)\n"
 	      "      --rate QPS         global cap on queries per second (0 = none)\n"
+	      "      --no-identity      do not ask each resolver's CH TXT identity (id.server,\n"
+	      "                         hostname.bind): one question per resolver; the site\n"
+	      "                         then comes from the NSID alone\n"
 	      "      --tcp              query over TCP only\n"
 	      "      --workers N        query worker threads (default 2)\n"
 	      "      --log FILE         append every event as NDJSON\n"
@@ -245,6 +248,7 @@ enum {
 	OPT_ITERATIONS,
 	OPT_WORKERS,
 	OPT_NOSMTP,
+	OPT_NOIDENTITY,
 	OPT_SMTPPORT,
 	OPT_CHECK,
 	OPT_WRITE,
@@ -300,6 +304,7 @@ static const struct option long_opts[] = {
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "diagnose", no_argument, NULL, OPT_DIAGNOSE },
 	{ "no-smtp", no_argument, NULL, OPT_NOSMTP },
+	{ "no-identity", no_argument, NULL, OPT_NOIDENTITY },
 	{ "check-resolvers", no_argument, NULL, OPT_CHECK },
 	{ "write", required_argument, NULL, OPT_WRITE },
 	{ "smtp-port", required_argument, NULL, OPT_SMTPPORT },
@@ -447,6 +452,9 @@ static int option(struct pt_options *o, int c, const char *arg, const char *opt,
 		return -1;
 	case OPT_NOSMTP:
 		o->smtp = false;
+		return -1;
+	case OPT_NOIDENTITY:
+		o->identity = false;
 		return -1;
 	case OPT_SMTPPORT:
 		if (!parse_uint(arg, 65535, &u) || u == 0) {
@@ -790,6 +798,7 @@ int pt_options_parse(struct pt_options *o, int argc, char **argv, const char *no
 	o->max_interval_s = 60;
 	o->color = no_color == NULL || no_color[0] == '\0';
 	o->smtp = true;
+	o->identity = true;
 	o->quorum = PT_QUORUM_DEFAULT;
 	o->follow_mx = -1;
 	o->atlas_probes = 10;

@@ -80,6 +80,8 @@ struct pt_options {
 	const char *write_path;
 	/** false with --no-smtp */
 	bool smtp;
+	/** false with --no-identity: no CH TXT id.server / hostname.bind questions */
+	bool identity;
 	/** --smtp-port, 0 = 25 */
 	uint16_t smtp_port;
 	/** false with --no-color or NO_COLOR */

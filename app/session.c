@@ -109,7 +109,7 @@ int pt_session_start_mode(struct pt_session *s, const struct pt_options *o,
 		.query_now = o->query_now,
 		.follow_mx = o->follow_mx > 0,
 		/* the CH TXT identity questions would spend a --rate budget meant for polls */
-		.identity = o->engine.rate_qps <= 0,
+		.identity = o->identity && o->engine.rate_qps <= 0,
 	};
 	struct pt_net net;
 	char warn[256];

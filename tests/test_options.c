@@ -49,7 +49,7 @@ static void test_defaults(void **unused)
 	assert_int_equal(o.engine.retries, 2);
 	assert_int_equal(o.engine.workers, 2);
 	assert_true(o.interval_s == 2 && o.max_interval_s == 60);
-	assert_true(o.color && o.smtp);
+	assert_true(o.color && o.smtp && o.identity);
 	assert_int_equal(o.format, PT_FORMAT_TABLE);
 	assert_false(o.format_given);
 	assert_string_equal(msg, "");
@@ -79,7 +79,7 @@ static void test_every_option(void **unused)
 			       "--until-converged", "--max-wait", "10m", "--format", "ndjson",
 			       "--timeout", "500", "--retries", "0", "--interval", "0.5",
 			       "--max-interval", "30", "--rate", "100", "--tcp", "--workers", "4",
-			       "--log", "x.ndjson", "--no-smtp", "--smtp-port", "2525",
+			       "--log", "x.ndjson", "--no-smtp", "--smtp-port", "2525", "--no-identity",
 			       "--no-colour", "--iterations", "3", "--verbose", "example.com.", "TXT",
 			       NULL),
 			 -1);
@@ -101,6 +101,7 @@ static void test_every_option(void **unused)
 	assert_int_equal(o.engine.workers, 4);
 	assert_string_equal(o.log_path, "x.ndjson");
 	assert_false(o.smtp);
+	assert_false(o.identity);
 	assert_int_equal(o.smtp_port, 2525);
 	assert_false(o.color);
 	assert_int_equal(o.iterations, 3);

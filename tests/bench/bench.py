@@ -207,6 +207,11 @@ def main():
         fleet = (fp, paths)
         entry["tools"]["proptrack"] = run_tool("proptrack", [a.prog] + pt_args,
                                                results_proptrack, d, a.runs, truth, fleet)
+        # the same sweep without the CH TXT identity questions: one question per resolver,
+        # the same work as the baselines below
+        entry["tools"]["proptrack --no-identity"] = run_tool(
+            "noid", [a.prog, "--no-identity"] + pt_args, results_proptrack, d, a.runs, truth,
+            fleet)
         if a.before:
             entry["tools"]["proptrack-before"] = run_tool(
                 "before", [a.before] + pt_args, results_proptrack, d, a.runs, truth, fleet)
@@ -242,12 +247,12 @@ def print_entry(e):
     print("N = %d   floor %.3f s (slowest answer in the fleet's truth)" % (e["n"], e["floor_s"]))
     # CPU per resolver (the sweep's "one question, every resolver") and per question sent
     # (the fleet's count for the run: proptrack also asks each resolver's CH TXT identity)
-    print("  %-17s %8s %8s %9s %8s %7s %6s %8s %9s %10s" % (
+    print("  %-24s %8s %8s %9s %8s %7s %6s %8s %9s %10s" % (
         "tool", "wall s", "-floor", "CPU s", "us/resol", "q/resol", "us/q", "RSS MB",
         "correct", "wall/pt"))
     for name, t in e["tools"].items():
         q = t.get("questions", 0)
-        print("  %-17s %8.3f %8.3f %9.3f %8.1f %7.2f %6.1f %8.1f %8.2f%% %9.2fx" % (
+        print("  %-24s %8.3f %8.3f %9.3f %8.1f %7.2f %6.1f %8.1f %8.2f%% %9.2fx" % (
             name, t["wall_s"], t["wall_s"] - e["floor_s"], t["cpu_s"],
             1e6 * t["cpu_s"] / e["n"], q / e["n"], 1e6 * t["cpu_s"] / q if q else 0.0,
             t["rss_mb"], 100 * t["correct"], t["wall_s"] / pt["wall_s"]))

@@ -79,6 +79,12 @@ timeout 20 "$PROG" --once --format json --rate 50 -r "$W/ids.txt" --auth "$LAB_P
 t_eq "--rate: NSID still, no CH TXT identity" \
 	"$(j "$W/rate.json" 'res("'$ID_B'")["nsid"]' 'res("'$ID_B'").get("id_server")')" \
 	"$(printf '0102ff\nnull')"
+# --no-identity: one question per resolver, the site from the NSID alone
+timeout 20 "$PROG" --once --format json --no-identity -r "$W/ids.txt" --auth "$LAB_PRIMARY" \
+	example.test MX >"$W/noid.json" 2>>"$W/ids.err"
+t_eq "--no-identity: NSID and its site still, no CH TXT identity" \
+	"$(j "$W/noid.json" 'res("'$ID_A'")["site"]' 'res("'$ID_B'").get("id_server")' 'res("'"$P"'")["site"]')" \
+	"$(printf 'lab-fra-1\nnull\nnull')"
 # the CSV carries the site and the NSID too
 timeout 20 "$PROG" --once --format csv -r "$W/ids.txt" --auth "$LAB_PRIMARY" \
 	example.test MX >"$W/ids.csv" 2>>"$W/ids.err"
