@@ -31,17 +31,18 @@ static void clock_at(json_t *ev)
 	}
 }
 
-/* The run being read: its state and the resolvers' ids (their index in "start"). */
+/* The run being read: its state and the resolvers, whose index (in "start", duplicates
+ * dropped) is their id; the list's index finds an event's resolver (a log of 100,000 is
+ * millions of lookups). */
 struct run {
 	struct pt_state *state;
-	struct pt_resolver *res;
-	size_t nres;
+	struct pt_resolvers *list;
 };
 
 static void run_fini(struct run *r)
 {
 	pt_state_free(r->state);
-	free(r->res);
+	pt_resolvers_free(r->list);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -98,16 +99,24 @@ static enum pt_status start(struct run *r, json_t *ev, struct pt_replay_report *
 	}
 	atomic_store(&replay_now, ORIGIN_NS);
 	r->state = pt_state_new(domain, qtype, replay_clock);
-	r->res = calloc(json_array_size(list) + 1, sizeof(*r->res));
-	if (r->state == NULL || r->res == NULL) {
+	r->list = pt_resolvers_new();
+	if (r->state == NULL || r->list == NULL) {
 		return PT_ERR_NOMEM;
 	}
 	pt_state_keep_events(r->state, false);
 	json_array_foreach(list, i, v)
 	{
-		if (resolver_of(v, &r->res[r->nres]) &&
-		    pt_state_add(r->state, r->nres, &r->res[r->nres]) == PT_OK) {
-			r->nres++;
+		struct pt_resolver one;
+		size_t id = pt_resolvers_count(r->list);
+		bool added;
+
+		if (!resolver_of(v, &one)) {
+			continue;
+		}
+		if (pt_resolvers_add(r->list, &one, &added) != PT_OK ||
+		    (added &&
+		     pt_state_add_shared(r->state, id, pt_resolvers_get(r->list, id)) != PT_OK)) {
+			return PT_ERR_NOMEM;
 		}
 	}
 	rep->runs++;
@@ -218,19 +227,17 @@ static enum pt_status answer(struct run *r, json_t *ev)
 	struct pt_resolver who;
 	struct pt_reply reply;
 	enum pt_status st;
+	long found;
 	size_t id;
 
 	if (!resolver_of(ev, &who)) {
 		return PT_ERR_PARSE;
 	}
-	for (id = 0; id < r->nres; id++) {
-		if (strcmp(r->res[id].address, who.address) == 0 && r->res[id].port == who.port) {
-			break;
-		}
-	}
-	if (id == r->nres) {
+	found = pt_resolvers_find(r->list, who.address, who.port);
+	if (found < 0) {
 		return PT_ERR_PARSE;
 	}
+	id = (size_t)found;
 	memset(&reply, 0, sizeof(reply));
 	reply.tries = 1;
 	reply.received_ns = replay_clock();
