@@ -41,6 +41,27 @@ void pt_json_escape(struct pt_buf *b, const char *s)
 		pt_buf_puts(b, "null");
 		return;
 	}
+	/* most strings need no escape: one pass finds the end of the run that needs none, and
+	 * when that is the end of the string it goes in one piece */
+	const char *p = s;
+
+	while ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f && *p != '"' &&
+	       *p != '\\') {
+		p++;
+	}
+	if (*p == '\0') {
+		size_t n = (size_t)(p - s);
+
+		if ((b->oom || b->cap - b->len <= n + 2) && !pt_buf_reserve(b, n + 2)) {
+			return;
+		}
+		b->s[b->len] = '"';
+		memcpy(b->s + b->len + 1, s, n);
+		b->s[b->len + 1 + n] = '"';
+		b->len += n + 2;
+		b->s[b->len] = '\0';
+		return;
+	}
 	left = strlen(s);
 	pt_buf_putc(b, '"');
 	while (left > 0) {
@@ -90,14 +111,14 @@ static void member(struct pt_json *j, const char *key)
 	unsigned d = j->depth;
 
 	if (d > 0) {
-		if (j->more[d]) {
-			pt_buf_puts(j->buf, j->lines[d] ? "," : ", ");
-		}
 		if (j->lines[d]) {
-			pt_buf_putc(j->buf, '\n');
-			for (unsigned i = 0; i < d; i++) {
-				pt_buf_putc(j->buf, ' ');
-			}
+			/* ",\n" and one space per depth (depth < PT_JSON_DEPTH) */
+			static const char nl[] = ",\n                ";
+			_Static_assert(sizeof(nl) >= PT_JSON_DEPTH + 2, "one space per depth");
+
+			pt_buf_add(j->buf, j->more[d] ? nl : nl + 1, d + 1 + j->more[d]);
+		} else if (j->more[d]) {
+			pt_buf_add(j->buf, ", ", 2);
 		}
 		j->more[d] = true;
 	}
@@ -144,10 +165,10 @@ void pt_json_end(struct pt_json *j)
 		return;
 	}
 	if (j->lines[d] && j->more[d]) {
-		pt_buf_putc(j->buf, '\n');
-		for (unsigned i = 1; i < d; i++) {
-			pt_buf_putc(j->buf, ' ');
-		}
+		static const char nl[] = "\n                ";
+		_Static_assert(sizeof(nl) >= PT_JSON_DEPTH + 1, "one space per depth");
+
+		pt_buf_add(j->buf, nl, d);
 	}
 	pt_buf_putc(j->buf, j->close[d]);
 	j->depth--;

@@ -27,8 +27,7 @@ void pt_buf_reset(struct pt_buf *b)
 	}
 }
 
-/* Room for @p more bytes and the NUL. @return false (and oom set) when it cannot grow. */
-static bool grow(struct pt_buf *b, size_t more)
+bool pt_buf_reserve(struct pt_buf *b, size_t more)
 {
 	size_t cap;
 	char *s;
@@ -57,26 +56,6 @@ static bool grow(struct pt_buf *b, size_t more)
 	return true;
 }
 
-void pt_buf_add(struct pt_buf *b, const void *data, size_t n)
-{
-	if (!grow(b, n)) {
-		return;
-	}
-	memcpy(b->s + b->len, data, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-void pt_buf_puts(struct pt_buf *b, const char *s)
-{
-	pt_buf_add(b, s, strlen(s));
-}
-
-void pt_buf_putc(struct pt_buf *b, char c)
-{
-	pt_buf_add(b, &c, 1);
-}
-
 void pt_buf_printf(struct pt_buf *b, const char *fmt, ...)
 {
 	va_list ap;
@@ -85,7 +64,7 @@ void pt_buf_printf(struct pt_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || !grow(b, (size_t)n)) {
+	if (n < 0 || !pt_buf_reserve(b, (size_t)n)) {
 		return;
 	}
 	va_start(ap, fmt);

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /**
  * A growable byte buffer, always NUL-terminated once anything was added. Embedded; zero it
@@ -38,14 +39,39 @@ void pt_buf_fini(struct pt_buf *b);
 /** Drop the content, keep the allocation. */
 void pt_buf_reset(struct pt_buf *b);
 
+/**
+ * Room for @p more bytes and the NUL after what @p b holds. @return false (and oom set) when
+ * it cannot grow, or after an earlier failure. The appenders below call it only when the
+ * room they need is not there.
+ */
+bool pt_buf_reserve(struct pt_buf *b, size_t more);
+
+/* The appenders are inline: a long list's JSON is millions of small appends, and the room
+ * for each is almost always there (the check is one comparison; a literal's strlen() is
+ * folded). */
+
 /** Append @p n bytes of @p data. */
-void pt_buf_add(struct pt_buf *b, const void *data, size_t n);
+static inline void pt_buf_add(struct pt_buf *b, const void *data, size_t n)
+{
+	if ((b->oom || b->cap - b->len <= n) && !pt_buf_reserve(b, n)) {
+		return;
+	}
+	memcpy(b->s + b->len, data, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
 
 /** Append the string @p s. */
-void pt_buf_puts(struct pt_buf *b, const char *s);
+static inline void pt_buf_puts(struct pt_buf *b, const char *s)
+{
+	pt_buf_add(b, s, strlen(s));
+}
 
 /** Append one byte. */
-void pt_buf_putc(struct pt_buf *b, char c);
+static inline void pt_buf_putc(struct pt_buf *b, char c)
+{
+	pt_buf_add(b, &c, 1);
+}
 
 /** Append formatted text. */
 void pt_buf_printf(struct pt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
