@@ -39,10 +39,19 @@ struct pt_resolvers {
 	const struct pt_resolver **items;
 	size_t count;
 	size_t cap;
-	/* Open addressing on (address, port): a slot holds index + 1, 0 is empty.
-	 * nslots is a power of two, kept at least twice count so probes stay short. */
-	size_t *slots;
+	/* Open addressing on (address, port), nslots a power of two kept at least twice count
+	 * so probes stay short. */
+	struct slot *slots;
 	size_t nslots;
+};
+
+/* A slot of the index: the item's index + 1 (0: empty) and the hash of its key, so a probe
+ * reads an item (a cache miss of its own in a long list) only when the hashes match, and
+ * growing moves slots without hashing an address again (the hash's low bits are the home
+ * slot: nslots stays within 32 bits). */
+struct slot {
+	uint32_t index1;
+	uint32_t hash;
 };
 
 /* What an address token turned out to be. */
@@ -162,49 +171,72 @@ static void set_field(char *dst, size_t dsz, char *s, size_t n)
 
 /* ---- the list and its index ---- */
 
-static size_t key_hash(const char *address, uint16_t port)
+static uint32_t key_hash(const char *address, uint16_t port)
 {
 	uint64_t h = pt_hash_bytes(PT_HASH_INIT, address, strlen(address));
 	h = pt_hash_bytes(h, &port, sizeof(port));
-	return (size_t)(h ^ (h >> 29));
+	return (uint32_t)(h ^ (h >> 29));
 }
 
-/* The slot holding this key, or the empty slot where it would go. */
-static size_t *slot_for(const struct pt_resolvers *list, const char *address, uint16_t port)
+/* The slot holding this key (its hash @p h), or the empty slot where it would go. */
+static struct slot *slot_for(const struct pt_resolvers *list, const char *address,
+			     uint16_t port, uint32_t h)
 {
-	size_t mask = list->nslots - 1, i = key_hash(address, port) & mask;
+	size_t mask = list->nslots - 1, i = h & mask;
 	const struct pt_resolver *r;
 
 	for (;; i = (i + 1) & mask) {
-		if (list->slots[i] == 0) {
+		if (list->slots[i].index1 == 0) {
 			return &list->slots[i];
 		}
-		r = list->items[list->slots[i] - 1];
+		if (list->slots[i].hash != h) {
+			continue;
+		}
+		r = list->items[list->slots[i].index1 - 1];
 		if (r->port == port && strcmp(r->address, address) == 0) {
 			return &list->slots[i];
 		}
 	}
 }
 
+/* Put @p in (a key not in @p slots) into its home slot or the next empty one. */
+static void slot_put(struct slot *slots, size_t nslots, struct slot in)
+{
+	size_t mask = nslots - 1, i = in.hash & mask;
+
+	while (slots[i].index1 != 0) {
+		i = (i + 1) & mask;
+	}
+	slots[i] = in;
+}
+
+/* The index rebuilt from the items (after a removal moved them). */
 static void fill_index(struct pt_resolvers *list)
 {
 	memset(list->slots, 0, list->nslots * sizeof(list->slots[0]));
 	for (size_t i = 0; i < list->count; i++) {
-		*slot_for(list, list->items[i]->address, list->items[i]->port) = i + 1;
+		slot_put(list->slots, list->nslots,
+			 (struct slot){ (uint32_t)(i + 1),
+					key_hash(list->items[i]->address, list->items[i]->port) });
 	}
 }
 
+/* The index in @p nslots slots, the old slots moved over. */
 static enum pt_status reindex(struct pt_resolvers *list, size_t nslots)
 {
-	size_t *slots = calloc(nslots, sizeof(*slots));
+	struct slot *slots;
 
-	if (!slots) {
+	if (nslots > (size_t)UINT32_MAX + 1 || !(slots = calloc(nslots, sizeof(*slots)))) {
 		return PT_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < list->nslots; i++) {
+		if (list->slots[i].index1 != 0) {
+			slot_put(slots, nslots, list->slots[i]);
+		}
 	}
 	free(list->slots);
 	list->slots = slots;
 	list->nslots = nslots;
-	fill_index(list);
 	return PT_OK;
 }
 
@@ -288,13 +320,17 @@ const struct pt_resolver *pt_resolvers_get(const struct pt_resolvers *list, size
 
 enum pt_status pt_resolvers_add(struct pt_resolvers *list, const struct pt_resolver *r, bool *added)
 {
-	size_t *slot = slot_for(list, r->address, r->port);
+	uint32_t h = key_hash(r->address, r->port);
+	struct slot *slot = slot_for(list, r->address, r->port, h);
 
 	if (added) {
 		*added = false;
 	}
-	if (*slot) {
+	if (slot->index1 != 0) {
 		return PT_OK;
+	}
+	if (list->count >= UINT32_MAX - 1) {
+		return PT_ERR_NOMEM;
 	}
 	if (list->count == list->cap) {
 		size_t cap = list->cap ? list->cap * 2 : 16;
@@ -310,12 +346,12 @@ enum pt_status pt_resolvers_add(struct pt_resolvers *list, const struct pt_resol
 		if (reindex(list, list->nslots * 2) != PT_OK) {
 			return PT_ERR_NOMEM;
 		}
-		slot = slot_for(list, r->address, r->port);
+		slot = slot_for(list, r->address, r->port, h);
 	}
 	if (!(list->items[list->count] = pt_resolver_share(r))) {
 		return PT_ERR_NOMEM;
 	}
-	*slot = ++list->count;
+	*slot = (struct slot){ (uint32_t)++list->count, h };
 	if (added) {
 		*added = true;
 	}
@@ -669,7 +705,7 @@ long pt_resolvers_find(const struct pt_resolvers *list, const char *address, uin
 {
 	char host[TOKEN_MAX], name[TOKEN_MAX], why[160];
 	struct pt_resolver r;
-	size_t *slot;
+	struct slot *slot;
 
 	if (!list || !address) {
 		return -1;
@@ -682,8 +718,8 @@ long pt_resolvers_find(const struct pt_resolvers *list, const char *address, uin
 			address = r.address;
 		}
 	}
-	slot = slot_for(list, address, port);
-	return *slot ? (long)*slot - 1 : -1;
+	slot = slot_for(list, address, port, key_hash(address, port));
+	return slot->index1 ? (long)slot->index1 - 1 : -1;
 }
 
 /* ---- lines ---- */
