@@ -1210,14 +1210,20 @@ enum pt_status pt_state_add_shared(struct pt_state *st, uint64_t id, const struc
 
 const struct pt_resolver *pt_state_resolver_hold(struct pt_state *st, uint64_t id)
 {
-	const struct pt_resolver *r = NULL;
+	const struct pt_resolver *r;
 
+	pt_state_resolvers_hold(st, &id, 1, &r);
+	return r;
+}
+
+void pt_state_resolvers_hold(struct pt_state *st, const uint64_t *ids, size_t n,
+			     const struct pt_resolver **out)
+{
 	pthread_mutex_lock(&st->lock);
-	if (id < st->nentries) {
-		r = pt_resolver_ref(st->entries[id].res);
+	for (size_t k = 0; k < n; k++) {
+		out[k] = ids[k] < st->nentries ? pt_resolver_ref(st->entries[ids[k]].res) : NULL;
 	}
 	pthread_mutex_unlock(&st->lock);
-	return r;
 }
 
 bool pt_state_resolver(struct pt_state *st, uint64_t id, struct pt_resolver *out)

@@ -540,4 +540,9 @@ bool pt_state_resolver(struct pt_state *st, uint64_t id, struct pt_resolver *out
  *  NULL for an id never added: the state's own copy, not a copy of it. Any thread. */
 const struct pt_resolver *pt_state_resolver_hold(struct pt_state *st, uint64_t id);
 
+/** pt_state_resolver_hold() for the @p n ids at @p ids into @p out, under one lock: a
+ *  sweep's submitter takes the lock the replies' publishers need once per batch. */
+void pt_state_resolvers_hold(struct pt_state *st, const uint64_t *ids, size_t n,
+			     const struct pt_resolver **out);
+
 #endif /* PT_STATE_H */
