@@ -2635,10 +2635,10 @@ static void *pt_worker_main(void *arg)
 			case PT_TOK_UDP:
 				pt_udp_readable(w, data, evs[i].events);
 				/* questions waiting go out between the sockets' batches of replies,
-				 * not after all of them: a sweep's replies (up to 64 per socket, 256
-				 * sockets a wait) held its last polls back, and each of those waits
-				 * its own delay after it is sent (a reply waiting in its socket loses
-				 * nothing: its time is the kernel's) */
+				 * not after all of them: a sweep's replies (up to 64 per socket,
+				 * 256 sockets a wait) held its last polls back, and each of those
+				 * waits its own delay after it is sent (a reply waiting in its
+				 * socket loses nothing: its time is the kernel's) */
 				if (i % PT_SEND_EVERY == PT_SEND_EVERY - 1) {
 					pt_worker_send_waiting(w);
 				}

@@ -45,8 +45,7 @@ void pt_json_escape(struct pt_buf *b, const char *s)
 	 * when that is the end of the string it goes in one piece */
 	const char *p = s;
 
-	while ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f && *p != '"' &&
-	       *p != '\\') {
+	while ((unsigned char)*p >= 0x20 && (unsigned char)*p < 0x7f && *p != '"' && *p != '\\') {
 		p++;
 	}
 	if (*p == '\0') {

@@ -179,8 +179,8 @@ static uint32_t key_hash(const char *address, uint16_t port)
 }
 
 /* The slot holding this key (its hash @p h), or the empty slot where it would go. */
-static struct slot *slot_for(const struct pt_resolvers *list, const char *address,
-			     uint16_t port, uint32_t h)
+static struct slot *slot_for(const struct pt_resolvers *list, const char *address, uint16_t port,
+			     uint32_t h)
 {
 	size_t mask = list->nslots - 1, i = h & mask;
 	const struct pt_resolver *r;

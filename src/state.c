@@ -32,7 +32,9 @@ struct answer_box {
  * holds them, else it changes a copy of its own (history_own()). */
 struct history_box {
 	atomic_size_t refs;
-	size_t cap;
+	/* room for, and changes in, @ref v (each holds a reference to its answer's box) */
+	uint32_t cap;
+	uint32_t n;
 	struct pt_change v[];
 };
 
@@ -260,9 +262,27 @@ static struct identity_box *id_ref(struct identity_box *b)
 	return b;
 }
 
+/* The box an answer of a history change is in (a change refers to its answer, not its box:
+ * struct pt_change is public). */
+static struct answer_box *box_of(const struct pt_answer *a)
+{
+	return a != NULL ? (struct answer_box *)(void *)((char *)(uintptr_t)a -
+							 offsetof(struct answer_box, a))
+			 : NULL;
+}
+
+/* Drop the changes' references to their answers. */
+static void changes_unref(struct pt_change *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		box_unref(box_of(v[i].answer));
+	}
+}
+
 static void hist_unref(struct history_box *h)
 {
 	if (h != NULL && pt_ref_drop(&h->refs)) {
+		changes_unref(h->v, h->n);
 		free(h);
 	}
 }
@@ -282,7 +302,7 @@ static struct pt_change *history_own(struct entry *e, size_t need)
 {
 	struct history_box *h = e->history;
 	bool alone = h != NULL && pt_ref_alone(&h->refs);
-	size_t cap = h != NULL ? h->cap : 0;
+	uint32_t cap = h != NULL ? h->cap : 0;
 	struct history_box *n;
 
 	if (alone && cap >= need) {
@@ -303,8 +323,13 @@ static struct pt_change *history_own(struct entry *e, size_t need)
 			return NULL;
 		}
 		atomic_init(&n->refs, 1);
+		n->n = 0;
 		if (h != NULL) {
 			memcpy(n->v, h->v, e->nhistory * sizeof(n->v[0]));
+			for (size_t i = 0; i < e->nhistory; i++) {
+				box_ref(box_of(n->v[i].answer));
+			}
+			n->n = (uint32_t)e->nhistory;
 		}
 		hist_unref(h);
 	}
@@ -1208,6 +1233,15 @@ enum pt_status pt_state_add_shared(struct pt_state *st, uint64_t id, const struc
 	return state_add(st, id, pt_resolver_ref(r));
 }
 
+char *pt_change_summary(char *buf, size_t size, const struct pt_change *c)
+{
+	if (c->answer != NULL) {
+		return pt_answer_summary(buf, size, c->answer, " | ");
+	}
+	snprintf(buf, size, "%s", pt_reply_result_text(c->result));
+	return buf;
+}
+
 const struct pt_resolver *pt_state_resolver_hold(struct pt_state *st, uint64_t id)
 {
 	const struct pt_resolver *r;
@@ -1368,6 +1402,7 @@ static bool history_push(struct entry *e, uint64_t now, uint64_t wall_ms,
 		return false; /* the change goes unrecorded; the answer is stored */
 	}
 	if (e->nhistory == PT_HISTORY_MAX) {
+		changes_unref(&v[0], 1);
 		memmove(&v[0], &v[1], (PT_HISTORY_MAX - 1) * sizeof(v[0]));
 		e->nhistory--;
 	}
@@ -1379,11 +1414,10 @@ static bool history_push(struct entry *e, uint64_t now, uint64_t wall_ms,
 	h->hash = hash;
 	h->reverted = reverted;
 	h->reason = reason;
-	if (failure) {
-		snprintf(h->summary, sizeof(h->summary), "%s", pt_reply_result_text(e->result));
-	} else {
-		pt_answer_summary(h->summary, sizeof(h->summary), entry_answer(e), " | ");
-	}
+	h->result = e->has_reply ? e->result : PT_REPLY_TIMEOUT;
+	/* not failure: the reply was an answer, so it came in a box */
+	h->answer = failure || e->box == NULL ? NULL : &box_ref(e->box)->a;
+	e->history->n = (uint32_t)e->nhistory;
 	return reverted;
 }
 

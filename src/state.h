@@ -49,8 +49,13 @@ struct pt_change {
 	/** verdict after the change (judged against the truth of that moment; an answer that
 	 *  came before any truth was known gets its verdict once the truth is found) */
 	enum pt_verdict verdict;
-	/** short text of the answer ("10 mx.example.", "NXDOMAIN", "timeout"), cut to fit */
-	char summary[120];
+	/** the answer it showed, NULL for a failure (then @ref result says which): shared with
+	 *  the entry's answer and the rows that show the change, valid while the snapshot holding
+	 *  the row is; its text for people is pt_change_summary()'s (made when shown, not for
+	 *  every reply: 112 bytes a resolver and a formatting under the state's lock fewer) */
+	const struct pt_answer *answer;
+	/** what failed when @ref answer is NULL ("timeout") */
+	enum pt_reply_result result;
 	/** a hash of the answer (kind and RDATA set), to recognise it again; 0 for a failure */
 	uint64_t hash;
 	/** the resolver went back to an answer it had given before the previous one (a flap) */
@@ -535,6 +540,10 @@ enum pt_verdict pt_state_publish_target(struct pt_state *st, uint64_t id, uint64
  * @return false when @p id was never added.
  */
 bool pt_state_resolver(struct pt_state *st, uint64_t id, struct pt_resolver *out);
+
+/** Short text of @p c ("10 mx.example.", "NXDOMAIN", "timeout"): its answer's summary with
+ *  " | " between the records, or what failed, cut to @p size - 1 bytes. @return @p buf. */
+char *pt_change_summary(char *buf, size_t size, const struct pt_change *c);
 
 /** The resolver of @p id as a reference of the caller's (drop it with pt_resolver_unref()),
  *  NULL for an id never added: the state's own copy, not a copy of it. Any thread. */

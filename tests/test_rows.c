@@ -62,6 +62,11 @@ static void set_resolver(struct pt_row *row, uint64_t id, const char *addr, cons
 
 static const char *const NEW[] = { "10 mx-new.example.test." };
 static const char *const OLD[] = { "10 mx-old.example.test." };
+/* the answers of the history built by hand (a change refers to its answer) */
+static char *old_rdata[] = { "10 mx-old.example.test." };
+static char *new_rdata[] = { "10 mx-new.example.test." };
+static const struct pt_answer old_answer = { .kind = PT_ANSWER_DATA, .rdata = old_rdata, .count = 1 };
+static const struct pt_answer new_answer = { .kind = PT_ANSWER_DATA, .rdata = new_rdata, .count = 1 };
 static const char *const TWO[] = { "10 mx1.example.test.", "20 mx2.example.test." };
 
 /*
@@ -118,10 +123,10 @@ static struct pt_snapshot *make_snapshot(void)
 	r[0].history = history0;
 	r[0].history[0].at_ns = S(1);
 	r[0].history[0].verdict = PT_VERDICT_DIFFER;
-	snprintf(r[0].history[0].summary, 120, "10 mx-old.example.test.");
+	r[0].history[0].answer = &old_answer;
 	r[0].history[1].at_ns = S(20);
 	r[0].history[1].verdict = PT_VERDICT_MATCH;
-	snprintf(r[0].history[1].summary, 120, "10 mx-new.example.test.");
+	r[0].history[1].answer = &new_answer;
 
 	set_resolver(&r[1], 11, "1.1.1.1", "cloudflare", "");
 	set_data(&r[1], OLD, 1, 100, S(0), 10);
@@ -1089,7 +1094,7 @@ static void test_details_observed(void **state)
 	r->nhistory = 1;
 	r->history[0].at_ns = S(10);
 	r->history[0].verdict = PT_VERDICT_TIMEOUT;
-	snprintf(r->history[0].summary, 120, "timeout");
+	r->history[0].result = PT_REPLY_TIMEOUT;
 	pt_rows_details(&t, s, r, S(50), 0, false, 80);
 	assert_true(text_has(&t, "last try  no reply (timed out after every try), 12s ago"));
 	assert_true(text_has(&t, "answered  never (3 queries)"));

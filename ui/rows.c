@@ -1532,9 +1532,11 @@ void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const str
 		pt_text_add(out, "  last try  %s, %s", result_text(row->result),
 			    pt_rows_ago(buf2, sizeof(buf2), row->received_ns, now_ns));
 		if (answered) {
+			char said[120];
+
 			pt_text_add(out, "  answered  last %s (%s)",
 				    pt_rows_ago(buf2, sizeof(buf2), answered->at_ns, now_ns),
-				    answered->summary);
+				    pt_change_summary(said, sizeof(said), answered));
 		} else if (row->nhistory < PT_HISTORY_MAX) {
 			pt_text_add(out, "  answered  never (%u quer%s)", row->queries,
 				    row->queries == 1 ? "y" : "ies");
@@ -1662,6 +1664,7 @@ void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const str
 		    row->nhistory ? "" : "none seen");
 	for (i = row->nhistory; i > 0; i--) {
 		const struct pt_change *c = &row->history[i - 1];
+		char said[120];
 
 		wall_text(buf2, sizeof(buf2), c->wall_ms);
 		pt_rows_ago(rc, sizeof(rc), c->at_ns, now_ns);
@@ -1669,7 +1672,8 @@ void pt_rows_details(struct pt_text *out, const struct pt_snapshot *s, const str
 			    c->reason == PT_CHANGE_TRUTH	       ? "truth"
 			    : i == 1 && row->nhistory < PT_HISTORY_MAX ? "first"
 								       : "answer",
-			    c->summary, c->reverted ? "  (flap: back to an earlier answer)" : "");
+			    pt_change_summary(said, sizeof(said), c),
+			    c->reverted ? "  (flap: back to an earlier answer)" : "");
 	}
 	if (row->nhistory > 0) {
 		pt_text_add(out,
