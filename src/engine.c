@@ -80,8 +80,6 @@
 /* Events taken per epoll_wait(); datagrams per sendmmsg() and recvmmsg(), and read per
  * readable event (fairness between sockets); TCP messages read per readable event. */
 #define PT_EVENTS 256
-/* UDP sockets read (a batch each) between two looks at the questions waiting to go out */
-#define PT_SEND_EVERY 8
 #define PT_BATCH 64
 #define PT_TCP_MSGS_PER_EVENT 16
 /* Datagrams read from one socket before its queries are timed out (bounded: a flood must
@@ -2583,20 +2581,6 @@ static int pt_worker_wait_ms(struct pt_worker *w)
 	return ms > INT_MAX ? INT_MAX : (int)ms;
 }
 
-/* Between events: take what was submitted, launch what the in-flight cap allows and send. */
-static void pt_worker_send_waiting(struct pt_worker *w)
-{
-	if (atomic_load(&w->in_pending)) {
-		pt_worker_take(w);
-	}
-	if (w->wait_head != NULL) {
-		pt_worker_fill(w);
-	}
-	if (w->sendq_head != NULL && !w->send_blocked) {
-		pt_worker_flush(w);
-	}
-}
-
 static void *pt_worker_main(void *arg)
 {
 	struct pt_worker *w = arg;
@@ -2634,14 +2618,6 @@ static void *pt_worker_main(void *arg)
 				break;
 			case PT_TOK_UDP:
 				pt_udp_readable(w, data, evs[i].events);
-				/* questions waiting go out between the sockets' batches of replies,
-				 * not after all of them: a sweep's replies (up to 64 per socket,
-				 * 256 sockets a wait) held its last polls back, and each of those
-				 * waits its own delay after it is sent (a reply waiting in its
-				 * socket loses nothing: its time is the kernel's) */
-				if (i % PT_SEND_EVERY == PT_SEND_EVERY - 1) {
-					pt_worker_send_waiting(w);
-				}
 				break;
 			case PT_TOK_TCP:
 				pt_tcp_event(w, data);
