@@ -49,16 +49,9 @@ void pt_json_escape(struct pt_buf *b, const char *s)
 		p++;
 	}
 	if (*p == '\0') {
-		size_t n = (size_t)(p - s);
-
-		if ((b->oom || b->cap - b->len <= n + 2) && !pt_buf_reserve(b, n + 2)) {
-			return;
-		}
-		b->s[b->len] = '"';
-		memcpy(b->s + b->len + 1, s, n);
-		b->s[b->len + 1 + n] = '"';
-		b->len += n + 2;
-		b->s[b->len] = '\0';
+		pt_buf_putc(b, '"');
+		pt_buf_add(b, s, (size_t)(p - s));
+		pt_buf_putc(b, '"');
 		return;
 	}
 	left = strlen(s);
