@@ -7,6 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -468,8 +469,21 @@ enum pt_status pt_answer_set_edes(struct pt_answer *a, const int *codes, const c
 	return PT_OK;
 }
 
-/* A deep copy of @p src (one allocation; the texts point into the copy). NULL on NULL or
- * when out of memory (@p nomem set). */
+/* Copy @p src into @p dst (src->size bytes): the texts point into the copy. */
+static struct pt_ede_list *pt_ede_list_place(struct pt_ede_list *dst, const struct pt_ede_list *src)
+{
+	memcpy(dst, src, src->size);
+	for (unsigned i = 0; i < dst->count; i++) {
+		if (src->item[i].text) {
+			dst->item[i].text =
+				(const char *)dst + (src->item[i].text - (const char *)src);
+		}
+	}
+	return dst;
+}
+
+/* A deep copy of @p src (one allocation). NULL on NULL or when out of memory (@p nomem
+ * set). */
 static struct pt_ede_list *pt_ede_list_copy(const struct pt_ede_list *src, bool *nomem)
 {
 	struct pt_ede_list *dst;
@@ -482,14 +496,7 @@ static struct pt_ede_list *pt_ede_list_copy(const struct pt_ede_list *src, bool 
 		*nomem = true;
 		return NULL;
 	}
-	memcpy(dst, src, src->size);
-	for (unsigned i = 0; i < dst->count; i++) {
-		if (src->item[i].text) {
-			dst->item[i].text =
-				(const char *)dst + (src->item[i].text - (const char *)src);
-		}
-	}
-	return dst;
+	return pt_ede_list_place(dst, src);
 }
 
 char *pt_nsid_text(char *buf, size_t size, const uint8_t *data, size_t len)
@@ -1287,6 +1294,93 @@ enum pt_status pt_answer_copy(struct pt_answer *dst, const struct pt_answer *src
 		return PT_ERR_NOMEM;
 	}
 	return PT_OK;
+}
+
+/* Layout of a flat copy (pt_answer_copy_flat()): the EDE list first (its own alignment), then
+ * the string arrays, then the strings. */
+static size_t flat_align(size_t n)
+{
+	return (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+}
+
+static size_t flat_strv_size(char *const *v, size_t n)
+{
+	size_t size = n * sizeof(*v);
+
+	for (size_t i = 0; i < n; i++) {
+		size += strlen(v[i]) + 1;
+	}
+	return size;
+}
+
+static size_t flat_str_size(const char *s)
+{
+	return s != NULL ? strlen(s) + 1 : 0;
+}
+
+size_t pt_answer_flat_size(const struct pt_answer *a)
+{
+	return (a->edes != NULL ? flat_align(a->edes->size) : 0) +
+	       flat_strv_size(a->rdata, a->count) + flat_strv_size(a->cnames, a->ncnames) +
+	       flat_strv_size(a->referral_ns, a->nreferral_ns) + flat_strv_size(a->glue, a->nglue) +
+	       flat_str_size(a->zone) + flat_str_size(a->referral_zone) + flat_str_size(a->nsid);
+}
+
+/* Where the copies go: @p arrays for the string arrays, @p text for the strings. */
+struct flat {
+	char **arrays;
+	char *text;
+};
+
+static char *flat_str(struct flat *f, const char *s)
+{
+	size_t n;
+	char *d = f->text;
+
+	if (s == NULL) {
+		return NULL;
+	}
+	n = strlen(s) + 1;
+	memcpy(d, s, n);
+	f->text += n;
+	return d;
+}
+
+static char **flat_strv(struct flat *f, char *const *v, size_t n)
+{
+	char **d = f->arrays;
+
+	if (n == 0) {
+		return NULL;
+	}
+	f->arrays += n;
+	for (size_t i = 0; i < n; i++) {
+		d[i] = flat_str(f, v[i]);
+	}
+	return d;
+}
+
+void pt_answer_copy_flat(struct pt_answer *dst, const struct pt_answer *src, void *room)
+{
+	char *p = room;
+	size_t nptr = src->count + src->ncnames + src->nreferral_ns + src->nglue;
+	struct flat f;
+
+	*dst = *src;
+	dst->edes = NULL;
+	if (src->edes != NULL) {
+		dst->edes = pt_ede_list_place((struct pt_ede_list *)(void *)p, src->edes);
+		p += flat_align(src->edes->size);
+	}
+	f.arrays = (char **)(void *)p;
+	f.text = p + nptr * sizeof(char *);
+	dst->rdata = flat_strv(&f, src->rdata, src->count);
+	dst->cnames = flat_strv(&f, src->cnames, src->ncnames);
+	dst->referral_ns = flat_strv(&f, src->referral_ns, src->nreferral_ns);
+	dst->glue = flat_strv(&f, src->glue, src->nglue);
+	dst->zone = flat_str(&f, src->zone);
+	dst->referral_zone = flat_str(&f, src->referral_zone);
+	dst->nsid = flat_str(&f, src->nsid);
 }
 
 void pt_reply_fini(struct pt_reply *r)

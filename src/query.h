@@ -336,6 +336,16 @@ size_t pt_strv_sort_unique_n(char **v, size_t n);
 /** Deep copy @p src into @p dst. @return PT_OK or PT_ERR_NOMEM (dst zeroed). */
 enum pt_status pt_answer_copy(struct pt_answer *dst, const struct pt_answer *src);
 
+/** Bytes pt_answer_copy_flat() needs for a copy of @p a. */
+size_t pt_answer_flat_size(const struct pt_answer *a);
+
+/**
+ * Copy @p src into @p dst with every array and string of the copy in @p room
+ * (pt_answer_flat_size() bytes, aligned as malloc() aligns): one allocation for a copy that
+ * is never changed, freed with @p room, never with pt_answer_fini().
+ */
+void pt_answer_copy_flat(struct pt_answer *dst, const struct pt_answer *src, void *room);
+
 /** True when both have the same kind and the same RDATA set (TTLs and flags ignored). */
 bool pt_answer_same(const struct pt_answer *a, const struct pt_answer *b);
 

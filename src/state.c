@@ -20,11 +20,13 @@ _Static_assert(64 % PT_CHUNK_ROWS == 0, "chunks divide the capacity");
 #define ANSWERS_MAX 256
 
 /* An answer shared by the entry that received it and every chunk showing it: the reply is
- * copied once (by the publisher, outside the lock) and never again for a snapshot. Immutable;
- * freed with its last reference. */
+ * copied once (by the publisher, outside the lock) and never again for a snapshot, into one
+ * allocation with the box (box_new()). Immutable; freed with its last reference. */
 struct answer_box {
 	atomic_size_t refs;
 	struct pt_answer a;
+	/* the answer's arrays and strings (pt_answer_copy_flat()) */
+	max_align_t room[];
 };
 
 /* A resolver's recent changes, shared by its entry and the rows of the snapshots that show
@@ -231,10 +233,21 @@ void pt_event_fini(struct pt_event *ev)
 	pt_answer_fini(&ev->from);
 }
 
+/* A box holding a copy of @p a (one reference). NULL when out of memory. */
+static struct answer_box *box_new(const struct pt_answer *a)
+{
+	struct answer_box *b = malloc(sizeof(*b) + pt_answer_flat_size(a));
+
+	if (b != NULL) {
+		atomic_init(&b->refs, 1);
+		pt_answer_copy_flat(&b->a, a, b->room);
+	}
+	return b;
+}
+
 static void box_unref(struct answer_box *b)
 {
 	if (b != NULL && pt_ref_drop(&b->refs)) {
-		pt_answer_fini(&b->a);
 		free(b);
 	}
 }
@@ -1452,12 +1465,10 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 	/* Copy outside the lock: allocation is the slow part. The copy is the one every
 	 * snapshot shares (copy is a shallow view of it). */
 	if (reply->result == PT_REPLY_OK) {
-		box = malloc(sizeof(*box));
-		if (box == NULL || pt_answer_copy(&box->a, &reply->answer) != PT_OK) {
-			free(box);
+		box = box_new(&reply->answer);
+		if (box == NULL) {
 			return PT_VERDICT_PENDING;
 		}
-		atomic_init(&box->refs, 1);
 		copy = box->a;
 	}
 	judgeable = pt_reply_class(reply->result, &copy) == PT_CLASS_ANSWER;
@@ -1855,14 +1866,9 @@ static bool row_targets(struct pt_row *r, struct pt_target_result *room, struct 
 	for (size_t k = 0; k < e->ntres; k++) {
 		/* the entry's answer copied once into a box the chunks share, not once per chunk */
 		if (e->tbox[k] == NULL) {
-			struct answer_box *b = malloc(sizeof(*b));
-
-			if (b == NULL || pt_answer_copy(&b->a, &e->tres[k].answer) != PT_OK) {
-				free(b);
+			if ((e->tbox[k] = box_new(&e->tres[k].answer)) == NULL) {
 				return false;
 			}
-			atomic_init(&b->refs, 1);
-			e->tbox[k] = b;
 		}
 		room[k] = e->tres[k];
 		room[k].answer = e->tbox[k]->a;

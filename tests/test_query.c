@@ -1454,6 +1454,117 @@ static void test_copy_same(void **state)
 	pt_answer_fini(&b);
 }
 
+static void assert_strv_same(char *const *a, size_t na, char *const *b, size_t nb)
+{
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_string_equal(a[i], b[i]);
+	}
+}
+
+/* A flat copy of @p a in a room of exactly pt_answer_flat_size() bytes (ASan sees a write past
+ * it) equals @p a field by field, and outlives the answer it was copied from. */
+static void check_flat(const struct pt_answer *a)
+{
+	struct pt_answer src, c;
+	size_t size;
+	void *room;
+
+	assert_int_equal(pt_answer_copy(&src, a), PT_OK);
+	size = pt_answer_flat_size(&src);
+	room = malloc(size > 0 ? size : 1);
+	assert_non_null(room);
+	pt_answer_copy_flat(&c, &src, room);
+	pt_answer_fini(&src);
+	assert_int_equal(c.kind, a->kind);
+	assert_int_equal(c.rcode, a->rcode);
+	assert_int_equal(c.ttl, a->ttl);
+	assert_int_equal(c.serial, a->serial);
+	assert_true(pt_answer_same(&c, a));
+	assert_strv_same(c.rdata, c.count, a->rdata, a->count);
+	assert_strv_same(c.cnames, c.ncnames, a->cnames, a->ncnames);
+	assert_strv_same(c.referral_ns, c.nreferral_ns, a->referral_ns, a->nreferral_ns);
+	assert_strv_same(c.glue, c.nglue, a->glue, a->nglue);
+	if (a->zone != NULL) {
+		assert_string_equal(c.zone, a->zone);
+	} else {
+		assert_null(c.zone);
+	}
+	if (a->referral_zone != NULL) {
+		assert_string_equal(c.referral_zone, a->referral_zone);
+	} else {
+		assert_null(c.referral_zone);
+	}
+	if (a->nsid != NULL) {
+		assert_string_equal(c.nsid, a->nsid);
+	} else {
+		assert_null(c.nsid);
+	}
+	if (a->edes != NULL) {
+		assert_int_equal(c.edes->count, a->edes->count);
+		assert_int_equal(c.edes->more, a->edes->more);
+		for (unsigned i = 0; i < a->edes->count; i++) {
+			assert_int_equal(c.edes->item[i].code, a->edes->item[i].code);
+			if (a->edes->item[i].text != NULL) {
+				assert_string_equal(c.edes->item[i].text, a->edes->item[i].text);
+				/* inside the room, not in the answer copied from */
+				assert_true((const char *)c.edes->item[i].text > (const char *)room &&
+					    (const char *)c.edes->item[i].text <
+						    (const char *)room + size);
+			} else {
+				assert_null(c.edes->item[i].text);
+			}
+		}
+	} else {
+		assert_null(c.edes);
+	}
+	for (size_t i = 0; i < c.count; i++) {
+		assert_true(c.rdata[i] >= (char *)room && c.rdata[i] < (char *)room + size);
+	}
+	free(room);
+}
+
+/* pt_answer_copy_flat(), as the state keeps every answer: records, CNAMEs and a zone; a
+ * referral's NS set, zone and glue; EDE texts and an NSID; nothing at all. */
+static void test_copy_flat(void **state)
+{
+	static const uint8_t ede[] = { 0, 15, 0, 6, 0,	 6,  'k', 'e', 'y', '!', 0, 15, 0, 2, 0,
+				       3, 0,  3, 0, 2, 'n', 's' };
+	struct fx data = {
+		.qname = "www.example.com.",
+		.an = { "www.example.com. 60 IN CNAME example.com.",
+			"example.com. 60 IN MX 10 a.example.com.",
+			"example.com. 60 IN MX 20 b.example.com." },
+		.ns = { "example.com. 60 IN SOA a. b. 5 1 1 1 1" },
+	};
+	struct fx referral = {
+		.ns = { "example.com. 172800 IN NS a.iana-servers.net.",
+			"example.com. 172800 IN NS b.iana-servers.net." },
+		.ar = { "a.iana-servers.net. 172800 IN A 199.43.135.53" },
+	};
+	struct fx failed = { .rcode = LDNS_RCODE_SERVFAIL, .opt = ede, .optlen = sizeof(ede) };
+	struct pt_answer a, empty = { 0 };
+
+	(void)state;
+	assert_int_equal(fx_parse(&a, &data, "www.example.com", LDNS_RR_TYPE_MX), PT_OK);
+	assert_int_equal(a.count, 2);
+	assert_int_equal(a.ncnames, 1);
+	check_flat(&a);
+	pt_answer_fini(&a);
+	assert_int_equal(fx_parse(&a, &referral, "example.com", LDNS_RR_TYPE_MX), PT_OK);
+	assert_int_equal(a.kind, PT_ANSWER_REFERRAL);
+	assert_int_equal(a.nglue, 1);
+	check_flat(&a);
+	pt_answer_fini(&a);
+	assert_int_equal(fx_parse(&a, &failed, "example.com", LDNS_RR_TYPE_MX), PT_OK);
+	assert_int_equal(a.edes->count, 2);
+	assert_string_equal(a.nsid, "ns");
+	check_flat(&a);
+	pt_answer_fini(&a);
+	assert_int_equal(pt_answer_flat_size(&empty), 0);
+	check_flat(&empty);
+}
+
 /* 0x20: an echo proves that a server echoes case only for a name sent in mixed case (a
  * server that lower-cases every question "echoes" a name that went out all in lower case). */
 static void test_case_proves(void **state)
@@ -1500,6 +1611,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build),
+		cmocka_unit_test(test_copy_flat),
 		cmocka_unit_test(test_edns_options),
 		cmocka_unit_test(test_ede_several),
 		cmocka_unit_test(test_ede_hostile_text),
