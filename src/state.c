@@ -1602,7 +1602,8 @@ void pt_state_set_identity(struct pt_state *st, uint64_t id, enum pt_identity_ki
 				      PT_IDENTITY_MAX, text, strlen(text));
 			id_unref(e->identity);
 			e->identity = n;
-			st->generation++;
+			touch(st, e);
+			bump(st);
 		}
 	}
 	pthread_mutex_unlock(&st->lock);
@@ -1652,7 +1653,8 @@ void pt_state_set_dnssec(struct pt_state *st, uint64_t id, uint64_t generation, 
 		    entry_answer(e)->kind == PT_ANSWER_RCODE && entry_answer(e)->rcode == 2) {
 			e->dnssec_failure = answered;
 			e->cd_rcode = rcode;
-			st->generation++;
+			touch(st, e);
+			bump(st);
 		}
 	}
 	pthread_mutex_unlock(&st->lock);

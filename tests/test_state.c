@@ -553,6 +553,49 @@ static void test_snapshot_builds_what_changed(void **unused)
 	pt_snapshot_free(f);
 }
 
+/* A resolver's CH TXT identity and a SERVFAIL's answer with CD are changes of one resolver:
+ * the next view builds its chunk alone (they once rebuilt every chunk, a 100,000 dashboard's
+ * whole list at every SERVFAIL's retry). */
+static void test_identity_and_cd_build_one_chunk(void **unused)
+{
+	enum { N = 200 };
+	struct pt_state *st = new_state(N);
+	struct pt_snapshot *a, *b, *c;
+
+	(void)unused;
+	set_truth(st, PT_TRUTH_AUTHORITATIVE, data("10 a.", NULL, 60));
+	for (size_t i = 0; i < N; i++) {
+		if (i == 100) {
+			publish(st, i, PT_REPLY_OK, negative(PT_ANSWER_RCODE, 2, 0));
+		} else {
+			publish(st, i, PT_REPLY_OK, data("10 a.", NULL, 60));
+		}
+	}
+	a = pt_state_view(st);
+	assert_int_equal(a->chunks_built, a->nchunks);
+
+	pt_state_set_identity(st, 70, PT_IDENTITY_ID_SERVER, "fra1");
+	b = pt_state_view(st);
+	assert_int_equal(b->chunks_built, 1);
+	assert_string_equal(pt_snapshot_row(b, 70)->id_server, "fra1");
+	assert_string_equal(pt_snapshot_row(a, 70)->id_server, "");
+	assert_ptr_equal(pt_snapshot_row(a, 100), pt_snapshot_row(b, 100));
+	assert_int_not_equal(a->generation, b->generation);
+
+	pt_state_set_dnssec(st, 100, pt_state_target_generation(st), true, 0);
+	c = pt_state_view(st);
+	assert_int_equal(c->chunks_built, 1);
+	assert_true(pt_snapshot_row(c, 100)->dnssec_failure);
+	assert_false(pt_snapshot_row(b, 100)->dnssec_failure);
+	assert_ptr_equal(pt_snapshot_row(b, 70), pt_snapshot_row(c, 70));
+	assert_int_not_equal(b->generation, c->generation);
+
+	pt_snapshot_free(a);
+	pt_snapshot_free(b);
+	pt_snapshot_free(c);
+	pt_state_free(st);
+}
+
 /* The expiry a view computes from its chunks' candidate rows is the largest TTL left among all
  * rows serving an old answer, at every moment (TTLs received at fractions of seconds). */
 static void test_view_expiry_is_every_rows(void **unused)
@@ -1109,6 +1152,7 @@ int main(void)
 		cmocka_unit_test(test_remove_keeps_ids),
 		cmocka_unit_test(test_stress_publish_snapshot),
 		cmocka_unit_test(test_snapshot_builds_what_changed),
+		cmocka_unit_test(test_identity_and_cd_build_one_chunk),
 		cmocka_unit_test(test_views_under_concurrent_publishes),
 		cmocka_unit_test(test_view_expiry_is_every_rows),
 		cmocka_unit_test(test_progress_series),
