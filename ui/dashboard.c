@@ -1686,7 +1686,9 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 		}
 		fds[0].fd = in_fd;
 		fds[0].events = POLLIN;
-		fds[1].fd = cfg->ops->wakeup_fd(cfg->ctx);
+		/* a change is known: the pipe waits for the snapshot, which empties it (until then
+		 * publishers write no byte and this thread is not woken for every reply) */
+		fds[1].fd = need_snap ? -1 : cfg->ops->wakeup_fd(cfg->ctx);
 		fds[1].events = POLLIN;
 		fds[2].fd = sig_pipe[0];
 		fds[2].events = POLLIN;
@@ -1727,9 +1729,7 @@ int pt_dashboard_run(const struct pt_dashboard_config *cfg)
 			force = true;
 		}
 		if (fds[1].revents & POLLIN) {
-			/* empty the pipe now so poll() sleeps; the snapshot waits for the throttle
-			 */
-			cfg->ops->drain(cfg->ctx);
+			/* the snapshot waits for the throttle */
 			need_snap = true;
 			dirty = true;
 		}
