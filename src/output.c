@@ -1061,11 +1061,8 @@ void pt_output_csv(FILE *out, const struct pt_snapshot *s)
 	struct pt_buf b = { 0 };
 	char rc[16];
 
-	bool probes = false;
+	bool probes = pt_snapshot_probes(s) > 0;
 
-	for (size_t i = 0; i < s->nrows && !probes; i++) {
-		probes = pt_snapshot_row(s, i)->resolver->vantage.source != PT_SOURCE_LOCAL;
-	}
 	/* the probe columns only when a vantage source is in the table, --follow-mx's
 	 * targets last: the contract's header, then transport and error (an extension) */
 	pt_buf_puts(&b, "label,address,port,status,rcode,ttl,rtt_ms,answer,transport,error,"
@@ -1676,21 +1673,21 @@ bool pt_output_sources_text(char *buf, size_t size, const struct pt_snapshot *s,
 {
 	struct share src[PT_SOURCE_COUNT], cc[64];
 	size_t nsrc = 0, ncc = 0, used;
-	bool probes = false;
 
 	buf[0] = '\0';
+	/* a list of local resolvers alone (the common case, 100,000 of them in a bulk sweep)
+	 * says nothing here: found without the shares' string compares */
+	if (size == 0 || pt_snapshot_probes(s) == 0) {
+		return false;
+	}
 	for (size_t i = 0; i < s->nrows; i++) {
 		const struct pt_row *r = pt_snapshot_row(s, i);
 		const struct pt_vantage *v = &r->resolver->vantage;
 
-		probes |= v->source != PT_SOURCE_LOCAL;
 		share_add(src, &nsrc, PT_SOURCE_COUNT, pt_source_name(v->source), r);
 		if (v->country[0] != '\0') {
 			share_add(cc, &ncc, 64, v->country, r);
 		}
-	}
-	if (!probes || size == 0) {
-		return false;
 	}
 	used = (size_t)snprintf(buf, size, "sources:");
 	for (size_t i = 0; i < nsrc && used < size; i++) {

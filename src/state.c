@@ -54,6 +54,8 @@ struct pt_chunk {
 	size_t nrows;
 	/* rows fetching from old name servers (pt_snapshot_old_servers()) */
 	size_t nold;
+	/* rows from a vantage source (pt_snapshot_probes()) */
+	size_t nprobes;
 	/* the rows serving an old answer that may give the chunk's expiry at any time from
 	 * built_ns on (chunks_expiry()); the others' TTLs end before one of these */
 	uint8_t cand[PT_CHUNK_ROWS];
@@ -426,20 +428,54 @@ const struct pt_row *pt_snapshot_row(const struct pt_snapshot *s, size_t i)
 	return &s->chunks[lo]->rows[i - s->chunk_first[lo]];
 }
 
-size_t pt_snapshot_old_servers(const struct pt_snapshot *s)
+/* Rows of @p s that @p row_is: a sum of @p chunk_n over the chunks of a view, a look at every
+ * row of a flat snapshot or one built by hand. */
+static size_t snapshot_count(const struct pt_snapshot *s,
+			     size_t (*chunk_n)(const struct pt_chunk *),
+			     bool (*row_is)(const struct pt_row *))
 {
 	size_t n = 0;
 
 	if (s->rows == NULL && s->chunks != NULL) {
 		for (size_t i = 0; i < s->nchunks; i++) {
-			n += s->chunks[i]->nold;
+			n += chunk_n(s->chunks[i]);
 		}
 		return n;
 	}
 	for (size_t i = 0; i < s->nrows; i++) {
-		n += s->rows[i].old_servers;
+		n += row_is(&s->rows[i]);
 	}
 	return n;
+}
+
+static size_t chunk_old(const struct pt_chunk *c)
+{
+	return c->nold;
+}
+
+static bool row_old(const struct pt_row *r)
+{
+	return r->old_servers;
+}
+
+size_t pt_snapshot_old_servers(const struct pt_snapshot *s)
+{
+	return snapshot_count(s, chunk_old, row_old);
+}
+
+static size_t chunk_probes(const struct pt_chunk *c)
+{
+	return c->nprobes;
+}
+
+static bool row_probe(const struct pt_row *r)
+{
+	return r->resolver->vantage.source != PT_SOURCE_LOCAL;
+}
+
+size_t pt_snapshot_probes(const struct pt_snapshot *s)
+{
+	return snapshot_count(s, chunk_probes, row_probe);
 }
 
 static void wake(struct pt_state *st)
@@ -2010,6 +2046,7 @@ static struct pt_chunk *chunk_build(struct pt_state *st, size_t lo, size_t hi, c
 	c->generation = st->generation;
 	c->nrows = 0;
 	c->nold = 0;
+	c->nprobes = 0;
 	c->ncand = 0;
 	ntres = 0;
 	for (size_t i = lo; i < hi; i++) {
@@ -2029,6 +2066,7 @@ static struct pt_chunk *chunk_build(struct pt_state *st, size_t lo, size_t hi, c
 		r->history = e->nhistory > 0 ? e->history->v : NULL;
 		r->group = e->answer_ix >= 0 ? rank[e->answer_ix] : -1;
 		c->nold += r->old_servers;
+		c->nprobes += row_probe(r);
 		c->nrows++;
 		if (!row_targets(r, c->tres + ntres, c->tboxes + ntres, &c->ntboxes, e)) {
 			chunk_unref(c);

@@ -286,6 +286,10 @@ const struct pt_row *pt_snapshot_row(const struct pt_snapshot *s, size_t i);
 /** Rows of @p s with @ref pt_row.old_servers (a sum per chunk, not a look at every row). */
 size_t pt_snapshot_old_servers(const struct pt_snapshot *s);
 
+/** Rows of @p s from a vantage source (not PT_SOURCE_LOCAL), counted as
+ *  pt_snapshot_old_servers() counts. */
+size_t pt_snapshot_probes(const struct pt_snapshot *s);
+
 /** Free a snapshot. NULL does nothing. */
 void pt_snapshot_free(struct pt_snapshot *s);
 

@@ -596,6 +596,40 @@ static void test_identity_and_cd_build_one_chunk(void **unused)
 	pt_state_free(st);
 }
 
+/* The rows from a vantage source, counted per chunk in a view (the header's "sources:" split
+ * asks at every snapshot) and row by row in a flat snapshot: the same number. */
+static void test_snapshot_counts_probes(void **unused)
+{
+	enum { N = 100 };
+	struct pt_state *st = new_state(N);
+	struct pt_resolver r = resolver("127.0.1.1");
+	struct pt_snapshot *a, *b, *f;
+
+	(void)unused;
+	a = pt_state_view(st);
+	assert_int_equal(pt_snapshot_probes(a), 0);
+	r.vantage.source = PT_SOURCE_ATLAS;
+	assert_int_equal(pt_state_add(st, N, &r), PT_OK);
+	r = resolver("127.0.1.2");
+	r.vantage.source = PT_SOURCE_GLOBALPING;
+	assert_int_equal(pt_state_add(st, N + 1, &r), PT_OK);
+	b = pt_state_view(st);
+	f = pt_state_snapshot(st);
+	assert_null(b->rows);
+	assert_non_null(f->rows);
+	assert_int_equal(pt_snapshot_probes(b), 2);
+	assert_int_equal(pt_snapshot_probes(f), 2);
+	assert_int_equal(pt_snapshot_probes(a), 0);
+	pt_state_remove(st, N);
+	pt_snapshot_free(a);
+	a = pt_state_view(st);
+	assert_int_equal(pt_snapshot_probes(a), 1);
+	pt_snapshot_free(a);
+	pt_snapshot_free(b);
+	pt_snapshot_free(f);
+	pt_state_free(st);
+}
+
 /* The expiry a view computes from its chunks' candidate rows is the largest TTL left among all
  * rows serving an old answer, at every moment (TTLs received at fractions of seconds). */
 static void test_view_expiry_is_every_rows(void **unused)
@@ -1153,6 +1187,7 @@ int main(void)
 		cmocka_unit_test(test_stress_publish_snapshot),
 		cmocka_unit_test(test_snapshot_builds_what_changed),
 		cmocka_unit_test(test_identity_and_cd_build_one_chunk),
+		cmocka_unit_test(test_snapshot_counts_probes),
 		cmocka_unit_test(test_views_under_concurrent_publishes),
 		cmocka_unit_test(test_view_expiry_is_every_rows),
 		cmocka_unit_test(test_progress_series),
