@@ -591,6 +591,19 @@ static void side_done(struct pt_watch *w, uint64_t id, unsigned next)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* The followed questions of @p it asked once already, not out: due no sooner than its next
+ * poll (item_free() puts them in their heap again). Called with the lock. */
+static void hold_targets(struct pt_watch *w, struct item *it)
+{
+	for (size_t q = 0; it->slots != NULL && q < w->ntq; q++) {
+		struct tslot *sl = &it->slots[q];
+
+		if (sl->done && !sl->inflight && sl->due_ns < it->due_ns) {
+			sl->due_ns = it->due_ns;
+		}
+	}
+}
+
 static void on_reply(void *ctx, const struct pt_request *req, struct pt_reply *reply)
 {
 	struct pt_watch *w = ctx;
@@ -667,6 +680,13 @@ static void on_reply(void *ctx, const struct pt_request *req, struct pt_reply *r
 		} else {
 			/* The target changed while this was in flight: ask again at once. */
 			it->due_ns = 0;
+		}
+		/* REFUSED: the resolver's policy towards us (RFC 1035), for its other names as
+		 * well; its followed questions, asked once already, wait for its next poll and go
+		 * after a poll it answers: one question per back-off step, not five */
+		if (!cancelled && reply->result == PT_REPLY_OK &&
+		    reply->answer.kind == PT_ANSWER_RCODE && reply->answer.rcode == 5) {
+			hold_targets(w, it);
 		}
 		/* SERVFAIL: the same question with CD set tells a DNSSEC failure from the rest
 		 * (asked by the poller: callbacks never call into the network) */

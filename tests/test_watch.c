@@ -617,10 +617,10 @@ static size_t query_of(const struct rig *g, const char *server, uint16_t qtype)
 	return found;
 }
 
-/* --follow-mx: the truth's MX target is asked for A and AAAA on every resolver, once per
- * resolver and type per due time (respecting its TTL), judged against the target's own
- * authoritative server (found by src/truth.c's discovery); convergence needs them. */
-static void test_follow_mx(void **unused)
+/* --follow-mx on two resolvers (192.0.2.1 and .2): the truth found through resolver 1, the
+ * zone's server answering for the domain (10 mx.example.test., TTL 300) and for the host
+ * (A 192.0.2.25, no AAAA); no query recorded yet. */
+static void rig_follow_mx(struct rig *g)
 {
 	struct pt_truth_config tcfg = { .auth_port = 53 };
 	struct pt_watch_config wcfg = { .interval_s = 2,
@@ -629,54 +629,63 @@ static void test_follow_mx(void **unused)
 					.follow_mx = true };
 	const char *auth = "198.51.100.1";
 	struct fake_rule *r;
-	struct pt_snapshot *s;
-	struct rig g;
 
-	(void)unused;
 	fake_now = 1000 * PT_NS_PER_S;
-	fake_init(&g.f, false);
-	g.net = fake_net(&g.f);
-	g.st = pt_state_new("example.test", PT_TYPE_MX, fake_clock);
-	g.w = pt_watch_new(&g.net, g.st, &tcfg, &wcfg, fake_clock);
+	fake_init(&g->f, false);
+	g->net = fake_net(&g->f);
+	g->st = pt_state_new("example.test", PT_TYPE_MX, fake_clock);
+	g->w = pt_watch_new(&g->net, g->st, &tcfg, &wcfg, fake_clock);
 	for (int i = 1; i <= 2; i++) {
 		char addr[32];
 		struct pt_resolver res;
 
 		snprintf(addr, sizeof(addr), "192.0.2.%d", i);
 		res = resolver(addr);
-		assert_int_equal(pt_watch_add(g.w, &res, NULL), PT_OK);
+		assert_int_equal(pt_watch_add(g->w, &res, NULL), PT_OK);
 	}
 	/* discovery through resolver 1; the zone's server answers for the domain and the host */
-	r = fake_rule(&g.f, "192.0.2.1", "example.test.", PT_TYPE_SOA);
+	r = fake_rule(&g->f, "192.0.2.1", "example.test.", PT_TYPE_SOA);
 	r->zone = "example.test.";
 	r->serial = 7;
-	r = fake_rule(&g.f, "192.0.2.1", "mx.example.test.", PT_TYPE_SOA);
+	r = fake_rule(&g->f, "192.0.2.1", "mx.example.test.", PT_TYPE_SOA);
 	r->kind = PT_ANSWER_NODATA;
 	r->zone = "example.test.";
 	r->serial = 7;
-	fake_rule(&g.f, "192.0.2.1", "example.test.", PT_TYPE_NS)->rdata[0] = "ns1.example.test.";
-	fake_rule(&g.f, "192.0.2.1", "ns1.example.test.", PT_TYPE_A)->rdata[0] = auth;
-	r = fake_rule(&g.f, auth, "example.test.", PT_TYPE_MX);
+	fake_rule(&g->f, "192.0.2.1", "example.test.", PT_TYPE_NS)->rdata[0] = "ns1.example.test.";
+	fake_rule(&g->f, "192.0.2.1", "ns1.example.test.", PT_TYPE_A)->rdata[0] = auth;
+	r = fake_rule(&g->f, auth, "example.test.", PT_TYPE_MX);
 	r->rdata[0] = "10 mx.example.test.";
 	r->flags = PT_FLAG_AA;
 	r->ttl = 300;
-	r = fake_rule(&g.f, auth, "example.test.", PT_TYPE_SOA);
+	r = fake_rule(&g->f, auth, "example.test.", PT_TYPE_SOA);
 	r->flags = PT_FLAG_AA;
 	r->zone = "example.test.";
 	r->serial = 7;
-	r = fake_rule(&g.f, auth, "mx.example.test.", PT_TYPE_A);
+	r = fake_rule(&g->f, auth, "mx.example.test.", PT_TYPE_A);
 	r->rdata[0] = "192.0.2.25";
 	r->flags = PT_FLAG_AA;
 	r->ttl = 300;
-	r = fake_rule(&g.f, auth, "mx.example.test.", PT_TYPE_AAAA);
+	r = fake_rule(&g->f, auth, "mx.example.test.", PT_TYPE_AAAA);
 	r->kind = PT_ANSWER_NODATA;
 	r->flags = PT_FLAG_AA;
 	r->zone = "example.test.";
 	r->serial = 7;
-	g.f.answer = true;
-	pt_watch_check_truth(g.w);
-	g.f.answer = false;
-	g.f.nqueries = 0;
+	g->f.answer = true;
+	pt_watch_check_truth(g->w);
+	g->f.answer = false;
+	g->f.nqueries = 0;
+}
+
+/* --follow-mx: the truth's MX target is asked for A and AAAA on every resolver, once per
+ * resolver and type per due time (respecting its TTL), judged against the target's own
+ * authoritative server (found by src/truth.c's discovery); convergence needs them. */
+static void test_follow_mx(void **unused)
+{
+	struct pt_snapshot *s;
+	struct rig g;
+
+	(void)unused;
+	rig_follow_mx(&g);
 	s = pt_state_snapshot(g.st);
 	assert_int_equal(s->ntargets, 2);
 	assert_string_equal(s->targets[0].name, "mx.example.test.");
@@ -736,6 +745,67 @@ static void test_follow_mx(void **unused)
 	assert_int_equal(query_of(&g, "192.0.2.1", PT_TYPE_A), 6);
 	answer_with(&g, 6, "192.0.2.25", 300);
 	assert_int_equal(pt_state_reasons(g.st, NULL), 0);
+	rig_down(&g);
+}
+
+/* Issue 11's politeness: a resolver that answers REFUSED is asked its followed questions once,
+ * then only its main question at each back-off step (2, 4, 8, 16 s), not five questions a
+ * step; once it answers again, the followed questions go after that poll. */
+static void test_refused_holds_followed_questions(void **unused)
+{
+	const char *r1 = "192.0.2.1";
+	struct rig g;
+
+	(void)unused;
+	rig_follow_mx(&g);
+	pt_watch_step(g.w);
+	deliver(&g, query_of(&g, r1, PT_TYPE_MX), PT_ANSWER_RCODE, 5, NULL);
+	answer_with(&g, query_of(&g, "192.0.2.2", PT_TYPE_MX), "10 mx.example.test.", 300);
+	/* first contact: the followed questions once, refused too */
+	for (int k = 0; k < 2; k++) {
+		pt_watch_step(g.w);
+		for (size_t j = 0; j < 2; j++) {
+			uint16_t t = j == 0 ? PT_TYPE_A : PT_TYPE_AAAA;
+			size_t q = query_of(&g, r1, t);
+
+			if (q != SIZE_MAX && !g.f.queries[q].answered) {
+				deliver(&g, q, PT_ANSWER_RCODE, 5, NULL);
+			}
+			q = query_of(&g, "192.0.2.2", t);
+			if (q != SIZE_MAX && !g.f.queries[q].answered) {
+				answer_with(&g, q, t == PT_TYPE_A ? "192.0.2.25" : NULL, 300);
+			}
+		}
+	}
+	assert_int_equal(fake_count(&g.f, r1, PT_TYPE_A), 1);
+	assert_int_equal(fake_count(&g.f, r1, PT_TYPE_AAAA), 1);
+	assert_true(pt_watch_first_sweep_done(g.w));
+
+	/* four back-off steps: the main question alone */
+	for (size_t step = 0; step < 4; step++) {
+		size_t polls = fake_count(&g.f, r1, PT_TYPE_MX);
+
+		for (int k = 0; k < 40 && fake_count(&g.f, r1, PT_TYPE_MX) == polls; k++) {
+			fake_now += PT_NS_PER_S;
+			pt_watch_step(g.w);
+		}
+		assert_int_equal(fake_count(&g.f, r1, PT_TYPE_MX), polls + 1);
+		deliver(&g, query_of(&g, r1, PT_TYPE_MX), PT_ANSWER_RCODE, 5, NULL);
+		pt_watch_step(g.w);
+		assert_int_equal(fake_count(&g.f, r1, PT_TYPE_A), 1);
+		assert_int_equal(fake_count(&g.f, r1, PT_TYPE_AAAA), 1);
+	}
+
+	/* it answers again: the followed questions come after that poll */
+	size_t polls = fake_count(&g.f, r1, PT_TYPE_MX);
+
+	for (int k = 0; k < 40 && fake_count(&g.f, r1, PT_TYPE_MX) == polls; k++) {
+		fake_now += PT_NS_PER_S;
+		pt_watch_step(g.w);
+	}
+	answer_with(&g, query_of(&g, r1, PT_TYPE_MX), "10 mx.example.test.", 300);
+	pt_watch_step(g.w);
+	assert_int_equal(fake_count(&g.f, r1, PT_TYPE_A) + fake_count(&g.f, r1, PT_TYPE_AAAA), 3);
 	rig_down(&g);
 }
 
@@ -830,6 +900,7 @@ int main(void)
 		cmocka_unit_test(test_cancelled_is_no_answer),
 		cmocka_unit_test(test_old_answer_asks_for_cached_ns),
 		cmocka_unit_test(test_follow_mx),
+		cmocka_unit_test(test_refused_holds_followed_questions),
 		cmocka_unit_test(test_identity_and_cd_retry),
 		cmocka_unit_test(test_one_poll_per_ttl),
 	};

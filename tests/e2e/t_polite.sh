@@ -4,7 +4,8 @@
 # with 10-300 ms delays, loopback only) counts, per resolver, the questions it holds at once.
 # A --diagnose asks each of its first resolvers a dozen or more questions (the MX targets'
 # addresses, the SPF, DMARC and MTA-STS names, ...); a --once --follow-mx sweep adds the
-# targets' questions and their truth's discovery to every poll.
+# targets' questions and their truth's discovery to every poll. Watching, a resolver that
+# answers REFUSED gets one question per back-off step: its followed questions wait.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lab.sh
@@ -64,4 +65,20 @@ q=$(stat_of sweep queries)
 t_le "--once --follow-mx: more questions than resolvers (${q:-?})" 400 "${q:-0}"
 t_eq "--once --follow-mx: at most one question in flight at a resolver" \
 	"$(stat_of sweep max_outstanding)" 1
+
+# watching, a resolver that answers REFUSED is asked its followed questions (two MX hosts, A
+# and AAAA: 4) once, then only its poll at each back-off step (0, 2, 6, 14 s): not 4 a step
+fleet 200 watch
+timeout 60 "$PROG" --until-converged --max-wait 16s --follow-mx --auth 127.19.0.1:5300 \
+	-r "$W/watch.list" --format json bench.test MX >"$W/watch.json" 2>/dev/null
+rc=$?
+fleet_end watch
+# kind_of KIND QUESTION: "mean/most" per resolver of that kind
+kind_of() { awk -v k="$1" -v q="$2" '$1 == "kind" && $2 == k { for (i = 3; i < NF; i++) if ($i == q) print $(i + 1) }' "$W/watch.stats"; }
+t_eq "watching: not converged (REFUSED resolvers; exit $rc)" "$rc" 1
+refused_polls=$(kind_of refused poll)
+refused_other=$(kind_of refused other)
+t_le "watching: a refusing resolver polled at each back-off step (${refused_polls:-?})" 3 "${refused_polls%%.*}"
+t_eq "watching: its followed questions asked once (${refused_other:-?})" "${refused_other#*/}" 4
+t_eq "watching: at most one question in flight at a resolver" "$(stat_of watch max_outstanding)" 1
 t_finish
