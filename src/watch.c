@@ -684,8 +684,7 @@ static void on_reply(void *ctx, const struct pt_request *req, struct pt_reply *r
 		/* REFUSED: the resolver's policy towards us (RFC 1035), for its other names as
 		 * well; its followed questions, asked once already, wait for its next poll and go
 		 * after a poll it answers: one question per back-off step, not five */
-		if (!cancelled && reply->result == PT_REPLY_OK &&
-		    reply->answer.kind == PT_ANSWER_RCODE && reply->answer.rcode == 5) {
+		if (cls == PT_CLASS_REFUSED) {
 			hold_targets(w, it);
 		}
 		/* SERVFAIL: the same question with CD set tells a DNSSEC failure from the rest
