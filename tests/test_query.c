@@ -1454,6 +1454,16 @@ static void test_copy_same(void **state)
 	pt_answer_fini(&b);
 }
 
+/* @p a is @p b, both NULL or the same text. */
+static void assert_str_same(const char *a, const char *b)
+{
+	if (b != NULL) {
+		assert_string_equal(a, b);
+	} else {
+		assert_null(a);
+	}
+}
+
 static void assert_strv_same(char *const *a, size_t na, char *const *b, size_t nb)
 {
 	assert_int_equal(na, nb);
@@ -1485,35 +1495,19 @@ static void check_flat(const struct pt_answer *a)
 	assert_strv_same(c.cnames, c.ncnames, a->cnames, a->ncnames);
 	assert_strv_same(c.referral_ns, c.nreferral_ns, a->referral_ns, a->nreferral_ns);
 	assert_strv_same(c.glue, c.nglue, a->glue, a->nglue);
-	if (a->zone != NULL) {
-		assert_string_equal(c.zone, a->zone);
-	} else {
-		assert_null(c.zone);
-	}
-	if (a->referral_zone != NULL) {
-		assert_string_equal(c.referral_zone, a->referral_zone);
-	} else {
-		assert_null(c.referral_zone);
-	}
-	if (a->nsid != NULL) {
-		assert_string_equal(c.nsid, a->nsid);
-	} else {
-		assert_null(c.nsid);
-	}
+	assert_str_same(c.zone, a->zone);
+	assert_str_same(c.referral_zone, a->referral_zone);
+	assert_str_same(c.nsid, a->nsid);
 	if (a->edes != NULL) {
 		assert_int_equal(c.edes->count, a->edes->count);
 		assert_int_equal(c.edes->more, a->edes->more);
 		for (unsigned i = 0; i < a->edes->count; i++) {
 			assert_int_equal(c.edes->item[i].code, a->edes->item[i].code);
-			if (a->edes->item[i].text != NULL) {
-				assert_string_equal(c.edes->item[i].text, a->edes->item[i].text);
-				/* inside the room, not in the answer copied from */
-				assert_true((const char *)c.edes->item[i].text > (const char *)room &&
-					    (const char *)c.edes->item[i].text <
-						    (const char *)room + size);
-			} else {
-				assert_null(c.edes->item[i].text);
-			}
+			assert_str_same(c.edes->item[i].text, a->edes->item[i].text);
+			/* inside the room, not in the answer copied from */
+			assert_true(a->edes->item[i].text == NULL ||
+				    ((const char *)c.edes->item[i].text > (const char *)room &&
+				     (const char *)c.edes->item[i].text < (const char *)room + size));
 		}
 	} else {
 		assert_null(c.edes);
