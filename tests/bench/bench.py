@@ -2,7 +2,9 @@
 """make bench: proptrack and the tools users reach for, side by side on one simulated fleet
 (tests/bench/fleet.c) per size, in one run. Prints the floor (the slowest answer in the fleet's
 own truth), each tool's wall time, CPU (per resolver, and per question the fleet counted for
-the run), max RSS and share of correct answers, and the ratios;
+the run), max RSS and share of correct answers, and the ratios, and how far the fleet fell
+behind its own schedule in each run (the most time a query waited before the fleet read it,
+the share of replies it sent over 5 ms late: the floor holds only where these are small);
 writes the same as JSON. Loopback only (run inside the bench's network namespace).
 
 Usage: bench.py --prog PROG --fleet FLEET --out DIR [--json FILE] [--sizes 1000,10000]
@@ -146,7 +148,8 @@ def stop_fleet(p, paths):
 
 
 def fleet_queries(fleet):
-    """The queries the fleet has received so far (SIGUSR2: it writes --stats + ".count")."""
+    """The fleet's counts (SIGUSR2: it writes --stats + ".count"): "queries" received so far,
+    and since the SIGUSR2 before, "read_lag_max_us" and "late_replies"."""
     p, paths = fleet
     path = paths["stats"] + ".count"
     if os.path.exists(path):
@@ -157,7 +160,8 @@ def fleet_queries(fleet):
     for _ in range(200):
         try:
             with open(path) as f:
-                return int(f.read().split()[1])
+                w = f.read().split()
+            return {w[i]: int(w[i + 1]) for i in range(0, len(w) - 1, 2)}
         except (OSError, IndexError, ValueError):
             time.sleep(0.01)
     sys.exit("bench: the fleet did not write its query count")
@@ -169,12 +173,16 @@ def run_tool(name, cmd, parse, out, runs, truth, fleet):
         path = os.path.join(out, "%s.%d.out" % (name, i))
         before = fleet_queries(fleet)
         m = measure(cmd, path)
+        after = fleet_queries(fleet)
         # every question the run sent, retries, TCP and the side questions included
-        m["questions"] = fleet_queries(fleet) - before
+        m["questions"] = after["queries"] - before["queries"]
+        # how far behind its schedule the fleet fell in this run
+        m["fleet_lag_ms"] = after.get("read_lag_max_us", 0) / 1000.0
+        m["fleet_late"] = after.get("late_replies", 0) / m["questions"] if m["questions"] else 0.0
         m["correct"] = correct(parse(path), truth)
         rows.append(m)
     med = {k: statistics.median(r[k] for r in rows)
-           for k in ("wall_s", "cpu_s", "rss_mb", "questions")}
+           for k in ("wall_s", "cpu_s", "rss_mb", "questions", "fleet_lag_ms", "fleet_late")}
     med["correct"] = min(r["correct"] for r in rows)
     med["runs"] = rows
     return med
@@ -247,15 +255,18 @@ def print_entry(e):
     print("N = %d   floor %.3f s (slowest answer in the fleet's truth)" % (e["n"], e["floor_s"]))
     # CPU per resolver (the sweep's "one question, every resolver") and per question sent
     # (the fleet's count for the run: proptrack also asks each resolver's CH TXT identity)
-    print("  %-24s %8s %8s %9s %8s %7s %6s %8s %9s %10s" % (
+    # the fleet's lag: the most time a query of the run waited before the fleet read it, and
+    # the share of the run's replies it sent over 5 ms after their time
+    print("  %-24s %8s %8s %9s %8s %7s %6s %8s %9s %10s %8s %6s" % (
         "tool", "wall s", "-floor", "CPU s", "us/resol", "q/resol", "us/q", "RSS MB",
-        "correct", "wall/pt"))
+        "correct", "wall/pt", "lag ms", "late"))
     for name, t in e["tools"].items():
         q = t.get("questions", 0)
-        print("  %-24s %8.3f %8.3f %9.3f %8.1f %7.2f %6.1f %8.1f %8.2f%% %9.2fx" % (
+        print("  %-24s %8.3f %8.3f %9.3f %8.1f %7.2f %6.1f %8.1f %8.2f%% %9.2fx %8.1f %5.1f%%" % (
             name, t["wall_s"], t["wall_s"] - e["floor_s"], t["cpu_s"],
             1e6 * t["cpu_s"] / e["n"], q / e["n"], 1e6 * t["cpu_s"] / q if q else 0.0,
-            t["rss_mb"], 100 * t["correct"], t["wall_s"] / pt["wall_s"]))
+            t["rss_mb"], 100 * t["correct"], t["wall_s"] / pt["wall_s"],
+            t.get("fleet_lag_ms", 0.0), 100 * t.get("fleet_late", 0.0)))
     f = e.get("fleet", {})
     if f:
         print("  fleet: %d queries, at most %d outstanding at one resolver" % (
