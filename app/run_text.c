@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -137,6 +138,7 @@ static enum end wait_for_end(struct pt_session *s, const struct pt_options *o, b
 
 static void *fini_main(void *arg)
 {
+	prctl(PR_SET_NAME, "pt-fini"); /* what top -H and perf show */
 	pt_session_fini(arg);
 	return NULL;
 }

@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <arpa/inet.h>
@@ -1024,6 +1025,14 @@ static void pt_pool_open(struct pt_worker *w, unsigned fam)
 		 * receive times, and room for a burst */
 		setsockopt(fd, level, recverr, &one, sizeof(one));
 		setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
+		/* IPv4: DF set, the path MTU not looked at (no query comes near any MTU); with DF
+		 * the kernel skips the IP ID hash it makes for every datagram of an unconnected
+		 * socket (1.4% of a 100,000 sweep's workers) */
+		if (!fam) {
+			int pmtu = IP_PMTUDISC_PROBE;
+
+			setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+		}
 		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) != 0) {
 			setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 		}
@@ -2585,6 +2594,8 @@ static void *pt_worker_main(void *arg)
 {
 	struct pt_worker *w = arg;
 	struct epoll_event evs[PT_EVENTS];
+
+	prctl(PR_SET_NAME, "pt-worker"); /* what top -H and perf show */
 
 	while (!atomic_load(&w->e->stop)) {
 		int ms = pt_worker_wait_ms(w);

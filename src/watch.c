@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -936,6 +937,8 @@ static void *poll_main(void *arg)
 {
 	struct pt_watch *w = arg;
 
+	prctl(PR_SET_NAME, "pt-poll"); /* what top -H and perf show */
+
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
 		/* a poke while the step runs (a reply due sooner, a new resolver) sets it to 0 */
@@ -1417,6 +1420,8 @@ static void *truth_main(void *arg)
 	struct pt_watch *w = arg;
 	uint64_t last_full = 0;
 	bool full = true;
+
+	prctl(PR_SET_NAME, "pt-truth"); /* what top -H and perf show */
 
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {

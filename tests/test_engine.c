@@ -16,7 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
+#include <netinet/ip.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -1198,6 +1200,94 @@ static unsigned long fd_table_size(void)
 /* The descriptor table is grown for every socket of every worker before they start: a
  * table shared by threads grows only after an RCU grace period, one per doubling, and the
  * first sockets of a sweep waited for them. Runs first, while the table is still small. */
+/* The threads of this process named @p name (/proc/self/task/N/comm). */
+static unsigned threads_named(const char *name)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *de;
+	unsigned n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL) {
+		char path[300], comm[32] = "";
+		FILE *f;
+
+		if (de->d_name[0] == '.') {
+			continue;
+		}
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", de->d_name);
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fgets(comm, sizeof(comm), f) != NULL) {
+				comm[strcspn(comm, "\n")] = '\0';
+			}
+			fclose(f);
+		}
+		n += strcmp(comm, name) == 0;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * The workers are named for top -H and perf, and a query over IPv4 goes with DF set (the
+ * kernel then skips the IP ID hash of an unconnected socket's datagrams). The DF bit is read
+ * off a raw socket, which needs CAP_NET_RAW: without it that half is skipped.
+ */
+static void test_workers_named_queries_df(void **state)
+{
+	struct pt_engine_config cfg;
+	struct pt_request req;
+	struct pt_reply r;
+	struct pt_engine *e;
+	struct fake f;
+	int raw = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	bool df = false, seen = false;
+
+	(void)state;
+	pt_engine_config_default(&cfg);
+	cfg.workers = 3;
+	cfg.timeout_ms = 1000;
+	fake_start(&f, FAKE_ANSWER, AF_INET, false);
+	e = pt_engine_new(&cfg, NULL);
+	assert_non_null(e);
+	/* each names itself as it starts */
+	for (int k = 0; k < 200 && threads_named("pt-worker") < 3; k++) {
+		usleep(10000);
+	}
+	assert_int_equal(threads_named("pt-worker"), 3);
+	request_for(&req, &f.sa, f.salen);
+	assert_int_equal(engine_run(e, &req, 1, &r), PT_OK);
+	assert_answer_ok(&r);
+	pt_reply_fini(&r);
+	pt_engine_free(e);
+	assert_int_equal(threads_named("pt-worker"), 0);
+	/* the query: a datagram to the fake server's port (the raw socket sees every UDP one) */
+	for (int k = 0; raw >= 0 && !seen && k < 64; k++) {
+		uint8_t pkt[2048];
+		struct pollfd pfd = { .fd = raw, .events = POLLIN };
+		ssize_t n;
+
+		if (poll(&pfd, 1, 1000) <= 0 || (n = recv(raw, pkt, sizeof(pkt), 0)) < 0) {
+			break;
+		}
+		const struct iphdr *ip = (const struct iphdr *)pkt;
+		size_t hl = (size_t)ip->ihl * 4;
+
+		if ((size_t)n >= hl + 8 &&
+		    memcmp(pkt + hl + 2, &((const struct sockaddr_in *)&f.sa)->sin_port, 2) == 0) {
+			seen = true;
+			df = (ntohs(ip->frag_off) & IP_DF) != 0;
+		}
+	}
+	fake_stop(&f);
+	if (raw < 0) {
+		skip(); /* no CAP_NET_RAW: the names were checked */
+	}
+	close(raw);
+	assert_true(seen);
+	assert_true(df);
+}
+
 static void test_fd_table_grown_before_workers(void **state)
 {
 	struct pt_engine_limits lim;
@@ -1287,6 +1377,7 @@ int main(void)
 		cmocka_unit_test(test_other_port_dropped),
 		cmocka_unit_test(test_bulk_answers),
 		cmocka_unit_test(test_low_fd_limit),
+		cmocka_unit_test(test_workers_named_queries_df),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
