@@ -306,6 +306,12 @@ struct pt_worker {
 	struct pt_job *batch[PT_BATCH];
 	struct mmsghdr msgs[PT_BATCH];
 	struct iovec iov[PT_BATCH];
+	/* the receive side's own, set up once (pt_worker_init()): a call puts back only the
+	 * lengths the one before overwrote, not 64 headers for the one or two datagrams most
+	 * reads find */
+	struct mmsghdr rmsgs[PT_BATCH];
+	struct iovec riov[PT_BATCH];
+	unsigned rused;
 	struct sockaddr_storage from[PT_BATCH];
 	char ctl[PT_BATCH][64];
 	/* DoT connections by slot (NULL: free); DoH's multi handle, its timer and headers */
@@ -1396,25 +1402,20 @@ static int pt_udp_read(struct pt_worker *w, unsigned fam, unsigned sock)
 	struct pt_times t;
 	int n;
 
-	for (int i = 0; i < PT_BATCH; i++) {
-		w->iov[i].iov_base = w->rbuf[i];
-		w->iov[i].iov_len = PT_MSG_MAX + 1;
-		memset(&w->msgs[i], 0, sizeof(w->msgs[i]));
-		w->msgs[i].msg_hdr.msg_name = &w->from[i];
-		w->msgs[i].msg_hdr.msg_namelen = sizeof(w->from[i]);
-		w->msgs[i].msg_hdr.msg_iov = &w->iov[i];
-		w->msgs[i].msg_hdr.msg_iovlen = 1;
-		w->msgs[i].msg_hdr.msg_control = w->ctl[i];
-		w->msgs[i].msg_hdr.msg_controllen = sizeof(w->ctl[i]);
+	for (unsigned i = 0; i < w->rused; i++) {
+		w->rmsgs[i].msg_hdr.msg_namelen = sizeof(w->from[i]);
+		w->rmsgs[i].msg_hdr.msg_controllen = sizeof(w->ctl[i]);
 	}
-	n = recvmmsg(fd, w->msgs, PT_BATCH, MSG_DONTWAIT, NULL);
+	w->rused = 0;
+	n = recvmmsg(fd, w->rmsgs, PT_BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0) {
 		return 0;
 	}
+	w->rused = (unsigned)n;
 	t = pt_times_now(w->e);
 	for (int i = 0; i < n; i++) {
-		struct msghdr *h = &w->msgs[i].msg_hdr;
-		size_t len = w->msgs[i].msg_len;
+		struct msghdr *h = &w->rmsgs[i].msg_hdr;
+		size_t len = w->rmsgs[i].msg_len;
 		const uint8_t *buf = w->rbuf[i];
 		bool has_id = len >= 2;
 		struct pt_job *any;
@@ -2683,6 +2684,16 @@ static int pt_worker_init(struct pt_worker *w, struct pt_engine *e, unsigned cap
 	}
 	for (i = 0; i < tcp_max; i++) {
 		w->free_slots[i] = tcp_max - 1 - i;
+	}
+	for (i = 0; i < PT_BATCH; i++) {
+		w->riov[i].iov_base = w->rbuf[i];
+		w->riov[i].iov_len = PT_MSG_MAX + 1;
+		w->rmsgs[i].msg_hdr.msg_name = &w->from[i];
+		w->rmsgs[i].msg_hdr.msg_namelen = sizeof(w->from[i]);
+		w->rmsgs[i].msg_hdr.msg_iov = &w->riov[i];
+		w->rmsgs[i].msg_hdr.msg_iovlen = 1;
+		w->rmsgs[i].msg_hdr.msg_control = w->ctl[i];
+		w->rmsgs[i].msg_hdr.msg_controllen = sizeof(w->ctl[i]);
 	}
 	w->nfree = tcp_max;
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
