@@ -193,11 +193,11 @@ void pt_alert_text(char *title, size_t tsize, char *body, size_t bsize, const st
 		}
 		break;
 	case PT_ALERT_FLAP:
-		if (ev->resolver.label[0] &&
-		    strcmp(ev->resolver.label, ev->resolver.address) != 0) {
-			pt_buf_printf(&b, "%s (%s) ", ev->resolver.label, ev->resolver.address);
+		if (ev->resolver->label[0] &&
+		    strcmp(ev->resolver->label, ev->resolver->address) != 0) {
+			pt_buf_printf(&b, "%s (%s) ", ev->resolver->label, ev->resolver->address);
 		} else {
-			pt_buf_printf(&b, "%s ", ev->resolver.address);
+			pt_buf_printf(&b, "%s ", ev->resolver->address);
 		}
 		pt_buf_puts(&b, "went back to an earlier answer");
 		break;

@@ -120,7 +120,7 @@ void pt_eventlog_line(struct pt_buf *b, const struct pt_event *ev, uint64_t star
 		}
 		break;
 	case PT_EVENT_CHANGE:
-		pt_output_json_resolver(&j, &ev->resolver);
+		pt_output_json_resolver(&j, ev->resolver);
 		pt_output_json_answer(&j, "from", &ev->from);
 		pt_output_json_answer(&j, "to", &ev->answer);
 		pt_json_str(&j, "status", pt_verdict_name(ev->verdict));
@@ -135,7 +135,7 @@ void pt_eventlog_line(struct pt_buf *b, const struct pt_event *ev, uint64_t star
 		struct pt_row r;
 
 		memset(&r, 0, sizeof(r));
-		r.resolver = &ev->resolver;
+		r.resolver = ev->resolver;
 		r.verdict = ev->verdict;
 		r.has_reply = true;
 		r.result = ev->result;

@@ -226,15 +226,6 @@ long pt_row_ttl_left(const struct pt_row *row, uint64_t now_ns)
 	return elapsed >= row->answer.ttl ? 0 : (long)(row->answer.ttl - elapsed);
 }
 
-void pt_event_fini(struct pt_event *ev)
-{
-	if (ev == NULL) {
-		return;
-	}
-	pt_answer_fini(&ev->answer);
-	pt_answer_fini(&ev->from);
-}
-
 /* A box holding a copy of @p a (one reference). NULL when out of memory. */
 static struct answer_box *box_new(const struct pt_answer *a)
 {
@@ -260,6 +251,26 @@ static struct answer_box *box_ref(struct answer_box *b)
 		pt_ref_take(&b->refs);
 	}
 	return b;
+}
+
+void pt_event_fini(struct pt_event *ev)
+{
+	if (ev == NULL) {
+		return;
+	}
+	struct pt_answer *a[2] = { &ev->answer, &ev->from };
+
+	for (int k = 0; k < 2; k++) {
+		if (ev->held[k] != NULL) {
+			box_unref(ev->held[k]);
+			ev->held[k] = NULL;
+			memset(a[k], 0, sizeof(*a[k]));
+		} else {
+			pt_answer_fini(a[k]);
+		}
+	}
+	pt_resolver_unref(ev->resolver);
+	ev->resolver = NULL;
 }
 
 static void id_unref(struct identity_box *b)
@@ -1174,14 +1185,15 @@ enum pt_verdict pt_state_publish_target(struct pt_state *st, uint64_t id, uint64
 	struct pt_event *ev = event_push(st, PT_EVENT_TARGET, now);
 
 	if (ev != NULL) {
-		ev->resolver = *e->res;
+		ev->resolver = pt_resolver_ref(e->res);
 		ev->verdict = v;
 		ev->result = reply->result;
 		ev->rtt_ms = reply->rtt_ms;
 		ev->err = reply->err;
-		snprintf(ev->target, sizeof(ev->target), "%s", name);
+		ev->target = pt_text_intern(name, 256); /* a name's text, 253 bytes at most */
 		ev->target_type = qtype;
-		if (pt_answer_copy(&ev->answer, &copy) != PT_OK) {
+		if (ev->target == NULL || pt_answer_copy(&ev->answer, &copy) != PT_OK) {
+			pt_event_fini(ev);
 			st->nevents--;
 		}
 	}
@@ -1566,7 +1578,7 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 	struct pt_event *ev = event_push(st, PT_EVENT_ANSWER, now);
 
 	if (ev != NULL) {
-		ev->resolver = *e->res;
+		ev->resolver = pt_resolver_ref(e->res);
 		ev->verdict = e->verdict;
 		ev->result = reply->result;
 		ev->rtt_ms = reply->rtt_ms;
@@ -1574,8 +1586,9 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 		ev->via_tcp = reply->via_tcp;
 		ev->stale = e->stale;
 		ev->ecs_sent = e->ecs_sent;
-		if (pt_answer_copy(&ev->answer, &copy) != PT_OK) {
-			st->nevents--;
+		if (box != NULL) {
+			ev->answer = copy; /* box's */
+			ev->held[0] = box_ref(box);
 		}
 	}
 	if (!changed && e->verdict != was) {
@@ -1587,15 +1600,15 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 		bool reverted = history_push(e, now, wall_at(st, now), PT_CHANGE_ANSWER, true);
 
 		if (!first && (ev = event_push(st, PT_EVENT_CHANGE, now)) != NULL) {
-			ev->resolver = *e->res;
+			ev->resolver = pt_resolver_ref(e->res);
 			ev->verdict = e->verdict;
 			ev->from_verdict = from_verdict;
 			ev->reverted = reverted;
-			if (pt_answer_copy(&ev->answer, &copy) != PT_OK ||
-			    pt_answer_copy(&ev->from, &e->last_good->a) != PT_OK) {
-				pt_event_fini(ev);
-				st->nevents--;
-			}
+			/* judgeable: the reply was an answer, so it came in a box */
+			ev->answer = copy;
+			ev->held[0] = box_ref(box);
+			ev->from = e->last_good->a;
+			ev->held[1] = box_ref(e->last_good);
 		}
 		/* judgeable: the reply was an answer, so it came in a box */
 		box_unref(e->last_good);

@@ -311,8 +311,10 @@ struct pt_event {
 	uint64_t at_ns;
 	/** wall time, ms since the epoch */
 	uint64_t wall_ms;
-	/** the resolver (ANSWER, CHANGE) */
-	struct pt_resolver resolver;
+	/** the resolver (ANSWER, CHANGE, TARGET): a shared one's reference (pt_resolver_ref()),
+	 *  dropped by pt_event_fini(); NULL for the other kinds. A reference, not a copy: a
+	 *  sweep's events waiting for the writer held 352 bytes of resolver each. */
+	const struct pt_resolver *resolver;
 	/** verdict at that time (ANSWER, CHANGE) */
 	enum pt_verdict verdict;
 	/** reply result (ANSWER) */
@@ -345,8 +347,9 @@ struct pt_event {
 	bool unpublished;
 	/** with @ref unpublished: the negative-caching TTL asking would cost (TRUTH) */
 	uint32_t negative_ttl;
-	/** PT_EVENT_TARGET: the MX target asked, lower-case absolute */
-	char target[256];
+	/** PT_EVENT_TARGET: the MX target asked, lower-case absolute (pt_text_intern()'s shared
+	 *  copy: a handful of names, whatever the number of events) */
+	const char *target;
 	/** PT_EVENT_TARGET: its type asked (A or AAAA) */
 	uint16_t target_type;
 	/** the reply came over TCP (ANSWER) */
@@ -355,6 +358,10 @@ struct pt_event {
 	bool stale;
 	/** the Client Subnet the query carried (ANSWER) */
 	struct pt_ecs ecs_sent;
+	/** the state's own: the shared copies @ref answer and @ref from are views of (NULL: a copy
+	 *  of its own, or none), dropped by pt_event_fini(). A reply's event refers to the answer
+	 *  the state keeps: no copy of it is made under the state's lock. */
+	void *held[2];
 };
 
 /** Release what @p ev holds. */

@@ -79,6 +79,7 @@ static void test_kinds_and_escapes(void **unused)
 static void test_text(void **unused)
 {
 	struct pt_event ev;
+	struct pt_resolver res;
 	char title[64], body[256], *rd[] = { "10 a.", "20 b\x1b." };
 
 	(void)unused;
@@ -104,8 +105,10 @@ static void test_text(void **unused)
 	assert_string_equal(body, "example.com. MX: the truth is now no records");
 	ev.kind = PT_EVENT_CHANGE;
 	ev.reverted = true;
-	strcpy(ev.resolver.address, "192.0.2.1");
-	strcpy(ev.resolver.label, "Lab");
+	memset(&res, 0, sizeof(res));
+	strcpy(res.address, "192.0.2.1");
+	strcpy(res.label, "Lab");
+	ev.resolver = &res;
 	pt_alert_text(title, sizeof(title), body, sizeof(body), &ev, "example.com.", "MX");
 	assert_string_equal(title, "proptrack: flap");
 	assert_string_equal(body, "example.com. MX: Lab (192.0.2.1) went back to an earlier answer");

@@ -34,12 +34,15 @@ static void fill_answer(struct pt_answer *a, const char *r1)
 static void test_change_line(void **unused)
 {
 	struct pt_event ev;
+	struct pt_resolver r;
 	struct pt_buf b = { 0 };
 
 	(void)unused;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = PT_EVENT_CHANGE;
-	assert_int_equal(pt_resolver_parse_address(&ev.resolver, "8.8.8.8", NULL, 0), PT_OK);
+	assert_int_equal(pt_resolver_parse_address(&r, "8.8.8.8", NULL, 0), PT_OK);
+	ev.resolver = pt_resolver_share(&r);
+	assert_non_null(ev.resolver);
 	ev.at_ns = 2500000000ULL;
 	ev.wall_ms = 1795885200123ULL;
 	ev.verdict = PT_VERDICT_MATCH;
