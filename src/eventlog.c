@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -182,6 +183,8 @@ static void pump(struct pt_eventlog *el, bool all)
 static void *writer_main(void *arg)
 {
 	struct pt_eventlog *el = arg;
+
+	prctl(PR_SET_NAME, "pt-events"); /* what top -H and perf show */
 
 	while (!atomic_load(&el->stop)) {
 		if (pt_state_wait_events(el->state, 1000)) {

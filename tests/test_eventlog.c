@@ -149,12 +149,98 @@ static void test_failing_sink(void **unused)
 	pt_state_free(st);
 }
 
+/* A sweep's events, thousands taken at once when the truth is known: every line whole and in
+ * order in a file, and a sink that takes none of them counts each line lost. */
+static void run_many(int fd, size_t nres, struct pt_eventlog **out)
+{
+	struct pt_state *st = pt_state_new("example.com", 15, fake_clock);
+	struct pt_eventlog *el;
+	struct pt_truth t;
+	struct pt_reply rep;
+
+	for (size_t i = 0; i < nres; i++) {
+		struct pt_resolver r;
+		char a[32];
+
+		snprintf(a, sizeof(a), "192.0.2.%zu", i % 250 + 1);
+		assert_int_equal(pt_resolver_parse_address(&r, a, NULL, 0), PT_OK);
+		r.port = (uint16_t)(1000 + i);
+		snprintf(r.label, sizeof(r.label), "r%zu", i);
+		assert_int_equal(pt_state_add(st, i, &r), PT_OK);
+	}
+	el = pt_eventlog_start(st, fd, -1);
+	assert_non_null(el);
+	memset(&rep, 0, sizeof(rep));
+	rep.result = PT_REPLY_OK;
+	rep.tries = 1;
+	fill_answer(&rep.answer, "10 mx.example.com.");
+	/* held until the truth is looked for, then taken as one batch */
+	for (size_t i = 0; i < nres; i++) {
+		pt_state_publish(st, i, pt_state_target_generation(st), &rep);
+	}
+	memset(&t, 0, sizeof(t));
+	t.source = PT_TRUTH_AUTHORITATIVE;
+	fill_answer(&t.answer, "10 mx.example.com.");
+	pt_state_set_truth(st, &t);
+	pt_eventlog_end(el, 0);
+	*out = el;
+	pt_answer_fini(&rep.answer);
+	pt_truth_fini(&t);
+	pt_state_free(st);
+}
+
+static void test_many_lines(void **unused)
+{
+	char dir[] = "/tmp/pt-eventlog-XXXXXX", path[64], *out, *line, *save = NULL;
+	struct pt_eventlog *el;
+	size_t n = 0, answers = 0;
+	int fd, fds[2];
+
+	(void)unused;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/events.ndjson", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	run_many(fd, 2000, &el); /* about 800 KB of lines */
+	assert_int_equal(pt_eventlog_failures(el), 0);
+	pt_eventlog_free(el);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	out = drain(fd);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char want[64];
+
+		assert_true(strncmp(line, "{\"event\": \"", 11) == 0);
+		assert_int_equal(line[strlen(line) - 1], '}');
+		if (strncmp(line + 11, "answer\"", 7) == 0) {
+			snprintf(want, sizeof(want), "\"label\": \"r%zu\"", answers++);
+			assert_non_null(strstr(line, want));
+		}
+		n++;
+	}
+	/* start, 2,000 answers in their order, truth, converged, end */
+	assert_int_equal(answers, 2000);
+	assert_int_equal(n, 2004);
+	free(out);
+
+	signal(SIGPIPE, SIG_IGN);
+	assert_int_equal(pipe(fds), 0);
+	close(fds[0]);
+	run_many(fds[1], 2000, &el);
+	assert_int_equal(pt_eventlog_failures(el), 2004);
+	pt_eventlog_free(el);
+	close(fds[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_change_line),
 		cmocka_unit_test(test_run),
 		cmocka_unit_test(test_failing_sink),
+		cmocka_unit_test(test_many_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
