@@ -9,6 +9,10 @@
 #                and the queries the fleet saw per resolver (about one per TTL period; by
 #                resolver kind and question; fails when an answering resolver is polled
 #                before its TTL ran out or asked more than once a second in the window)
+#   idle-N       the same between changes (every TTL an hour), then keys.py: the time from
+#                each key (every sort, End, Home, a filter typed, Enter, Esc) to its effect
+#                on screen with all N rows on the dashboard (fails when one does not show
+#                within 5 s)
 # BENCH_SIZES (empty: no table), BENCH_RUNS, BENCH_BEFORE (an older proptrack measured beside
 # this one, in the table and watching), BENCH_JSON (where the JSON goes; default
 # build/bench/bench.json), BENCH_WATCH (sizes; empty: no watching).
@@ -88,6 +92,17 @@ watch_cost() { # N WARMUP PROG NAME [TTL_MIN TTL_MAX]
 	sleep 20
 	t1=$(ticks)
 	e=$EPOCHREALTIME
+	# between changes, every row on it: sorting, scrolling and filtering them (keys.py: the
+	# time from each key to its effect on screen; a key not shown within 5 s fails)
+	local keys_out=
+	if [ "$tmin" -gt 600 ]; then
+		local first last
+		first=$(head -1 "$tmp/w$n.list")
+		last=$(tail -1 "$tmp/w$n.list")
+		keys_out=$("$PY" "$HERE/keys.py" "$sock" "${first%:*}" "${last%:*}") ||
+			keys_out="$keys_out
+  FAIL: $name-$n did not show a key's effect within 5 s"
+	fi
 	tmux -S "$sock" send-keys q
 	sleep 1
 	tmux -S "$sock" kill-server 2>/dev/null
@@ -121,6 +136,9 @@ watch_cost() { # N WARMUP PROG NAME [TTL_MIN TTL_MAX]
 		watch_failed=1
 	fi
 	if [ "$tmin" -gt 600 ]; then
+		echo "  keys, the time from each to its effect on screen:"
+		echo "$keys_out"
+		case $keys_out in *FAIL:*) [ "${name#before-}" = "$name" ] && watch_failed=1 ;; esac
 		return # idle: nothing is due in the window, the CPU is the figure
 	fi
 	if [ "$name" = watch ] && [ "${rt:-1}" -gt 0 ]; then
