@@ -46,6 +46,8 @@ struct item {
 	/* lent to the truth's discovery (see truth_via()): asked nothing until it is back */
 	bool lent;
 	uint8_t side;
+	/* its polls answered SERVFAIL in a row, for the current target (saturates) */
+	uint16_t servfails;
 	/* --follow-mx: when its earliest followed question is due, and its place in the heap of
 	 * those (SIZE_MAX: none to ask, or busy) */
 	uint64_t tq_due;
@@ -689,10 +691,17 @@ static void on_reply(void *ctx, const struct pt_request *req, struct pt_reply *r
 			hold_targets(w, it);
 		}
 		/* SERVFAIL: the same question with CD set tells a DNSSEC failure from the rest
-		 * (asked by the poller: callbacks never call into the network) */
-		if (!cancelled && reply->result == PT_REPLY_OK &&
-		    reply->answer.kind == PT_ANSWER_RCODE && reply->answer.rcode == 2 &&
-		    gen == (w->gen & TAG_GEN_MASK) && it->tracked) {
+		 * (asked by the poller: callbacks never call into the network). A resolver that
+		 * keeps failing is asked it on the 1st, 2nd, 4th, 8th... SERVFAIL in a row, not at
+		 * every back-off step: the state keeps what the last one told until a poll gets
+		 * something other than SERVFAIL */
+		if (cls == PT_CLASS_SERVFAIL && gen == (w->gen & TAG_GEN_MASK)) {
+			it->servfails += it->servfails < UINT16_MAX;
+		} else if (!cancelled) {
+			it->servfails = 0;
+		}
+		if (!cancelled && cls == PT_CLASS_SERVFAIL && gen == (w->gen & TAG_GEN_MASK) &&
+		    it->tracked && (it->servfails & (it->servfails - 1)) == 0) {
 			want_side(w, id, SIDE_CD);
 		}
 		/* first contact: its CH TXT identity, once, after its first reply (a resolver that
@@ -1657,6 +1666,7 @@ enum pt_status pt_watch_retarget(struct pt_watch *w, const char *domain, uint16_
 	for (size_t i = 0; i < w->nitems; i++) {
 		free(w->items[i].slots);
 		w->items[i].slots = NULL;
+		w->items[i].servfails = 0; /* the next SERVFAIL is the new target's first */
 	}
 	w->ntq = 0;
 	w->tundone = 0;

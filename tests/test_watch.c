@@ -809,6 +809,88 @@ static void test_refused_holds_followed_questions(void **unused)
 	rig_down(&g);
 }
 
+/* The CD questions asked of @p server so far. */
+static size_t cd_count(const struct rig *g, const char *server)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < g->f.nqueries; i++) {
+		n += strcmp(g->f.queries[i].server, server) == 0 &&
+		     (g->f.queries[i].opts & PT_FLAG_CD) != 0;
+	}
+	return n;
+}
+
+/* Step the fake clock a second at a time until @p server gets another poll (at most 120 s);
+ * @return its index. */
+static size_t next_poll(struct rig *g, const char *server)
+{
+	size_t polls = fake_count(&g->f, server, PT_TYPE_MX) - cd_count(g, server);
+
+	for (int k = 0; k < 120; k++) {
+		fake_now += PT_NS_PER_S;
+		pt_watch_step(g->w);
+		if (fake_count(&g->f, server, PT_TYPE_MX) - cd_count(g, server) > polls) {
+			return query_of(g, server, PT_TYPE_MX);
+		}
+	}
+	fail_msg("%s was not polled again within 120 s", server);
+	return SIZE_MAX;
+}
+
+/* Issue 11 (politeness): a resolver that keeps answering SERVFAIL is asked the question with
+ * CD on its 1st, 2nd, 4th and 8th SERVFAIL in a row, not at every back-off step (9 of 9
+ * before), and the DNSSEC failure the first one found stays on its row meanwhile; after an
+ * answer, the next SERVFAIL is a first one again. */
+static void test_servfail_cd_per_streak(void **unused)
+{
+	struct pt_truth_config tcfg = { .auth_port = 53 };
+	struct pt_watch_config wcfg = { .interval_s = 2, .max_interval_s = 60 };
+	const char *r1 = "192.0.2.1";
+	struct pt_resolver r = resolver(r1);
+	struct pt_snapshot *snap;
+	struct rig g;
+	size_t q;
+
+	(void)unused;
+	fake_now = 1000 * PT_NS_PER_S;
+	fake_init(&g.f, false);
+	g.net = fake_net(&g.f);
+	g.st = pt_state_new("example.test", PT_TYPE_MX, fake_clock);
+	g.w = pt_watch_new(&g.net, g.st, &tcfg, &wcfg, fake_clock);
+	assert_non_null(g.w);
+	assert_int_equal(pt_watch_add(g.w, &r, NULL), PT_OK);
+	pt_watch_step(g.w);
+	q = query_of(&g, r1, PT_TYPE_MX);
+	for (int n = 1; n <= 9; n++) {
+		deliver(&g, q, PT_ANSWER_RCODE, 2, NULL);
+		pt_watch_step(g.w);
+		if (n == 1 || n == 2 || n == 4 || n == 8) {
+			/* the CD question, answered: validation fails there */
+			assert_true(g.f.queries[g.f.nqueries - 1].opts & PT_FLAG_CD);
+			deliver(&g, g.f.nqueries - 1, PT_ANSWER_DATA, 0, "10 mx.example.test.");
+		} else {
+			assert_false(g.f.queries[g.f.nqueries - 1].opts & PT_FLAG_CD);
+		}
+		snap = pt_state_snapshot(g.st);
+		assert_non_null(snap);
+		assert_true(snap->rows[0].dnssec_failure);
+		pt_snapshot_free(snap);
+		if (n < 9) {
+			q = next_poll(&g, r1);
+		}
+	}
+	assert_int_equal(cd_count(&g, r1), 4);
+	/* it answers: the next SERVFAIL is asked with CD again */
+	q = next_poll(&g, r1);
+	answer(&g, q, PT_REPLY_OK, 30);
+	q = next_poll(&g, r1);
+	deliver(&g, q, PT_ANSWER_RCODE, 2, NULL);
+	pt_watch_step(g.w);
+	assert_int_equal(cd_count(&g, r1), 5);
+	rig_down(&g);
+}
+
 /* Issue 11: watching, each resolver is asked about once per TTL period of its answer (a
  * poll just after the TTL runs out, never before) and its CH TXT identity once: ten minutes
  * on the fake clock, four resolvers with TTLs 30, 45, 60 and 120 s, every query answered at
@@ -901,6 +983,7 @@ int main(void)
 		cmocka_unit_test(test_old_answer_asks_for_cached_ns),
 		cmocka_unit_test(test_follow_mx),
 		cmocka_unit_test(test_refused_holds_followed_questions),
+		cmocka_unit_test(test_servfail_cd_per_streak),
 		cmocka_unit_test(test_identity_and_cd_retry),
 		cmocka_unit_test(test_one_poll_per_ttl),
 	};
