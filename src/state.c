@@ -1604,7 +1604,7 @@ enum pt_verdict pt_state_publish(struct pt_state *st, uint64_t id, uint64_t gene
 			ev->verdict = e->verdict;
 			ev->from_verdict = from_verdict;
 			ev->reverted = reverted;
-			/* judgeable: the reply was an answer, so it came in a box */
+			/* the new answer's box and the last good one's */
 			ev->answer = copy;
 			ev->held[0] = box_ref(box);
 			ev->from = e->last_good->a;
