@@ -40,19 +40,18 @@ struct rig {
 	struct pt_watch *w;
 };
 
-static void rig_up(struct rig *g, bool once, size_t n)
+/* @p n resolvers (192.0.2.1, .2, ...) watched with @p wcfg on the fake network, the clock at
+ * 1,000 s; nothing asked yet. */
+static void rig_with(struct rig *g, const struct pt_watch_config *wcfg, size_t n)
 {
 	struct pt_truth_config tcfg = { .auth_port = 53 };
-	struct pt_watch_config wcfg = {
-		.interval_s = 2, .max_interval_s = 60, .truth_interval_s = 5, .once = once
-	};
 	char addr[32];
 
 	fake_now = 1000 * PT_NS_PER_S;
 	fake_init(&g->f, false);
 	g->net = fake_net(&g->f);
 	g->st = pt_state_new("example.test", PT_TYPE_MX, fake_clock);
-	g->w = pt_watch_new(&g->net, g->st, &tcfg, &wcfg, fake_clock);
+	g->w = pt_watch_new(&g->net, g->st, &tcfg, wcfg, fake_clock);
 	assert_non_null(g->w);
 	for (size_t i = 0; i < n; i++) {
 		struct pt_resolver r;
@@ -61,6 +60,15 @@ static void rig_up(struct rig *g, bool once, size_t n)
 		r = resolver(addr);
 		assert_int_equal(pt_watch_add(g->w, &r, NULL), PT_OK);
 	}
+}
+
+static void rig_up(struct rig *g, bool once, size_t n)
+{
+	struct pt_watch_config wcfg = {
+		.interval_s = 2, .max_interval_s = 60, .truth_interval_s = 5, .once = once
+	};
+
+	rig_with(g, &wcfg, n);
 }
 
 static void rig_down(struct rig *g)
@@ -111,23 +119,15 @@ static void deliver(struct rig *g, size_t i, enum pt_answer_kind kind, int rcode
  * then is a DNSSEC failure; --once's sweep waits for both. */
 static void test_identity_and_cd_retry(void **unused)
 {
-	struct pt_truth_config tcfg = { .auth_port = 53 };
 	struct pt_watch_config wcfg = {
 		.interval_s = 2, .max_interval_s = 60, .once = true, .identity = true
 	};
-	struct pt_resolver r = resolver("192.0.2.1");
 	struct pt_snapshot *snap;
 	struct rig g;
 	size_t poll = SIZE_MAX, idsrv = SIZE_MAX, host = SIZE_MAX, cd = SIZE_MAX;
 
 	(void)unused;
-	fake_now = 1000 * PT_NS_PER_S;
-	fake_init(&g.f, false);
-	g.net = fake_net(&g.f);
-	g.st = pt_state_new("example.test", PT_TYPE_MX, fake_clock);
-	g.w = pt_watch_new(&g.net, g.st, &tcfg, &wcfg, fake_clock);
-	assert_non_null(g.w);
-	assert_int_equal(pt_watch_add(g.w, &r, NULL), PT_OK);
+	rig_with(&g, &wcfg, 1);
 	pt_watch_step(g.w);
 	/* the poll alone: the identity waits for a first reply (issue 11) */
 	assert_int_equal(g.f.nqueries, 1);
@@ -622,7 +622,6 @@ static size_t query_of(const struct rig *g, const char *server, uint16_t qtype)
  * (A 192.0.2.25, no AAAA); no query recorded yet. */
 static void rig_follow_mx(struct rig *g)
 {
-	struct pt_truth_config tcfg = { .auth_port = 53 };
 	struct pt_watch_config wcfg = { .interval_s = 2,
 					.max_interval_s = 60,
 					.truth_interval_s = 5,
@@ -630,19 +629,7 @@ static void rig_follow_mx(struct rig *g)
 	const char *auth = "198.51.100.1";
 	struct fake_rule *r;
 
-	fake_now = 1000 * PT_NS_PER_S;
-	fake_init(&g->f, false);
-	g->net = fake_net(&g->f);
-	g->st = pt_state_new("example.test", PT_TYPE_MX, fake_clock);
-	g->w = pt_watch_new(&g->net, g->st, &tcfg, &wcfg, fake_clock);
-	for (int i = 1; i <= 2; i++) {
-		char addr[32];
-		struct pt_resolver res;
-
-		snprintf(addr, sizeof(addr), "192.0.2.%d", i);
-		res = resolver(addr);
-		assert_int_equal(pt_watch_add(g->w, &res, NULL), PT_OK);
-	}
+	rig_with(g, &wcfg, 2);
 	/* discovery through resolver 1; the zone's server answers for the domain and the host */
 	r = fake_rule(&g->f, "192.0.2.1", "example.test.", PT_TYPE_SOA);
 	r->zone = "example.test.";
@@ -844,22 +831,14 @@ static size_t next_poll(struct rig *g, const char *server)
  * answer, the next SERVFAIL is a first one again. */
 static void test_servfail_cd_per_streak(void **unused)
 {
-	struct pt_truth_config tcfg = { .auth_port = 53 };
 	struct pt_watch_config wcfg = { .interval_s = 2, .max_interval_s = 60 };
 	const char *r1 = "192.0.2.1";
-	struct pt_resolver r = resolver(r1);
 	struct pt_snapshot *snap;
 	struct rig g;
 	size_t q;
 
 	(void)unused;
-	fake_now = 1000 * PT_NS_PER_S;
-	fake_init(&g.f, false);
-	g.net = fake_net(&g.f);
-	g.st = pt_state_new("example.test", PT_TYPE_MX, fake_clock);
-	g.w = pt_watch_new(&g.net, g.st, &tcfg, &wcfg, fake_clock);
-	assert_non_null(g.w);
-	assert_int_equal(pt_watch_add(g.w, &r, NULL), PT_OK);
+	rig_with(&g, &wcfg, 1);
 	pt_watch_step(g.w);
 	q = query_of(&g, r1, PT_TYPE_MX);
 	for (int n = 1; n <= 9; n++) {
@@ -898,7 +877,6 @@ static void test_servfail_cd_per_streak(void **unused)
 static void test_one_poll_per_ttl(void **unused)
 {
 	static const uint32_t ttls[] = { 30, 45, 60, 120 };
-	struct pt_truth_config tcfg = { .auth_port = 53 };
 	struct pt_watch_config wcfg = { .interval_s = 2, .max_interval_s = 3600, .identity = true };
 	const uint64_t span = 600 * PT_NS_PER_S;
 	size_t done = 0, polls[4] = { 0 }, chaos[4] = { 0 };
@@ -906,20 +884,8 @@ static void test_one_poll_per_ttl(void **unused)
 	struct rig g;
 
 	(void)unused;
-	fake_now = start = 1000 * PT_NS_PER_S;
-	fake_init(&g.f, false);
-	g.net = fake_net(&g.f);
-	g.st = pt_state_new("example.test", PT_TYPE_MX, fake_clock);
-	g.w = pt_watch_new(&g.net, g.st, &tcfg, &wcfg, fake_clock);
-	assert_non_null(g.w);
-	for (size_t i = 0; i < 4; i++) {
-		char addr[32];
-		struct pt_resolver r;
-
-		snprintf(addr, sizeof(addr), "192.0.2.%zu", i + 1);
-		r = resolver(addr);
-		assert_int_equal(pt_watch_add(g.w, &r, NULL), PT_OK);
-	}
+	rig_with(&g, &wcfg, 4);
+	start = fake_now;
 	while (fake_now <= start + span) {
 		uint64_t next = pt_watch_step(g.w);
 
