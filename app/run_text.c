@@ -5,13 +5,13 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "output.h"
 #include "session.h"
+#include "share.h"
 #include "text.h"
 #include "verdict.h"
 
@@ -138,7 +138,7 @@ static enum end wait_for_end(struct pt_session *s, const struct pt_options *o, b
 
 static void *fini_main(void *arg)
 {
-	prctl(PR_SET_NAME, "pt-fini"); /* what top -H and perf show */
+	pt_thread_name("pt-fini");
 	pt_session_fini(arg);
 	return NULL;
 }

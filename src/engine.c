@@ -18,7 +18,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <arpa/inet.h>
@@ -2596,7 +2595,7 @@ static void *pt_worker_main(void *arg)
 	struct pt_worker *w = arg;
 	struct epoll_event evs[PT_EVENTS];
 
-	prctl(PR_SET_NAME, "pt-worker"); /* what top -H and perf show */
+	pt_thread_name("pt-worker");
 
 	while (!atomic_load(&w->e->stop)) {
 		int ms = pt_worker_wait_ms(w);

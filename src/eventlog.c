@@ -6,12 +6,12 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "json.h"
 #include "output.h"
+#include "share.h"
 
 struct pt_eventlog {
 	struct pt_state *state;
@@ -184,7 +184,7 @@ static void *writer_main(void *arg)
 {
 	struct pt_eventlog *el = arg;
 
-	prctl(PR_SET_NAME, "pt-events"); /* what top -H and perf show */
+	pt_thread_name("pt-events");
 
 	while (!atomic_load(&el->stop)) {
 		if (pt_state_wait_events(el->state, 1000)) {

@@ -1,9 +1,10 @@
 /**
  * @file share.h
- * Two small things several modules share, written once: the reference count of an immutable
+ * Small things several modules share, written once: the reference count of an immutable
  * object that threads share (taken with a relaxed increment, dropped with acquire-release so
- * the last holder sees every write before it frees), and the one hash of bytes (FNV-1a) for
- * the hash tables and the keys of recent answers. Header only, no state.
+ * the last holder sees every write before it frees), the one hash of bytes (FNV-1a) for the
+ * hash tables and the keys of recent answers, and the names of the threads. Header only, no
+ * state.
  */
 #ifndef PT_SHARE_H
 #define PT_SHARE_H
@@ -12,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/prctl.h>
 
 /** Take one more reference (the caller holds one, or the lock references are taken under). */
 static inline void pt_ref_take(atomic_size_t *refs)
@@ -44,6 +46,12 @@ static inline uint64_t pt_hash_bytes(uint64_t h, const void *p, size_t n)
 		h = (h ^ b[i]) * 1099511628211ULL;
 	}
 	return h;
+}
+
+/** Name the calling thread @p name (15 bytes at most): what top -H and perf show. */
+static inline void pt_thread_name(const char *name)
+{
+	prctl(PR_SET_NAME, name);
 }
 
 #endif

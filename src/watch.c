@@ -6,12 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
 #include <sys/random.h>
 #include <time.h>
 
 #include "dns.h"
 #include "sched.h"
+#include "share.h"
 
 /* --follow-mx: the schedule of one resolver's question for an MX target's A or AAAA. */
 struct tslot {
@@ -946,7 +946,7 @@ static void *poll_main(void *arg)
 {
 	struct pt_watch *w = arg;
 
-	prctl(PR_SET_NAME, "pt-poll"); /* what top -H and perf show */
+	pt_thread_name("pt-poll");
 
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
@@ -1430,7 +1430,7 @@ static void *truth_main(void *arg)
 	uint64_t last_full = 0;
 	bool full = true;
 
-	prctl(PR_SET_NAME, "pt-truth"); /* what top -H and perf show */
+	pt_thread_name("pt-truth");
 
 	pthread_mutex_lock(&w->lock);
 	while (!w->stop) {
