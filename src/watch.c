@@ -695,13 +695,14 @@ static void on_reply(void *ctx, const struct pt_request *req, struct pt_reply *r
 		 * keeps failing is asked it on the 1st, 2nd, 4th, 8th... SERVFAIL in a row, not at
 		 * every back-off step: the state keeps what the last one told until a poll gets
 		 * something other than SERVFAIL */
-		if (cls == PT_CLASS_SERVFAIL && gen == (w->gen & TAG_GEN_MASK)) {
+		bool servfail = cls == PT_CLASS_SERVFAIL && gen == (w->gen & TAG_GEN_MASK);
+
+		if (servfail) {
 			it->servfails += it->servfails < UINT16_MAX;
 		} else if (!cancelled) {
 			it->servfails = 0;
 		}
-		if (!cancelled && cls == PT_CLASS_SERVFAIL && gen == (w->gen & TAG_GEN_MASK) &&
-		    it->tracked && (it->servfails & (it->servfails - 1)) == 0) {
+		if (servfail && it->tracked && (it->servfails & (it->servfails - 1)) == 0) {
 			want_side(w, id, SIDE_CD);
 		}
 		/* first contact: its CH TXT identity, once, after its first reply (a resolver that
