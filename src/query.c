@@ -524,6 +524,40 @@ char *pt_nsid_text(char *buf, size_t size, const uint8_t *data, size_t len)
 	return buf;
 }
 
+/* the header flags' names, PT_FLAG_AA (bit 0) to PT_FLAG_CD (bit 5), as dig names them */
+static const char pt_flag_names[][3] = { "aa", "tc", "rd", "ra", "ad", "cd" };
+
+char *pt_flags_text(char buf[PT_FLAGS_TEXT_MAX], unsigned flags)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < sizeof(pt_flag_names) / sizeof(pt_flag_names[0]); i++) {
+		if (flags & (1u << i)) {
+			if (used) {
+				buf[used++] = ' ';
+			}
+			buf[used++] = pt_flag_names[i][0];
+			buf[used++] = pt_flag_names[i][1];
+		}
+	}
+	buf[used] = '\0';
+	return buf;
+}
+
+unsigned pt_flags_parse(const char *text)
+{
+	unsigned f = 0;
+
+	for (size_t i = 0; i < sizeof(pt_flag_names) / sizeof(pt_flag_names[0]); i++) {
+		const char *p = strstr(text, pt_flag_names[i]);
+
+		if (p != NULL && (p == text || p[-1] == ' ') && (p[2] == '\0' || p[2] == ' ')) {
+			f |= 1u << i;
+		}
+	}
+	return f;
+}
+
 const char *pt_ede_name(int code)
 {
 	/* RFC 8914 §4, and the IANA "Extended DNS Error Codes" registry for 25-29 */

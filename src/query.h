@@ -152,6 +152,16 @@ char *pt_ecs_text(char *buf, size_t size, const struct pt_ecs *e);
  */
 char *pt_nsid_text(char *buf, size_t size, const uint8_t *data, size_t len);
 
+/** The header flags of @p flags (PT_FLAG_AA to PT_FLAG_CD) as the JSON "flags" member writes
+ *  them: "aa rd ra", in that order, one space apart; "" for none. @return @p buf (at least
+ *  PT_FLAGS_TEXT_MAX octets). */
+#define PT_FLAGS_TEXT_MAX 18
+char *pt_flags_text(char buf[PT_FLAGS_TEXT_MAX], unsigned flags);
+
+/** The header flags named in @p text, as pt_flags_text() writes them (each a whole word;
+ *  anything else is ignored). */
+unsigned pt_flags_parse(const char *text);
+
 /** Name of an Extended DNS Error info-code (RFC 8914 §4 and the IANA registry): "Stale
  *  Answer", "DNSSEC Bogus", ...; "Unknown" for codes without one. Static string. */
 const char *pt_ede_name(int code);

@@ -164,25 +164,6 @@ static int rcode_of(const char *name)
 	return -1;
 }
 
-static unsigned flags_of(const char *s)
-{
-	static const struct {
-		const char *name;
-		unsigned bit;
-	} names[] = { { "aa", PT_FLAG_AA }, { "tc", PT_FLAG_TC }, { "rd", PT_FLAG_RD },
-		      { "ra", PT_FLAG_RA }, { "ad", PT_FLAG_AD }, { "cd", PT_FLAG_CD } };
-	unsigned f = 0;
-
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		const char *p = strstr(s, names[i].name);
-
-		if (p != NULL && (p == s || p[-1] == ' ') && (p[2] == '\0' || p[2] == ' ')) {
-			f |= names[i].bit;
-		}
-	}
-	return f;
-}
-
 static enum pt_answer_kind kind_named(const char *kind, size_t count)
 {
 	if (strcmp(kind, "nxdomain") == 0) {
@@ -254,7 +235,7 @@ static enum pt_status answer(struct run *r, json_t *ev)
 	}
 	st = answer_of(json_object_get(ev, "answer"), &reply.answer);
 	reply.answer.rcode = rcode_of(json_string_value(rcode));
-	reply.answer.flags = flags_of(str(ev, "flags"));
+	reply.answer.flags = pt_flags_parse(str(ev, "flags"));
 	reply.answer.has_ttl = json_is_integer(ttl);
 	reply.answer.ttl = (uint32_t)json_integer_value(ttl);
 	reply.answer.ede = -1;

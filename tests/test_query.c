@@ -1276,6 +1276,26 @@ static void test_nsid_text(void **state)
 	assert_string_equal(pt_nsid_text(tiny, sizeof(tiny), text, 9), "gpd");
 }
 
+static void test_flags_text(void **state)
+{
+	unsigned all = PT_FLAG_AA | PT_FLAG_TC | PT_FLAG_RD | PT_FLAG_RA | PT_FLAG_AD | PT_FLAG_CD;
+	char buf[PT_FLAGS_TEXT_MAX];
+
+	(void)state;
+	assert_string_equal(pt_flags_text(buf, 0), "");
+	assert_string_equal(pt_flags_text(buf, PT_FLAG_RD | PT_FLAG_RA), "rd ra");
+	/* every flag fills the buffer exactly; the query-only options are not header flags */
+	assert_string_equal(pt_flags_text(buf, all | PT_FLAG_DO | PT_FLAG_NSID),
+			    "aa tc rd ra ad cd");
+	assert_int_equal(strlen(buf) + 1, sizeof(buf));
+	for (unsigned f = 0; f <= all; f++) {
+		assert_int_equal(pt_flags_parse(pt_flags_text(buf, f)), f);
+	}
+	/* whole words only */
+	assert_int_equal(pt_flags_parse("aad rdra cd"), PT_FLAG_CD);
+	assert_int_equal(pt_flags_parse("qr aa"), PT_FLAG_AA);
+}
+
 static void test_ede_names(void **state)
 {
 	(void)state;
@@ -1611,6 +1631,7 @@ int main(void)
 		cmocka_unit_test(test_ede_hostile_text),
 		cmocka_unit_test(test_ede_set),
 		cmocka_unit_test(test_nsid_text),
+		cmocka_unit_test(test_flags_text),
 		cmocka_unit_test(test_ede_names),
 		cmocka_unit_test(test_ecs),
 		cmocka_unit_test(test_build_options_and_chaos),
