@@ -180,7 +180,7 @@ int pt_run_text(const struct pt_options *o, struct pt_inputs *in, enum pt_mode m
 	 * and freeing one entry, answer and history per resolver took 100 ms of a 100,000
 	 * sweep's end. Nothing the session frees writes to stdout (--log has its own file). */
 	pthread_t fini;
-	bool fini_apart = pthread_create(&fini, NULL, fini_main, &s) == 0;
+	bool fini_apart = pt_thread_start(&fini, NULL, fini_main, &s) == 0;
 
 	/* what is wrong with the truth itself goes to stderr too, whatever the format */
 	struct pt_note notes[16];

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include "atlas.h"
 #include "clock.h"
 #include "globalping.h"
+#include "share.h"
 #include "text.h"
 #include "vantage.h"
 #include "verdict.h"
@@ -827,7 +827,6 @@ static void *repeat_main(void *arg)
 int pt_vantage_repeat_start(struct pt_session *s, bool once, bool dashboard, FILE *err)
 {
 	struct pt_vantage_repeat *rp = s->repeat;
-	sigset_t all, old;
 	int rc;
 
 	if (rp == NULL) {
@@ -838,11 +837,7 @@ int pt_vantage_repeat_start(struct pt_session *s, bool once, bool dashboard, FIL
 		return -1;
 	}
 	rp->err = dashboard ? NULL : err;
-	/* the thread starts with every signal blocked: they reach main */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&rp->thread, NULL, repeat_main, rp);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = pt_thread_start(&rp->thread, NULL, repeat_main, rp);
 	if (rc != 0) {
 		fprintf(err, "proptrack: cannot start the vantage repeat thread\n");
 		pt_vantage_repeat_free(s);

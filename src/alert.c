@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "share.h"
 #include "verdict.h"
 
 extern char **environ;
@@ -559,7 +560,6 @@ struct pt_alert *pt_alert_new(const struct pt_alert_config *cfg)
 {
 	struct pt_alert *a = calloc(1, sizeof(*a));
 	pthread_condattr_t ca;
-	sigset_t all, old;
 
 	if (a == NULL) {
 		return NULL;
@@ -587,10 +587,7 @@ struct pt_alert *pt_alert_new(const struct pt_alert_config *cfg)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&a->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	a->started = pthread_create(&a->thread, NULL, runner_main, a) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	a->started = pt_thread_start(&a->thread, NULL, runner_main, a) == 0;
 	if (!a->started) {
 		pt_alert_free(a);
 		return NULL;

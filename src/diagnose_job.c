@@ -2,13 +2,13 @@
 
 #include <pthread.h>
 #include <stdio.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "engine.h"
+#include "share.h"
 
 struct pt_diag_job {
 	pthread_t thread;
@@ -67,7 +67,6 @@ struct pt_diag_job *pt_diag_job_start(const struct pt_diagnose_config *cfg,
 				      const struct pt_engine_config *engine_cfg, int wake_fd)
 {
 	struct pt_diag_job *j = calloc(1, sizeof(*j));
-	sigset_t all, old;
 	bool ok;
 
 	if (j == NULL) {
@@ -91,11 +90,7 @@ struct pt_diag_job *pt_diag_job_start(const struct pt_diagnose_config *cfg,
 		job_free(j);
 		return NULL;
 	}
-	/* signals keep reaching the controlling thread */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ok = pthread_create(&j->thread, NULL, job_main, j) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	ok = pt_thread_start(&j->thread, NULL, job_main, j) == 0;
 	if (!ok) {
 		job_free(j);
 		return NULL;

@@ -7,7 +7,6 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -2841,8 +2840,6 @@ struct pt_engine *pt_engine_new(const struct pt_engine_config *cfg, pt_clock_fn 
 	struct pt_engine *e = calloc(1, sizeof(*e));
 	unsigned long budget, per_worker;
 	unsigned pool, tcp_max;
-	sigset_t all;
-	sigset_t old;
 	unsigned i;
 
 	if (!e) {
@@ -2914,18 +2911,14 @@ struct pt_engine *pt_engine_new(const struct pt_engine_config *cfg, pt_clock_fn 
 			return NULL;
 		}
 	}
-	/* workers inherit a full signal mask, so SIGINT and SIGWINCH go to the UI thread */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < e->nworkers; i++) {
 		struct pt_worker *w = &e->workers[i];
 
-		if (pthread_create(&w->thread, NULL, pt_worker_main, w) != 0) {
+		if (pt_thread_start(&w->thread, NULL, pt_worker_main, w) != 0) {
 			break;
 		}
 		w->started = true;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (i < e->nworkers) {
 		pt_engine_free(e);
 		return NULL;

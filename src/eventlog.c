@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,7 +205,6 @@ struct pt_eventlog *pt_eventlog_start_hook(struct pt_state *st, int stream_fd, i
 	struct pt_snapshot *s;
 	struct pt_buf b = { 0 };
 	struct pt_json j;
-	sigset_t all, old;
 	char ty[24];
 
 	if (el == NULL) {
@@ -249,10 +247,7 @@ struct pt_eventlog *pt_eventlog_start_hook(struct pt_state *st, int stream_fd, i
 	emit(el, &b);
 	pt_buf_fini(&b);
 	pt_snapshot_free(s);
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	el->started = pthread_create(&el->thread, NULL, writer_main, el) == 0;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	el->started = pt_thread_start(&el->thread, NULL, writer_main, el) == 0;
 	if (!el->started) {
 		free(el);
 		return NULL;

@@ -2,10 +2,11 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "share.h"
 
 struct request {
 	uint64_t id;
@@ -123,7 +124,6 @@ static void *worker(void *arg)
 struct pt_lookup *pt_lookup_new(int wake_fd, unsigned threads)
 {
 	struct pt_lookup *lk = calloc(1, sizeof(*lk));
-	sigset_t all, old;
 
 	if (lk == NULL) {
 		return NULL;
@@ -132,9 +132,6 @@ struct pt_lookup *pt_lookup_new(int wake_fd, unsigned threads)
 	pthread_cond_init(&lk->cond, NULL);
 	lk->wake_fd = wake_fd;
 	threads = threads < 1 ? 1 : threads > 16 ? 16 : threads;
-	/* signals belong to the controlling thread */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
 	pthread_mutex_lock(&lk->lock);
 	for (unsigned i = 0; i < threads; i++) {
 		pthread_t t;
@@ -142,13 +139,12 @@ struct pt_lookup *pt_lookup_new(int wake_fd, unsigned threads)
 
 		pthread_attr_init(&attr);
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-		if (pthread_create(&t, &attr, worker, lk) == 0) {
+		if (pt_thread_start(&t, &attr, worker, lk) == 0) {
 			lk->alive++;
 		}
 		pthread_attr_destroy(&attr);
 	}
 	pthread_mutex_unlock(&lk->lock);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (lk->alive == 0) {
 		destroy(lk);
 		return NULL;

@@ -3,12 +3,14 @@
  * Small things several modules share, written once: the reference count of an immutable
  * object that threads share (taken with a relaxed increment, dropped with acquire-release so
  * the last holder sees every write before it frees), the one hash of bytes (FNV-1a) for the
- * hash tables and the keys of recent answers, and the names of the threads. Header only, no
- * state.
+ * hash tables and the keys of recent answers, and the threads' names and start (signals
+ * blocked). Header only, no state.
  */
 #ifndef PT_SHARE_H
 #define PT_SHARE_H
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -52,6 +54,22 @@ static inline uint64_t pt_hash_bytes(uint64_t h, const void *p, size_t n)
 static inline void pt_thread_name(const char *name)
 {
 	prctl(PR_SET_NAME, name);
+}
+
+/** Start @p fn(@p arg) on a new thread (@p attr as pthread_create() takes it) with every
+ *  signal blocked: SIGINT, SIGTERM, SIGHUP and SIGWINCH reach the main thread only. The
+ *  caller's mask is as it was when this returns. @return pthread_create()'s result. */
+static inline int pt_thread_start(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *),
+				  void *arg)
+{
+	sigset_t all, old;
+	int rc;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(t, attr, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
 }
 
 #endif

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -1511,14 +1510,10 @@ struct pt_watch *pt_watch_new(const struct pt_net *net, struct pt_state *state,
 
 enum pt_status pt_watch_start(struct pt_watch *w)
 {
-	sigset_t all, old;
 	bool ok;
 
-	/* Signals go to the controlling thread only. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ok = pthread_create(&w->poller, NULL, poll_main, w) == 0;
-	if (ok && pthread_create(&w->truther, NULL, truth_main, w) != 0) {
+	ok = pt_thread_start(&w->poller, NULL, poll_main, w) == 0;
+	if (ok && pt_thread_start(&w->truther, NULL, truth_main, w) != 0) {
 		pthread_mutex_lock(&w->lock);
 		w->stop = true;
 		pthread_cond_broadcast(&w->cond);
@@ -1526,7 +1521,6 @@ enum pt_status pt_watch_start(struct pt_watch *w)
 		pthread_join(w->poller, NULL);
 		ok = false;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	w->threads = ok;
 	return ok ? PT_OK : PT_ERR_NOMEM;
 }

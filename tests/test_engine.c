@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -1201,15 +1202,20 @@ static unsigned long fd_table_size(void)
  * table shared by threads grows only after an RCU grace period, one per doubling, and the
  * first sockets of a sweep waited for them. Runs first, while the table is still small. */
 /* The threads of this process named @p name (/proc/self/task/N/comm). */
-static unsigned threads_named(const char *name)
+/* Threads of this process named @p name; with @p blocked, only those that block SIGINT,
+ * SIGTERM, SIGHUP and SIGWINCH (the kernel's SigBlk mask: bit N - 1 for signal N). */
+static unsigned threads_named(const char *name, bool blocked)
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *de;
 	unsigned n = 0;
 
 	assert_non_null(d);
 	while ((de = readdir(d)) != NULL) {
-		char path[300], comm[32] = "";
+		char path[300], comm[32] = "", line[128];
+		unsigned long long blk = 0;
+		bool all = true;
 		FILE *f;
 
 		if (de->d_name[0] == '.') {
@@ -1222,16 +1228,29 @@ static unsigned threads_named(const char *name)
 			}
 			fclose(f);
 		}
-		n += strcmp(comm, name) == 0;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/status", de->d_name);
+		if (blocked && (f = fopen(path, "r")) != NULL) {
+			while (fgets(line, sizeof(line), f) != NULL) {
+				if (strncmp(line, "SigBlk:", 7) == 0) {
+					blk = strtoull(line + 7, NULL, 16);
+				}
+			}
+			fclose(f);
+		}
+		for (size_t i = 0; blocked && i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+			all = all && (blk >> (sigs[i] - 1) & 1);
+		}
+		n += strcmp(comm, name) == 0 && all;
 	}
 	closedir(d);
 	return n;
 }
 
 /*
- * The workers are named for top -H and perf, and a query over IPv4 goes with DF set (the
- * kernel then skips the IP ID hash of an unconnected socket's datagrams). The DF bit is read
- * off a raw socket, which needs CAP_NET_RAW: without it that half is skipped.
+ * The workers are named for top -H and perf, block the signals (main takes them), and a
+ * query over IPv4 goes with DF set (the kernel then skips the IP ID hash of an unconnected
+ * socket's datagrams). The DF bit is read off a raw socket, which needs CAP_NET_RAW: without
+ * it that half is skipped.
  */
 static void test_workers_named_queries_df(void **state)
 {
@@ -1242,6 +1261,7 @@ static void test_workers_named_queries_df(void **state)
 	struct fake f;
 	int raw = socket(AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 	bool df = false, seen = false;
+	sigset_t mine;
 
 	(void)state;
 	pt_engine_config_default(&cfg);
@@ -1251,16 +1271,20 @@ static void test_workers_named_queries_df(void **state)
 	e = pt_engine_new(&cfg, NULL);
 	assert_non_null(e);
 	/* each names itself as it starts */
-	for (int k = 0; k < 200 && threads_named("pt-worker") < 3; k++) {
+	for (int k = 0; k < 200 && threads_named("pt-worker", false) < 3; k++) {
 		usleep(10000);
 	}
-	assert_int_equal(threads_named("pt-worker"), 3);
+	assert_int_equal(threads_named("pt-worker", false), 3);
+	/* with every signal blocked (they are main's), and the caller's mask as it was */
+	assert_int_equal(threads_named("pt-worker", true), 3);
+	assert_int_equal(pthread_sigmask(SIG_BLOCK, NULL, &mine), 0);
+	assert_false(sigismember(&mine, SIGINT));
 	request_for(&req, &f.sa, f.salen);
 	assert_int_equal(engine_run(e, &req, 1, &r), PT_OK);
 	assert_answer_ok(&r);
 	pt_reply_fini(&r);
 	pt_engine_free(e);
-	assert_int_equal(threads_named("pt-worker"), 0);
+	assert_int_equal(threads_named("pt-worker", false), 0);
 	/* the query: a datagram to the fake server's port (the raw socket sees every UDP one) */
 	for (int k = 0; raw >= 0 && !seen && k < 64; k++) {
 		uint8_t pkt[2048];
