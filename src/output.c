@@ -664,27 +664,6 @@ size_t pt_output_notes(struct pt_note *out, size_t max, const struct pt_snapshot
 	return n;
 }
 
-/* Header flags as dig shows them: "aa rd ra" without qr. */
-static void json_flags(struct pt_json *j, unsigned flags)
-{
-	static const struct {
-		unsigned bit;
-		const char *name;
-	} names[] = { { PT_FLAG_AA, "aa" }, { PT_FLAG_TC, "tc" }, { PT_FLAG_RD, "rd" },
-		      { PT_FLAG_RA, "ra" }, { PT_FLAG_AD, "ad" }, { PT_FLAG_CD, "cd" } };
-	char buf[32];
-	size_t used = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (flags & names[i].bit) {
-			used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s%s",
-						 used ? " " : "", names[i].name);
-		}
-	}
-	pt_json_str(j, "flags", buf);
-}
-
 /* The identity, DNSSEC, stale and ECS members of a row (issue 15), in every row. */
 static void json_identity(struct pt_json *j, const struct pt_row *r)
 {
@@ -750,7 +729,7 @@ static void json_identity(struct pt_json *j, const struct pt_row *r)
 
 static void json_row(struct pt_json *j, const struct pt_row *r)
 {
-	char rc[16];
+	char rc[16], flags[PT_FLAGS_TEXT_MAX];
 
 	pt_output_json_resolver(j, r->resolver);
 	if (r->resolver->location[0]) {
@@ -767,7 +746,7 @@ static void json_row(struct pt_json *j, const struct pt_row *r)
 			pt_json_null(j, "ttl");
 		}
 		pt_json_num(j, "rtt_ms", r->rtt_ms, 1);
-		json_flags(j, r->answer.flags);
+		pt_json_str(j, "flags", pt_flags_text(flags, r->answer.flags));
 		if (r->old_servers) {
 			pt_json_bool(j, "old_servers", true);
 		}
