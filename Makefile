@@ -103,7 +103,7 @@ test:
 # Sanitizer runs: the unit tests, then the real binary against the lab (leaks, races and
 # undefined behaviour in the engine, the driver and the truth threads).
 ASAN_E2E ?= once options check_resolvers diagnose polite watch dashboard paste core truth move text trust hostile faults replay follow_mx plan exec mail atlas globalping encrypted identity dnssec ecs ede
-TSAN_E2E ?= once watch core truth move trust hostile follow_mx exec mail encrypted identity dnssec atlas_live globalping_live atlas_dashboard
+TSAN_E2E ?= once polite watch core truth move trust hostile follow_mx exec mail encrypted identity dnssec atlas_live globalping_live atlas_dashboard
 asan:
 	$(MAKE) SAN=address,undefined unit build-address,undefined/$(PROG)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \

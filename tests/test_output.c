@@ -155,6 +155,61 @@ static void test_long_list_streamed(void **unused)
 	pt_snapshot_free(s);
 }
 
+/* A list of 10,077 rows is written on two threads (blocks of 512, the odd ones by a helper):
+ * every row once, in order, each on its line, the document whole. */
+static void test_long_list_two_threads(void **unused)
+{
+	enum { N = 10000 + 77 };
+	struct pt_snapshot *s = sample();
+	char *buf = NULL, addr[32];
+	json_error_t err;
+	json_t *doc, *rows;
+	size_t lines = 0;
+
+	(void)unused;
+	for (size_t i = 0; i < s->nrows; i++) {
+		pt_answer_fini(&s->rows[i].answer);
+		free((void *)(uintptr_t)s->rows[i].resolver);
+	}
+	free(s->rows);
+	s->rows = calloc(N, sizeof(struct pt_row));
+	s->nrows = N;
+	for (size_t i = 0; i < N; i++) {
+		snprintf(addr, sizeof(addr), "10.%zu.%zu.%zu", i / 65536, i / 256 % 256, i % 256);
+		assert_int_equal(pt_resolver_parse_address(row_resolver(&s->rows[i]), addr, NULL, 0),
+				 PT_OK);
+		s->rows[i].has_reply = true;
+		s->rows[i].result = PT_REPLY_OK;
+		s->rows[i].verdict = i % 3 ? PT_VERDICT_MATCH : PT_VERDICT_DIFFER;
+		fill_answer(&s->rows[i].answer,
+			    i % 3 ? "10 mx-new.example.com." : "10 mx-old.example.com.", NULL,
+			    (uint32_t)i);
+	}
+	CAPTURE(buf, pt_output_json(out, s, 1795885200000ULL));
+	doc = json_loads(buf, 0, &err);
+	assert_non_null(doc);
+	rows = json_object_get(doc, "resolvers");
+	assert_int_equal(json_array_size(rows), N);
+	for (size_t i = 0; i < N; i++) {
+		json_t *row = json_array_get(rows, i);
+
+		snprintf(addr, sizeof(addr), "10.%zu.%zu.%zu", i / 65536, i / 256 % 256, i % 256);
+		assert_string_equal(json_string_value(json_object_get(row, "address")), addr);
+		assert_int_equal(json_integer_value(json_object_get(row, "ttl")), i);
+		assert_string_equal(json_string_value(json_object_get(row, "status")),
+				    i % 3 ? "match" : "differ");
+	}
+	assert_non_null(json_object_get(doc, "authoritative"));
+	json_decref(doc);
+	/* one line per row, as with one thread */
+	for (const char *p = buf; (p = strstr(p, "\n  {\"label\": ")) != NULL; p++) {
+		lines++;
+	}
+	assert_int_equal(lines, N);
+	free(buf);
+	pt_snapshot_free(s);
+}
+
 static void test_csv(void **unused)
 {
 	struct pt_snapshot *s = sample();
@@ -485,6 +540,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_long_list_streamed),
+		cmocka_unit_test(test_long_list_two_threads),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_table_fits),
 		cmocka_unit_test(test_table_site_ad),

@@ -28,7 +28,7 @@ trap cleanup EXIT
 fleet() {
 	rm -f "$W/$2.ready"
 	"$FLEET" --count "$1" --seed 11 --port 5300 --list "$W/$2.list" --ready "$W/$2.ready" \
-		--stats "$W/$2.stats" &
+		--stats "$W/$2.stats" --truth "$W/$2.truth" &
 	fpid=$!
 	for _ in $(seq 200); do [ -e "$W/$2.ready" ] && return 0; sleep 0.025; done
 	t_fatal "the fleet did not start"
@@ -65,6 +65,32 @@ q=$(stat_of sweep queries)
 t_le "--once --follow-mx: more questions than resolvers (${q:-?})" 400 "${q:-0}"
 t_eq "--once --follow-mx: at most one question in flight at a resolver" \
 	"$(stat_of sweep max_outstanding)" 1
+
+# A sweep of 6,000: from 4,096 rows on, the JSON rows are written on two threads (blocks of
+# 512, the odd ones by a helper). Every row once, in the list's order, with the answer the
+# fleet's own truth gives for it; one question per resolver, one at a time.
+fleet 6000 rows
+timeout 60 "$PROG" --once --no-identity --format json --auth 127.19.0.1:5300 \
+	-r "$W/rows.list" bench.test MX >"$W/rows.json" 2>/dev/null
+rc=$?
+fleet_end rows
+t_check "6,000 rows: each once, in order, as the fleet answered (exit $rc)" \
+	/usr/bin/python3 -c '
+import json, sys
+want = {}
+for line in open(sys.argv[3]):
+    if not line.startswith("#"):
+        a, p, rcode, ans, _ = line.rstrip("\n").split("\t")
+        want[(a, int(p))] = (rcode, ans)
+order = [l.split()[0].rsplit(":", 1) for l in open(sys.argv[1]) if l.strip()]
+rows = json.load(open(sys.argv[2]))["resolvers"]
+got = [(r["address"], r["port"]) for r in rows]
+assert len(order) == 6000 and got == [(a, int(p)) for a, p in order], "rows out of order"
+for r in rows:
+    ans = " | ".join(sorted(r["answer"])) if r["answer"] else "-"
+    assert (r["rcode"] or "TIMEOUT", ans) == want[(r["address"], r["port"])], r
+' "$W/rows.list" "$W/rows.json" "$W/rows.truth"
+t_eq "6,000 rows: one question at a time at each resolver" "$(stat_of rows max_outstanding)" 1
 
 # watching, a resolver that answers REFUSED is asked its followed questions (two MX hosts, A
 # and AAAA: 4) once, then only its poll at each back-off step (0, 2, 6, 14 s): not 4 a step
