@@ -923,8 +923,6 @@ struct rows_apart {
 	/* the helper's blocks 1, 3, 5...: block k in buf[(k / 2) % 2], full until put out */
 	struct pt_buf buf[2];
 	bool full[2];
-	/* the caller stopped taking blocks */
-	bool quit;
 };
 
 static void *rows_apart_main(void *arg)
@@ -936,17 +934,11 @@ static void *rows_apart_main(void *arg)
 		size_t slot = (k / 2) % 2;
 		struct pt_json j = ra->at;
 
-		bool quit;
-
 		pthread_mutex_lock(&ra->mu);
-		while (ra->full[slot] && !ra->quit) {
+		while (ra->full[slot]) {
 			pthread_cond_wait(&ra->cv, &ra->mu);
 		}
-		quit = ra->quit;
 		pthread_mutex_unlock(&ra->mu);
-		if (quit) {
-			break;
-		}
 		pt_buf_reset(&ra->buf[slot]);
 		j.buf = &ra->buf[slot];
 		json_rows_range(&j, ra->s, k * ROWS_BLOCK, block_end(ra->s, k));
@@ -1004,11 +996,8 @@ static void json_rows(FILE *out, struct pt_json *j, const struct pt_snapshot *s)
 		pthread_cond_broadcast(&ra.cv);
 		pthread_mutex_unlock(&ra.mu);
 	}
+	/* the caller took every block the helper writes: it has ended */
 	if (apart) {
-		pthread_mutex_lock(&ra.mu);
-		ra.quit = true;
-		pthread_cond_broadcast(&ra.cv);
-		pthread_mutex_unlock(&ra.mu);
 		pthread_join(helper, NULL);
 	}
 	pt_buf_fini(&ra.buf[0]);
